@@ -1,0 +1,143 @@
+// Byte streams. Parsers and engines read from a Reader and write to a Writer so
+// that they never depend on where the bytes live (file, memory, zip entry, pipe).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace dfota {
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteSpan = std::span<const std::uint8_t>;
+
+std::span<const std::uint8_t> as_bytes(std::string_view text);
+
+class Reader {
+public:
+  virtual ~Reader() = default;
+  // Reads up to buffer.size() bytes; returns how many were read, 0 at the end
+  // of the stream. After an error the stream's position is unspecified.
+  virtual Expected<std::size_t> read(std::span<std::uint8_t> buffer) = 0;
+};
+
+class Writer {
+public:
+  virtual ~Writer() = default;
+  // Writes all of `data` or fails; a failed writer must not be used again.
+  virtual Status write(ByteSpan data) = 0;
+};
+
+// Fills `buffer` completely, or fails with CoreErrc::truncated.
+Status read_exact(Reader& reader, std::span<std::uint8_t> buffer);
+
+// Reads the rest of the stream; fails with CoreErrc::limit_exceeded when it is
+// longer than `limit` bytes.
+Expected<Bytes> read_all(Reader& reader, std::uint64_t limit);
+
+// Copies the whole of `reader` into `writer`; returns the number of bytes.
+Expected<std::uint64_t> copy_stream(Reader& reader, Writer& writer);
+
+// Reads from a span that the caller keeps alive.
+class SpanReader final : public Reader {
+public:
+  explicit SpanReader(ByteSpan data) : data_(data) {}
+  Expected<std::size_t> read(std::span<std::uint8_t> buffer) override;
+  std::size_t remaining() const { return data_.size() - position_; }
+
+private:
+  ByteSpan data_;
+  std::size_t position_ = 0;
+};
+
+// Appends everything written to a vector it owns.
+class VectorWriter final : public Writer {
+public:
+  Status write(ByteSpan data) override;
+  Bytes& bytes() { return bytes_; }
+  const Bytes& bytes() const { return bytes_; }
+
+private:
+  Bytes bytes_;
+};
+
+// Discards the bytes and counts them.
+class CountingWriter final : public Writer {
+public:
+  Status write(ByteSpan data) override {
+    count_ += data.size();
+    return {};
+  }
+  std::uint64_t count() const { return count_; }
+
+private:
+  std::uint64_t count_ = 0;
+};
+
+// Forwards to two writers (for example, an output and a digest).
+class TeeWriter final : public Writer {
+public:
+  TeeWriter(Writer& first, Writer& second) : first_(first), second_(second) {}
+  Status write(ByteSpan data) override;
+
+private:
+  Writer& first_;
+  Writer& second_;
+};
+
+// Reads or writes a file descriptor. The object owns the descriptor when
+// constructed with owns=true and closes it on destruction.
+class FdReader final : public Reader {
+public:
+  FdReader(int fd, bool owns) : fd_(fd), owns_(owns) {}
+  ~FdReader() override;
+  FdReader(const FdReader&) = delete;
+  FdReader& operator=(const FdReader&) = delete;
+  static Expected<std::unique_ptr<FdReader>> open(const std::string& path);
+  Expected<std::size_t> read(std::span<std::uint8_t> buffer) override;
+
+private:
+  int fd_;
+  bool owns_;
+};
+
+class FdWriter final : public Writer {
+public:
+  FdWriter(int fd, bool owns) : fd_(fd), owns_(owns) {}
+  ~FdWriter() override;
+  FdWriter(const FdWriter&) = delete;
+  FdWriter& operator=(const FdWriter&) = delete;
+  Status write(ByteSpan data) override;
+  int fd() const { return fd_; }
+
+private:
+  int fd_;
+  bool owns_;
+};
+
+// A read-only memory mapping of a whole file (an empty file maps to an empty
+// span). The mapping lives as long as the object.
+class MappedFile {
+public:
+  static Expected<MappedFile> open(const std::string& path);
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  ByteSpan bytes() const { return {data_, size_}; }
+  std::size_t size() const { return size_; }
+
+private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+} // namespace dfota

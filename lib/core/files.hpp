@@ -1,0 +1,69 @@
+// Files and directories with the guarantees the tools promise: outputs appear
+// whole or not at all, and relative paths from untrusted input never leave
+// their root.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.hpp"
+
+namespace dfota {
+
+// Reads a whole regular file; fails with CoreErrc::limit_exceeded above `limit`.
+Expected<Bytes> read_file(const std::string& path, std::uint64_t limit);
+
+// True for a relative path of plain components: not empty, not absolute, no
+// "." or ".." component, no empty component, no backslash or NUL.
+bool is_safe_relative_path(std::string_view path);
+
+// A file written under a temporary name in the destination's directory and
+// renamed onto the destination by commit(). Destroying an uncommitted
+// OutputFile removes the temporary, so a failed run leaves nothing behind.
+class OutputFile {
+public:
+  static Expected<OutputFile> create(const std::filesystem::path& destination, unsigned mode = 0644);
+  OutputFile(OutputFile&& other) noexcept;
+  OutputFile& operator=(OutputFile&&) = delete;
+  OutputFile(const OutputFile&) = delete;
+  ~OutputFile();
+
+  Writer& writer() { return *writer_; }
+  // Sets the permission bits the file will have.
+  Status set_mode(unsigned mode);
+  // Flushes to disk and renames onto the destination (replacing it).
+  Status commit();
+
+private:
+  OutputFile(std::filesystem::path destination, std::filesystem::path temporary, int fd);
+  std::filesystem::path destination_;
+  std::filesystem::path temporary_;
+  std::unique_ptr<FdWriter> writer_;
+  bool committed_ = false;
+};
+
+// A directory that is removed with its contents on destruction unless
+// release() was called.
+class TempDir {
+public:
+  // Creates `<parent>/<prefix>XXXXXX`.
+  static Expected<TempDir> create(const std::filesystem::path& parent, std::string_view prefix);
+  TempDir(TempDir&& other) noexcept;
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  ~TempDir();
+
+  const std::filesystem::path& path() const { return path_; }
+  // Keeps the directory; the caller now owns it.
+  std::filesystem::path release();
+
+private:
+  explicit TempDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+// The directory the system wants temporary files in ($TMPDIR or /tmp).
+std::filesystem::path system_temp_directory();
+
+} // namespace dfota

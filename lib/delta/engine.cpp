@@ -1,0 +1,62 @@
+#include "delta/engine.hpp"
+
+#include "delta/engines.hpp"
+
+namespace dfota::delta {
+
+namespace {
+class DeltaCategory final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "delta"; }
+  std::string message(int value) const override {
+    switch (static_cast<DeltaErrc>(value)) {
+    case DeltaErrc::unknown_engine: return "unknown engine";
+    case DeltaErrc::engine_unavailable: return "engine unavailable";
+    case DeltaErrc::corrupt_payload: return "corrupt payload";
+    case DeltaErrc::wrong_size: return "payload decodes to the wrong size";
+    case DeltaErrc::limit_exceeded: return "payload exceeds a limit";
+    case DeltaErrc::encode_failed: return "encoding failed";
+    }
+    return "unknown delta error";
+  }
+};
+} // namespace
+
+const std::error_category& delta_category() {
+  static const DeltaCategory category;
+  return category;
+}
+
+std::error_code make_error_code(DeltaErrc value) { return {static_cast<int>(value), delta_category()}; }
+
+const Engine* find_engine(std::string_view name) {
+  static const ZstdEngine zstd;
+  static const VcdiffEngine vcdiff;
+  static const FullEngine full;
+  if (name == zstd.name()) return &zstd;
+  if (name == vcdiff.name()) return &vcdiff;
+  if (name == full.name()) return &full;
+  return nullptr;
+}
+
+const std::vector<std::string>& engine_names() {
+  static const std::vector<std::string> names{"zstd", "vcdiff", "full"};
+  return names;
+}
+
+Status BoundedWriter::write(ByteSpan data) {
+  if (written_ + data.size() > limit_) {
+    return make_error(DeltaErrc::wrong_size,
+                      "payload decodes to more than the announced " + std::to_string(limit_) + " bytes");
+  }
+  written_ += data.size();
+  return inner_.write(data);
+}
+
+unsigned ceil_log2(std::uint64_t value, unsigned floor) {
+  unsigned n = floor;
+  while (n < 63 && (std::uint64_t{1} << n) < value) ++n;
+  return n;
+}
+
+} // namespace dfota::delta

@@ -1,0 +1,73 @@
+// Delta engines behind one interface. An engine turns (source, target) into a
+// payload and back. diff() sees both images whole (matching needs them);
+// apply() streams the payload in and the target out, reading the source by
+// position only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.hpp"
+
+namespace dfota::delta {
+
+enum class DeltaErrc {
+  unknown_engine = 1,   // no engine of that name
+  engine_unavailable,   // the engine's encoder is not installed here
+  corrupt_payload,      // the payload cannot be decoded
+  wrong_size,           // the payload decodes to another size than announced
+  limit_exceeded,       // the payload asks for more memory than allowed
+  encode_failed,        // the encoder failed
+};
+const std::error_category& delta_category();
+std::error_code make_error_code(DeltaErrc value);
+
+// For apply(): the target size is not known; any size is accepted.
+inline constexpr std::uint64_t kUnknownSize = UINT64_MAX;
+
+class Engine {
+public:
+  virtual ~Engine() = default;
+  virtual std::string_view name() const = 0;
+  // False when this machine lacks what diff() needs (apply() always works).
+  virtual bool can_diff() const { return true; }
+  // Writes a payload that turns `source` into `target`. On failure the payload
+  // writer holds an unspecified prefix and must be discarded.
+  virtual Status diff(ByteSpan source, ByteSpan target, Writer& payload) const = 0;
+  // Decodes `payload` against `source` and writes exactly `target_size` bytes
+  // (any number for kUnknownSize) to `target`; a payload that decodes to any
+  // other size fails with
+  // DeltaErrc::wrong_size. On failure `target` holds a prefix of the output
+  // that the caller must discard.
+  virtual Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const = 0;
+  // Working memory apply() needs besides reading the source, in bytes.
+  virtual std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const = 0;
+};
+
+// The engine called `name`, or nullptr. Names: "zstd", "vcdiff", "full".
+const Engine* find_engine(std::string_view name);
+// The names find_engine() knows, in the order `auto` prefers them on a tie.
+const std::vector<std::string>& engine_names();
+
+// Writes to `inner`, failing once more than `limit` bytes would be written.
+class BoundedWriter final : public Writer {
+public:
+  BoundedWriter(Writer& inner, std::uint64_t limit) : inner_(inner), limit_(limit) {}
+  Status write(ByteSpan data) override;
+  std::uint64_t written() const { return written_; }
+
+private:
+  Writer& inner_;
+  std::uint64_t limit_;
+  std::uint64_t written_ = 0;
+};
+
+// Smallest n with 2^n >= value (at least `floor`).
+unsigned ceil_log2(std::uint64_t value, unsigned floor = 10);
+
+} // namespace dfota::delta
+
+template <>
+struct std::is_error_code_enum<dfota::delta::DeltaErrc> : std::true_type {};

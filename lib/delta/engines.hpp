@@ -1,0 +1,39 @@
+// The concrete engines. Use find_engine() rather than these classes directly.
+#pragma once
+
+#include "delta/engine.hpp"
+
+namespace dfota::delta {
+
+// libzstd with the source as a prefix dictionary and long-distance matching,
+// as `zstd --patch-from` does. Apply memory: the decoder's window, which spans
+// source and target.
+class ZstdEngine final : public Engine {
+public:
+  std::string_view name() const override { return "zstd"; }
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
+  std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+};
+
+// The compressed target alone (zstd); apply() ignores the source.
+class FullEngine final : public Engine {
+public:
+  std::string_view name() const override { return "full"; }
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
+  std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+};
+
+// RFC 3284 VCDIFF. Encoding runs the xdelta3 program; decoding is this
+// project's own decoder (vcdiff_decoder.hpp), so applying needs no program.
+class VcdiffEngine final : public Engine {
+public:
+  std::string_view name() const override { return "vcdiff"; }
+  bool can_diff() const override;
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
+  std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+};
+
+} // namespace dfota::delta

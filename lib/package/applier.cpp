@@ -1,0 +1,244 @@
+#include "package/applier.hpp"
+
+#include <cerrno>
+#include <map>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/files.hpp"
+#include "core/hash.hpp"
+#include "delta/engine.hpp"
+#include "firmware/firmware.hpp"
+
+namespace dfota::package {
+
+namespace fs = std::filesystem;
+using firmware::EntryType;
+using firmware::PartitionKind;
+
+namespace {
+
+Error source_mismatch(const std::string& what, const std::string& actual, const std::string& expected) {
+  return make_error(PackageErrc::source_mismatch,
+                    what + ": source SHA-256 is " + actual + ", the package expects " + expected);
+}
+
+// Names the first file of a tree whose content differs from the manifest.
+std::string first_tree_difference(const PartitionEntry& entry, const fs::path& dir) {
+  for (const auto& file : entry.files) {
+    if (file.type != EntryType::file || !file.source) continue;
+    auto d = firmware::digest_file(dir / file.path);
+    if (!d) return file.path + " is missing";
+    if (d->sha256 != file.source->sha256) return file.path + " differs";
+  }
+  return "its file list or modes differ";
+}
+
+Status check_content(const std::string& what, const Digests& actual, const Content& expected) {
+  if (actual.size != expected.size || actual.sha256 != expected.sha256 || actual.md5 != expected.md5) {
+    return make_error(PackageErrc::target_mismatch, what + ": result has SHA-256 " + actual.sha256 + " (" +
+                                                        std::to_string(actual.size) + " bytes), the package expects " +
+                                                        expected.sha256 + " (" + std::to_string(expected.size) + " bytes)");
+  }
+  return {};
+}
+
+class Applier {
+public:
+  Applier(const OpenedPackage& package, fs::path source_dir, fs::path work_dir)
+      : package_(package), source_dir_(std::move(source_dir)), work_(std::move(work_dir)) {}
+
+  Status run() {
+    for (const auto& entry : package_.manifest.partitions) {
+      Status ok = entry.kind == PartitionKind::image ? apply_image(entry) : apply_tree(entry);
+      if (!ok) return ok;
+    }
+    return write_firmware_json();
+  }
+  std::uint64_t bytes_written() const { return written_; }
+
+private:
+  // Produces one file at `out` from `payload` (or a copy of `source_file`
+  // when unchanged) and checks it against `target`.
+  Status produce(const std::string& what, Operation op, const std::optional<Payload>& payload,
+                 const fs::path& source_file, bool has_source, const Content& target, const fs::path& out, unsigned mode) {
+    auto file = OutputFile::create(out, 0600);
+    if (!file) return file.error();
+    DigestWriter digest;
+    TeeWriter tee(file->writer(), digest);
+    MappedFile source;
+    if (has_source) {
+      auto m = MappedFile::open(source_file.string());
+      if (!m) return m.error();
+      source = std::move(*m);
+    }
+    if (op == Operation::unchanged) {
+      if (auto ok = tee.write(source.bytes()); !ok) return ok;
+    } else {
+      const delta::Engine* engine = delta::find_engine(payload->engine);
+      if (!engine) {
+        return make_error(PackageErrc::manifest_invalid, what + ": unknown engine \"" + payload->engine + "\"");
+      }
+      auto reader = open_payload(package_.zip, *payload);
+      if (!reader) return reader.error();
+      if (auto ok = engine->apply(source.bytes(), **reader, tee, target.size); !ok) return ok.error().with_context(what);
+      // Drain the payload so that its hash is checked to the last byte.
+      std::uint8_t extra[1];
+      auto tail = (*reader)->read(extra);
+      if (!tail) return tail.error();
+      if (*tail != 0) return make_error(PackageErrc::payload_mismatch, what + ": payload has data after its end");
+    }
+    if (auto ok = check_content(what, digest.finish(), target); !ok) return ok;
+    if (auto ok = file->set_mode(mode); !ok) return ok;
+    if (auto ok = file->commit(); !ok) return ok;
+    written_ += target.size;
+    return {};
+  }
+
+  Status apply_image(const PartitionEntry& entry) {
+    if (entry.op == Operation::remove) return {};
+    return produce("partition " + entry.name, entry.op, entry.payload, source_dir_ / entry.name,
+                   entry.source.has_value() && entry.op != Operation::full, *entry.target, work_ / entry.name,
+                   entry.mode);
+  }
+
+  Status apply_tree(const PartitionEntry& entry) {
+    if (entry.op == Operation::remove) return {};
+    const fs::path root = work_ / entry.name;
+    if (::mkdir(root.c_str(), 0700) != 0) return system_error(root.string(), errno);
+    std::vector<std::pair<fs::path, unsigned>> dir_modes{{root, entry.mode}};
+    std::set<std::string> dirs; // directories created so far, relative
+    for (const auto& file : entry.files) {
+      if (file.op == Operation::remove) continue;
+      const std::string what = "file " + entry.name + "/" + file.path;
+      // A file may only go into a directory this package creates, never
+      // through a symbolic link.
+      auto slash = file.path.rfind('/');
+      if (slash != std::string::npos && !dirs.count(file.path.substr(0, slash))) {
+        return make_error(PackageErrc::unsafe_entry, what + ": its parent is not a directory of the package");
+      }
+      const fs::path out = root / file.path;
+      switch (file.type) {
+      case EntryType::directory:
+        if (::mkdir(out.c_str(), 0700) != 0) return system_error(out.string(), errno);
+        dirs.insert(file.path);
+        dir_modes.emplace_back(out, file.mode);
+        break;
+      case EntryType::symlink:
+        if (::symlink(file.link_target.c_str(), out.c_str()) != 0) return system_error(out.string(), errno);
+        break;
+      case EntryType::file: {
+        const bool has_source = file.source.has_value() && file.op != Operation::full;
+        if (auto ok = produce(what, file.op, file.payload, source_dir_ / entry.name / file.path, has_source,
+                              *file.target, out, file.mode);
+            !ok) {
+          return ok;
+        }
+        break;
+      }
+      }
+    }
+    // Modes last, deepest first, so that read-only directories are filled
+    // before they close.
+    for (auto it = dir_modes.rbegin(); it != dir_modes.rend(); ++it) {
+      if (::chmod(it->first.c_str(), it->second) != 0) return system_error(it->first.string(), errno);
+    }
+    auto digest = firmware::digest_tree(root);
+    if (!digest) return digest.error();
+    return check_content("partition " + entry.name, *digest, *entry.target);
+  }
+
+  Status write_firmware_json() {
+    auto bytes = package_.zip.read_entry(kFirmwareJsonEntry, 1 << 20);
+    if (!bytes) return bytes.error();
+    Digests d = digest_bytes(*bytes);
+    if (d.sha256 != package_.manifest.firmware_json.sha256 || d.size != package_.manifest.firmware_json.size) {
+      return make_error(PackageErrc::payload_mismatch, std::string(kFirmwareJsonEntry) + " does not match the manifest");
+    }
+    auto file = OutputFile::create(work_ / firmware::kFirmwareJson, package_.manifest.firmware_json_mode);
+    if (!file) return file.error();
+    if (auto ok = file->writer().write(*bytes); !ok) return ok;
+    return file->commit();
+  }
+
+  const OpenedPackage& package_;
+  fs::path source_dir_;
+  fs::path work_;
+  std::uint64_t written_ = 0;
+};
+
+} // namespace
+
+Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
+  auto source = firmware::open_firmware(source_dir);
+  if (!source) {
+    return make_error(PackageErrc::source_mismatch, "source " + source_dir.string() + ": " + source.error().message());
+  }
+  std::map<std::string, const firmware::Partition*> present;
+  for (const auto& p : source->partitions) present[p.name] = &p;
+  for (const auto& entry : manifest.partitions) {
+    auto it = present.find(entry.name);
+    if (!entry.source) {
+      if (it != present.end()) {
+        return make_error(PackageErrc::source_mismatch, "partition " + entry.name +
+                                                            ": the source has it, but the package was built from a "
+                                                            "firmware without it");
+      }
+      continue;
+    }
+    if (it == present.end()) {
+      return make_error(PackageErrc::source_mismatch, "partition " + entry.name + ": missing from the source " +
+                                                          source_dir.string());
+    }
+    if (it->second->kind != entry.kind) {
+      return make_error(PackageErrc::source_mismatch, "partition " + entry.name + ": is a " +
+                                                          firmware::to_string(it->second->kind) +
+                                                          " in the source, the package expects a " +
+                                                          firmware::to_string(entry.kind));
+    }
+    const fs::path path = source_dir / entry.name;
+    auto digest = entry.kind == PartitionKind::image ? firmware::digest_file(path) : firmware::digest_tree(path);
+    if (!digest) return digest.error();
+    if (digest->sha256 != entry.source->sha256 || digest->size != entry.source->size) {
+      std::string what = "partition " + entry.name;
+      if (entry.kind == PartitionKind::tree) what += " (" + first_tree_difference(entry, path) + ")";
+      return source_mismatch(what, digest->sha256, entry.source->sha256);
+    }
+    present.erase(it);
+  }
+  if (!present.empty()) {
+    return make_error(PackageErrc::source_mismatch, "partition " + present.begin()->first +
+                                                        ": the source has it, but the package does not know it");
+  }
+  return {};
+}
+
+Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path& source_dir, const fs::path& output_dir) {
+  std::error_code ec;
+  const bool output_present = fs::exists(fs::symlink_status(output_dir, ec));
+  if (output_present && !(fs::is_directory(fs::symlink_status(output_dir, ec)) && fs::is_empty(output_dir, ec))) {
+    return make_error(PackageErrc::output_exists, output_dir.string() + " already exists and is not an empty directory");
+  }
+  if (auto ok = verify_source(package.manifest, source_dir); !ok) return ok.error();
+
+  fs::path absolute_out = fs::absolute(output_dir, ec);
+  fs::path parent = absolute_out.parent_path();
+  auto work = TempDir::create(parent, "." + absolute_out.filename().string() + ".partial-");
+  if (!work) return work.error();
+  Applier applier(package, source_dir, work->path());
+  if (auto ok = applier.run(); !ok) return ok.error();
+  if (::chmod(work->path().c_str(), 0755) != 0) return system_error(work->path().string(), errno);
+  if (output_present && ::rmdir(absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);
+  if (::rename(work->path().c_str(), absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);
+  work->release();
+  return ApplyResult{package.manifest, applier.bytes_written()};
+}
+
+Expected<ApplyResult> apply_package(const fs::path& package, const fs::path& source_dir, const fs::path& output_dir) {
+  auto opened = open_package(package);
+  if (!opened) return opened.error();
+  return apply_package(*opened, source_dir, output_dir);
+}
+
+} // namespace dfota::package

@@ -1,0 +1,33 @@
+// Applying a package to a source firmware directory.
+#pragma once
+
+#include <filesystem>
+
+#include "package/package_reader.hpp"
+
+namespace dfota::package {
+
+// Checks that `source_dir` holds exactly the firmware the package was built
+// from: every partition's size and SHA-256 (trees by their canonical
+// listing), and no partition the package does not know. Reads only. Fails
+// with PackageErrc::source_mismatch naming the partition (or file) and both
+// hashes.
+Status verify_source(const Manifest& manifest, const std::filesystem::path& source_dir);
+
+struct ApplyResult {
+  Manifest manifest;
+  std::uint64_t bytes_written = 0;
+};
+
+// Verifies the source first, then writes the target firmware to `output_dir`
+// (which must not exist, or be an empty directory), checking every payload
+// and every result against the manifest. Work happens in a temporary sibling
+// directory renamed onto `output_dir` at the end: on any failure nothing is
+// left at `output_dir` and nothing is written anywhere else.
+Expected<ApplyResult> apply_package(const OpenedPackage& package, const std::filesystem::path& source_dir,
+                                    const std::filesystem::path& output_dir);
+
+Expected<ApplyResult> apply_package(const std::filesystem::path& package, const std::filesystem::path& source_dir,
+                                    const std::filesystem::path& output_dir);
+
+} // namespace dfota::package

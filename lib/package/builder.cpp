@@ -1,0 +1,311 @@
+#include "package/builder.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <sys/stat.h>
+
+#include "core/files.hpp"
+#include "core/hash.hpp"
+#include "delta/engine.hpp"
+#include "firmware/firmware.hpp"
+#include "package/zip_container.hpp"
+
+namespace dfota::package {
+
+namespace fs = std::filesystem;
+using firmware::EntryType;
+using firmware::PartitionKind;
+
+namespace {
+
+Content content_of(ByteSpan bytes) {
+  Digests d = digest_bytes(bytes);
+  return Content{d.size, d.sha256, d.md5};
+}
+
+Content content_of(const Digests& d) { return Content{d.size, d.sha256, d.md5}; }
+
+struct Encoded {
+  std::string engine;
+  Bytes payload;
+  std::uint64_t apply_memory = 0;
+};
+
+class PackageAssembler {
+public:
+  PackageAssembler(const BuildOptions& options, fs::path payload_dir)
+      : options_(options), payload_dir_(std::move(payload_dir)) {}
+
+  // Picks the engine and encodes source -> target. `source` empty and
+  // `has_source` false means a new object: only `full` applies.
+  Expected<Encoded> encode(ByteSpan source, ByteSpan target, bool has_source) const {
+    std::vector<const delta::Engine*> candidates;
+    if (!has_source) {
+      candidates.push_back(delta::find_engine("full"));
+    } else if (options_.engine == "auto") {
+      for (const auto& name : delta::engine_names()) {
+        const delta::Engine* e = delta::find_engine(name);
+        if (e->can_diff()) candidates.push_back(e);
+      }
+    } else {
+      const delta::Engine* e = delta::find_engine(options_.engine);
+      if (!e) return make_error(delta::DeltaErrc::unknown_engine, "unknown engine " + options_.engine);
+      candidates.push_back(e);
+    }
+    std::optional<Encoded> best;
+    for (const delta::Engine* engine : candidates) {
+      VectorWriter out;
+      if (auto ok = engine->diff(source, target, out); !ok) return ok.error();
+      if (!best || out.bytes().size() < best->payload.size()) {
+        best = Encoded{std::string(engine->name()), std::move(out.bytes()),
+                       engine->apply_memory(source.size(), target.size())};
+      }
+    }
+    return std::move(*best);
+  }
+
+  // Stores an encoded payload under `entry` and describes it.
+  Expected<Payload> store(const std::string& entry, const Encoded& encoded) {
+    const fs::path file = payload_dir_ / std::to_string(stored_.size());
+    auto out = OutputFile::create(file);
+    if (!out) return out.error();
+    if (auto ok = out->writer().write(encoded.payload); !ok) return ok.error();
+    if (auto ok = out->commit(); !ok) return ok.error();
+    stored_.emplace_back(entry, file);
+    return Payload{encoded.engine, entry, encoded.payload.size(), sha256_hex(encoded.payload)};
+  }
+
+  const std::vector<std::pair<std::string, fs::path>>& stored() const { return stored_; }
+
+private:
+  const BuildOptions& options_;
+  fs::path payload_dir_;
+  std::vector<std::pair<std::string, fs::path>> stored_;
+};
+
+Expected<MappedFile> map(const fs::path& path) { return MappedFile::open(path.string()); }
+
+Expected<PartitionEntry> build_image(PackageAssembler& assembler, const std::string& name,
+                                     const firmware::Partition* source, const firmware::Partition* target,
+                                     const firmware::Firmware& from, const firmware::Firmware& to) {
+  PartitionEntry entry;
+  entry.name = name;
+  entry.kind = PartitionKind::image;
+  MappedFile source_map, target_map;
+  if (source) {
+    auto m = map(from.root / name);
+    if (!m) return m.error();
+    source_map = std::move(*m);
+    entry.source = content_of(source_map.bytes());
+    entry.mode = source->mode;
+  }
+  if (!target) {
+    entry.op = Operation::remove;
+    return entry;
+  }
+  auto m = map(to.root / name);
+  if (!m) return m.error();
+  target_map = std::move(*m);
+  entry.target = content_of(target_map.bytes());
+  entry.mode = target->mode;
+  if (source && entry.source == entry.target) {
+    entry.op = Operation::unchanged;
+    return entry;
+  }
+  auto encoded = assembler.encode(source_map.bytes(), target_map.bytes(), source != nullptr);
+  if (!encoded) return encoded.error().with_context("partition " + name);
+  entry.op = encoded->engine == "full" ? Operation::full : Operation::delta;
+  entry.apply_memory = encoded->apply_memory;
+  auto payload = assembler.store("payload/" + name, *encoded);
+  if (!payload) return payload.error();
+  entry.payload = *payload;
+  return entry;
+}
+
+Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::string& name, bool in_source,
+                                    bool in_target, const firmware::Firmware& from, const firmware::Firmware& to) {
+  PartitionEntry entry;
+  entry.name = name;
+  entry.kind = PartitionKind::tree;
+  std::map<std::string, firmware::TreeEntry> old_entries, new_entries;
+  if (in_source) {
+    auto list = firmware::list_tree(from.root / name);
+    if (!list) return list.error();
+    for (auto& e : *list) old_entries.emplace(e.path, e);
+    auto d = firmware::digest_tree(from.root / name);
+    if (!d) return d.error();
+    entry.source = content_of(*d);
+    struct stat st {};
+    if (::stat((from.root / name).c_str(), &st) == 0) entry.mode = st.st_mode & 07777;
+  }
+  if (!in_target) {
+    entry.op = Operation::remove;
+    return entry;
+  }
+  {
+    auto list = firmware::list_tree(to.root / name);
+    if (!list) return list.error();
+    for (auto& e : *list) new_entries.emplace(e.path, e);
+    auto d = firmware::digest_tree(to.root / name);
+    if (!d) return d.error();
+    entry.target = content_of(*d);
+    struct stat st {};
+    if (::stat((to.root / name).c_str(), &st) == 0) entry.mode = st.st_mode & 07777;
+  }
+
+  std::vector<std::string> paths;
+  for (const auto& [path, _] : old_entries) paths.push_back(path);
+  for (const auto& [path, _] : new_entries) {
+    if (!old_entries.count(path)) paths.push_back(path);
+  }
+  std::sort(paths.begin(), paths.end());
+
+  bool changed = !in_source;
+  for (const auto& path : paths) {
+    auto old_it = old_entries.find(path);
+    auto new_it = new_entries.find(path);
+    const firmware::TreeEntry* old_e = old_it == old_entries.end() ? nullptr : &old_it->second;
+    const firmware::TreeEntry* new_e = new_it == new_entries.end() ? nullptr : &new_it->second;
+    TreeFile file;
+    file.path = path;
+    if (!new_e) {
+      file.type = old_e->type;
+      file.mode = old_e->mode;
+      file.op = Operation::remove;
+      file.link_target = old_e->link_target;
+      if (old_e->type == EntryType::file) {
+        auto m = map(from.root / name / path);
+        if (!m) return m.error();
+        file.source = content_of(m->bytes());
+      }
+      changed = true;
+      entry.files.push_back(std::move(file));
+      continue;
+    }
+    file.type = new_e->type;
+    file.mode = new_e->mode;
+    file.link_target = new_e->link_target;
+    const bool same_type = old_e && old_e->type == new_e->type;
+    if (new_e->type != EntryType::file) {
+      const bool same = same_type && old_e->link_target == new_e->link_target;
+      file.op = same ? Operation::unchanged : Operation::full;
+      if (!same || old_e->mode != new_e->mode) changed = true;
+      entry.files.push_back(std::move(file));
+      continue;
+    }
+    auto target_map = map(to.root / name / path);
+    if (!target_map) return target_map.error();
+    file.target = content_of(target_map->bytes());
+    MappedFile source_map;
+    if (same_type) {
+      auto m = map(from.root / name / path);
+      if (!m) return m.error();
+      source_map = std::move(*m);
+      file.source = content_of(source_map.bytes());
+    }
+    if (file.source && file.source == file.target) {
+      file.op = Operation::unchanged;
+      if (old_e->mode != new_e->mode) changed = true;
+      entry.files.push_back(std::move(file));
+      continue;
+    }
+    changed = true;
+    auto encoded = assembler.encode(source_map.bytes(), target_map->bytes(), same_type);
+    if (!encoded) return encoded.error().with_context("file " + name + "/" + path);
+    file.op = encoded->engine == "full" ? Operation::full : Operation::delta;
+    entry.apply_memory = std::max(entry.apply_memory, encoded->apply_memory);
+    auto payload = assembler.store("payload/" + name + "/" + path, *encoded);
+    if (!payload) return payload.error();
+    file.payload = *payload;
+    entry.files.push_back(std::move(file));
+  }
+  if (!in_source) entry.op = Operation::full;
+  else entry.op = changed ? Operation::delta : Operation::unchanged;
+  return entry;
+}
+
+} // namespace
+
+Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, const fs::path& output,
+                                    const BuildOptions& options) {
+  if (options.engine != "auto" && !delta::find_engine(options.engine)) {
+    return make_error(delta::DeltaErrc::unknown_engine,
+                      "unknown engine \"" + options.engine + "\" (use auto, zstd, vcdiff or full)");
+  }
+  if (options.engine != "auto" && !delta::find_engine(options.engine)->can_diff()) {
+    return make_error(delta::DeltaErrc::engine_unavailable,
+                      "the " + options.engine + " engine cannot encode on this machine (is xdelta3 installed?)");
+  }
+  auto source = firmware::open_firmware(from);
+  if (!source) return source.error().with_context("--from");
+  auto target = firmware::open_firmware(to);
+  if (!target) return target.error().with_context("--to");
+
+  Manifest manifest;
+  manifest.project = options.project.empty() ? target->info.project : options.project;
+  if (options.project.empty() && source->info.project != target->info.project) {
+    return make_error(PackageErrc::bad_firmware_pair,
+                      "the two firmware versions are for different projects (" + source->info.project + ", " +
+                          target->info.project + "); give --project to build anyway");
+  }
+  manifest.source_version = options.from_version.empty() ? source->info.version : options.from_version;
+  manifest.target_version = options.to_version.empty() ? target->info.version : options.to_version;
+  manifest.family = options.family;
+
+  fs::path out_dir = output.parent_path().empty() ? fs::path(".") : output.parent_path();
+  auto work = TempDir::create(out_dir, ".dfota-build-");
+  if (!work) return work.error();
+  PackageAssembler assembler(options, work->path());
+
+  std::map<std::string, const firmware::Partition*> old_parts, new_parts;
+  for (const auto& p : source->partitions) old_parts[p.name] = &p;
+  for (const auto& p : target->partitions) new_parts[p.name] = &p;
+  std::vector<std::string> names;
+  for (const auto& [n, _] : old_parts) names.push_back(n);
+  for (const auto& [n, _] : new_parts) {
+    if (!old_parts.count(n)) names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& name = names[i];
+    if (options.on_partition) options.on_partition(name, i, names.size());
+    const firmware::Partition* old_p = old_parts.count(name) ? old_parts[name] : nullptr;
+    const firmware::Partition* new_p = new_parts.count(name) ? new_parts[name] : nullptr;
+    if (old_p && new_p && old_p->kind != new_p->kind) {
+      return make_error(PackageErrc::bad_firmware_pair,
+                        "partition " + name + " is " + firmware::to_string(old_p->kind) + " in the source and " +
+                            firmware::to_string(new_p->kind) + " in the target; a partition cannot change kind");
+    }
+    const PartitionKind kind = (new_p ? new_p : old_p)->kind;
+    auto entry = kind == PartitionKind::image
+                     ? build_image(assembler, name, old_p, new_p, *source, *target)
+                     : build_tree(assembler, name, old_p != nullptr, new_p != nullptr, *source, *target);
+    if (!entry) return entry.error();
+    if (entry->op != Operation::unchanged && entry->op != Operation::remove && entry->target) {
+      manifest.space_needed += entry->target->size;
+    }
+    if (entry->target) manifest.largest_partition = std::max(manifest.largest_partition, entry->target->size);
+    manifest.apply_memory = std::max(manifest.apply_memory, entry->apply_memory);
+    manifest.partitions.push_back(std::move(*entry));
+  }
+  manifest.firmware_json = content_of(target->firmware_json);
+  manifest.firmware_json_mode = target->firmware_json_mode;
+
+  const std::string manifest_text = to_json_text(manifest);
+  auto zip = ZipWriter::create(output);
+  if (!zip) return zip.error();
+  if (auto ok = zip->add_bytes(kManifestEntry, Bytes(manifest_text.begin(), manifest_text.end())); !ok) return ok.error();
+  for (const auto& [entry, file] : assembler.stored()) {
+    if (auto ok = zip->add_file(entry, file); !ok) return ok.error();
+  }
+  if (auto ok = zip->add_bytes(kFirmwareJsonEntry, target->firmware_json); !ok) return ok.error();
+  if (auto ok = zip->close(); !ok) return ok.error();
+
+  std::error_code ec;
+  BuildResult result{std::move(manifest), static_cast<std::uint64_t>(fs::file_size(output, ec))};
+  return result;
+}
+
+} // namespace dfota::package

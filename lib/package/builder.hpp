@@ -1,0 +1,35 @@
+// Building a package from two firmware directories.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "package/manifest.hpp"
+
+namespace dfota::package {
+
+struct BuildOptions {
+  // "auto" keeps the smallest payload per partition or file (always allowing
+  // "full"); any other name forces that engine for every delta.
+  std::string engine = "auto";
+  std::string project;       // overrides the target's firmware.json
+  std::string from_version;  // overrides the source's firmware.json
+  std::string to_version;    // overrides the target's firmware.json
+  std::string family;        // optional module family id recorded in the manifest
+  // Called before each partition is encoded (name, index, count); may be empty.
+  std::function<void(const std::string&, std::size_t, std::size_t)> on_partition;
+};
+
+struct BuildResult {
+  Manifest manifest;
+  std::uint64_t package_size = 0;
+};
+
+// Builds the package that turns `from` into `to` and writes it to `output`
+// (replaced atomically: on failure nothing is left at `output`). The same
+// inputs and options always give the same bytes.
+Expected<BuildResult> build_package(const std::filesystem::path& from, const std::filesystem::path& to,
+                                    const std::filesystem::path& output, const BuildOptions& options);
+
+} // namespace dfota::package

@@ -1,0 +1,106 @@
+#include "package/inspector.hpp"
+
+#include "firmware/firmware.hpp"
+#include "package/package_reader.hpp"
+
+namespace dfota::package {
+
+namespace fs = std::filesystem;
+
+const char* to_string(Layout layout) {
+  switch (layout) {
+  case Layout::dfota: return "dfota";
+  case Layout::android_recovery: return "android-recovery";
+  case Layout::android_ab: return "android-ab";
+  case Layout::zip: return "zip";
+  }
+  return "?";
+}
+
+const char* describe(Layout layout) {
+  switch (layout) {
+  case Layout::dfota: return "dfota delta package";
+  case Layout::android_recovery: return "Android recovery update package (update.zip)";
+  case Layout::android_ab: return "Android A/B OTA package (payload.bin)";
+  case Layout::zip: return "zip archive of unknown layout";
+  }
+  return "?";
+}
+
+namespace {
+
+// key=value lines, as in META-INF/com/android/metadata and payload_properties.txt.
+void add_properties(const std::string& prefix, const Bytes& text, std::vector<std::pair<std::string, std::string>>& facts) {
+  std::string_view rest(reinterpret_cast<const char*>(text.data()), text.size());
+  int kept = 0;
+  while (!rest.empty() && kept < 64) {
+    auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    facts.emplace_back(prefix + std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
+    ++kept;
+  }
+}
+
+std::uint64_t big_endian(const Bytes& b, std::size_t at, std::size_t width) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < width; ++i) v = v << 8 | b[at + i];
+  return v;
+}
+
+void describe_payload_bin(const ZipReader& zip, std::vector<std::pair<std::string, std::string>>& facts) {
+  auto reader = zip.open_entry("payload.bin");
+  if (!reader) return;
+  Bytes head(24);
+  if (!read_exact(**reader, head)) {
+    facts.emplace_back("payload.bin", "shorter than its header");
+    return;
+  }
+  if (head[0] != 'C' || head[1] != 'r' || head[2] != 'A' || head[3] != 'U') {
+    facts.emplace_back("payload.bin", "no CrAU magic");
+    return;
+  }
+  facts.emplace_back("payload.version", std::to_string(big_endian(head, 4, 8)));
+  facts.emplace_back("payload.manifest_size", std::to_string(big_endian(head, 12, 8)));
+  if (big_endian(head, 4, 8) >= 2) facts.emplace_back("payload.metadata_signature_size", std::to_string(big_endian(head, 20, 4)));
+}
+
+} // namespace
+
+Expected<Inspection> inspect_package(const fs::path& path) {
+  auto zip = ZipReader::open(path);
+  if (!zip) return zip.error();
+  Inspection result;
+  result.path = path;
+  auto digests = firmware::digest_file(path);
+  if (!digests) return digests.error();
+  result.file = *digests;
+  result.entries = zip->entries();
+
+  if (zip->find(kManifestEntry)) {
+    auto opened = open_package(path);
+    if (!opened) return opened.error();
+    result.layout = Layout::dfota;
+    result.manifest = std::move(opened->manifest);
+    result.has_signature = opened->zip.find(kSignatureEntry) != nullptr;
+    return result;
+  }
+  if (zip->find("payload.bin")) {
+    result.layout = Layout::android_ab;
+    describe_payload_bin(*zip, result.facts);
+    if (auto props = zip->read_entry("payload_properties.txt", 64 << 10)) add_properties("properties.", *props, result.facts);
+  } else if (zip->find("META-INF/com/google/android/update-binary") ||
+             zip->find("META-INF/com/google/android/updater-script")) {
+    result.layout = Layout::android_recovery;
+  }
+  if (auto metadata = zip->read_entry("META-INF/com/android/metadata", 64 << 10)) {
+    add_properties("metadata.", *metadata, result.facts);
+    if (result.layout == Layout::zip) result.layout = Layout::android_recovery;
+  }
+  return result;
+}
+
+} // namespace dfota::package

@@ -1,0 +1,58 @@
+#include "cli/command.hpp"
+#include "package/builder.hpp"
+
+namespace dfota::cli {
+
+namespace {
+
+class BuildCommand final : public Command {
+public:
+  explicit BuildCommand(CLI::App& app) {
+    auto* sub = app.add_subcommand("build", "Build the delta package from one firmware version to another");
+    sub->add_option("--from", from_, "Source firmware directory (the version on the module)")->required();
+    sub->add_option("--to", to_, "Target firmware directory (the version to install)")->required();
+    sub->add_option("-o,--output", output_, "Package to write")->required();
+    sub->add_option("--reverse-output", reverse_, "Also write the package from --to back to --from");
+    sub->add_option("--engine", options_.engine, "Delta engine: auto (smallest per partition), zstd, vcdiff or full")
+        ->check(CLI::IsMember({"auto", "zstd", "vcdiff", "full"}))
+        ->default_val("auto");
+    sub->add_option("--project", options_.project, "Project the package is for (default: from firmware.json)");
+    sub->add_option("--from-version", options_.from_version, "Source version (default: from --from/firmware.json)");
+    sub->add_option("--to-version", options_.to_version, "Target version (default: from --to/firmware.json)");
+    sub->footer("Example:\n  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip "
+                "--reverse-output update-v2-to-v1.zip");
+  }
+
+  int run(std::ostream& out, std::ostream& err) override {
+    auto forward = package::build_package(from_, to_, output_, options_);
+    if (!forward) return report(err, forward.error());
+    print(out, output_, *forward);
+    if (!reverse_.empty()) {
+      package::BuildOptions reverse_options = options_;
+      std::swap(reverse_options.from_version, reverse_options.to_version);
+      auto backward = package::build_package(to_, from_, reverse_, reverse_options);
+      if (!backward) return report(err, backward.error().with_context("reverse package"));
+      print(out, reverse_, *backward);
+    }
+    return kOk;
+  }
+
+private:
+  static void print(std::ostream& out, const std::string& path, const package::BuildResult& result) {
+    const auto& m = result.manifest;
+    std::size_t changed = 0;
+    for (const auto& p : m.partitions) changed += p.op != package::Operation::unchanged;
+    out << "built " << path << ": " << grouped(result.package_size) << " bytes, " << m.project << " "
+        << m.source_version << " -> " << m.target_version << ", " << m.partitions.size() << " partitions ("
+        << changed << " changed)\n";
+  }
+
+  std::string from_, to_, output_, reverse_;
+  package::BuildOptions options_;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_build_command(CLI::App& app) { return std::make_unique<BuildCommand>(app); }
+
+} // namespace dfota::cli

@@ -1,0 +1,34 @@
+// What every `dfota <verb>` shares: a registered CLI11 subcommand whose
+// options bind into the command object, and a run() that returns the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "cli/exit_codes.hpp"
+
+namespace dfota::cli {
+
+class Command {
+public:
+  virtual ~Command() = default;
+  virtual int run(std::ostream& out, std::ostream& err) = 0;
+};
+
+// Each registers its subcommand on `app` and returns the object its options bind to.
+std::unique_ptr<Command> make_build_command(CLI::App& app);
+std::unique_ptr<Command> make_inspect_command(CLI::App& app);
+std::unique_ptr<Command> make_apply_command(CLI::App& app);
+std::unique_ptr<Command> make_checksum_command(CLI::App& app);
+std::unique_ptr<Command> make_diff_command(CLI::App& app);
+std::unique_ptr<Command> make_patch_command(CLI::App& app);
+
+// Prints "dfota: error: <message>" and returns the error's exit code.
+int report(std::ostream& err, const Error& error);
+
+// 1234567 -> "1,234,567".
+std::string grouped(std::uint64_t value);
+
+} // namespace dfota::cli

@@ -1,0 +1,79 @@
+#include "cli/exit_codes.hpp"
+
+#include "delta/engine.hpp"
+#include "firmware/firmware.hpp"
+#include "package/errors.hpp"
+
+namespace dfota::cli {
+
+const std::vector<ExitCodeDoc>& exit_code_table() {
+  static const std::vector<ExitCodeDoc> table{
+      {kOk, "ok", "success"},
+      {kInternal, "internal", "internal error (a bug)"},
+      {kUsage, "usage", "bad command line"},
+      {kIoError, "io", "cannot read an input or write an output"},
+      {kPackageNotFound, "package-not-found", "the package file does not exist"},
+      {kPackageEmpty, "package-empty", "the package file is empty"},
+      {kNotAZip, "not-a-zip", "the package is not a zip archive"},
+      {kCorruptZip, "corrupt-zip", "the zip archive is truncated or damaged"},
+      {kManifestMissing, "manifest-missing", "the package has no manifest.json"},
+      {kManifestInvalid, "manifest-invalid", "manifest.json is not a valid manifest"},
+      {kUnsupportedVersion, "unsupported-version", "the package format version is not supported"},
+      {kPayloadMismatch, "payload-mismatch", "a payload differs from the manifest or cannot be decoded"},
+      {kUnsafeEntry, "unsafe-entry", "an entry path is absolute, has '..', or is duplicated"},
+      {kSourceMismatch, "source-mismatch", "the source firmware is not the one the package is for"},
+      {kTargetMismatch, "target-mismatch", "the result differs from the target the package announces"},
+      {kBadFirmware, "bad-firmware", "a firmware directory is malformed"},
+      {kOutputExists, "output-exists", "the output exists and is not an empty directory"},
+      {kEngineUnavailable, "engine-unavailable", "the engine cannot encode on this machine"},
+      {kLimitExceeded, "limit-exceeded", "the input exceeds a safety limit"},
+  };
+  return table;
+}
+
+int exit_code_for(const Error& error) {
+  const auto& cat = error.code().category();
+  const int v = error.code().value();
+  if (cat == package::package_category()) {
+    switch (static_cast<package::PackageErrc>(v)) {
+    case package::PackageErrc::not_found: return kPackageNotFound;
+    case package::PackageErrc::empty: return kPackageEmpty;
+    case package::PackageErrc::not_a_zip: return kNotAZip;
+    case package::PackageErrc::corrupt_zip: return kCorruptZip;
+    case package::PackageErrc::manifest_missing: return kManifestMissing;
+    case package::PackageErrc::manifest_invalid: return kManifestInvalid;
+    case package::PackageErrc::unsupported_version: return kUnsupportedVersion;
+    case package::PackageErrc::payload_mismatch: return kPayloadMismatch;
+    case package::PackageErrc::unsafe_entry: return kUnsafeEntry;
+    case package::PackageErrc::source_mismatch: return kSourceMismatch;
+    case package::PackageErrc::target_mismatch: return kTargetMismatch;
+    case package::PackageErrc::limit_exceeded: return kLimitExceeded;
+    case package::PackageErrc::output_exists: return kOutputExists;
+    case package::PackageErrc::bad_firmware_pair: return kBadFirmware;
+    }
+  }
+  if (cat == delta::delta_category()) {
+    switch (static_cast<delta::DeltaErrc>(v)) {
+    case delta::DeltaErrc::unknown_engine: return kUsage;
+    case delta::DeltaErrc::engine_unavailable: return kEngineUnavailable;
+    case delta::DeltaErrc::corrupt_payload:
+    case delta::DeltaErrc::wrong_size: return kPayloadMismatch;
+    case delta::DeltaErrc::limit_exceeded: return kLimitExceeded;
+    case delta::DeltaErrc::encode_failed: return kInternal;
+    }
+  }
+  if (cat == firmware::firmware_category()) return kBadFirmware;
+  if (cat == core_category()) {
+    switch (static_cast<CoreErrc>(v)) {
+    case CoreErrc::limit_exceeded: return kLimitExceeded;
+    case CoreErrc::unsafe_path: return kUnsafeEntry;
+    case CoreErrc::subprocess_failed: return kEngineUnavailable;
+    case CoreErrc::unsupported:
+    case CoreErrc::truncated: return kPayloadMismatch;
+    default: return kIoError;
+    }
+  }
+  return kInternal;
+}
+
+} // namespace dfota::cli

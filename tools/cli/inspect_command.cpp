@@ -1,0 +1,190 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/text_table.hpp"
+#include "package/inspector.hpp"
+
+namespace dfota::cli {
+
+namespace {
+
+using nlohmann::ordered_json;
+using package::Operation;
+
+ordered_json content_json(const std::optional<package::Content>& c) {
+  if (!c) return nullptr;
+  return ordered_json{{"size", c->size}, {"sha256", c->sha256}, {"md5", c->md5}};
+}
+
+std::string mode_text(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode);
+  return text;
+}
+
+// Payload as a share of the target, "-" when there is nothing to compare.
+std::string ratio_text(std::uint64_t payload, const std::optional<package::Content>& target) {
+  if (!target || target->size == 0 || payload == 0) return "-";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2f%%", 100.0 * static_cast<double>(payload) / static_cast<double>(target->size));
+  return text;
+}
+
+std::string checksum_text(std::uint16_t value) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%x", value);
+  return text;
+}
+
+ordered_json partition_json(const package::PartitionEntry& p) {
+  ordered_json j;
+  j["name"] = p.name;
+  j["kind"] = firmware::to_string(p.kind);
+  j["op"] = package::to_string(p.op);
+  j["mode"] = mode_text(p.mode);
+  std::string engines;
+  if (p.payload) engines = p.payload->engine;
+  for (const auto& f : p.files) {
+    if (f.payload && engines.find(f.payload->engine) == std::string::npos) {
+      engines += (engines.empty() ? "" : "+") + f.payload->engine;
+    }
+  }
+  j["engine"] = engines.empty() ? ordered_json(nullptr) : ordered_json(engines);
+  j["payload"] = p.payload ? ordered_json(p.payload->path) : ordered_json(nullptr);
+  j["payload_size"] = p.payload_bytes();
+  j["payload_sha256"] = p.payload ? ordered_json(p.payload->sha256) : ordered_json(nullptr);
+  j["source"] = content_json(p.source);
+  j["target"] = content_json(p.target);
+  j["apply_memory"] = p.apply_memory;
+  if (p.kind == firmware::PartitionKind::tree) {
+    ordered_json files = ordered_json::array();
+    for (const auto& f : p.files) {
+      ordered_json fj{{"path", f.path}, {"type", firmware::to_string(f.type)}, {"op", package::to_string(f.op)},
+                      {"mode", mode_text(f.mode)}};
+      if (f.type == firmware::EntryType::symlink) fj["link_target"] = f.link_target;
+      if (f.type == firmware::EntryType::file) {
+        fj["engine"] = f.payload ? ordered_json(f.payload->engine) : ordered_json(nullptr);
+        fj["payload"] = f.payload ? ordered_json(f.payload->path) : ordered_json(nullptr);
+        fj["payload_size"] = f.payload ? f.payload->size : 0;
+        fj["source"] = content_json(f.source);
+        fj["target"] = content_json(f.target);
+      }
+      files.push_back(std::move(fj));
+    }
+    j["files"] = std::move(files);
+  }
+  return j;
+}
+
+class InspectCommand final : public Command {
+public:
+  explicit InspectCommand(CLI::App& app) {
+    auto* sub = app.add_subcommand("inspect", "Describe a package: ours in full, a vendor's zip as far as possible");
+    sub->add_option("package", package_, "Package to inspect")->required();
+    sub->add_flag("--json", json_, "Print JSON");
+    sub->footer("Example:\n  dfota inspect update-v1-to-v2.zip --json");
+  }
+
+  int run(std::ostream& out, std::ostream& err) override {
+    auto result = package::inspect_package(package_);
+    if (!result) return report(err, result.error());
+    if (json_) print_json(out, *result);
+    else print_text(out, *result);
+    return kOk;
+  }
+
+private:
+  void print_json(std::ostream& out, const package::Inspection& r) const {
+    ordered_json j;
+    j["path"] = package_;
+    j["layout"] = package::to_string(r.layout);
+    j["description"] = package::describe(r.layout);
+    j["size"] = r.file.size;
+    j["sha256"] = r.file.sha256;
+    j["md5"] = r.file.md5;
+    j["checksum"] = checksum_text(r.file.module_checksum);
+    if (r.manifest) {
+      const auto& m = *r.manifest;
+      j["format_version"] = std::to_string(m.format_major) + "." + std::to_string(m.format_minor);
+      j["project"] = m.project;
+      j["family"] = m.family.empty() ? ordered_json(nullptr) : ordered_json(m.family);
+      j["source_version"] = m.source_version;
+      j["target_version"] = m.target_version;
+      j["signed"] = r.has_signature;
+      j["requirements"] = {{"space_needed", m.space_needed},
+                           {"largest_partition", m.largest_partition},
+                           {"apply_memory", m.apply_memory}};
+      j["payload_bytes"] = m.payload_bytes();
+      ordered_json parts = ordered_json::array();
+      for (const auto& p : m.partitions) parts.push_back(partition_json(p));
+      j["partitions"] = std::move(parts);
+    } else {
+      j["project"] = nullptr;
+      j["source_version"] = nullptr;
+      j["target_version"] = nullptr;
+      j["partitions"] = ordered_json::array();
+      ordered_json facts = ordered_json::object();
+      for (const auto& [k, v] : r.facts) facts[k] = v;
+      j["facts"] = std::move(facts);
+    }
+    ordered_json entries = ordered_json::array();
+    for (const auto& e : r.entries) {
+      entries.push_back({{"name", e.name}, {"size", e.size}, {"compressed_size", e.compressed_size},
+                         {"method", e.method}, {"safe_name", e.safe_name}});
+    }
+    j["entries"] = std::move(entries);
+    out << j.dump(2) << '\n';
+  }
+
+  void print_text(std::ostream& out, const package::Inspection& r) const {
+    out << "package       " << package_ << " (" << grouped(r.file.size) << " bytes)\n";
+    out << "layout        " << package::describe(r.layout) << '\n';
+    out << "sha256        " << r.file.sha256 << '\n';
+    out << "md5           " << r.file.md5 << '\n';
+    out << "checksum      " << checksum_text(r.file.module_checksum) << " (as +QFUPL/+QFOTADL report it)\n";
+    if (!r.manifest) {
+      for (const auto& [k, v] : r.facts) out << k << ": " << v << '\n';
+      out << '\n';
+      TextTable table({"ENTRY", "SIZE", "STORED"}, {TextTable::Align::left, TextTable::Align::right, TextTable::Align::right});
+      for (const auto& e : r.entries) {
+        table.add_row({e.safe_name ? e.name : e.name + "  (UNSAFE NAME)", grouped(e.size), grouped(e.compressed_size)});
+      }
+      table.print(out);
+      return;
+    }
+    const auto& m = *r.manifest;
+    out << "format        dfota-package " << m.format_major << "." << m.format_minor << '\n';
+    out << "project       " << m.project << (m.family.empty() ? "" : " (" + m.family + ")") << '\n';
+    out << "versions      " << m.source_version << " -> " << m.target_version << '\n';
+    out << "signed        " << (r.has_signature ? "yes (manifest.sig)" : "no") << '\n';
+    out << "space needed  " << grouped(m.space_needed) << " bytes\n";
+    out << "apply memory  " << grouped(m.apply_memory) << " bytes\n";
+    out << "payloads      " << grouped(m.payload_bytes()) << " bytes\n\n";
+    TextTable table({"PARTITION", "KIND", "OP", "ENGINE", "PAYLOAD", "SOURCE", "TARGET", "RATIO"},
+                    {TextTable::Align::left, TextTable::Align::left, TextTable::Align::left, TextTable::Align::left,
+                     TextTable::Align::right, TextTable::Align::right, TextTable::Align::right, TextTable::Align::right});
+    for (const auto& p : m.partitions) {
+      auto pj = partition_json(p);
+      table.add_row({p.name, firmware::to_string(p.kind), package::to_string(p.op),
+                     pj["engine"].is_null() ? "-" : pj["engine"].get<std::string>(), grouped(p.payload_bytes()),
+                     p.source ? grouped(p.source->size) : "-", p.target ? grouped(p.target->size) : "-",
+                     ratio_text(p.payload_bytes(), p.target)});
+    }
+    table.print(out);
+    out << "\nhashes (sha256 / md5)\n";
+    for (const auto& p : m.partitions) {
+      if (p.source) out << "  " << p.name << " source  " << p.source->sha256 << "  " << p.source->md5 << '\n';
+      if (p.target) out << "  " << p.name << " target  " << p.target->sha256 << "  " << p.target->md5 << '\n';
+    }
+  }
+
+  std::string package_;
+  bool json_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_inspect_command(CLI::App& app) { return std::make_unique<InspectCommand>(app); }
+
+} // namespace dfota::cli

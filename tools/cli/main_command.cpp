@@ -1,0 +1,92 @@
+#include "cli/main_command.hpp"
+
+#include <sstream>
+
+#include "cli/command.hpp"
+
+namespace dfota::cli {
+
+namespace {
+
+std::string footer() {
+  std::ostringstream text;
+  text << "Examples:\n"
+          "  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip --reverse-output update-v2-to-v1.zip\n"
+          "  dfota inspect update-v1-to-v2.zip\n"
+          "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
+          "  dfota checksum update-v1-to-v2.zip\n\n"
+          "Exit codes:\n";
+  for (const auto& row : exit_code_table()) {
+    text << "  " << (row.code < 10 ? " " : "") << row.code << "  " << row.meaning << '\n';
+  }
+  return text.str();
+}
+
+} // namespace
+
+int report(std::ostream& err, const Error& error) {
+  err << "dfota: error: " << error.message() << '\n';
+  return exit_code_for(error);
+}
+
+std::string grouped(std::uint64_t value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("dfota: build, inspect, validate and apply delta firmware (DFOTA) packages for cellular modules",
+               "dfota");
+  app.footer(footer());
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "dfota 0.1.0");
+
+  std::vector<std::pair<CLI::App*, std::unique_ptr<Command>>> commands;
+  auto add = [&](std::unique_ptr<Command> (*make)(CLI::App&)) {
+    auto command = make(app);
+    commands.emplace_back(app.get_subcommands({}).back(), std::move(command));
+  };
+  add(make_build_command);
+  add(make_inspect_command);
+  add(make_apply_command);
+  add(make_checksum_command);
+  add(make_diff_command);
+  add(make_patch_command);
+
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) { // --help or --version
+      std::ostringstream ignored;
+      app.exit(e, out, ignored);
+      return kOk;
+    }
+    std::string verb;
+    for (const auto& [sub, _] : commands) {
+      if (sub->parsed()) verb = " " + sub->get_name();
+    }
+    err << "dfota: error: " << e.what() << " (see 'dfota" << verb << " --help')\n";
+    return kUsage;
+  }
+  for (const auto& [sub, command] : commands) {
+    if (sub->parsed()) {
+      try {
+        return command->run(out, err);
+      } catch (const std::exception& e) {
+        err << "dfota: internal error: " << e.what() << '\n';
+        return kInternal;
+      }
+    }
+  }
+  err << "dfota: error: no command given (see 'dfota --help')\n";
+  return kUsage;
+}
+
+} // namespace dfota::cli
