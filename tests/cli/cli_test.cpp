@@ -1,0 +1,141 @@
+// The command line as a user meets it: exit codes, output, golden files.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/exit_codes.hpp"
+#include "core/hash.hpp"
+#include "package/zip_container.hpp"
+#include "support/test_support.hpp"
+
+namespace dfota::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+
+// Runs with the repository root as the working directory so that paths in
+// the output are the same on every machine.
+class InSourceDir : public ::testing::Test {
+protected:
+  void SetUp() override {
+    saved_ = fs::current_path();
+    fs::current_path(test::source_dir());
+  }
+  void TearDown() override { fs::current_path(saved_); }
+  fs::path saved_;
+};
+
+TEST(Cli, HelpListsVerbsExamplesAndExitCodes) {
+  auto r = run_cli({"--help"});
+  EXPECT_EQ(r.exit_code, kOk);
+  for (const char* word : {"build", "inspect", "apply", "checksum", "Examples:", "Exit codes:", "source firmware"}) {
+    EXPECT_NE(r.out.find(word), std::string::npos) << word;
+  }
+  auto build_help = run_cli({"build", "--help"});
+  EXPECT_EQ(build_help.exit_code, kOk);
+  EXPECT_NE(build_help.out.find("--reverse-output"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"frobnicate"}, {"build", "--from", "a"}, {"build", "--from", "a", "--to", "b", "-o", "c", "--engine", "bsdiff"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, kUsage);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("dfota: error: ", 0), 0u) << r.err;
+  }
+}
+
+TEST(Cli, BuildInspectApplyOnTheSample) {
+  test::ScratchDir dir;
+  const std::string v1 = test::sample_firmware("v1").string(), v2 = test::sample_firmware("v2").string();
+  auto built = run_cli({"build", "--from", v1, "--to", v2, "-o", (dir / "f.zip").string(), "--reverse-output",
+                        (dir / "r.zip").string()});
+  ASSERT_EQ(built.exit_code, kOk) << built.err;
+  EXPECT_NE(built.out.find("built " + (dir / "f.zip").string()), std::string::npos);
+  EXPECT_NE(built.out.find("built " + (dir / "r.zip").string()), std::string::npos);
+
+  auto inspected = run_cli({"inspect", (dir / "f.zip").string(), "--json"});
+  ASSERT_EQ(inspected.exit_code, kOk) << inspected.err;
+  auto j = nlohmann::json::parse(inspected.out);
+  EXPECT_EQ(j["project"], "EC25EFA");
+  EXPECT_EQ(j["source_version"], "EC25EFAR06A06M4G_01.003.01.003");
+  EXPECT_EQ(j["target_version"], "EC25EFAR06A07M4G_01.004.01.004");
+  ASSERT_EQ(j["partitions"].size(), 3u);
+  for (const auto& p : j["partitions"]) {
+    for (const char* key : {"name", "kind", "op", "engine", "payload", "payload_size", "source", "target"}) {
+      EXPECT_TRUE(p.contains(key)) << key;
+    }
+    for (const char* key : {"size", "sha256", "md5"}) EXPECT_TRUE(p["target"].contains(key)) << key;
+  }
+
+  auto applied = run_cli({"apply", (dir / "f.zip").string(), "--source", v1, "-o", (dir / "out").string()});
+  ASSERT_EQ(applied.exit_code, kOk) << applied.err;
+  EXPECT_TRUE(test::same_tree(dir / "out", v2));
+  auto reverted = run_cli({"apply", (dir / "r.zip").string(), "--source", v2, "-o", (dir / "back").string()});
+  ASSERT_EQ(reverted.exit_code, kOk) << reverted.err;
+  EXPECT_TRUE(test::same_tree(dir / "back", v1));
+}
+
+TEST_F(InSourceDir, InspectOutputMatchesTheGoldenFiles) {
+  auto text = run_cli({"inspect", "tests/golden/sample-v1-to-v2.zip"});
+  ASSERT_EQ(text.exit_code, kOk) << text.err;
+  test::expect_golden("inspect-sample.txt", text.out);
+  auto json = run_cli({"inspect", "tests/golden/sample-v1-to-v2.zip", "--json"});
+  ASSERT_EQ(json.exit_code, kOk) << json.err;
+  test::expect_golden("inspect-sample.json", json.out);
+}
+
+TEST_F(InSourceDir, ChecksumOutputMatchesTheGoldenFile) {
+  auto r = run_cli({"checksum", "samples/firmware/v1/boot.img", "samples/firmware/v2/boot.img"});
+  ASSERT_EQ(r.exit_code, kOk) << r.err;
+  test::expect_golden("checksum-sample.txt", r.out);
+  auto j = run_cli({"checksum", "--json", "samples/firmware/v1/boot.img"});
+  auto parsed = nlohmann::json::parse(j.out);
+  Bytes boot = test::read_bytes("samples/firmware/v1/boot.img");
+  ModuleChecksum c;
+  c.update(boot);
+  EXPECT_EQ(parsed[0]["checksum"], c.hex());
+  EXPECT_EQ(parsed[0]["sha256"], sha256_hex(boot));
+}
+
+TEST(Cli, InspectListsAForeignZip) {
+  test::ScratchDir dir;
+  auto zip = package::ZipWriter::create(dir / "update.zip");
+  ASSERT_TRUE(zip);
+  ASSERT_TRUE(zip->add_bytes("META-INF/com/google/android/updater-script", Bytes{'x'}));
+  ASSERT_TRUE(zip->close());
+  auto r = run_cli({"inspect", (dir / "update.zip").string()});
+  EXPECT_EQ(r.exit_code, kOk) << r.err;
+  EXPECT_NE(r.out.find("Android recovery"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(run_cli({"inspect", (dir / "update.zip").string(), "--json"}).out);
+  EXPECT_EQ(j["layout"], "android-recovery");
+  EXPECT_TRUE(j["project"].is_null());
+}
+
+TEST(Cli, DiffAndPatchRoundTripOneImage) {
+  test::ScratchDir dir;
+  const std::string v1 = (test::sample_firmware("v1") / "modem.img").string();
+  const std::string v2 = (test::sample_firmware("v2") / "modem.img").string();
+  for (const char* engine : {"zstd", "vcdiff", "full"}) {
+    auto d = run_cli({"diff", v1, v2, "-o", (dir / "p").string(), "--engine", engine});
+    ASSERT_EQ(d.exit_code, kOk) << d.err;
+    auto p = run_cli({"patch", v1, (dir / "p").string(), "-o", (dir / "n").string(), "--engine", engine});
+    ASSERT_EQ(p.exit_code, kOk) << p.err;
+    EXPECT_EQ(test::read_bytes(dir / "n"), test::read_bytes(v2)) << engine;
+  }
+}
+
+TEST(Cli, TheInstalledProgramRunsMain) {
+  // The real executable, not just Main(): exit status and streams.
+  test::ScratchDir dir;
+  const std::string cmd = std::string(DFOTA_PROGRAM) + " inspect " + (dir / "none.zip").string() + " 2>" +
+                          (dir / "err").string();
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), kPackageNotFound);
+  EXPECT_NE(test::read_text(dir / "err").find("no such package"), std::string::npos);
+}
+
+} // namespace
+} // namespace dfota::cli

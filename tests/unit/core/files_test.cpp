@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "core/files.hpp"
+#include "support/test_support.hpp"
+
+namespace dfota {
+namespace {
+
+TEST(Files, SafeRelativePaths) {
+  for (const char* good : {"a", "payload/boot.img", "a/b/c.txt", "..a", "a..", ".hidden"}) {
+    EXPECT_TRUE(is_safe_relative_path(good)) << good;
+  }
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../b", "a/..", "./a", "a//b", "a/", "a\\b", ".", ".."}) {
+    EXPECT_FALSE(is_safe_relative_path(bad)) << bad;
+  }
+  EXPECT_FALSE(is_safe_relative_path(std::string_view("a\0b", 3)));
+}
+
+TEST(Files, OutputFileAppearsOnlyOnCommit) {
+  test::ScratchDir dir;
+  {
+    auto out = OutputFile::create(dir / "kept");
+    ASSERT_TRUE(out);
+    ASSERT_TRUE(out->writer().write(as_bytes("hello")));
+    EXPECT_FALSE(std::filesystem::exists(dir / "kept"));
+    ASSERT_TRUE(out->commit());
+  }
+  EXPECT_EQ(test::read_text(dir / "kept"), "hello");
+  {
+    auto out = OutputFile::create(dir / "dropped");
+    ASSERT_TRUE(out);
+    ASSERT_TRUE(out->writer().write(as_bytes("half")));
+  }
+  EXPECT_EQ(test::list_all(dir.path()), std::vector<std::string>{"kept"});
+}
+
+TEST(Files, TempDirIsRemovedUnlessReleased) {
+  test::ScratchDir dir;
+  std::filesystem::path gone, kept;
+  {
+    auto t = TempDir::create(dir.path(), "x-");
+    ASSERT_TRUE(t);
+    gone = t->path();
+    test::write_text(gone / "a/b", "data");
+  }
+  EXPECT_FALSE(std::filesystem::exists(gone));
+  {
+    auto t = TempDir::create(dir.path(), "y-");
+    ASSERT_TRUE(t);
+    kept = t->release();
+  }
+  EXPECT_TRUE(std::filesystem::is_directory(kept));
+}
+
+TEST(Files, ReadFileLimit) {
+  test::ScratchDir dir;
+  test::write_text(dir / "f", "0123456789");
+  EXPECT_TRUE(read_file((dir / "f").string(), 10));
+  auto over = read_file((dir / "f").string(), 9);
+  ASSERT_FALSE(over);
+  EXPECT_TRUE(over.error().is(CoreErrc::limit_exceeded));
+}
+
+} // namespace
+} // namespace dfota

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include "core/hash.hpp"
+#include "delta/engine.hpp"
+#include "support/test_support.hpp"
+
+namespace dfota::delta {
+namespace {
+
+struct Case {
+  std::string name;
+  Bytes source;
+  Bytes target;
+};
+
+std::vector<Case> edge_cases() {
+  Bytes base = test::random_bytes(200000, 3);
+  Bytes text;
+  for (int i = 0; i < 5000; ++i) {
+    std::string line = "line " + std::to_string(i) + " of the firmware strings table\n";
+    text.insert(text.end(), line.begin(), line.end());
+  }
+  return {
+      {"both_empty", {}, {}},
+      {"empty_source", {}, test::random_bytes(5000, 1)},
+      {"empty_target", test::random_bytes(5000, 2), {}},
+      {"identical", base, base},
+      {"one_byte", {0x5a}, {0xa5}},
+      {"one_byte_to_many", {0x5a}, test::random_bytes(3000, 4)},
+      {"edited", base, test::mutate(base, 5)},
+      {"text_edited", text, test::mutate(text, 6)},
+      {"unrelated", test::random_bytes(10000, 7), test::random_bytes(12000, 8)},
+  };
+}
+
+class EngineRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EngineRoundTrip, EdgeCases) {
+  const Engine* engine = find_engine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  if (!engine->can_diff()) GTEST_SKIP() << GetParam() << " cannot encode here";
+  for (const auto& c : edge_cases()) {
+    VectorWriter payload;
+    ASSERT_TRUE(engine->diff(c.source, c.target, payload)) << c.name;
+    SpanReader reader(payload.bytes());
+    VectorWriter out;
+    auto ok = engine->apply(c.source, reader, out, c.target.size());
+    ASSERT_TRUE(ok) << c.name << ": " << ok.error().message();
+    EXPECT_EQ(out.bytes(), c.target) << c.name;
+    if (c.name == "edited" && GetParam() != "full") {
+      EXPECT_LT(payload.bytes().size(), c.target.size() / 20) << "a small edit must give a small delta";
+    }
+  }
+}
+
+TEST_P(EngineRoundTrip, RefusesAWrongAnnouncedSize) {
+  const Engine* engine = find_engine(GetParam());
+  if (!engine->can_diff()) GTEST_SKIP();
+  Bytes source = test::random_bytes(4000, 11), target = test::mutate(source, 12);
+  VectorWriter payload;
+  ASSERT_TRUE(engine->diff(source, target, payload));
+  for (std::uint64_t wrong : {target.size() - 1, target.size() + 1}) {
+    SpanReader reader(payload.bytes());
+    VectorWriter out;
+    auto ok = engine->apply(source, reader, out, wrong);
+    ASSERT_FALSE(ok) << wrong;
+    EXPECT_TRUE(ok.error().is(DeltaErrc::wrong_size)) << ok.error().message();
+  }
+}
+
+TEST_P(EngineRoundTrip, TruncatedPayloadsFailCleanly) {
+  const Engine* engine = find_engine(GetParam());
+  if (!engine->can_diff()) GTEST_SKIP();
+  Bytes source = test::random_bytes(50000, 21), target = test::mutate(source, 22);
+  VectorWriter payload;
+  ASSERT_TRUE(engine->diff(source, target, payload));
+  const Bytes& p = payload.bytes();
+  for (std::size_t cut = 0; cut < p.size(); cut += std::max<std::size_t>(1, p.size() / 37)) {
+    SpanReader reader(ByteSpan(p).first(cut));
+    VectorWriter out;
+    EXPECT_FALSE(engine->apply(source, reader, out, target.size())) << "cut at " << cut;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, EngineRoundTrip, ::testing::Values("zstd", "vcdiff", "full"));
+
+// Images above 64 MiB cross the default limits of zstd's window and
+// xdelta3's source buffer; both must still round-trip.
+TEST(EngineLargeImage, RoundTripsAbove64MiB) {
+  const std::size_t size = (64u << 20) + 12345;
+  Bytes source(size);
+  Bytes block = test::random_bytes(1 << 20, 31);
+  for (std::size_t i = 0; i < size; ++i) source[i] = static_cast<std::uint8_t>(block[i % block.size()] ^ (i >> 20));
+  Bytes target = source;
+  for (std::size_t i = 0; i < 64; ++i) target[(i * 1048583) % size] ^= 0x5a;
+  target.insert(target.begin() + (40 << 20), block.begin(), block.begin() + 4096);
+  for (const char* name : {"zstd", "vcdiff"}) {
+    const Engine* engine = find_engine(name);
+    if (!engine->can_diff()) continue;
+    VectorWriter payload;
+    ASSERT_TRUE(engine->diff(source, target, payload)) << name;
+    EXPECT_LT(payload.bytes().size(), target.size() / 10) << name;
+    SpanReader reader(payload.bytes());
+    DigestWriter digest;
+    auto ok = engine->apply(source, reader, digest, target.size());
+    ASSERT_TRUE(ok) << name << ": " << ok.error().message();
+    EXPECT_EQ(digest.finish().sha256, sha256_hex(target)) << name;
+  }
+}
+
+TEST(Engines, Registry) {
+  for (const auto& name : engine_names()) EXPECT_NE(find_engine(name), nullptr) << name;
+  EXPECT_EQ(find_engine("bsdiff"), nullptr);
+}
+
+} // namespace
+} // namespace dfota::delta

@@ -1,0 +1,216 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "core/subprocess.hpp"
+#include "package/applier.hpp"
+#include "package/builder.hpp"
+#include "support/test_support.hpp"
+
+namespace dfota::package {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ScratchDir;
+
+// Two firmware versions that exercise every operation: images changed,
+// unchanged, added and removed; trees added, removed and changed (content,
+// modes, symlinks, empty directories, files added and removed).
+void make_pair(const fs::path& v1, const fs::path& v2) {
+  Bytes modem = test::random_bytes(120000, 1);
+  test::write_firmware_json(v1, "EC25EFA", "EC25EFAR06A06M4G");
+  test::write_file(v1 / "modem.img", modem);
+  test::write_file(v1 / "same.img", test::random_bytes(3000, 2));
+  test::write_file(v1 / "gone.img", test::random_bytes(1000, 3));
+  test::write_text(v1 / "sys/x", "version one of x\n");
+  test::write_text(v1 / "sys/sub/y", "y stays\n");
+  test::write_text(v1 / "sys/old.db", "removed later\n");
+  fs::create_directories(v1 / "sys/emptydir");
+  fs::create_symlink("x", v1 / "sys/link");
+  test::write_text(v1 / "oldtree/f", "tree removed\n");
+
+  test::write_firmware_json(v2, "EC25EFA", "EC25EFAR06A07M4G");
+  test::write_file(v2 / "modem.img", test::mutate(modem, 4), 0755);
+  test::write_file(v2 / "same.img", test::random_bytes(3000, 2));
+  test::write_file(v2 / "new.img", test::random_bytes(2000, 5));
+  test::write_text(v2 / "sys/x", "version two of x, longer\n");
+  test::write_text(v2 / "sys/sub/y", "y stays\n", 0600);
+  test::write_text(v2 / "sys/new.conf", "added\n");
+  fs::create_directories(v2 / "sys/emptydir2");
+  fs::create_symlink("sub/y", v2 / "sys/link");
+  test::write_text(v2 / "newtree/deep/f", "new tree\n");
+  ::chmod((v2 / "newtree/deep").c_str(), 0500);
+}
+
+class BuildApply : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BuildApply, EveryOperationRoundTripsBothWays) {
+  if (GetParam() == "vcdiff" && !program_available("xdelta3")) GTEST_SKIP();
+  ScratchDir dir;
+  make_pair(dir / "v1", dir / "v2");
+  BuildOptions options;
+  options.engine = GetParam();
+  auto forward = build_package(dir / "v1", dir / "v2", dir / "fwd.zip", options);
+  ASSERT_TRUE(forward) << forward.error().message();
+  auto backward = build_package(dir / "v2", dir / "v1", dir / "rev.zip", options);
+  ASSERT_TRUE(backward) << backward.error().message();
+
+  auto applied = apply_package(dir / "fwd.zip", dir / "v1", dir / "out2");
+  ASSERT_TRUE(applied) << applied.error().message();
+  std::string why;
+  EXPECT_TRUE(test::same_tree(dir / "out2", dir / "v2", &why)) << why;
+  auto reverted = apply_package(dir / "rev.zip", dir / "v2", dir / "out1");
+  ASSERT_TRUE(reverted) << reverted.error().message();
+  EXPECT_TRUE(test::same_tree(dir / "out1", dir / "v1", &why)) << why;
+
+  const Manifest& m = forward->manifest;
+  EXPECT_EQ(m.source_version, "EC25EFAR06A06M4G");
+  EXPECT_EQ(m.target_version, "EC25EFAR06A07M4G");
+  std::map<std::string, Operation> ops;
+  for (const auto& p : m.partitions) ops[p.name] = p.op;
+  EXPECT_EQ(ops["same.img"], Operation::unchanged);
+  EXPECT_EQ(ops["gone.img"], Operation::remove);
+  EXPECT_EQ(ops["new.img"], Operation::full);
+  EXPECT_EQ(ops["oldtree"], Operation::remove);
+  EXPECT_EQ(ops["newtree"], Operation::full);
+  EXPECT_EQ(ops["sys"], Operation::delta);
+  EXPECT_EQ(ops["modem.img"], GetParam() == "full" ? Operation::full : Operation::delta);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, BuildApply, ::testing::Values("auto", "zstd", "vcdiff", "full"));
+
+TEST(Build, TheSameInputsGiveTheSameBytes) {
+  ScratchDir dir;
+  BuildOptions options;
+  ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "a.zip", options));
+  ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "b.zip", options));
+  EXPECT_EQ(test::read_bytes(dir / "a.zip"), test::read_bytes(dir / "b.zip"));
+  EXPECT_EQ(test::list_all(dir.path()), (std::vector<std::string>{"a.zip", "b.zip"}));
+}
+
+TEST(Build, AutoKeepsTheSmallestAndDeltasBeatFull) {
+  ScratchDir dir;
+  auto result = build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "p.zip", {});
+  ASSERT_TRUE(result);
+  for (const auto& p : result->manifest.partitions) {
+    if (p.kind == firmware::PartitionKind::image) {
+      EXPECT_EQ(p.op, Operation::delta) << p.name;
+      EXPECT_LT(p.payload->size, p.target->size / 4) << p.name;
+    }
+  }
+}
+
+TEST(Build, RefusesMismatchedPairsAndUnknownEngines) {
+  ScratchDir dir;
+  test::write_firmware_json(dir / "a", "P1", "1");
+  test::write_firmware_json(dir / "b", "P2", "2");
+  auto projects = build_package(dir / "a", dir / "b", dir / "p.zip", {});
+  ASSERT_FALSE(projects);
+  EXPECT_TRUE(projects.error().is(PackageErrc::bad_firmware_pair));
+  BuildOptions with_project;
+  with_project.project = "P2";
+  EXPECT_TRUE(build_package(dir / "a", dir / "b", dir / "p.zip", with_project));
+
+  test::write_firmware_json(dir / "c", "P", "1");
+  test::write_firmware_json(dir / "d", "P", "2");
+  test::write_text(dir / "c/part", "image");
+  test::write_text(dir / "d/part/file", "tree");
+  auto kinds = build_package(dir / "c", dir / "d", dir / "q.zip", {});
+  ASSERT_FALSE(kinds);
+  EXPECT_TRUE(kinds.error().is(PackageErrc::bad_firmware_pair));
+  EXPECT_FALSE(fs::exists(dir / "q.zip"));
+
+  BuildOptions bad;
+  bad.engine = "bsdiff";
+  EXPECT_FALSE(build_package(dir / "c", dir / "c", dir / "r.zip", bad));
+}
+
+TEST(Apply, AWrongSourceIsRefusedBeforeAnythingIsWritten) {
+  ScratchDir dir;
+  make_pair(dir / "v1", dir / "v2");
+  ASSERT_TRUE(build_package(dir / "v1", dir / "v2", dir / "p.zip", {}));
+  const auto before = test::list_all(dir.path());
+
+  // The target instead of the source.
+  auto wrong = apply_package(dir / "p.zip", dir / "v2", dir / "out");
+  ASSERT_FALSE(wrong);
+  EXPECT_TRUE(wrong.error().is(PackageErrc::source_mismatch)) << wrong.error().message();
+  EXPECT_EQ(test::list_all(dir.path()), before);
+
+  // One changed byte in one image: the message names it and both hashes.
+  fs::copy(dir / "v1", dir / "v1b", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  Bytes modem = test::read_bytes(dir / "v1b/modem.img");
+  modem[500] ^= 1;
+  test::write_file(dir / "v1b/modem.img", modem);
+  auto changed = apply_package(dir / "p.zip", dir / "v1b", dir / "out");
+  ASSERT_FALSE(changed);
+  EXPECT_NE(changed.error().message().find("modem.img"), std::string::npos) << changed.error().message();
+  EXPECT_NE(changed.error().message().find(sha256_hex(modem)), std::string::npos) << changed.error().message();
+  EXPECT_FALSE(fs::exists(dir / "out"));
+
+  // A changed file inside a tree is named.
+  test::write_file(dir / "v1b/modem.img", test::read_bytes(dir / "v1/modem.img"));
+  test::write_text(dir / "v1b/sys/sub/y", "tampered\n");
+  auto tree = apply_package(dir / "p.zip", dir / "v1b", dir / "out");
+  ASSERT_FALSE(tree);
+  EXPECT_NE(tree.error().message().find("sub/y"), std::string::npos) << tree.error().message();
+
+  // An extra partition, and a missing one.
+  test::write_text(dir / "v1b/sys/sub/y", "y stays\n");
+  test::write_text(dir / "v1b/extra.img", "x");
+  EXPECT_TRUE(apply_package(dir / "p.zip", dir / "v1b", dir / "out").error().is(PackageErrc::source_mismatch));
+  fs::remove(dir / "v1b/extra.img");
+  fs::remove(dir / "v1b/same.img");
+  EXPECT_TRUE(apply_package(dir / "p.zip", dir / "v1b", dir / "out").error().is(PackageErrc::source_mismatch));
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST(Apply, ADamagedPayloadLeavesNoOutput) {
+  ScratchDir dir;
+  make_pair(dir / "v1", dir / "v2");
+  ASSERT_TRUE(build_package(dir / "v1", dir / "v2", dir / "p.zip", {}));
+  test::rewrite_zip(dir / "p.zip", dir / "bad.zip", [](std::string& name, Bytes& bytes) {
+    if (name == "payload/modem.img") bytes[bytes.size() / 2] ^= 0x10;
+    return true;
+  });
+  auto result = apply_package(dir / "bad.zip", dir / "v1", dir / "out");
+  ASSERT_FALSE(result);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  for (const auto& name : test::list_all(dir.path())) EXPECT_EQ(name.find("partial"), std::string::npos) << name;
+}
+
+TEST(Apply, TheOutputMustNotBeInTheWay) {
+  ScratchDir dir;
+  ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "p.zip", {}));
+  test::write_text(dir / "busy/file", "keep me");
+  auto busy = apply_package(dir / "p.zip", test::sample_firmware("v1"), dir / "busy");
+  ASSERT_FALSE(busy);
+  EXPECT_TRUE(busy.error().is(PackageErrc::output_exists));
+  EXPECT_EQ(test::read_text(dir / "busy/file"), "keep me");
+  fs::create_directories(dir / "empty");
+  EXPECT_TRUE(apply_package(dir / "p.zip", test::sample_firmware("v1"), dir / "empty"));
+  EXPECT_TRUE(test::same_tree(dir / "empty", test::sample_firmware("v2")));
+}
+
+TEST(Apply, GoldenPackageStillApplies) {
+  // A package written by an earlier build of this program: the format is stable.
+  ScratchDir dir;
+  auto result = apply_package(test::source_dir() / "tests/golden/sample-v1-to-v2.zip", test::sample_firmware("v1"),
+                              dir / "out");
+  ASSERT_TRUE(result) << result.error().message();
+  EXPECT_TRUE(test::same_tree(dir / "out", test::sample_firmware("v2")));
+}
+
+TEST(Build, GoldenPackageIsReproduced) {
+  ScratchDir dir;
+  BuildOptions options;
+  options.engine = "zstd";
+  ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "p.zip", options));
+  const fs::path golden = test::source_dir() / "tests/golden/sample-v1-to-v2.zip";
+  if (const char* u = std::getenv("DFOTA_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+    fs::copy_file(dir / "p.zip", golden, fs::copy_options::overwrite_existing);
+  }
+  EXPECT_EQ(test::read_bytes(dir / "p.zip"), test::read_bytes(golden));
+}
+
+} // namespace
+} // namespace dfota::package
