@@ -20,8 +20,7 @@ Status read_exact(Reader& reader, std::span<std::uint8_t> buffer) {
     auto got = reader.read(buffer.subspan(done));
     if (!got) return got.error();
     if (*got == 0) {
-      return make_error(CoreErrc::truncated, "stream ended " + std::to_string(buffer.size() - done) +
-                                                 " bytes early");
+      return make_error(CoreErrc::truncated, "stream ended " + std::to_string(buffer.size() - done) + " bytes early");
     }
     done += *got;
   }

@@ -39,9 +39,7 @@ const std::error_category& core_category() {
   return category;
 }
 
-std::error_code make_error_code(CoreErrc value) {
-  return {static_cast<int>(value), core_category()};
-}
+std::error_code make_error_code(CoreErrc value) { return {static_cast<int>(value), core_category()}; }
 
 Error system_error(std::string_view what, int errno_value) {
   CoreErrc code = CoreErrc::io_error;

@@ -23,10 +23,8 @@ public:
 
   // True when the error is `value` of the enum's own category.
   template <typename Enum>
-    requires std::is_error_code_enum_v<Enum>
-  bool is(Enum value) const {
-    return code_ == make_error_code(value);
-  }
+  requires std::is_error_code_enum_v<Enum>
+  bool is(Enum value) const { return code_ == make_error_code(value); }
 
   // The same error with "context: " put in front of its message.
   Error with_context(std::string_view context) const;
@@ -37,15 +35,13 @@ private:
 };
 
 template <typename Enum>
-  requires std::is_error_code_enum_v<Enum>
-Error make_error(Enum value, std::string message) {
+requires std::is_error_code_enum_v<Enum> Error make_error(Enum value, std::string message) {
   return Error(make_error_code(value), std::move(message));
 }
 
 // Either a T or an Error. Accessing the wrong alternative is a programming
 // error (asserted), not a recoverable condition.
-template <typename T>
-class [[nodiscard]] Expected {
+template <typename T> class [[nodiscard]] Expected {
 public:
   Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}
   Expected(Error error) : state_(std::in_place_index<1>, std::move(error)) {}
@@ -53,30 +49,44 @@ public:
   bool has_value() const { return state_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(state_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(state_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(state_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(state_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(state_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!has_value()); return std::get<1>(state_); }
+  const Error& error() const {
+    assert(!has_value());
+    return std::get<1>(state_);
+  }
 
 private:
   std::variant<T, Error> state_;
 };
 
-template <>
-class [[nodiscard]] Expected<void> {
+template <> class [[nodiscard]] Expected<void> {
 public:
   Expected() = default;
   Expected(Error error) : error_(std::move(error)), failed_(true) {}
 
   bool has_value() const { return !failed_; }
   explicit operator bool() const { return has_value(); }
-  const Error& error() const { assert(failed_); return error_; }
+  const Error& error() const {
+    assert(failed_);
+    return error_;
+  }
 
 private:
   Error error_{std::error_code(), std::string()};
@@ -106,5 +116,4 @@ Error system_error(std::string_view what, int errno_value);
 
 } // namespace dfota
 
-template <>
-struct std::is_error_code_enum<dfota::CoreErrc> : std::true_type {};
+template <> struct std::is_error_code_enum<dfota::CoreErrc> : std::true_type {};

@@ -72,9 +72,7 @@ void ModuleChecksum::update(ByteSpan data) {
   }
 }
 
-std::uint16_t ModuleChecksum::value() const {
-  return odd_ ? static_cast<std::uint16_t>(sum_ ^ (pending_ << 8)) : sum_;
-}
+std::uint16_t ModuleChecksum::value() const { return odd_ ? static_cast<std::uint16_t>(sum_ ^ (pending_ << 8)) : sum_; }
 
 std::string ModuleChecksum::hex() const {
   char text[8];
@@ -89,17 +87,23 @@ std::uint16_t module_checksum(ByteSpan data) {
 }
 
 Expected<std::uint16_t> parse_module_checksum(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ')
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r' || text.back() == '\n'))
+    text.remove_suffix(1);
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
   if (text.empty()) return make_error(CoreErrc::invalid_input, "empty checksum");
   unsigned value = 0;
   for (char c : text) {
     int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-    else return make_error(CoreErrc::invalid_input, "checksum is not hexadecimal: " + std::string(text));
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      digit = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      digit = c - 'A' + 10;
+    else
+      return make_error(CoreErrc::invalid_input, "checksum is not hexadecimal: " + std::string(text));
     value = value * 16 + static_cast<unsigned>(digit);
     if (value > 0xffff) return make_error(CoreErrc::invalid_input, "checksum exceeds 16 bits: " + std::string(text));
   }
@@ -116,9 +120,7 @@ Status DigestWriter::write(ByteSpan data) {
   return {};
 }
 
-Digests DigestWriter::finish() {
-  return Digests{size_, sha256_.finish_hex(), md5_.finish_hex(), checksum_.value()};
-}
+Digests DigestWriter::finish() { return Digests{size_, sha256_.finish_hex(), md5_.finish_hex(), checksum_.value()}; }
 
 Digests digest_bytes(ByteSpan data) {
   DigestWriter w;

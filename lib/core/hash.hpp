@@ -47,7 +47,7 @@ public:
 
 private:
   std::uint16_t sum_ = 0;
-  bool odd_ = false;        // a high byte is waiting for its low half
+  bool odd_ = false; // a high byte is waiting for its low half
   std::uint8_t pending_ = 0;
 };
 

@@ -25,7 +25,8 @@ Expected<ProcessResult> run_program(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
 
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
   pid_t pid = 0;
@@ -34,8 +35,7 @@ Expected<ProcessResult> run_program(const std::vector<std::string>& argv) {
   ::close(pipe_fds[1]);
   if (rc != 0) {
     ::close(pipe_fds[0]);
-    return make_error(CoreErrc::subprocess_failed,
-                      "cannot run " + argv[0] + ": " + std::strerror(rc));
+    return make_error(CoreErrc::subprocess_failed, "cannot run " + argv[0] + ": " + std::strerror(rc));
   }
 
   ProcessResult result;
@@ -52,8 +52,10 @@ Expected<ProcessResult> run_program(const std::vector<std::string>& argv) {
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return system_error("waitpid", errno);
   }
-  if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_status = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_status = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_status = 128 + WTERMSIG(status);
   return result;
 }
 

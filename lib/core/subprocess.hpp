@@ -9,7 +9,7 @@
 namespace dfota {
 
 struct ProcessResult {
-  int exit_status = -1; // exit code, or 128 + signal number
+  int exit_status = -1;     // exit code, or 128 + signal number
   std::string error_output; // standard error, at most 64 KiB kept
 };
 

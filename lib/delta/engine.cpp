@@ -55,7 +55,8 @@ Status BoundedWriter::write(ByteSpan data) {
 
 unsigned ceil_log2(std::uint64_t value, unsigned floor) {
   unsigned n = floor;
-  while (n < 63 && (std::uint64_t{1} << n) < value) ++n;
+  while (n < 63 && (std::uint64_t{1} << n) < value)
+    ++n;
   return n;
 }
 

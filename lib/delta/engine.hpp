@@ -14,12 +14,12 @@
 namespace dfota::delta {
 
 enum class DeltaErrc {
-  unknown_engine = 1,   // no engine of that name
-  engine_unavailable,   // the engine's encoder is not installed here
-  corrupt_payload,      // the payload cannot be decoded
-  wrong_size,           // the payload decodes to another size than announced
-  limit_exceeded,       // the payload asks for more memory than allowed
-  encode_failed,        // the encoder failed
+  unknown_engine = 1, // no engine of that name
+  engine_unavailable, // the engine's encoder is not installed here
+  corrupt_payload,    // the payload cannot be decoded
+  wrong_size,         // the payload decodes to another size than announced
+  limit_exceeded,     // the payload asks for more memory than allowed
+  encode_failed,      // the encoder failed
 };
 const std::error_category& delta_category();
 std::error_code make_error_code(DeltaErrc value);
@@ -69,5 +69,4 @@ unsigned ceil_log2(std::uint64_t value, unsigned floor = 10);
 
 } // namespace dfota::delta
 
-template <>
-struct std::is_error_code_enum<dfota::delta::DeltaErrc> : std::true_type {};
+template <> struct std::is_error_code_enum<dfota::delta::DeltaErrc> : std::true_type {};

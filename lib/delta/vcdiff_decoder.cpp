@@ -43,18 +43,22 @@ const std::array<CodeEntry, 256>& default_code_table() {
     std::array<CodeEntry, 256> t{};
     std::size_t i = 0;
     t[i++] = {Instruction{kRun, 0, 0}, Instruction{}};
-    for (std::uint8_t size = 0; size <= 17; ++size) t[i++] = {Instruction{kAdd, size, 0}, Instruction{}};
+    for (std::uint8_t size = 0; size <= 17; ++size)
+      t[i++] = {Instruction{kAdd, size, 0}, Instruction{}};
     for (std::uint8_t mode = 0; mode <= 8; ++mode) {
       t[i++] = {Instruction{kCopy, 0, mode}, Instruction{}};
-      for (std::uint8_t size = 4; size <= 18; ++size) t[i++] = {Instruction{kCopy, size, mode}, Instruction{}};
+      for (std::uint8_t size = 4; size <= 18; ++size)
+        t[i++] = {Instruction{kCopy, size, mode}, Instruction{}};
     }
     for (std::uint8_t mode = 0; mode <= 5; ++mode)
       for (std::uint8_t add = 1; add <= 4; ++add)
         for (std::uint8_t copy = 4; copy <= 6; ++copy)
           t[i++] = {Instruction{kAdd, add, 0}, Instruction{kCopy, copy, mode}};
     for (std::uint8_t mode = 6; mode <= 8; ++mode)
-      for (std::uint8_t add = 1; add <= 4; ++add) t[i++] = {Instruction{kAdd, add, 0}, Instruction{kCopy, 4, mode}};
-    for (std::uint8_t mode = 0; mode <= 8; ++mode) t[i++] = {Instruction{kCopy, 4, mode}, Instruction{kAdd, 1, 0}};
+      for (std::uint8_t add = 1; add <= 4; ++add)
+        t[i++] = {Instruction{kAdd, add, 0}, Instruction{kCopy, 4, mode}};
+    for (std::uint8_t mode = 0; mode <= 8; ++mode)
+      t[i++] = {Instruction{kCopy, 4, mode}, Instruction{kAdd, 1, 0}};
     return t;
   }();
   return table;
@@ -262,7 +266,8 @@ private:
     std::array<std::uint8_t, 4> magic{};
     if (auto ok = input_.bytes(magic); !ok) return corrupt("not a VCDIFF payload (too short)");
     if (magic[0] != 0xd6 || magic[1] != 0xc3 || magic[2] != 0xc4) return corrupt("not a VCDIFF payload (bad magic)");
-    if (magic[3] != 0x00) return make_error(CoreErrc::unsupported, "vcdiff: version " + std::to_string(magic[3]) + " is not supported");
+    if (magic[3] != 0x00)
+      return make_error(CoreErrc::unsupported, "vcdiff: version " + std::to_string(magic[3]) + " is not supported");
     auto indicator = input_.byte();
     if (!indicator) return indicator.error();
     if (*indicator & ~(kHdrSecondary | kHdrCodeTable | kHdrAppHeader)) return corrupt("unknown header indicator bits");
@@ -283,7 +288,8 @@ private:
     if (*indicator & kHdrAppHeader) {
       auto length = input_.varint();
       if (!length) return length.error();
-      if (*length > limits_.max_app_header) return make_error(DeltaErrc::limit_exceeded, "vcdiff: application header too large");
+      if (*length > limits_.max_app_header)
+        return make_error(DeltaErrc::limit_exceeded, "vcdiff: application header too large");
       Bytes skip(static_cast<std::size_t>(*length));
       if (auto ok = input_.bytes(skip); !ok) return ok;
     }
@@ -293,7 +299,8 @@ private:
   Status decode_window(std::uint8_t indicator) {
     if (indicator & ~(kWinSource | kWinTarget | kWinAdler32)) return corrupt("unknown window indicator bits");
     if (indicator & kWinTarget) {
-      return make_error(CoreErrc::unsupported, "vcdiff: windows that copy from the target (VCD_TARGET) are not supported");
+      return make_error(CoreErrc::unsupported,
+                        "vcdiff: windows that copy from the target (VCD_TARGET) are not supported");
     }
     std::uint64_t segment_size = 0, segment_pos = 0;
     if (indicator & kWinSource) {
@@ -410,7 +417,8 @@ private:
           // The rest copies from this window's earlier output, possibly
           // overlapping what it writes (a run of a pattern): byte by byte.
           std::uint8_t* dst = window_.data() + out;
-          for (std::uint64_t t = from - segment_size; done < size; ++done, ++t) dst[done] = window_[t];
+          for (std::uint64_t t = from - segment_size; done < size; ++done, ++t)
+            dst[done] = window_[t];
           break;
         }
         default: break;

@@ -37,8 +37,8 @@ Status VcdiffEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   // matches are found anywhere in it; -S lzma: xdelta3's strongest secondary
   // compressor, which the project's decoder reads.
   const std::uint64_t source_window = std::uint64_t{1} << std::min(31u, ceil_log2(source.size(), 24));
-  auto result = run_program({kProgram, "-e", "-9", "-A", "-f", "-S", "lzma", "-B", std::to_string(source_window),
-                             "-W", "16777216", "-s", src.string(), tgt.string(), out.string()});
+  auto result = run_program({kProgram, "-e", "-9", "-A", "-f", "-S", "lzma", "-B", std::to_string(source_window), "-W",
+                             "16777216", "-s", src.string(), tgt.string(), out.string()});
   if (!result) return result.error();
   if (result->exit_status != 0) {
     std::string detail = result->error_output.substr(0, result->error_output.find('\n'));
@@ -54,8 +54,8 @@ Status VcdiffEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   BoundedWriter bounded(target, target_size);
   if (auto ok = vcdiff_decode(source, payload, bounded); !ok) return ok;
   if (target_size != kUnknownSize && bounded.written() != target_size) {
-    return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(bounded.written()) +
-                                                 " bytes, " + std::to_string(target_size) + " announced");
+    return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(bounded.written()) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
   }
   return {};
 }

@@ -51,8 +51,7 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
   std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
   if (!dctx) return make_error(DeltaErrc::limit_exceeded, "zstd: out of memory");
   // The window never needs to exceed what the encoder used: source + target.
-  const unsigned wlog =
-      window_log_for(target_size == kUnknownSize ? target_size : prefix.size() + target_size);
+  const unsigned wlog = window_log_for(target_size == kUnknownSize ? target_size : prefix.size() + target_size);
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
   if (!prefix.empty()) {
     size_t rc = ZSTD_DCtx_refPrefix(dctx.get(), prefix.data(), prefix.size());
@@ -72,9 +71,8 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
       ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
       size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
       if (ZSTD_isError(rc)) {
-        DeltaErrc code = ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge
-                             ? DeltaErrc::limit_exceeded
-                             : DeltaErrc::corrupt_payload;
+        DeltaErrc code = ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge ? DeltaErrc::limit_exceeded
+                                                                                           : DeltaErrc::corrupt_payload;
         return zstd_error(code, "zstd payload", rc);
       }
       if (auto ok = bounded.write({out_buf.data(), output.pos}); !ok) return ok;
@@ -93,12 +91,14 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
     size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
     if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd payload", rc);
     if (auto ok = bounded.write({out_buf.data(), output.pos}); !ok) return ok;
-    if (rc == 0) frame_done = true;
-    else if (output.pos == 0) return make_error(DeltaErrc::corrupt_payload, "zstd payload is truncated");
+    if (rc == 0)
+      frame_done = true;
+    else if (output.pos == 0)
+      return make_error(DeltaErrc::corrupt_payload, "zstd payload is truncated");
   }
   if (target_size != kUnknownSize && bounded.written() != target_size) {
-    return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(bounded.written()) +
-                                                 " bytes, " + std::to_string(target_size) + " announced");
+    return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(bounded.written()) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
   }
   return {};
 }
@@ -114,8 +114,7 @@ Status ZstdEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::
 }
 
 std::uint64_t ZstdEngine::apply_memory(std::uint64_t source_size, std::uint64_t target_size) const {
-  return (std::uint64_t{1} << window_log_for(source_size + target_size)) + ZSTD_DStreamInSize() +
-         ZSTD_DStreamOutSize();
+  return (std::uint64_t{1} << window_log_for(source_size + target_size)) + ZSTD_DStreamInSize() + ZSTD_DStreamOutSize();
 }
 
 Status FullEngine::diff(ByteSpan, ByteSpan target, Writer& payload) const { return compress({}, target, payload); }

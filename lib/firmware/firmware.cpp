@@ -27,9 +27,8 @@ public:
 };
 
 bool usable_name(const std::string& name) {
-  return std::none_of(name.begin(), name.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::none_of(name.begin(), name.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 Expected<struct stat> lstat_path(const fs::path& path) {
@@ -66,8 +65,7 @@ Expected<FirmwareInfo> parse_firmware_json(ByteSpan text) {
   for (auto [key, target] : {std::pair{"project", &info.project}, std::pair{"version", &info.version}}) {
     auto it = json.find(key);
     if (it == json.end() || !it->is_string() || it->get<std::string>().empty()) {
-      return make_error(FirmwareErrc::bad_firmware_json,
-                        std::string("firmware.json has no \"") + key + "\" string");
+      return make_error(FirmwareErrc::bad_firmware_json, std::string("firmware.json has no \"") + key + "\" string");
     }
     *target = it->get<std::string>();
   }

@@ -14,9 +14,9 @@
 namespace dfota::firmware {
 
 enum class FirmwareErrc {
-  not_a_firmware = 1,  // not a directory, or no firmware.json
-  bad_firmware_json,   // firmware.json is not JSON or lacks project/version
-  unsupported_entry,   // a device, socket, FIFO or unusable name
+  not_a_firmware = 1, // not a directory, or no firmware.json
+  bad_firmware_json,  // firmware.json is not JSON or lacks project/version
+  unsupported_entry,  // a device, socket, FIFO or unusable name
 };
 const std::error_category& firmware_category();
 std::error_code make_error_code(FirmwareErrc value);
@@ -32,8 +32,8 @@ const char* to_string(EntryType type);
 struct Partition {
   std::string name;
   PartitionKind kind = PartitionKind::image;
-  unsigned mode = 0644;    // permission bits (07777)
-  std::uint64_t size = 0;  // images: file size; trees: 0
+  unsigned mode = 0644;   // permission bits (07777)
+  std::uint64_t size = 0; // images: file size; trees: 0
 };
 
 struct FirmwareInfo {
@@ -47,7 +47,7 @@ Expected<FirmwareInfo> parse_firmware_json(ByteSpan text);
 struct Firmware {
   std::filesystem::path root;
   FirmwareInfo info;
-  Bytes firmware_json;            // exact bytes of firmware.json
+  Bytes firmware_json; // exact bytes of firmware.json
   unsigned firmware_json_mode = 0644;
   std::vector<Partition> partitions; // sorted by name, firmware.json excluded
 };
@@ -57,7 +57,7 @@ Expected<Firmware> open_firmware(const std::filesystem::path& root);
 
 // One entry of a tree partition, described without its contents.
 struct TreeEntry {
-  std::string path;        // relative, '/'-separated
+  std::string path; // relative, '/'-separated
   EntryType type = EntryType::file;
   unsigned mode = 0644;
   std::uint64_t size = 0;  // files only
@@ -83,5 +83,4 @@ Expected<Digests> digest_file(const std::filesystem::path& path);
 
 } // namespace dfota::firmware
 
-template <>
-struct std::is_error_code_enum<dfota::firmware::FirmwareErrc> : std::true_type {};
+template <> struct std::is_error_code_enum<dfota::firmware::FirmwareErrc> : std::true_type {};

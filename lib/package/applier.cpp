@@ -39,7 +39,8 @@ Status check_content(const std::string& what, const Digests& actual, const Conte
   if (actual.size != expected.size || actual.sha256 != expected.sha256 || actual.md5 != expected.md5) {
     return make_error(PackageErrc::target_mismatch, what + ": result has SHA-256 " + actual.sha256 + " (" +
                                                         std::to_string(actual.size) + " bytes), the package expects " +
-                                                        expected.sha256 + " (" + std::to_string(expected.size) + " bytes)");
+                                                        expected.sha256 + " (" + std::to_string(expected.size) +
+                                                        " bytes)");
   }
   return {};
 }
@@ -62,7 +63,8 @@ private:
   // Produces one file at `out` from `payload` (or a copy of `source_file`
   // when unchanged) and checks it against `target`.
   Status produce(const std::string& what, Operation op, const std::optional<Payload>& payload,
-                 const fs::path& source_file, bool has_source, const Content& target, const fs::path& out, unsigned mode) {
+                 const fs::path& source_file, bool has_source, const Content& target, const fs::path& out,
+                 unsigned mode) {
     auto file = OutputFile::create(out, 0600);
     if (!file) return file.error();
     DigestWriter digest;
@@ -82,7 +84,8 @@ private:
       }
       auto reader = open_payload(package_.zip, *payload);
       if (!reader) return reader.error();
-      if (auto ok = engine->apply(source.bytes(), **reader, tee, target.size); !ok) return ok.error().with_context(what);
+      if (auto ok = engine->apply(source.bytes(), **reader, tee, target.size); !ok)
+        return ok.error().with_context(what);
       // Drain the payload so that its hash is checked to the last byte.
       std::uint8_t extra[1];
       auto tail = (*reader)->read(extra);
@@ -154,7 +157,8 @@ private:
     if (!bytes) return bytes.error();
     Digests d = digest_bytes(*bytes);
     if (d.sha256 != package_.manifest.firmware_json.sha256 || d.size != package_.manifest.firmware_json.size) {
-      return make_error(PackageErrc::payload_mismatch, std::string(kFirmwareJsonEntry) + " does not match the manifest");
+      return make_error(PackageErrc::payload_mismatch,
+                        std::string(kFirmwareJsonEntry) + " does not match the manifest");
     }
     auto file = OutputFile::create(work_ / firmware::kFirmwareJson, package_.manifest.firmware_json_mode);
     if (!file) return file.error();
@@ -176,7 +180,8 @@ Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
     return make_error(PackageErrc::source_mismatch, "source " + source_dir.string() + ": " + source.error().message());
   }
   std::map<std::string, const firmware::Partition*> present;
-  for (const auto& p : source->partitions) present[p.name] = &p;
+  for (const auto& p : source->partitions)
+    present[p.name] = &p;
   for (const auto& entry : manifest.partitions) {
     auto it = present.find(entry.name);
     if (!entry.source) {
@@ -188,14 +193,13 @@ Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
       continue;
     }
     if (it == present.end()) {
-      return make_error(PackageErrc::source_mismatch, "partition " + entry.name + ": missing from the source " +
-                                                          source_dir.string());
+      return make_error(PackageErrc::source_mismatch,
+                        "partition " + entry.name + ": missing from the source " + source_dir.string());
     }
     if (it->second->kind != entry.kind) {
-      return make_error(PackageErrc::source_mismatch, "partition " + entry.name + ": is a " +
-                                                          firmware::to_string(it->second->kind) +
-                                                          " in the source, the package expects a " +
-                                                          firmware::to_string(entry.kind));
+      return make_error(PackageErrc::source_mismatch,
+                        "partition " + entry.name + ": is a " + firmware::to_string(it->second->kind) +
+                            " in the source, the package expects a " + firmware::to_string(entry.kind));
     }
     const fs::path path = source_dir / entry.name;
     auto digest = entry.kind == PartitionKind::image ? firmware::digest_file(path) : firmware::digest_tree(path);
@@ -208,17 +212,19 @@ Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
     present.erase(it);
   }
   if (!present.empty()) {
-    return make_error(PackageErrc::source_mismatch, "partition " + present.begin()->first +
-                                                        ": the source has it, but the package does not know it");
+    return make_error(PackageErrc::source_mismatch,
+                      "partition " + present.begin()->first + ": the source has it, but the package does not know it");
   }
   return {};
 }
 
-Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path& source_dir, const fs::path& output_dir) {
+Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path& source_dir,
+                                    const fs::path& output_dir) {
   std::error_code ec;
   const bool output_present = fs::exists(fs::symlink_status(output_dir, ec));
   if (output_present && !(fs::is_directory(fs::symlink_status(output_dir, ec)) && fs::is_empty(output_dir, ec))) {
-    return make_error(PackageErrc::output_exists, output_dir.string() + " already exists and is not an empty directory");
+    return make_error(PackageErrc::output_exists,
+                      output_dir.string() + " already exists and is not an empty directory");
   }
   if (auto ok = verify_source(package.manifest, source_dir); !ok) return ok.error();
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <map>
 #include <sys/stat.h>
 
@@ -53,13 +54,24 @@ public:
       if (!e) return make_error(delta::DeltaErrc::unknown_engine, "unknown engine " + options_.engine);
       candidates.push_back(e);
     }
-    std::optional<Encoded> best;
+    // Candidates run concurrently (engines share no state); the smallest
+    // payload wins, ties going to the earlier candidate, so the choice does
+    // not depend on timing.
+    std::vector<std::future<Expected<Bytes>>> runs;
     for (const delta::Engine* engine : candidates) {
-      VectorWriter out;
-      if (auto ok = engine->diff(source, target, out); !ok) return ok.error();
-      if (!best || out.bytes().size() < best->payload.size()) {
-        best = Encoded{std::string(engine->name()), std::move(out.bytes()),
-                       engine->apply_memory(source.size(), target.size())};
+      runs.push_back(std::async(std::launch::async, [engine, source, target]() -> Expected<Bytes> {
+        VectorWriter out;
+        if (auto ok = engine->diff(source, target, out); !ok) return ok.error();
+        return std::move(out.bytes());
+      }));
+    }
+    std::optional<Encoded> best;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      auto payload = runs[i].get();
+      if (!payload) return payload.error();
+      if (!best || payload->size() < best->payload.size()) {
+        best = Encoded{std::string(candidates[i]->name()), std::move(*payload),
+                       candidates[i]->apply_memory(source.size(), target.size())};
       }
     }
     return std::move(*best);
@@ -132,7 +144,8 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
   if (in_source) {
     auto list = firmware::list_tree(from.root / name);
     if (!list) return list.error();
-    for (auto& e : *list) old_entries.emplace(e.path, e);
+    for (auto& e : *list)
+      old_entries.emplace(e.path, e);
     auto d = firmware::digest_tree(from.root / name);
     if (!d) return d.error();
     entry.source = content_of(*d);
@@ -146,7 +159,8 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
   {
     auto list = firmware::list_tree(to.root / name);
     if (!list) return list.error();
-    for (auto& e : *list) new_entries.emplace(e.path, e);
+    for (auto& e : *list)
+      new_entries.emplace(e.path, e);
     auto d = firmware::digest_tree(to.root / name);
     if (!d) return d.error();
     entry.target = content_of(*d);
@@ -155,7 +169,8 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
   }
 
   std::vector<std::string> paths;
-  for (const auto& [path, _] : old_entries) paths.push_back(path);
+  for (const auto& [path, _] : old_entries)
+    paths.push_back(path);
   for (const auto& [path, _] : new_entries) {
     if (!old_entries.count(path)) paths.push_back(path);
   }
@@ -220,8 +235,10 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
     file.payload = *payload;
     entry.files.push_back(std::move(file));
   }
-  if (!in_source) entry.op = Operation::full;
-  else entry.op = changed ? Operation::delta : Operation::unchanged;
+  if (!in_source)
+    entry.op = Operation::full;
+  else
+    entry.op = changed ? Operation::delta : Operation::unchanged;
   return entry;
 }
 
@@ -245,9 +262,9 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   Manifest manifest;
   manifest.project = options.project.empty() ? target->info.project : options.project;
   if (options.project.empty() && source->info.project != target->info.project) {
-    return make_error(PackageErrc::bad_firmware_pair,
-                      "the two firmware versions are for different projects (" + source->info.project + ", " +
-                          target->info.project + "); give --project to build anyway");
+    return make_error(PackageErrc::bad_firmware_pair, "the two firmware versions are for different projects (" +
+                                                          source->info.project + ", " + target->info.project +
+                                                          "); give --project to build anyway");
   }
   manifest.source_version = options.from_version.empty() ? source->info.version : options.from_version;
   manifest.target_version = options.to_version.empty() ? target->info.version : options.to_version;
@@ -259,10 +276,13 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   PackageAssembler assembler(options, work->path());
 
   std::map<std::string, const firmware::Partition*> old_parts, new_parts;
-  for (const auto& p : source->partitions) old_parts[p.name] = &p;
-  for (const auto& p : target->partitions) new_parts[p.name] = &p;
+  for (const auto& p : source->partitions)
+    old_parts[p.name] = &p;
+  for (const auto& p : target->partitions)
+    new_parts[p.name] = &p;
   std::vector<std::string> names;
-  for (const auto& [n, _] : old_parts) names.push_back(n);
+  for (const auto& [n, _] : old_parts)
+    names.push_back(n);
   for (const auto& [n, _] : new_parts) {
     if (!old_parts.count(n)) names.push_back(n);
   }
@@ -296,7 +316,8 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   const std::string manifest_text = to_json_text(manifest);
   auto zip = ZipWriter::create(output);
   if (!zip) return zip.error();
-  if (auto ok = zip->add_bytes(kManifestEntry, Bytes(manifest_text.begin(), manifest_text.end())); !ok) return ok.error();
+  if (auto ok = zip->add_bytes(kManifestEntry, Bytes(manifest_text.begin(), manifest_text.end())); !ok)
+    return ok.error();
   for (const auto& [entry, file] : assembler.stored()) {
     if (auto ok = zip->add_file(entry, file); !ok) return ok.error();
   }

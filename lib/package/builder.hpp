@@ -13,10 +13,10 @@ struct BuildOptions {
   // "auto" keeps the smallest payload per partition or file (always allowing
   // "full"); any other name forces that engine for every delta.
   std::string engine = "auto";
-  std::string project;       // overrides the target's firmware.json
-  std::string from_version;  // overrides the source's firmware.json
-  std::string to_version;    // overrides the target's firmware.json
-  std::string family;        // optional module family id recorded in the manifest
+  std::string project;      // overrides the target's firmware.json
+  std::string from_version; // overrides the source's firmware.json
+  std::string to_version;   // overrides the target's firmware.json
+  std::string family;       // optional module family id recorded in the manifest
   // Called before each partition is encoded (name, index, count); may be empty.
   std::function<void(const std::string&, std::size_t, std::size_t)> on_partition;
 };

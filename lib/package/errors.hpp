@@ -28,5 +28,4 @@ std::error_code make_error_code(PackageErrc value);
 
 } // namespace dfota::package
 
-template <>
-struct std::is_error_code_enum<dfota::package::PackageErrc> : std::true_type {};
+template <> struct std::is_error_code_enum<dfota::package::PackageErrc> : std::true_type {};

@@ -30,7 +30,8 @@ const char* describe(Layout layout) {
 namespace {
 
 // key=value lines, as in META-INF/com/android/metadata and payload_properties.txt.
-void add_properties(const std::string& prefix, const Bytes& text, std::vector<std::pair<std::string, std::string>>& facts) {
+void add_properties(const std::string& prefix, const Bytes& text,
+                    std::vector<std::pair<std::string, std::string>>& facts) {
   std::string_view rest(reinterpret_cast<const char*>(text.data()), text.size());
   int kept = 0;
   while (!rest.empty() && kept < 64) {
@@ -47,7 +48,8 @@ void add_properties(const std::string& prefix, const Bytes& text, std::vector<st
 
 std::uint64_t big_endian(const Bytes& b, std::size_t at, std::size_t width) {
   std::uint64_t v = 0;
-  for (std::size_t i = 0; i < width; ++i) v = v << 8 | b[at + i];
+  for (std::size_t i = 0; i < width; ++i)
+    v = v << 8 | b[at + i];
   return v;
 }
 
@@ -65,7 +67,8 @@ void describe_payload_bin(const ZipReader& zip, std::vector<std::pair<std::strin
   }
   facts.emplace_back("payload.version", std::to_string(big_endian(head, 4, 8)));
   facts.emplace_back("payload.manifest_size", std::to_string(big_endian(head, 12, 8)));
-  if (big_endian(head, 4, 8) >= 2) facts.emplace_back("payload.metadata_signature_size", std::to_string(big_endian(head, 20, 4)));
+  if (big_endian(head, 4, 8) >= 2)
+    facts.emplace_back("payload.metadata_signature_size", std::to_string(big_endian(head, 20, 4)));
 }
 
 } // namespace
@@ -91,7 +94,8 @@ Expected<Inspection> inspect_package(const fs::path& path) {
   if (zip->find("payload.bin")) {
     result.layout = Layout::android_ab;
     describe_payload_bin(*zip, result.facts);
-    if (auto props = zip->read_entry("payload_properties.txt", 64 << 10)) add_properties("properties.", *props, result.facts);
+    if (auto props = zip->read_entry("payload_properties.txt", 64 << 10))
+      add_properties("properties.", *props, result.facts);
   } else if (zip->find("META-INF/com/google/android/update-binary") ||
              zip->find("META-INF/com/google/android/updater-script")) {
     result.layout = Layout::android_recovery;

@@ -26,7 +26,7 @@ const char* describe(Layout layout);
 
 struct Inspection {
   std::filesystem::path path;
-  Digests file;                     // of the whole package file
+  Digests file; // of the whole package file
   Layout layout = Layout::zip;
   std::optional<Manifest> manifest; // dfota layout only
   bool has_signature = false;       // manifest.sig present

@@ -8,9 +8,9 @@
 
 namespace dfota::package {
 
-using nlohmann::ordered_json;
 using firmware::EntryType;
 using firmware::PartitionKind;
+using nlohmann::ordered_json;
 
 namespace {
 
@@ -125,8 +125,7 @@ public:
   Expected<std::string> hash(const std::string& key, std::size_t length) const {
     auto text = string(key);
     if (!text) return text.error();
-    if (text->size() != length ||
-        text->find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (text->size() != length || text->find_first_not_of("0123456789abcdef") != std::string::npos) {
       return invalid(at(key), "is not a lowercase hex digest of " + std::to_string(length) + " digits");
     }
     return text;
@@ -140,7 +139,8 @@ public:
     auto path = string("payload");
     if (!path) return path.error();
     if (!is_safe_relative_path(*path)) {
-      return make_error(PackageErrc::unsafe_entry, "manifest: " + at("payload") + " is not a safe relative path: " + *path);
+      return make_error(PackageErrc::unsafe_entry,
+                        "manifest: " + at("payload") + " is not a safe relative path: " + *path);
     }
     p.path = *path;
     auto size = number("payload_size");
@@ -171,7 +171,8 @@ Status check_operation(Operation op, bool has_payload, bool has_source, bool has
   const bool needs_payload = op == Operation::delta || op == Operation::full;
   const bool needs_source = op == Operation::delta || op == Operation::unchanged || op == Operation::remove;
   const bool needs_target = op != Operation::remove;
-  if (needs_payload != has_payload) return invalid(where, needs_payload ? "needs a payload" : "must not have a payload");
+  if (needs_payload != has_payload)
+    return invalid(where, needs_payload ? "needs a payload" : "must not have a payload");
   if (needs_source && !has_source) return invalid(where, "needs a source");
   if (needs_target != has_target) return invalid(where, needs_target ? "needs a target" : "must not have a target");
   return {};
@@ -184,15 +185,20 @@ Expected<TreeFile> parse_tree_file(const nlohmann::json& j, const std::string& w
   auto path = f.string("path");
   if (!path) return path.error();
   if (!is_safe_relative_path(*path)) {
-    return make_error(PackageErrc::unsafe_entry, "manifest: " + f.at("path") + " is not a safe relative path: " + *path);
+    return make_error(PackageErrc::unsafe_entry,
+                      "manifest: " + f.at("path") + " is not a safe relative path: " + *path);
   }
   file.path = *path;
   auto type = f.string("type");
   if (!type) return type.error();
-  if (*type == "file") file.type = EntryType::file;
-  else if (*type == "dir") file.type = EntryType::directory;
-  else if (*type == "symlink") file.type = EntryType::symlink;
-  else return invalid(f.at("type"), "is not file, dir or symlink");
+  if (*type == "file")
+    file.type = EntryType::file;
+  else if (*type == "dir")
+    file.type = EntryType::directory;
+  else if (*type == "symlink")
+    file.type = EntryType::symlink;
+  else
+    return invalid(f.at("type"), "is not file, dir or symlink");
   auto op = f.string("op");
   if (!op) return op.error();
   auto operation = parse_operation(*op, f.at("op"));
@@ -217,7 +223,9 @@ Expected<TreeFile> parse_tree_file(const nlohmann::json& j, const std::string& w
   if (!target) return target.error();
   file.target = *target;
   if (file.type == EntryType::file) {
-    if (auto ok = check_operation(file.op, file.payload.has_value(), file.source.has_value(), file.target.has_value(), where); !ok) {
+    if (auto ok =
+            check_operation(file.op, file.payload.has_value(), file.source.has_value(), file.target.has_value(), where);
+        !ok) {
       return ok.error();
     }
   } else if (file.payload) {
@@ -233,14 +241,18 @@ Expected<PartitionEntry> parse_partition(const nlohmann::json& j, const std::str
   auto name = f.string("name");
   if (!name) return name.error();
   if (!is_safe_relative_path(*name) || name->find('/') != std::string::npos || *name == firmware::kFirmwareJson) {
-    return make_error(PackageErrc::unsafe_entry, "manifest: " + f.at("name") + " is not a plain partition name: " + *name);
+    return make_error(PackageErrc::unsafe_entry,
+                      "manifest: " + f.at("name") + " is not a plain partition name: " + *name);
   }
   p.name = *name;
   auto kind = f.string("kind");
   if (!kind) return kind.error();
-  if (*kind == "image") p.kind = PartitionKind::image;
-  else if (*kind == "tree") p.kind = PartitionKind::tree;
-  else return invalid(f.at("kind"), "is not image or tree");
+  if (*kind == "image")
+    p.kind = PartitionKind::image;
+  else if (*kind == "tree")
+    p.kind = PartitionKind::tree;
+  else
+    return invalid(f.at("kind"), "is not image or tree");
   auto op = f.string("op");
   if (!op) return op.error();
   auto operation = parse_operation(*op, f.at("op"));
@@ -262,7 +274,8 @@ Expected<PartitionEntry> parse_partition(const nlohmann::json& j, const std::str
     auto payload = f.payload();
     if (!payload) return payload.error();
     p.payload = *payload;
-    if (auto ok = check_operation(p.op, p.payload.has_value(), p.source.has_value(), p.target.has_value(), where); !ok) {
+    if (auto ok = check_operation(p.op, p.payload.has_value(), p.source.has_value(), p.target.has_value(), where);
+        !ok) {
       return ok.error();
     }
   } else {
@@ -304,13 +317,15 @@ const char* to_string(Operation op) {
 
 std::uint64_t PartitionEntry::payload_bytes() const {
   std::uint64_t total = payload ? payload->size : 0;
-  for (const auto& f : files) total += f.payload ? f.payload->size : 0;
+  for (const auto& f : files)
+    total += f.payload ? f.payload->size : 0;
   return total;
 }
 
 std::uint64_t Manifest::payload_bytes() const {
   std::uint64_t total = 0;
-  for (const auto& p : partitions) total += p.payload_bytes();
+  for (const auto& p : partitions)
+    total += p.payload_bytes();
   return total;
 }
 
@@ -322,9 +337,8 @@ std::string to_json_text(const Manifest& m) {
   if (!m.family.empty()) j["family"] = m.family;
   j["source_version"] = m.source_version;
   j["target_version"] = m.target_version;
-  j["requirements"] = {{"space_needed", m.space_needed},
-                       {"largest_partition", m.largest_partition},
-                       {"apply_memory", m.apply_memory}};
+  j["requirements"] = {
+      {"space_needed", m.space_needed}, {"largest_partition", m.largest_partition}, {"apply_memory", m.apply_memory}};
   ordered_json fw;
   fw["path"] = kFirmwareJsonEntry;
   fw["mode"] = mode_text(m.firmware_json_mode);
@@ -369,7 +383,8 @@ std::string to_json_text(const Manifest& m) {
 
 Expected<Manifest> parse_manifest(ByteSpan text) {
   if (text.size() > kMaxManifestSize) {
-    return make_error(PackageErrc::limit_exceeded, "manifest is larger than " + std::to_string(kMaxManifestSize) + " bytes");
+    return make_error(PackageErrc::limit_exceeded,
+                      "manifest is larger than " + std::to_string(kMaxManifestSize) + " bytes");
   }
   auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return make_error(PackageErrc::manifest_invalid, "manifest: not valid JSON");
@@ -386,9 +401,9 @@ Expected<Manifest> parse_manifest(ByteSpan text) {
     return invalid("format_version", "is not MAJOR.MINOR: " + *version);
   }
   if (m.format_major != kFormatMajor) {
-    return make_error(PackageErrc::unsupported_version,
-                      "package format version " + *version + " is not supported (this program reads " +
-                          std::to_string(kFormatMajor) + ".x)");
+    return make_error(PackageErrc::unsupported_version, "package format version " + *version +
+                                                            " is not supported (this program reads " +
+                                                            std::to_string(kFormatMajor) + ".x)");
   }
   for (auto [key, target] : {std::pair{"project", &m.project}, std::pair{"source_version", &m.source_version},
                              std::pair{"target_version", &m.target_version}}) {
@@ -403,9 +418,9 @@ Expected<Manifest> parse_manifest(ByteSpan text) {
   const auto* req = f.find("requirements");
   if (!req || !req->is_object()) return invalid("requirements", "is missing or not an object");
   Fields r(*req, "requirements");
-  for (auto [key, target] : {std::pair{"space_needed", &m.space_needed},
-                             std::pair{"largest_partition", &m.largest_partition},
-                             std::pair{"apply_memory", &m.apply_memory}}) {
+  for (auto [key, target] :
+       {std::pair{"space_needed", &m.space_needed}, std::pair{"largest_partition", &m.largest_partition},
+        std::pair{"apply_memory", &m.apply_memory}}) {
     auto value = r.number(key);
     if (!value) return value.error();
     *target = *value;
@@ -416,7 +431,8 @@ Expected<Manifest> parse_manifest(ByteSpan text) {
   Fields fwf(*fw, "firmware_json");
   auto fw_path = fwf.string("path");
   if (!fw_path) return fw_path.error();
-  if (*fw_path != kFirmwareJsonEntry) return invalid("firmware_json.path", std::string("must be ") + kFirmwareJsonEntry);
+  if (*fw_path != kFirmwareJsonEntry)
+    return invalid("firmware_json.path", std::string("must be ") + kFirmwareJsonEntry);
   auto fw_mode = fwf.mode("mode");
   if (!fw_mode) return fw_mode.error();
   m.firmware_json_mode = *fw_mode;

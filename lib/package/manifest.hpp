@@ -35,8 +35,8 @@ struct Content {
 
 // How a payload is stored in the package and what it decodes with.
 struct Payload {
-  std::string engine;  // "zstd", "vcdiff", "full"
-  std::string path;    // entry name in the zip
+  std::string engine; // "zstd", "vcdiff", "full"
+  std::string path;   // entry name in the zip
   std::uint64_t size = 0;
   std::string sha256;
 };
@@ -46,11 +46,11 @@ struct TreeFile {
   std::string path;
   firmware::EntryType type = firmware::EntryType::file;
   Operation op = Operation::unchanged;
-  unsigned mode = 0644;            // target mode (source mode for remove)
-  std::string link_target;         // symlinks
-  std::optional<Payload> payload;  // delta and full files
-  std::optional<Content> source;   // files present in the source
-  std::optional<Content> target;   // files present in the target
+  unsigned mode = 0644;           // target mode (source mode for remove)
+  std::string link_target;        // symlinks
+  std::optional<Payload> payload; // delta and full files
+  std::optional<Content> source;  // files present in the source
+  std::optional<Content> target;  // files present in the target
 };
 
 struct PartitionEntry {
@@ -58,11 +58,11 @@ struct PartitionEntry {
   firmware::PartitionKind kind = firmware::PartitionKind::image;
   Operation op = Operation::unchanged;
   unsigned mode = 0644;
-  std::optional<Payload> payload;  // images with delta or full
-  std::optional<Content> source;   // absent when the partition is new
-  std::optional<Content> target;   // absent when the partition is removed
-  std::uint64_t apply_memory = 0;  // working memory to apply, bytes
-  std::vector<TreeFile> files;     // tree partitions
+  std::optional<Payload> payload; // images with delta or full
+  std::optional<Content> source;  // absent when the partition is new
+  std::optional<Content> target;  // absent when the partition is removed
+  std::uint64_t apply_memory = 0; // working memory to apply, bytes
+  std::vector<TreeFile> files;    // tree partitions
 
   // Payload bytes of this partition (its own, or the sum over its files).
   std::uint64_t payload_bytes() const;
@@ -78,7 +78,7 @@ struct Manifest {
   std::uint64_t space_needed = 0;
   std::uint64_t largest_partition = 0;
   std::uint64_t apply_memory = 0;
-  Content firmware_json;         // the target's firmware.json
+  Content firmware_json; // the target's firmware.json
   unsigned firmware_json_mode = 0644;
   std::vector<PartitionEntry> partitions;
 

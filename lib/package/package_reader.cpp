@@ -55,8 +55,8 @@ Expected<OpenedPackage> open_package(const std::filesystem::path& path) {
   std::set<std::string> names;
   for (const auto& entry : zip->entries()) {
     if (!entry.safe_name) {
-      return make_error(PackageErrc::unsafe_entry, path.string() + ": entry \"" + entry.name +
-                                                       "\" has an unsafe name (absolute or with ..)");
+      return make_error(PackageErrc::unsafe_entry,
+                        path.string() + ": entry \"" + entry.name + "\" has an unsafe name (absolute or with ..)");
     }
     if (!names.insert(entry.name).second) {
       return make_error(PackageErrc::unsafe_entry, path.string() + ": entry " + entry.name + " appears twice");

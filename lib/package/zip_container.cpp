@@ -211,9 +211,8 @@ Expected<ZipReader> ZipReader::open(const fs::path& path, const ZipLimits& limit
     }
     if (info.method != ZIP_CM_STORE && info.size > (1u << 20) &&
         info.size / std::max<std::uint64_t>(info.compressed_size, 1) > limits.max_ratio) {
-      return make_error(PackageErrc::limit_exceeded,
-                        path.string() + ": entry " + info.name + " expands more than " +
-                            std::to_string(limits.max_ratio) + " times (a zip bomb?)");
+      return make_error(PackageErrc::limit_exceeded, path.string() + ": entry " + info.name + " expands more than " +
+                                                         std::to_string(limits.max_ratio) + " times (a zip bomb?)");
     }
     state->entries.push_back(std::move(info));
   }
@@ -243,14 +242,16 @@ Expected<std::unique_ptr<Reader>> ZipReader::open_entry(const std::string& name)
 Expected<Bytes> ZipReader::read_entry(const std::string& name, std::uint64_t limit) const {
   const ZipEntryInfo* info = find(name);
   if (info && info->size > limit) {
-    return make_error(PackageErrc::limit_exceeded, "zip entry " + name + " is larger than " + std::to_string(limit) + " bytes");
+    return make_error(PackageErrc::limit_exceeded,
+                      "zip entry " + name + " is larger than " + std::to_string(limit) + " bytes");
   }
   auto reader = open_entry(name);
   if (!reader) return reader.error();
   auto bytes = read_all(**reader, limit);
   if (!bytes) {
     if (bytes.error().is(CoreErrc::limit_exceeded)) {
-      return make_error(PackageErrc::limit_exceeded, "zip entry " + name + " is larger than " + std::to_string(limit) + " bytes");
+      return make_error(PackageErrc::limit_exceeded,
+                        "zip entry " + name + " is larger than " + std::to_string(limit) + " bytes");
     }
     return bytes.error();
   }

@@ -40,17 +40,17 @@ private:
 
 struct ZipEntryInfo {
   std::string name;
-  std::uint64_t size = 0;            // uncompressed
+  std::uint64_t size = 0; // uncompressed
   std::uint64_t compressed_size = 0;
-  std::uint16_t method = 0;          // 0 stored, 8 deflate, ...
+  std::uint16_t method = 0; // 0 stored, 8 deflate, ...
   bool encrypted = false;
-  bool safe_name = true;             // passes is_safe_relative_path (a trailing '/' allowed)
+  bool safe_name = true; // passes is_safe_relative_path (a trailing '/' allowed)
 };
 
 struct ZipLimits {
   std::uint64_t max_entries = 100000;
-  std::uint64_t max_entry_size = std::uint64_t{16} << 30;  // 16 GiB uncompressed
-  std::uint64_t max_ratio = 1000;  // uncompressed / compressed, for compressed entries
+  std::uint64_t max_entry_size = std::uint64_t{16} << 30; // 16 GiB uncompressed
+  std::uint64_t max_ratio = 1000;                         // uncompressed / compressed, for compressed entries
 };
 
 class ZipReader {

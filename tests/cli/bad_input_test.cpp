@@ -32,8 +32,10 @@ std::vector<BadCase> bad_cases() {
   using test::rewrite_zip;
   return {
       {"missing", [](const fs::path&, const fs::path&) {}, kPackageNotFound, kPackageNotFound},
-      {"empty", [](const fs::path&, const fs::path& bad) { test::write_file(bad, Bytes{}); }, kPackageEmpty, kPackageEmpty},
-      {"not_a_zip", [](const fs::path&, const fs::path& bad) { test::write_text(bad, "firmware? no.\n"); }, kNotAZip, kNotAZip},
+      {"empty", [](const fs::path&, const fs::path& bad) { test::write_file(bad, Bytes{}); }, kPackageEmpty,
+       kPackageEmpty},
+      {"not_a_zip", [](const fs::path&, const fs::path& bad) { test::write_text(bad, "firmware? no.\n"); }, kNotAZip,
+       kNotAZip},
       {"truncated",
        [](const fs::path& good, const fs::path& bad) {
          Bytes b = test::read_bytes(good);
@@ -114,7 +116,8 @@ std::vector<BadCase> bad_cases() {
 class BadInput : public ::testing::Test {
 protected:
   void SetUp() override {
-    auto built = package::build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir_ / "good.zip", {});
+    auto built =
+        package::build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir_ / "good.zip", {});
     ASSERT_TRUE(built) << built.error().message();
   }
   test::ScratchDir dir_;
@@ -134,7 +137,8 @@ TEST_F(BadInput, EachDamageGetsItsOwnExitCodeAndNoOutput) {
     const auto before = test::list_all(dir_.path());
     const fs::path out = dir_ / "out";
 
-    auto applied = test::run_cli({"apply", bad.string(), "--source", test::sample_firmware("v1").string(), "-o", out.string()});
+    auto applied =
+        test::run_cli({"apply", bad.string(), "--source", test::sample_firmware("v1").string(), "-o", out.string()});
     EXPECT_EQ(applied.exit_code, c.apply_exit) << c.name << ": " << applied.err;
     expect_one_line(applied, c.name);
     EXPECT_FALSE(fs::exists(out)) << c.name;
@@ -152,14 +156,14 @@ TEST_F(BadInput, EachDamageGetsItsOwnExitCodeAndNoOutput) {
 
 TEST_F(BadInput, AWrongSourceIsRefusedByNameBeforeWriting) {
   const fs::path out = dir_ / "out";
-  auto r = test::run_cli({"apply", (dir_ / "good.zip").string(), "--source", test::sample_firmware("v2").string(), "-o",
-                          out.string()});
+  auto r = test::run_cli(
+      {"apply", (dir_ / "good.zip").string(), "--source", test::sample_firmware("v2").string(), "-o", out.string()});
   EXPECT_EQ(r.exit_code, kSourceMismatch);
   expect_one_line(r, "wrong source");
   EXPECT_NE(r.err.find("partition boot.img"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
-  auto not_firmware = test::run_cli({"apply", (dir_ / "good.zip").string(), "--source", dir_.path().string(), "-o",
-                                     out.string()});
+  auto not_firmware =
+      test::run_cli({"apply", (dir_ / "good.zip").string(), "--source", dir_.path().string(), "-o", out.string()});
   EXPECT_EQ(not_firmware.exit_code, kSourceMismatch) << not_firmware.err;
   EXPECT_FALSE(fs::exists(out));
 }

@@ -38,7 +38,10 @@ TEST(Cli, HelpListsVerbsExamplesAndExitCodes) {
 
 TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{}, {"frobnicate"}, {"build", "--from", "a"}, {"build", "--from", "a", "--to", "b", "-o", "c", "--engine", "bsdiff"}}) {
+       {std::vector<std::string>{},
+        {"frobnicate"},
+        {"build", "--from", "a"},
+        {"build", "--from", "a", "--to", "b", "-o", "c", "--engine", "bsdiff"}}) {
     auto r = run_cli(args);
     EXPECT_EQ(r.exit_code, kUsage);
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -66,7 +69,8 @@ TEST(Cli, BuildInspectApplyOnTheSample) {
     for (const char* key : {"name", "kind", "op", "engine", "payload", "payload_size", "source", "target"}) {
       EXPECT_TRUE(p.contains(key)) << key;
     }
-    for (const char* key : {"size", "sha256", "md5"}) EXPECT_TRUE(p["target"].contains(key)) << key;
+    for (const char* key : {"size", "sha256", "md5"})
+      EXPECT_TRUE(p["target"].contains(key)) << key;
   }
 
   auto applied = run_cli({"apply", (dir / "f.zip").string(), "--source", v1, "-o", (dir / "out").string()});
@@ -129,8 +133,8 @@ TEST(Cli, DiffAndPatchRoundTripOneImage) {
 TEST(Cli, TheInstalledProgramRunsMain) {
   // The real executable, not just Main(): exit status and streams.
   test::ScratchDir dir;
-  const std::string cmd = std::string(DFOTA_PROGRAM) + " inspect " + (dir / "none.zip").string() + " 2>" +
-                          (dir / "err").string();
+  const std::string cmd =
+      std::string(DFOTA_PROGRAM) + " inspect " + (dir / "none.zip").string() + " 2>" + (dir / "err").string();
   int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), kPackageNotFound);

@@ -33,7 +33,8 @@ ScratchDir::~ScratchDir() {
 Bytes random_bytes(std::size_t size, std::uint32_t seed) {
   std::mt19937 rng(seed);
   Bytes out(size);
-  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
+  for (auto& b : out)
+    b = static_cast<std::uint8_t>(rng());
   return out;
 }
 
@@ -41,7 +42,8 @@ Bytes mutate(const Bytes& base, std::uint32_t seed) {
   std::mt19937 rng(seed);
   Bytes out = base;
   if (out.empty()) return Bytes{0x42};
-  for (int i = 0; i < 16; ++i) out[rng() % out.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+  for (int i = 0; i < 16; ++i)
+    out[rng() % out.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
   const std::size_t at = rng() % out.size();
   Bytes insert = random_bytes(64 + rng() % 512, seed + 1);
   out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), insert.begin(), insert.end());
@@ -59,7 +61,9 @@ void write_file(const fs::path& path, ByteSpan bytes, unsigned mode) {
   ::chmod(path.c_str(), mode);
 }
 
-void write_text(const fs::path& path, const std::string& text, unsigned mode) { write_file(path, as_bytes(text), mode); }
+void write_text(const fs::path& path, const std::string& text, unsigned mode) {
+  write_file(path, as_bytes(text), mode);
+}
 
 Bytes read_bytes(const fs::path& path) {
   auto bytes = read_file(path.string(), UINT64_MAX);
@@ -84,7 +88,8 @@ bool same_tree(const fs::path& a, const fs::path& b, std::string* difference) {
   std::vector<std::string> left = list_all(a), right = list_all(b);
   if (left != right) return fail("different file lists");
   for (const auto& rel : left) {
-    struct stat sa {}, sb {};
+    struct stat sa {
+    }, sb{};
     ::lstat((a / rel).c_str(), &sa);
     ::lstat((b / rel).c_str(), &sb);
     if (sa.st_mode != sb.st_mode) return fail(rel + ": mode differs");

@@ -41,10 +41,11 @@ private:
   static void print(std::ostream& out, const std::string& path, const package::BuildResult& result) {
     const auto& m = result.manifest;
     std::size_t changed = 0;
-    for (const auto& p : m.partitions) changed += p.op != package::Operation::unchanged;
+    for (const auto& p : m.partitions)
+      changed += p.op != package::Operation::unchanged;
     out << "built " << path << ": " << grouped(result.package_size) << " bytes, " << m.project << " "
-        << m.source_version << " -> " << m.target_version << ", " << m.partitions.size() << " partitions ("
-        << changed << " changed)\n";
+        << m.source_version << " -> " << m.target_version << ", " << m.partitions.size() << " partitions (" << changed
+        << " changed)\n";
   }
 
   std::string from_, to_, output_, reverse_;

@@ -20,18 +20,20 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    TextTable table({"CHECKSUM", "SIZE", "MD5", "SHA-256", "FILE"},
-                    {TextTable::Align::right, TextTable::Align::right});
+    TextTable table({"CHECKSUM", "SIZE", "MD5", "SHA-256", "FILE"}, {TextTable::Align::right, TextTable::Align::right});
     for (const auto& file : files_) {
       auto d = firmware::digest_file(file);
       if (!d) return report(err, d.error());
       char checksum[8];
       std::snprintf(checksum, sizeof checksum, "%x", d->module_checksum);
       table.add_row({checksum, std::to_string(d->size), d->md5, d->sha256, file});
-      list.push_back({{"file", file}, {"size", d->size}, {"checksum", checksum}, {"md5", d->md5}, {"sha256", d->sha256}});
+      list.push_back(
+          {{"file", file}, {"size", d->size}, {"checksum", checksum}, {"md5", d->md5}, {"sha256", d->sha256}});
     }
-    if (json_) out << list.dump(2) << '\n';
-    else table.print(out);
+    if (json_)
+      out << list.dump(2) << '\n';
+    else
+      table.print(out);
     return kOk;
   }
 

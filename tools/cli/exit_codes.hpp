@@ -11,24 +11,24 @@ namespace dfota::cli {
 
 enum ExitCode : int {
   kOk = 0,
-  kInternal = 1,           // a bug: please report it
-  kUsage = 2,              // bad command line
-  kIoError = 3,            // cannot read an input or write an output
-  kPackageNotFound = 4,    // the package file does not exist
-  kPackageEmpty = 5,       // the package file is empty
-  kNotAZip = 6,            // not a zip archive
-  kCorruptZip = 7,         // zip truncated or damaged
-  kManifestMissing = 8,    // no manifest.json
-  kManifestInvalid = 9,    // manifest.json is not a valid manifest
-  kUnsupportedVersion = 10,// unknown package format major version
-  kPayloadMismatch = 11,   // a payload differs from the manifest, or cannot be decoded
-  kUnsafeEntry = 12,       // an entry path with "..", absolute, or duplicated
-  kSourceMismatch = 13,    // the source firmware is not the one the package is for
-  kTargetMismatch = 14,    // the result differs from the announced target
-  kBadFirmware = 15,       // a firmware directory is malformed
-  kOutputExists = 16,      // the output is in the way
-  kEngineUnavailable = 17, // the engine cannot encode here (xdelta3 missing)
-  kLimitExceeded = 18,     // input beyond a safety limit
+  kInternal = 1,            // a bug: please report it
+  kUsage = 2,               // bad command line
+  kIoError = 3,             // cannot read an input or write an output
+  kPackageNotFound = 4,     // the package file does not exist
+  kPackageEmpty = 5,        // the package file is empty
+  kNotAZip = 6,             // not a zip archive
+  kCorruptZip = 7,          // zip truncated or damaged
+  kManifestMissing = 8,     // no manifest.json
+  kManifestInvalid = 9,     // manifest.json is not a valid manifest
+  kUnsupportedVersion = 10, // unknown package format major version
+  kPayloadMismatch = 11,    // a payload differs from the manifest, or cannot be decoded
+  kUnsafeEntry = 12,        // an entry path with "..", absolute, or duplicated
+  kSourceMismatch = 13,     // the source firmware is not the one the package is for
+  kTargetMismatch = 14,     // the result differs from the announced target
+  kBadFirmware = 15,        // a firmware directory is malformed
+  kOutputExists = 16,       // the output is in the way
+  kEngineUnavailable = 17,  // the engine cannot encode here (xdelta3 missing)
+  kLimitExceeded = 18,      // input beyond a safety limit
 };
 
 struct ExitCodeDoc {

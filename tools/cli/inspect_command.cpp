@@ -60,7 +60,9 @@ ordered_json partition_json(const package::PartitionEntry& p) {
   if (p.kind == firmware::PartitionKind::tree) {
     ordered_json files = ordered_json::array();
     for (const auto& f : p.files) {
-      ordered_json fj{{"path", f.path}, {"type", firmware::to_string(f.type)}, {"op", package::to_string(f.op)},
+      ordered_json fj{{"path", f.path},
+                      {"type", firmware::to_string(f.type)},
+                      {"op", package::to_string(f.op)},
                       {"mode", mode_text(f.mode)}};
       if (f.type == firmware::EntryType::symlink) fj["link_target"] = f.link_target;
       if (f.type == firmware::EntryType::file) {
@@ -89,8 +91,10 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     auto result = package::inspect_package(package_);
     if (!result) return report(err, result.error());
-    if (json_) print_json(out, *result);
-    else print_text(out, *result);
+    if (json_)
+      print_json(out, *result);
+    else
+      print_text(out, *result);
     return kOk;
   }
 
@@ -117,7 +121,8 @@ private:
                            {"apply_memory", m.apply_memory}};
       j["payload_bytes"] = m.payload_bytes();
       ordered_json parts = ordered_json::array();
-      for (const auto& p : m.partitions) parts.push_back(partition_json(p));
+      for (const auto& p : m.partitions)
+        parts.push_back(partition_json(p));
       j["partitions"] = std::move(parts);
     } else {
       j["project"] = nullptr;
@@ -125,13 +130,17 @@ private:
       j["target_version"] = nullptr;
       j["partitions"] = ordered_json::array();
       ordered_json facts = ordered_json::object();
-      for (const auto& [k, v] : r.facts) facts[k] = v;
+      for (const auto& [k, v] : r.facts)
+        facts[k] = v;
       j["facts"] = std::move(facts);
     }
     ordered_json entries = ordered_json::array();
     for (const auto& e : r.entries) {
-      entries.push_back({{"name", e.name}, {"size", e.size}, {"compressed_size", e.compressed_size},
-                         {"method", e.method}, {"safe_name", e.safe_name}});
+      entries.push_back({{"name", e.name},
+                         {"size", e.size},
+                         {"compressed_size", e.compressed_size},
+                         {"method", e.method},
+                         {"safe_name", e.safe_name}});
     }
     j["entries"] = std::move(entries);
     out << j.dump(2) << '\n';
@@ -144,9 +153,11 @@ private:
     out << "md5           " << r.file.md5 << '\n';
     out << "checksum      " << checksum_text(r.file.module_checksum) << " (as +QFUPL/+QFOTADL report it)\n";
     if (!r.manifest) {
-      for (const auto& [k, v] : r.facts) out << k << ": " << v << '\n';
+      for (const auto& [k, v] : r.facts)
+        out << k << ": " << v << '\n';
       out << '\n';
-      TextTable table({"ENTRY", "SIZE", "STORED"}, {TextTable::Align::left, TextTable::Align::right, TextTable::Align::right});
+      TextTable table({"ENTRY", "SIZE", "STORED"},
+                      {TextTable::Align::left, TextTable::Align::right, TextTable::Align::right});
       for (const auto& e : r.entries) {
         table.add_row({e.safe_name ? e.name : e.name + "  (UNSAFE NAME)", grouped(e.size), grouped(e.compressed_size)});
       }
@@ -163,7 +174,8 @@ private:
     out << "payloads      " << grouped(m.payload_bytes()) << " bytes\n\n";
     TextTable table({"PARTITION", "KIND", "OP", "ENGINE", "PAYLOAD", "SOURCE", "TARGET", "RATIO"},
                     {TextTable::Align::left, TextTable::Align::left, TextTable::Align::left, TextTable::Align::left,
-                     TextTable::Align::right, TextTable::Align::right, TextTable::Align::right, TextTable::Align::right});
+                     TextTable::Align::right, TextTable::Align::right, TextTable::Align::right,
+                     TextTable::Align::right});
     for (const auto& p : m.partitions) {
       auto pj = partition_json(p);
       table.add_row({p.name, firmware::to_string(p.kind), package::to_string(p.op),

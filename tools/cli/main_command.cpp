@@ -59,7 +59,8 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_patch_command);
 
   std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {

@@ -18,7 +18,8 @@ void TextTable::print(std::ostream& out) const {
   std::vector<std::size_t> width(headers_.size());
   for (std::size_t c = 0; c < headers_.size(); ++c) {
     width[c] = headers_[c].size();
-    for (const auto& row : rows_) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows_)
+      width[c] = std::max(width[c], row[c].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
@@ -27,11 +28,13 @@ void TextTable::print(std::ostream& out) const {
       if (c) text += "  ";
       text += align_[c] == Align::right ? pad + cells[c] : cells[c] + pad;
     }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
+    while (!text.empty() && text.back() == ' ')
+      text.pop_back();
     out << text << '\n';
   };
   line(headers_);
-  for (const auto& row : rows_) line(row);
+  for (const auto& row : rows_)
+    line(row);
 }
 
 } // namespace dfota::cli

@@ -16,10 +16,10 @@ struct ChecksumCase {
 TEST(ModuleChecksum, HandComputedVectors) {
   const std::vector<ChecksumCase> cases{
       {{}, 0x0000},
-      {{0xab}, 0xab00},                                  // odd: high byte
+      {{0xab}, 0xab00}, // odd: high byte
       {{0x12, 0x34}, 0x1234},
-      {{0x12, 0x34, 0x56}, 0x1234 ^ 0x5600},             // = 0x4434
-      {{0x01, 0x02, 0x03, 0x04}, 0x0102 ^ 0x0304},       // = 0x0206
+      {{0x12, 0x34, 0x56}, 0x1234 ^ 0x5600},       // = 0x4434
+      {{0x01, 0x02, 0x03, 0x04}, 0x0102 ^ 0x0304}, // = 0x0206
       {{0xff, 0xff, 0xff, 0xff}, 0x0000},
       {{0xde, 0xad, 0xbe, 0xef, 0x01}, 0xdead ^ 0xbeef ^ 0x0100}, // = 0x6142
   };
@@ -54,7 +54,7 @@ TEST(ModuleChecksum, PrintsAsModulesDo) {
 
 TEST(ModuleChecksum, ParsesTolerantly) {
   EXPECT_EQ(*parse_module_checksum("b34a"), 0xb34a);
-  EXPECT_EQ(*parse_module_checksum(" b34a"), 0xb34a);   // "+QFOTADL: 345200, b34a"
+  EXPECT_EQ(*parse_module_checksum(" b34a"), 0xb34a); // "+QFOTADL: 345200, b34a"
   EXPECT_EQ(*parse_module_checksum("B34A"), 0xb34a);
   EXPECT_EQ(*parse_module_checksum("0b34a"), 0xb34a);
   EXPECT_EQ(*parse_module_checksum("0x2D19\r\n"), 0x2d19);

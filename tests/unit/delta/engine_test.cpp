@@ -90,9 +90,11 @@ TEST(EngineLargeImage, RoundTripsAbove64MiB) {
   const std::size_t size = (64u << 20) + 12345;
   Bytes source(size);
   Bytes block = test::random_bytes(1 << 20, 31);
-  for (std::size_t i = 0; i < size; ++i) source[i] = static_cast<std::uint8_t>(block[i % block.size()] ^ (i >> 20));
+  for (std::size_t i = 0; i < size; ++i)
+    source[i] = static_cast<std::uint8_t>(block[i % block.size()] ^ (i >> 20));
   Bytes target = source;
-  for (std::size_t i = 0; i < 64; ++i) target[(i * 1048583) % size] ^= 0x5a;
+  for (std::size_t i = 0; i < 64; ++i)
+    target[(i * 1048583) % size] ^= 0x5a;
   target.insert(target.begin() + (40 << 20), block.begin(), block.begin() + 4096);
   for (const char* name : {"zstd", "vcdiff"}) {
     const Engine* engine = find_engine(name);
@@ -109,7 +111,8 @@ TEST(EngineLargeImage, RoundTripsAbove64MiB) {
 }
 
 TEST(Engines, Registry) {
-  for (const auto& name : engine_names()) EXPECT_NE(find_engine(name), nullptr) << name;
+  for (const auto& name : engine_names())
+    EXPECT_NE(find_engine(name), nullptr) << name;
   EXPECT_EQ(find_engine("bsdiff"), nullptr);
 }
 

@@ -16,7 +16,8 @@ protected:
     if (!program_available("xdelta3")) GTEST_SKIP() << "xdelta3 is not installed";
     source_ = test::random_bytes(300000, 41);
     // Make the source compressible-ish so that secondary compression has work.
-    for (std::size_t i = 0; i < source_.size(); i += 3) source_[i] = static_cast<std::uint8_t>(i % 7);
+    for (std::size_t i = 0; i < source_.size(); i += 3)
+      source_[i] = static_cast<std::uint8_t>(i % 7);
     target_ = test::mutate(source_, 42);
     test::write_file(dir_ / "source", source_);
     test::write_file(dir_ / "target", target_);
@@ -48,20 +49,21 @@ protected:
 
 TEST_F(VcdiffDecoder, DecodesEveryXdelta3Variant) {
   const std::vector<std::vector<std::string>> variants{
-      {},                               // xdelta3's defaults: LZMA secondary, app header, Adler-32
-      {"-S", "none"},                   // no secondary compression
+      {},             // xdelta3's defaults: LZMA secondary, app header, Adler-32
+      {"-S", "none"}, // no secondary compression
       {"-S", "lzma", "-9"},
-      {"-S", "none", "-n"},             // no checksum
-      {"-A", "-S", "lzma"},             // no application header
-      {"-0"},                           // fastest
-      {"-W", "16384", "-S", "lzma"},    // many small windows: LZMA state spans windows
+      {"-S", "none", "-n"},          // no checksum
+      {"-A", "-S", "lzma"},          // no application header
+      {"-0"},                        // fastest
+      {"-W", "16384", "-S", "lzma"}, // many small windows: LZMA state spans windows
   };
   for (const auto& options : variants) {
     Bytes payload = encode(options);
     Bytes out;
     Status s = decode(payload, source_, &out);
     std::string label;
-    for (const auto& o : options) label += o + " ";
+    for (const auto& o : options)
+      label += o + " ";
     ASSERT_TRUE(s) << label << ": " << s.error().message();
     EXPECT_EQ(out, target_) << label;
   }
@@ -72,8 +74,8 @@ TEST_F(VcdiffDecoder, OurPayloadsDecodeWithXdelta3) {
   VectorWriter payload;
   ASSERT_TRUE(engine->diff(source_, target_, payload));
   test::write_file(dir_ / "ours", payload.bytes());
-  auto r = run_program({"xdelta3", "-d", "-f", "-s", (dir_ / "source").string(), (dir_ / "ours").string(),
-                        (dir_ / "decoded").string()});
+  auto r = run_program(
+      {"xdelta3", "-d", "-f", "-s", (dir_ / "source").string(), (dir_ / "ours").string(), (dir_ / "decoded").string()});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->exit_status, 0) << r->error_output;
   EXPECT_EQ(test::read_bytes(dir_ / "decoded"), target_);
@@ -91,7 +93,8 @@ TEST_F(VcdiffDecoder, NamesUnsupportedSecondaryCompressors) {
 TEST_F(VcdiffDecoder, DetectsAWrongSourceByChecksum) {
   Bytes payload = encode({});
   Bytes other = source_;
-  for (std::size_t i = 0; i < other.size(); i += 1000) other[i] ^= 0xff;
+  for (std::size_t i = 0; i < other.size(); i += 1000)
+    other[i] ^= 0xff;
   Status s = decode(payload, other);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message().find("checksum"), std::string::npos) << s.error().message();

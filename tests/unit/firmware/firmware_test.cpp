@@ -50,7 +50,8 @@ TEST(Firmware, ListsTreesSortedWithDirectoriesAndSymlinks) {
   auto entries = list_tree(dir / "t");
   ASSERT_TRUE(entries);
   std::vector<std::string> names;
-  for (const auto& e : *entries) names.push_back(e.path);
+  for (const auto& e : *entries)
+    names.push_back(e.path);
   EXPECT_EQ(names, (std::vector<std::string>{"a", "a/x", "b.txt", "empty", "link"}));
   EXPECT_EQ((*entries)[0].type, EntryType::directory);
   EXPECT_EQ((*entries)[1].mode, 0600u);

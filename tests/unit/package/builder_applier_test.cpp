@@ -66,7 +66,8 @@ TEST_P(BuildApply, EveryOperationRoundTripsBothWays) {
   EXPECT_EQ(m.source_version, "EC25EFAR06A06M4G");
   EXPECT_EQ(m.target_version, "EC25EFAR06A07M4G");
   std::map<std::string, Operation> ops;
-  for (const auto& p : m.partitions) ops[p.name] = p.op;
+  for (const auto& p : m.partitions)
+    ops[p.name] = p.op;
   EXPECT_EQ(ops["same.img"], Operation::unchanged);
   EXPECT_EQ(ops["gone.img"], Operation::remove);
   EXPECT_EQ(ops["new.img"], Operation::full);
@@ -175,7 +176,8 @@ TEST(Apply, ADamagedPayloadLeavesNoOutput) {
   auto result = apply_package(dir / "bad.zip", dir / "v1", dir / "out");
   ASSERT_FALSE(result);
   EXPECT_FALSE(fs::exists(dir / "out"));
-  for (const auto& name : test::list_all(dir.path())) EXPECT_EQ(name.find("partial"), std::string::npos) << name;
+  for (const auto& name : test::list_all(dir.path()))
+    EXPECT_EQ(name.find("partial"), std::string::npos) << name;
 }
 
 TEST(Apply, TheOutputMustNotBeInTheWay) {
@@ -194,8 +196,8 @@ TEST(Apply, TheOutputMustNotBeInTheWay) {
 TEST(Apply, GoldenPackageStillApplies) {
   // A package written by an earlier build of this program: the format is stable.
   ScratchDir dir;
-  auto result = apply_package(test::source_dir() / "tests/golden/sample-v1-to-v2.zip", test::sample_firmware("v1"),
-                              dir / "out");
+  auto result =
+      apply_package(test::source_dir() / "tests/golden/sample-v1-to-v2.zip", test::sample_firmware("v1"), dir / "out");
   ASSERT_TRUE(result) << result.error().message();
   EXPECT_TRUE(test::same_tree(dir / "out", test::sample_firmware("v2")));
 }

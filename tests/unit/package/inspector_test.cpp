@@ -31,11 +31,12 @@ TEST(Inspector, DescribesOurPackages) {
 
 TEST(Inspector, RecognisesAnAndroidRecoveryUpdateZip) {
   test::ScratchDir dir;
-  ASSERT_TRUE(write_zip(dir / "update.zip",
-                        {{"META-INF/com/google/android/update-binary", "\x7f" "ELF..."},
-                         {"META-INF/com/google/android/updater-script", "ui_print(\"x\");\n"},
-                         {"META-INF/com/android/metadata", "ota-type=BLOCK\npre-device=EC25\npost-build=EC25EFAR06A07M4G\n"},
-                         {"patch/modem.img.p", "delta"}}));
+  ASSERT_TRUE(write_zip(dir / "update.zip", {{"META-INF/com/google/android/update-binary", "\x7f"
+                                                                                           "ELF..."},
+                                             {"META-INF/com/google/android/updater-script", "ui_print(\"x\");\n"},
+                                             {"META-INF/com/android/metadata",
+                                              "ota-type=BLOCK\npre-device=EC25\npost-build=EC25EFAR06A07M4G\n"},
+                                             {"patch/modem.img.p", "delta"}}));
   auto r = inspect_package(dir / "update.zip");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->layout, Layout::android_recovery);

@@ -33,11 +33,20 @@ Manifest sample_manifest() {
   tree.mode = 0755;
   tree.source = Content{1, kSha, kMd5};
   tree.target = Content{2, kSha, kMd5};
-  TreeFile dir{"etc", firmware::EntryType::directory, Operation::unchanged, 0700, "", std::nullopt, std::nullopt, std::nullopt};
-  TreeFile file{"etc/a.conf", firmware::EntryType::file, Operation::full, 0600, "", Payload{"full", "payload/system/etc/a.conf", 5, kSha},
-                std::nullopt, Content{9, kSha, kMd5}};
-  TreeFile link{"lib.so.1", firmware::EntryType::symlink, Operation::full, 0777, "lib.so", std::nullopt, std::nullopt, std::nullopt};
-  TreeFile gone{"old.db", firmware::EntryType::file, Operation::remove, 0644, "", std::nullopt, Content{3, kSha, kMd5}, std::nullopt};
+  TreeFile dir{"etc",       firmware::EntryType::directory, Operation::unchanged, 0700, "", std::nullopt, std::nullopt,
+               std::nullopt};
+  TreeFile file{"etc/a.conf",
+                firmware::EntryType::file,
+                Operation::full,
+                0600,
+                "",
+                Payload{"full", "payload/system/etc/a.conf", 5, kSha},
+                std::nullopt,
+                Content{9, kSha, kMd5}};
+  TreeFile link{"lib.so.1",  firmware::EntryType::symlink, Operation::full, 0777, "lib.so", std::nullopt, std::nullopt,
+                std::nullopt};
+  TreeFile gone{"old.db",     firmware::EntryType::file, Operation::remove, 0644, "",
+                std::nullopt, Content{3, kSha, kMd5},    std::nullopt};
   tree.files = {dir, file, link, gone};
   PartitionEntry removed;
   removed.name = "legacy.img";
@@ -62,9 +71,7 @@ TEST(Manifest, RoundTripsThroughItsText) {
   EXPECT_EQ(parsed->payload_bytes(), 15u);
 }
 
-TEST(Manifest, TextIsCanonical) {
-  test::expect_golden("manifest-sample.json", to_json_text(sample_manifest()));
-}
+TEST(Manifest, TextIsCanonical) { test::expect_golden("manifest-sample.json", to_json_text(sample_manifest())); }
 
 TEST(Manifest, IgnoresUnknownFieldsAndAcceptsNewerMinorVersions) {
   auto j = as_json(sample_manifest());

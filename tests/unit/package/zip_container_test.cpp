@@ -80,7 +80,8 @@ TEST(ZipContainer, DetectsDamagedEntryData) {
 
 TEST(ZipContainer, FlagsUnsafeNames) {
   test::ScratchDir dir;
-  ASSERT_TRUE(write_zip(dir / "z.zip", {{"../evil", Bytes{1}}, {"/abs", Bytes{2}}, {"ok/dir/", Bytes{}}, {"fine", Bytes{3}}}));
+  ASSERT_TRUE(
+      write_zip(dir / "z.zip", {{"../evil", Bytes{1}}, {"/abs", Bytes{2}}, {"ok/dir/", Bytes{}}, {"fine", Bytes{3}}}));
   auto reader = ZipReader::open(dir / "z.zip");
   ASSERT_TRUE(reader);
   EXPECT_FALSE(reader->find("../evil")->safe_name);

