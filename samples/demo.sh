@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample: build the delta package between two
-# firmware versions (and the reverse one), inspect it, apply it, and verify
+# firmware versions (and the reverse one), validate it against a module
+# profile, inspect it, apply it, and verify
 # that the result is byte-identical to the target. Installs missing Debian
 # packages and builds dfota first.
 #   usage: samples/demo.sh [OUTDIR]      (default: build/demo)
@@ -18,6 +19,10 @@ step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 step "build the package v1 -> v2 (and v2 -> v1)"
 "$dfota" build --from "$v1" --to "$v2" -o "$out/update-v1-to-v2.zip" --reverse-output "$out/update-v2-to-v1.zip"
+
+step "validate it: what will an EC25 on v1 with 30 MB free answer?"
+"$dfota" validate "$out/update-v1-to-v2.zip" --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 \
+  --free-space 30000000 --source "$v1" --upload-name update.zip --method qfupl
 
 step "inspect it"
 "$dfota" inspect "$out/update-v1-to-v2.zip"

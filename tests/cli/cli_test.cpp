@@ -143,3 +143,39 @@ TEST(Cli, TheInstalledProgramRunsMain) {
 
 } // namespace
 } // namespace dfota::cli
+
+namespace dfota::cli {
+namespace {
+
+TEST_F(InSourceDir, ValidateJsonMatchesTheGoldenFile) {
+  auto r = test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "ec2x", "--module-version",
+                          "EC25EFAR06A06M4G_01.003.01.003", "--free-space", "1000000", "--source",
+                          "samples/firmware/v1", "--url", "ftp://user:secret@192.0.2.1:21/p.zip", "--upload-name",
+                          "p.zip", "--method", "qfupl", "--json"});
+  EXPECT_EQ(r.exit_code, kOk) << r.err;
+  EXPECT_EQ(r.out.find("secret"), std::string::npos);
+  test::expect_golden("validate-sample.json", r.out);
+}
+
+TEST_F(InSourceDir, ValidateFailsWithTheModulesCode) {
+  auto r = test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "ec2x", "--module-version",
+                          "EC25EFAR06A07M4G_01.004.01.004", "--free-space", "100"});
+  EXPECT_EQ(r.exit_code, kValidationFailed);
+  EXPECT_NE(r.out.find("505"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("511"), std::string::npos) << r.out;
+  auto bad_profile = test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "bg96"});
+  EXPECT_EQ(bad_profile.exit_code, kProfileError);
+}
+
+TEST(Cli, ExplainGivesMeaningAndAdvice) {
+  auto r = test::run_cli({"explain", "511", "--profile", "rg50xq"});
+  EXPECT_EQ(r.exit_code, kOk) << r.err;
+  EXPECT_NE(r.out.find("AT+QFLDS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("AT+QFDEL"), std::string::npos) << r.out;
+  auto retry = test::run_cli({"explain", "523", "--profile", "rg50xq"});
+  EXPECT_NE(retry.out.find("retries by itself"), std::string::npos) << retry.out;
+  EXPECT_EQ(test::run_cli({"explain", "999"}).exit_code, kProfileError);
+}
+
+} // namespace
+} // namespace dfota::cli

@@ -3,6 +3,7 @@
 #include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
 #include "package/errors.hpp"
+#include "profiles/profile.hpp"
 
 namespace dfota::cli {
 
@@ -27,6 +28,8 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kOutputExists, "output-exists", "the output exists and is not an empty directory"},
       {kEngineUnavailable, "engine-unavailable", "the engine cannot encode on this machine"},
       {kLimitExceeded, "limit-exceeded", "the input exceeds a safety limit"},
+      {kValidationFailed, "validation-failed", "validate: a rule predicts that the module refuses the package"},
+      {kProfileError, "profile-error", "a module profile or the error catalogue is missing or malformed"},
   };
   return table;
 }
@@ -63,6 +66,7 @@ int exit_code_for(const Error& error) {
     }
   }
   if (cat == firmware::firmware_category()) return kBadFirmware;
+  if (cat == profiles::profile_category()) return kProfileError;
   if (cat == core_category()) {
     switch (static_cast<CoreErrc>(v)) {
     case CoreErrc::limit_exceeded: return kLimitExceeded;

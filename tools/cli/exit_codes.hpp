@@ -29,6 +29,8 @@ enum ExitCode : int {
   kOutputExists = 16,       // the output is in the way
   kEngineUnavailable = 17,  // the engine cannot encode here (xdelta3 missing)
   kLimitExceeded = 18,      // input beyond a safety limit
+  kValidationFailed = 20,   // validate: at least one rule predicts a module error
+  kProfileError = 21,       // a module profile or the error catalogue is missing or malformed
 };
 
 struct ExitCodeDoc {

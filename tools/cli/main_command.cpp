@@ -10,12 +10,15 @@ namespace {
 
 std::string footer() {
   std::ostringstream text;
-  text << "Examples:\n"
-          "  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip --reverse-output update-v2-to-v1.zip\n"
-          "  dfota inspect update-v1-to-v2.zip\n"
-          "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
-          "  dfota checksum update-v1-to-v2.zip\n\n"
-          "Exit codes:\n";
+  text
+      << "Examples:\n"
+         "  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip --reverse-output update-v2-to-v1.zip\n"
+         "  dfota inspect update-v1-to-v2.zip\n"
+         "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
+         "  dfota checksum update-v1-to-v2.zip\n"
+         "  dfota validate update-v1-to-v2.zip --profile ec2x --module-version EC25EFAR06A06M4G --free-space 30000000\n"
+         "  dfota explain 511 --profile rg50xq\n\n"
+         "Exit codes:\n";
   for (const auto& row : exit_code_table()) {
     text << "  " << (row.code < 10 ? " " : "") << row.code << "  " << row.meaning << '\n';
   }
@@ -57,6 +60,8 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_checksum_command);
   add(make_diff_command);
   add(make_patch_command);
+  add(make_validate_command);
+  add(make_explain_command);
 
   std::vector<const char*> argv;
   for (const auto& a : args)

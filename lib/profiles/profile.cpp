@@ -1,0 +1,333 @@
+#include "profiles/profile.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+
+namespace dfota::profiles {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+class ProfileCategory final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "profile"; }
+  std::string message(int value) const override {
+    switch (static_cast<ProfileErrc>(value)) {
+    case ProfileErrc::not_found: return "profile not found";
+    case ProfileErrc::syntax: return "profile is not valid JSON";
+    case ProfileErrc::missing_field: return "profile field missing";
+    case ProfileErrc::bad_value: return "profile field has a bad value";
+    }
+    return "unknown profile error";
+  }
+};
+
+// Field access that names the file and the field in every error.
+class Reader {
+public:
+  Reader(const json& object, std::string origin, std::string where)
+      : object_(&object), origin_(std::move(origin)), where_(std::move(where)) {}
+
+  std::string path(const std::string& key) const { return where_.empty() ? key : where_ + "." + key; }
+  Error missing(const std::string& key) const {
+    return make_error(ProfileErrc::missing_field, origin_ + ": field \"" + path(key) + "\" is missing");
+  }
+  Error bad(const std::string& key, const std::string& what) const {
+    return make_error(ProfileErrc::bad_value, origin_ + ": field \"" + path(key) + "\" " + what);
+  }
+  Expected<const json*> get(const std::string& key) const {
+    auto it = object_->find(key);
+    if (it == object_->end()) return missing(key);
+    return &*it;
+  }
+  Expected<std::string> string(const std::string& key, bool allow_null = false) const {
+    auto v = get(key);
+    if (!v) return v.error();
+    if (allow_null && (*v)->is_null()) return std::string();
+    if (!(*v)->is_string()) return bad(key, "must be a string");
+    return (*v)->get<std::string>();
+  }
+  Expected<bool> boolean(const std::string& key) const {
+    auto v = get(key);
+    if (!v) return v.error();
+    if (!(*v)->is_boolean()) return bad(key, "must be true or false");
+    return (*v)->get<bool>();
+  }
+  Expected<std::optional<std::uint64_t>> optional_number(const std::string& key) const {
+    auto v = get(key);
+    if (!v) return v.error();
+    if ((*v)->is_null()) return std::optional<std::uint64_t>();
+    if (!(*v)->is_number_unsigned()) return bad(key, "must be a non-negative integer or null");
+    return std::optional<std::uint64_t>((*v)->get<std::uint64_t>());
+  }
+  Expected<std::uint64_t> number(const std::string& key) const {
+    auto v = optional_number(key);
+    if (!v) return v.error();
+    if (!*v) return bad(key, "must be a non-negative integer");
+    return **v;
+  }
+  Expected<std::vector<std::string>> strings(const std::string& key) const {
+    auto v = get(key);
+    if (!v) return v.error();
+    if (!(*v)->is_array()) return bad(key, "must be an array of strings");
+    std::vector<std::string> out;
+    for (const auto& item : **v) {
+      if (!item.is_string()) return bad(key, "must be an array of strings");
+      out.push_back(item.get<std::string>());
+    }
+    return out;
+  }
+  Expected<Reader> object(const std::string& key) const {
+    auto v = get(key);
+    if (!v) return v.error();
+    if (!(*v)->is_object()) return bad(key, "must be an object");
+    return Reader(**v, origin_, path(key));
+  }
+
+private:
+  const json* object_;
+  std::string origin_;
+  std::string where_;
+};
+
+#define DFOTA_READ(target, expr)                                                                                       \
+  do {                                                                                                                 \
+    auto value_ = (expr);                                                                                              \
+    if (!value_) return value_.error();                                                                                \
+    target = std::move(*value_);                                                                                       \
+  } while (0)
+
+Expected<json> parse_json(ByteSpan text, const std::string& origin) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    return make_error(ProfileErrc::syntax, origin + ": " + e.what());
+  }
+}
+
+const std::vector<std::string> kMethods{"com", "file", "qfupl", "ftp", "http", "https"};
+
+} // namespace
+
+const std::error_category& profile_category() {
+  static const ProfileCategory category;
+  return category;
+}
+
+std::error_code make_error_code(ProfileErrc value) { return {static_cast<int>(value), profile_category()}; }
+
+bool Profile::supports(const std::string& method) const {
+  return std::find(methods.begin(), methods.end(), method) != methods.end();
+}
+
+bool Profile::module_retries(int code) const {
+  return std::any_of(retry_codes.begin(), retry_codes.end(),
+                     [code](const auto& range) { return code >= range.first && code <= range.second; });
+}
+
+Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
+  auto doc = parse_json(text, origin);
+  if (!doc) return doc.error();
+  if (!doc->is_object()) return make_error(ProfileErrc::bad_value, origin + ": a profile must be a JSON object");
+  Reader r(*doc, origin, "");
+  Profile p;
+  DFOTA_READ(p.id, r.string("id"));
+  DFOTA_READ(p.family, r.string("family"));
+  DFOTA_READ(p.guide, r.string("guide"));
+  DFOTA_READ(p.models, r.strings("models"));
+  DFOTA_READ(p.chipset, r.string("chipset"));
+  DFOTA_READ(p.methods, r.strings("methods"));
+  for (const auto& m : p.methods) {
+    if (std::find(kMethods.begin(), kMethods.end(), m) == kMethods.end()) {
+      return r.bad("methods", "has unknown method \"" + m + "\" (com, file, qfupl, ftp, http, https)");
+    }
+  }
+  DFOTA_READ(p.local_paths, r.strings("local_paths"));
+  std::uint64_t n = 0;
+  DFOTA_READ(n, r.number("local_name_max"));
+  p.local_name_max = n;
+  DFOTA_READ(n, r.number("upload_name_max"));
+  p.upload_name_max = n;
+  DFOTA_READ(p.max_package_size, r.optional_number("max_package_size"));
+
+  Reader url(*doc, origin, "");
+  DFOTA_READ(url, r.object("url"));
+  DFOTA_READ(p.url.schemes, url.strings("schemes"));
+  DFOTA_READ(n, url.number("max_length"));
+  p.url.max_length = n;
+  for (auto [key, target] :
+       {std::pair{"user_max", &p.url.user_max}, std::pair{"password_max", &p.url.password_max},
+        std::pair{"server_max", &p.url.server_max}, std::pair{"ftp_path_max", &p.url.ftp_path_max}}) {
+    std::optional<std::uint64_t> value;
+    DFOTA_READ(value, url.optional_number(key));
+    if (value) *target = static_cast<std::size_t>(*value);
+  }
+  DFOTA_READ(p.url.ftp_root_only, url.boolean("ftp_root_only"));
+
+  Reader urc(*doc, origin, "");
+  DFOTA_READ(urc, r.object("urc"));
+  DFOTA_READ(p.urc.prefix, urc.string("prefix"));
+  DFOTA_READ(p.urc.ftp_start, urc.string("ftp_start"));
+  DFOTA_READ(p.urc.ftp_end, urc.string("ftp_end"));
+  DFOTA_READ(p.urc.http_start, urc.string("http_start"));
+  DFOTA_READ(p.urc.http_end, urc.string("http_end"));
+  DFOTA_READ(p.urc.file_start, urc.string("file_start", true));
+  DFOTA_READ(p.urc.file_end, urc.string("file_end", true));
+  DFOTA_READ(p.urc.space_after_comma, urc.boolean("space_after_comma"));
+  DFOTA_READ(p.urc.ready, urc.string("ready", true));
+
+  auto end_codes = r.get("end_codes");
+  if (!end_codes) return end_codes.error();
+  if (!(*end_codes)->is_array()) return r.bad("end_codes", "must be an array of integers");
+  for (const auto& c : **end_codes) {
+    if (!c.is_number_integer()) return r.bad("end_codes", "must be an array of integers");
+    p.end_codes.push_back(c.get<int>());
+  }
+  auto retry = r.get("retry_codes");
+  if (!retry) return retry.error();
+  if (!(*retry)->is_array()) return r.bad("retry_codes", "must be an array of codes or [first, last] ranges");
+  for (const auto& c : **retry) {
+    if (c.is_number_integer()) {
+      p.retry_codes.emplace_back(c.get<int>(), c.get<int>());
+    } else if (c.is_array() && c.size() == 2 && c[0].is_number_integer() && c[1].is_number_integer() &&
+               c[0].get<int>() <= c[1].get<int>()) {
+      p.retry_codes.emplace_back(c[0].get<int>(), c[1].get<int>());
+    } else {
+      return r.bad("retry_codes", "must be an array of codes or [first, last] ranges");
+    }
+  }
+  DFOTA_READ(n, r.number("retry_attempts"));
+  p.retry_attempts = static_cast<int>(n);
+  DFOTA_READ(p.version_check, r.string("version_check"));
+  if (p.version_check != "qualcomm" && p.version_check != "asr")
+    return r.bad("version_check", "must be qualcomm or asr");
+
+  Reader timeouts(*doc, origin, "");
+  DFOTA_READ(timeouts, r.object("timeouts"));
+  DFOTA_READ(n, timeouts.number("download_start_s"));
+  p.download_start_timeout_s = static_cast<int>(n);
+  DFOTA_READ(n, timeouts.number("first_urc_after_reboot_s"));
+  p.first_urc_after_reboot_s = static_cast<int>(n);
+  DFOTA_READ(n, timeouts.number("com_idle_default_s"));
+  p.com_idle_default_s = static_cast<int>(n);
+
+  Reader flow(*doc, origin, "");
+  DFOTA_READ(flow, r.object("flow_control"));
+  DFOTA_READ(p.file_mode_requires_flow_control, flow.boolean("file_mode_requires"));
+  DFOTA_READ(p.no_flow_control_bytes_per_s, flow.optional_number("limit_bytes_per_s"));
+  std::optional<std::uint64_t> chunk;
+  DFOTA_READ(chunk, flow.optional_number("min_chunk"));
+  if (chunk) p.no_flow_control_min_chunk = static_cast<std::size_t>(*chunk);
+
+  Reader port(*doc, origin, "");
+  DFOTA_READ(port, r.object("port"));
+  DFOTA_READ(p.port_reenumerates_on_reboot, port.boolean("reenumerates_on_reboot"));
+  DFOTA_READ(p.urcs_on_usb, port.boolean("urcs_on_usb"));
+  return p;
+}
+
+bool ErrorCode::applies_to(const std::string& family_id) const {
+  return families.empty() || family_id.empty() ||
+         std::find(families.begin(), families.end(), family_id) != families.end();
+}
+
+Expected<std::vector<ErrorCode>> parse_error_catalogue(ByteSpan text, const std::string& origin) {
+  auto doc = parse_json(text, origin);
+  if (!doc) return doc.error();
+  if (!doc->is_object() || !doc->contains("codes") || !(*doc)["codes"].is_array()) {
+    return make_error(ProfileErrc::missing_field, origin + ": field \"codes\" is missing or not an array");
+  }
+  std::vector<ErrorCode> out;
+  const auto& codes = (*doc)["codes"];
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (!codes[i].is_object())
+      return make_error(ProfileErrc::bad_value, origin + ": codes[" + std::to_string(i) + "] is not an object");
+    Reader r(codes[i], origin, "codes[" + std::to_string(i) + "]");
+    ErrorCode e;
+    std::uint64_t n = 0;
+    DFOTA_READ(n, r.number("code"));
+    e.code = static_cast<int>(n);
+    e.last = e.code;
+    if (codes[i].contains("to")) {
+      DFOTA_READ(n, r.number("to"));
+      e.last = static_cast<int>(n);
+    }
+    DFOTA_READ(e.scope, r.string("scope"));
+    auto families = r.get("families");
+    if (!families) return families.error();
+    if (!((*families)->is_string() && (*families)->get<std::string>() == "*")) {
+      DFOTA_READ(e.families, r.strings("families"));
+    }
+    DFOTA_READ(e.meaning, r.string("meaning"));
+    DFOTA_READ(e.module_retries, r.boolean("module_retries"));
+    DFOTA_READ(e.advice, r.string("advice"));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Expected<Registry> Registry::load(const fs::path& formats_dir) {
+  Registry registry;
+  const fs::path catalogue = formats_dir / "error-codes.json";
+  auto text = read_file(catalogue.string(), 4 << 20);
+  if (!text)
+    return make_error(ProfileErrc::not_found, "cannot read the error-code catalogue: " + text.error().message());
+  auto codes = parse_error_catalogue(*text, catalogue.string());
+  if (!codes) return codes.error();
+  registry.catalogue_ = std::move(*codes);
+
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(formats_dir / "profiles", ec)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  if (ec) return make_error(ProfileErrc::not_found, "cannot list " + (formats_dir / "profiles").string());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    auto bytes = read_file(file.string(), 1 << 20);
+    if (!bytes) return bytes.error();
+    auto profile = parse_profile(*bytes, file.string());
+    if (!profile) return profile.error();
+    if (profile->id != file.stem().string()) {
+      return make_error(ProfileErrc::bad_value,
+                        file.string() + ": field \"id\" must match the file name (" + file.stem().string() + ")");
+    }
+    registry.profiles_.push_back(std::move(*profile));
+  }
+  return registry;
+}
+
+Expected<const Profile*> Registry::find(const std::string& id) const {
+  std::string known;
+  for (const auto& p : profiles_) {
+    if (p.id == id) return &p;
+    known += (known.empty() ? "" : ", ") + p.id;
+  }
+  return make_error(ProfileErrc::not_found, "no profile \"" + id + "\" (known: " + known + ")");
+}
+
+std::vector<const ErrorCode*> Registry::lookup(int code, const std::string& family_id) const {
+  std::vector<const ErrorCode*> specific, general;
+  for (const auto& e : catalogue_) {
+    if (!e.covers(code)) continue;
+    if (!e.families.empty() && !family_id.empty() && e.applies_to(family_id))
+      specific.push_back(&e);
+    else if (e.families.empty() || family_id.empty())
+      general.push_back(&e);
+  }
+  specific.insert(specific.end(), general.begin(), general.end());
+  return specific;
+}
+
+std::string Registry::meaning(int code, const std::string& family_id, const std::string& scope) const {
+  for (const ErrorCode* e : lookup(code, family_id)) {
+    if (scope.empty() || e->scope == scope) return e->meaning;
+  }
+  return "";
+}
+
+} // namespace dfota::profiles

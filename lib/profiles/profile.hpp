@@ -1,0 +1,116 @@
+// Module families as data: formats/profiles/<id>.json describes what a family
+// accepts and how it answers (methods, URL rules, URC spellings, error codes,
+// timeouts, flow control, port behaviour), and formats/error-codes.json is the
+// one catalogue of every code in the guides. Adding a family is adding a file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/bytes.hpp"
+
+namespace dfota::profiles {
+
+enum class ProfileErrc {
+  not_found = 1, // no profile with that id, or no catalogue
+  syntax,        // the file is not valid JSON
+  missing_field, // a required field is absent
+  bad_value,     // a field has the wrong type or an impossible value
+};
+const std::error_category& profile_category();
+std::error_code make_error_code(ProfileErrc value);
+
+struct UrlRules {
+  std::vector<std::string> schemes;    // lowercase: ftp, http, https
+  std::size_t max_length = 0;          // the whole URL, bytes
+  std::optional<std::size_t> user_max; // each absent when the guide states no limit
+  std::optional<std::size_t> password_max;
+  std::optional<std::size_t> server_max;
+  std::optional<std::size_t> ftp_path_max;
+  bool ftp_root_only = false; // FTP file must be in the server's root
+};
+
+struct UrcSpelling {
+  std::string prefix; // +QIND: "FOTA"
+  std::string ftp_start, ftp_end, http_start, http_end;
+  std::string file_start, file_end; // empty when the family has no FILE: mode
+  bool space_after_comma = false;
+  std::string ready; // "RDY" or empty
+};
+
+struct Profile {
+  std::string id;
+  std::string family;
+  std::string guide;
+  std::vector<std::string> models;
+  std::string chipset;                  // qualcomm, asr
+  std::vector<std::string> methods;     // com, file, qfupl, ftp, http, https
+  std::vector<std::string> local_paths; // prefixes for AT+QFOTADL=<local file>
+  std::size_t local_name_max = 0;       // whole local path, bytes
+  std::size_t upload_name_max = 0;      // AT+QFUPL file name, bytes
+  std::optional<std::uint64_t> max_package_size;
+  UrlRules url;
+  UrcSpelling urc;
+  std::vector<int> end_codes;                   // codes of +QIND "END",<err> the guide lists
+  std::vector<std::pair<int, int>> retry_codes; // ranges the module retries by itself
+  int retry_attempts = 0;
+  std::string version_check; // qualcomm (505) or asr (552/507)
+  int download_start_timeout_s = 90;
+  int first_urc_after_reboot_s = 90;
+  int com_idle_default_s = 5;
+  bool file_mode_requires_flow_control = false;
+  std::optional<std::uint64_t> no_flow_control_bytes_per_s;
+  std::optional<std::size_t> no_flow_control_min_chunk;
+  bool port_reenumerates_on_reboot = true;
+  bool urcs_on_usb = true;
+
+  bool supports(const std::string& method) const;
+  bool module_retries(int code) const;
+};
+
+// Parses a profile; errors name `origin` (the file) and the field.
+Expected<Profile> parse_profile(ByteSpan text, const std::string& origin);
+
+struct ErrorCode {
+  int code = 0;
+  int last = 0;                      // == code unless a range
+  std::string scope;                 // fota, ftp, http, file, cme
+  std::vector<std::string> families; // empty: every family
+  std::string meaning;
+  bool module_retries = false;
+  std::string advice;
+
+  bool covers(int value) const { return value >= code && value <= last; }
+  bool applies_to(const std::string& family_id) const;
+};
+
+Expected<std::vector<ErrorCode>> parse_error_catalogue(ByteSpan text, const std::string& origin);
+
+// The profiles and the catalogue of one formats directory.
+class Registry {
+public:
+  // Reads `<formats_dir>/profiles/*.json` and `<formats_dir>/error-codes.json`.
+  static Expected<Registry> load(const std::filesystem::path& formats_dir);
+
+  const std::vector<Profile>& profiles() const { return profiles_; }
+  // The profile with this id, or a not_found error listing the known ids.
+  Expected<const Profile*> find(const std::string& id) const;
+  const std::vector<ErrorCode>& catalogue() const { return catalogue_; }
+  // The catalogue entries for `code`: those of `family_id` (when given) first,
+  // then the ones for every family.
+  std::vector<const ErrorCode*> lookup(int code, const std::string& family_id = "") const;
+  // The meaning of a code for a family in one line ("" when unknown).
+  std::string meaning(int code, const std::string& family_id, const std::string& scope = "") const;
+
+private:
+  std::vector<Profile> profiles_;
+  std::vector<ErrorCode> catalogue_;
+};
+
+} // namespace dfota::profiles
+
+template <> struct std::is_error_code_enum<dfota::profiles::ProfileErrc> : std::true_type {};

@@ -1,0 +1,342 @@
+#include "validate/validator.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include "firmware/firmware.hpp"
+#include "package/applier.hpp"
+#include "package/inspector.hpp"
+#include "package/package_reader.hpp"
+#include "validate/url.hpp"
+
+namespace dfota::validate {
+
+namespace fs = std::filesystem;
+
+const char* to_string(Verdict verdict) {
+  switch (verdict) {
+  case Verdict::pass: return "pass";
+  case Verdict::fail: return "fail";
+  case Verdict::warn: return "warn";
+  case Verdict::skip: return "skip";
+  }
+  return "?";
+}
+
+bool passed(const std::vector<Finding>& findings) {
+  return std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.verdict == Verdict::fail; });
+}
+
+Revision parse_revision(const std::string& text) {
+  Revision r;
+  auto underscore = text.find('_');
+  r.base = text.substr(0, underscore);
+  if (underscore != std::string::npos) r.sub_version = text.substr(underscore + 1);
+  static const std::regex release("R[0-9]+A[0-9]+");
+  std::smatch m;
+  if (std::regex_search(r.base, m, release))
+    r.project = r.base.substr(0, static_cast<std::size_t>(m.position(0)));
+  else
+    r.project = r.base;
+  return r;
+}
+
+namespace {
+
+class Rules {
+public:
+  Rules(const Request& request, const profiles::Profile& profile, const profiles::Registry& registry)
+      : request_(request), profile_(profile), registry_(registry) {}
+
+  std::vector<Finding> run() {
+    check_container();
+    check_versions();
+    check_source();
+    check_sizes();
+    check_method();
+    check_url();
+    check_upload_name();
+    return std::move(findings_);
+  }
+
+private:
+  void add(std::string rule, Verdict verdict, int code, std::string message) {
+    findings_.push_back(Finding{std::move(rule), verdict, code, std::move(message)});
+  }
+  std::string meaning(int code, const std::string& scope = "fota") const {
+    std::string m = registry_.meaning(code, profile_.id, scope);
+    return m.empty() ? "" : " (" + std::to_string(code) + ": " + m + ")";
+  }
+
+  void check_container() {
+    std::error_code ec;
+    package_size_ = fs::file_size(request_.package, ec);
+    auto inspected = package::inspect_package(request_.package);
+    if (!inspected) {
+      add("zip", Verdict::fail, 504, inspected.error().message() + meaning(504));
+      add("payloads", Verdict::skip, 0, "the package cannot be opened");
+      return;
+    }
+    checksum_ = inspected->file;
+    if (inspected->layout != package::Layout::dfota) {
+      foreign_ = true;
+      add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
+      add("payloads", Verdict::warn, 0,
+          "project/version cannot be checked for this layout; package md5 " + checksum_.md5 + ", checksum " +
+              hex(checksum_.module_checksum));
+      return;
+    }
+    auto opened = package::open_package(request_.package);
+    if (!opened) {
+      add("zip", Verdict::fail, 504, opened.error().message() + meaning(504));
+      return;
+    }
+    add("zip", Verdict::pass, 0,
+        "zip and manifest are well-formed (format " + std::to_string(opened->manifest.format_major) + "." +
+            std::to_string(opened->manifest.format_minor) + ")");
+    // Every payload read to the end: its size and SHA-256 against the manifest.
+    std::size_t count = 0;
+    for (const auto& p : opened->manifest.partitions) {
+      std::vector<const package::Payload*> payloads;
+      if (p.payload) payloads.push_back(&*p.payload);
+      for (const auto& f : p.files) {
+        if (f.payload) payloads.push_back(&*f.payload);
+      }
+      for (const auto* payload : payloads) {
+        auto reader = package::open_payload(opened->zip, *payload);
+        CountingWriter sink;
+        auto copied = reader ? copy_stream(**reader, sink) : Expected<std::uint64_t>(reader.error());
+        if (!copied) {
+          add("payloads", Verdict::fail, 506, copied.error().message() + meaning(506));
+          manifest_ = std::move(opened->manifest);
+          return;
+        }
+        ++count;
+      }
+    }
+    add("payloads", Verdict::pass, 0,
+        std::to_string(count) + " payloads match their SHA-256; package md5 " + checksum_.md5 + ", checksum " +
+            hex(checksum_.module_checksum));
+    manifest_ = std::move(opened->manifest);
+  }
+
+  static std::string hex(std::uint16_t v) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%x", v);
+    return text;
+  }
+
+  void check_versions() {
+    const bool asr = profile_.version_check == "asr";
+    const int project_code = asr ? 552 : 505;
+    const int version_code = asr ? 507 : 505;
+    if (!manifest_) {
+      const char* why = foreign_ ? "project/version cannot be checked for this layout" : "no readable manifest";
+      add("project", foreign_ ? Verdict::warn : Verdict::skip, 0, why);
+      add("version", Verdict::skip, 0, why);
+      return;
+    }
+    if (!request_.module_version && !request_.module_project) {
+      add("project", Verdict::skip, 0, "give --module-version (as AT+QGMR prints it) to check project and version");
+      add("version", Verdict::skip, 0, "give --module-version to check the source version");
+      return;
+    }
+    const Revision module = parse_revision(request_.module_version.value_or(""));
+    const std::string project = request_.module_project.value_or(module.project);
+    const std::string package_project = parse_revision(manifest_->project).project;
+    if (project == manifest_->project || project == package_project) {
+      add("project", Verdict::pass, 0, "package is for project " + manifest_->project);
+    } else {
+      add("project", Verdict::fail, project_code,
+          "module project " + project + ", package is for " + manifest_->project + meaning(project_code));
+    }
+    if (!request_.module_version) {
+      add("version", Verdict::skip, 0, "give --module-version to check the source version");
+      return;
+    }
+    const std::string& v = *request_.module_version;
+    auto same = [&](const std::string& package_version) {
+      if (v == package_version) return true;
+      // ATI prints the revision without the sub-version that AT+QGMR adds.
+      return module.sub_version.empty() && parse_revision(package_version).base == module.base;
+    };
+    if (same(manifest_->source_version)) {
+      add("version", Verdict::pass, 0, "module runs the package's source version " + manifest_->source_version);
+    } else if (same(manifest_->target_version)) {
+      add("version", Verdict::fail, version_code,
+          "module already runs the target version " + manifest_->target_version + meaning(version_code));
+    } else {
+      add("version", Verdict::fail, version_code,
+          "module runs " + v + ", the package is for " + manifest_->source_version + meaning(version_code));
+    }
+  }
+
+  void check_source() {
+    if (!request_.source) {
+      add("source", Verdict::skip, 0, "give --source with the module's firmware to check it partition by partition");
+      return;
+    }
+    if (!manifest_) {
+      add("source", Verdict::skip, 0, "no readable manifest");
+      return;
+    }
+    auto ok = package::verify_source(*manifest_, *request_.source);
+    if (ok)
+      add("source", Verdict::pass, 0, "every partition of " + request_.source->string() + " matches the package");
+    else
+      add("source", Verdict::fail, 510, ok.error().message() + meaning(510));
+  }
+
+  void check_sizes() {
+    if (profile_.max_package_size) {
+      if (package_size_ > *profile_.max_package_size) {
+        add("size", Verdict::fail, 550,
+            "package has " + std::to_string(package_size_) + " bytes, the family takes at most " +
+                std::to_string(*profile_.max_package_size) + meaning(550));
+      } else {
+        add("size", Verdict::pass, 0, "package size within the family's limit");
+      }
+    } else {
+      add("size", Verdict::skip, 0, "the " + profile_.family + " guide states no package size limit");
+    }
+    if (!request_.free_space) {
+      add("space", Verdict::skip, 0, "give --free-space (AT+QFLDS=\"UFS\" tells it) to check the space needed");
+      return;
+    }
+    const std::uint64_t needed = package_size_ + (manifest_ ? manifest_->space_needed : 0);
+    if (needed > *request_.free_space) {
+      add("space", Verdict::fail, 511,
+          "needs " + std::to_string(needed) + " bytes (package + space to apply), the module has " +
+              std::to_string(*request_.free_space) + meaning(511));
+    } else {
+      add("space", Verdict::pass, 0,
+          "needs " + std::to_string(needed) + " of " + std::to_string(*request_.free_space) + " bytes free");
+    }
+  }
+
+  void check_method() {
+    if (!request_.method) {
+      add("method", Verdict::skip, 0, "give --method to check it against the family");
+      return;
+    }
+    std::string method = *request_.method;
+    if (method == "url" && request_.url) {
+      auto parsed = parse_url(*request_.url);
+      if (parsed) method = parsed->scheme;
+    }
+    if (method == "url") {
+      const bool any = profile_.supports("ftp") || profile_.supports("http") || profile_.supports("https");
+      add("method", any ? Verdict::pass : Verdict::fail, 0,
+          any ? "the family downloads from URLs" : "the family takes no URL");
+      return;
+    }
+    std::string supported;
+    for (const auto& m : profile_.methods)
+      supported += (supported.empty() ? "" : ", ") + m;
+    if (profile_.supports(method))
+      add("method", Verdict::pass, 0, profile_.family + " supports " + method);
+    else
+      add("method", Verdict::fail, 0,
+          profile_.family + " does not support " + method + " (supports " + supported + ")");
+  }
+
+  void check_url() {
+    if (!request_.url) {
+      add("url", Verdict::skip, 0, "no --url given");
+      return;
+    }
+    const std::string shown = redact_url(*request_.url);
+    auto url = parse_url(*request_.url);
+    if (!url) {
+      add("url", Verdict::fail, 711, url.error().message() + ": " + shown);
+      return;
+    }
+    const int code = url->scheme == "ftp" ? 610 : 711;
+    const auto& rules = profile_.url;
+    std::vector<std::string> problems;
+    if (std::find(rules.schemes.begin(), rules.schemes.end(), url->scheme) == rules.schemes.end()) {
+      problems.push_back("scheme " + url->scheme + " is not accepted");
+    }
+    if (request_.url->size() > rules.max_length) {
+      problems.push_back("is " + std::to_string(request_.url->size()) + " bytes, at most " +
+                         std::to_string(rules.max_length));
+    }
+    auto limit = [&](const std::optional<std::size_t>& max, const std::string& value, const char* what) {
+      if (max && value.size() > *max) {
+        problems.push_back(std::string(what) + " is " + std::to_string(value.size()) + " bytes, at most " +
+                           std::to_string(*max));
+      }
+    };
+    limit(rules.user_max, url->user, "user name");
+    limit(rules.password_max, url->password, "password");
+    limit(rules.server_max, url->host, "server");
+    if (url->scheme == "ftp") limit(rules.ftp_path_max, url->path, "file path");
+    if (url->port && (*url->port < 1 || *url->port > 65535)) problems.push_back("port is outside 1-65535");
+    if (url->scheme == "ftp" && rules.ftp_root_only && url->path.find('/') != std::string::npos) {
+      problems.push_back("the file must be in the FTP root (" + profile_.family + " takes no sub-directory)");
+    }
+    if (url->path.empty()) problems.push_back("names no file");
+    if (problems.empty()) {
+      add("url", Verdict::pass, 0, shown + " fits the family's rules");
+      return;
+    }
+    std::string text;
+    for (const auto& p : problems)
+      text += (text.empty() ? "" : "; ") + p;
+    add("url", Verdict::fail, code, "URL " + shown + ": " + text);
+  }
+
+  void check_upload_name() {
+    if (!request_.upload_name) {
+      add("upload-name", Verdict::skip, 0, "no --upload-name given");
+      return;
+    }
+    const std::string& name = *request_.upload_name;
+    const bool bad_chars = name.empty() || std::any_of(name.begin(), name.end(), [](char c) {
+                             return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '/' || c == '\\';
+                           });
+    if (bad_chars) {
+      add("upload-name", Verdict::fail, 406, "\"" + name + "\" is not a valid file name" + meaning(406, "cme"));
+      return;
+    }
+    if (name.size() > profile_.upload_name_max) {
+      add("upload-name", Verdict::fail, 406,
+          "\"" + name + "\" has " + std::to_string(name.size()) + " bytes, at most " +
+              std::to_string(profile_.upload_name_max) + meaning(406, "cme"));
+      return;
+    }
+    if (!profile_.local_paths.empty()) {
+      const std::string full = profile_.local_paths.front() + name;
+      if (full.size() > profile_.local_name_max) {
+        add("upload-name", Verdict::fail, 0,
+            full + " is longer than the " + std::to_string(profile_.local_name_max) + " bytes AT+QFOTADL takes");
+        return;
+      }
+    }
+    const auto dot = name.rfind('.');
+    const bool eight_three =
+        name.size() <= 12 && (dot == std::string::npos ? name.size() <= 8 : dot <= 8 && name.size() - dot - 1 <= 3);
+    if (!eight_three)
+      add("upload-name", Verdict::warn, 0, "\"" + name + "\" is valid, but 8.3 names are recommended");
+    else
+      add("upload-name", Verdict::pass, 0, "\"" + name + "\" is a valid file name");
+  }
+
+  const Request& request_;
+  const profiles::Profile& profile_;
+  const profiles::Registry& registry_;
+  std::vector<Finding> findings_;
+  std::optional<package::Manifest> manifest_;
+  Digests checksum_;
+  std::uint64_t package_size_ = 0;
+  bool foreign_ = false;
+};
+
+} // namespace
+
+std::vector<Finding> validate_package(const Request& request, const profiles::Profile& profile,
+                                      const profiles::Registry& registry) {
+  return Rules(request, profile, registry).run();
+}
+
+} // namespace dfota::validate

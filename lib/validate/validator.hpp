@@ -1,0 +1,50 @@
+// Pre-flight validation: predicts what a module of a family will answer to a
+// package, rule by rule, naming the module's own error codes.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "profiles/profile.hpp"
+
+namespace dfota::validate {
+
+enum class Verdict { pass, fail, warn, skip };
+const char* to_string(Verdict verdict);
+
+struct Finding {
+  std::string rule; // zip, payloads, project, version, source, size, space, url, upload-name, method
+  Verdict verdict = Verdict::skip;
+  int code = 0;        // the module's error code that this predicts (0: none)
+  std::string message; // one line; never contains a password
+};
+
+struct Request {
+  std::filesystem::path package;
+  std::optional<std::string> module_version;   // as AT+QGMR / ATI print it
+  std::optional<std::string> module_project;   // else derived from module_version
+  std::optional<std::uint64_t> free_space;     // bytes free on the module
+  std::optional<std::filesystem::path> source; // the firmware the module runs
+  std::optional<std::string> url;
+  std::optional<std::string> upload_name;
+  std::optional<std::string> method; // com, file, qfupl, ftp, http, https, url
+};
+
+// Runs every rule the request allows; rules without their input are "skip".
+std::vector<Finding> validate_package(const Request& request, const profiles::Profile& profile,
+                                      const profiles::Registry& registry);
+
+bool passed(const std::vector<Finding>& findings);
+
+// "EC25EFAR06A06M4G_01.003.01.003" -> project "EC25EFA" (the part before
+// R<nn>A<nn>), base "EC25EFAR06A06M4G", sub-version "01.003.01.003".
+struct Revision {
+  std::string project;
+  std::string base;
+  std::string sub_version;
+};
+Revision parse_revision(const std::string& text);
+
+} // namespace dfota::validate

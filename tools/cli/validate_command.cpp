@@ -1,0 +1,131 @@
+// `dfota validate` and `dfota explain`: the module's answer, predicted.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "cli/command.hpp"
+#include "cli/text_table.hpp"
+#include "validate/validator.hpp"
+
+namespace dfota::cli {
+
+namespace fs = std::filesystem;
+
+std::string formats_directory() {
+  if (const char* env = std::getenv("DFOTA_FORMATS_DIR"); env && *env) return env;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    fs::path installed = fs::path(self).parent_path().parent_path() / "share" / "dfota" / "formats";
+    std::error_code ec;
+    if (fs::is_directory(installed / "profiles", ec)) return installed.string();
+  }
+  return DFOTA_SOURCE_FORMATS_DIR;
+}
+
+namespace {
+
+Expected<profiles::Registry> load_registry() { return profiles::Registry::load(formats_directory()); }
+
+class ValidateCommand final : public Command {
+public:
+  explicit ValidateCommand(CLI::App& app) {
+    auto* sub = app.add_subcommand("validate", "Predict what a module will answer to a package, rule by rule");
+    sub->add_option("package", request_.package, "Package to check")->required();
+    sub->add_option("--profile", profile_, "Module family: ugxx, ec2x, ec200t, rg50xq")->required();
+    sub->add_option("--module-version", request_.module_version, "Revision as AT+QGMR or ATI prints it");
+    sub->add_option("--module-project", request_.module_project, "Project (default: from --module-version)");
+    sub->add_option("--free-space", request_.free_space, "Free bytes on the module (AT+QFLDS=\"UFS\")");
+    sub->add_option("--source", request_.source, "The firmware directory the module runs");
+    sub->add_option("--url", request_.url, "URL the module will download from");
+    sub->add_option("--upload-name", request_.upload_name, "File name for AT+QFUPL");
+    sub->add_option("--method", request_.method, "Upload method: com, file, qfupl, ftp, http, https, url")
+        ->check(CLI::IsMember({"com", "file", "qfupl", "ftp", "http", "https", "url"}));
+    sub->add_flag("--json", json_, "Print {\"ok\": bool, \"findings\": [...]}");
+    sub->footer("Exit 0 only when no rule fails (warnings and skips do not fail).\n\nExample:\n"
+                "  dfota validate update.zip --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 \\\n"
+                "      --free-space 30000000 --url ftp://user:pass@host:21/update.zip");
+  }
+
+  int run(std::ostream& out, std::ostream& err) override {
+    auto registry = load_registry();
+    if (!registry) return report(err, registry.error());
+    auto profile = registry->find(profile_);
+    if (!profile) return report(err, profile.error());
+    const auto findings = validate::validate_package(request_, **profile, *registry);
+    const bool ok = validate::passed(findings);
+    if (json_) {
+      nlohmann::ordered_json j;
+      j["ok"] = ok;
+      j["profile"] = profile_;
+      j["findings"] = nlohmann::ordered_json::array();
+      for (const auto& f : findings) {
+        j["findings"].push_back({{"rule", f.rule},
+                                 {"status", validate::to_string(f.verdict)},
+                                 {"code", f.code ? nlohmann::ordered_json(f.code) : nlohmann::ordered_json(nullptr)},
+                                 {"message", f.message}});
+      }
+      out << j.dump(2) << '\n';
+    } else {
+      TextTable table({"RULE", "STATUS", "CODE", "WHY"});
+      for (const auto& f : findings) {
+        table.add_row({f.rule, validate::to_string(f.verdict), f.code ? std::to_string(f.code) : "-", f.message});
+      }
+      table.print(out);
+      out << (ok ? "ok: the module is expected to accept the package\n"
+                 : "refused: the module is expected to answer with the codes above\n");
+    }
+    return ok ? kOk : kValidationFailed;
+  }
+
+private:
+  validate::Request request_;
+  std::string profile_;
+  bool json_ = false;
+};
+
+class ExplainCommand final : public Command {
+public:
+  explicit ExplainCommand(CLI::App& app) {
+    auto* sub = app.add_subcommand("explain", "What a module error code means and what to do about it");
+    sub->add_option("code", code_, "Error code, as in +QIND: \"FOTA\",\"END\",<err> or +CME ERROR: <n>")->required();
+    sub->add_option("--profile", profile_, "Module family (ugxx, ec2x, ec200t, rg50xq)");
+    sub->footer("Example:\n  dfota explain 511 --profile rg50xq");
+  }
+
+  int run(std::ostream& out, std::ostream& err) override {
+    auto registry = load_registry();
+    if (!registry) return report(err, registry.error());
+    if (!profile_.empty()) {
+      if (auto p = registry->find(profile_); !p) return report(err, p.error());
+    }
+    auto entries = registry->lookup(code_, profile_);
+    if (entries.empty()) {
+      return report(err, make_error(profiles::ProfileErrc::not_found,
+                                    "code " + std::to_string(code_) + " is not in the catalogue" +
+                                        (profile_.empty() ? "" : " for " + profile_)));
+    }
+    for (const auto* e : entries) {
+      std::string families;
+      for (const auto& f : e->families)
+        families += (families.empty() ? "" : ", ") + f;
+      out << code_ << " (" << e->scope << (families.empty() ? ", all families" : ", " + families) << "): " << e->meaning
+          << '\n';
+      if (e->module_retries) out << "  the module retries by itself; follow it, do not treat this as the end\n";
+      if (!e->advice.empty()) out << "  what to do: " << e->advice << '\n';
+    }
+    return kOk;
+  }
+
+private:
+  int code_ = 0;
+  std::string profile_;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_validate_command(CLI::App& app) { return std::make_unique<ValidateCommand>(app); }
+std::unique_ptr<Command> make_explain_command(CLI::App& app) { return std::make_unique<ExplainCommand>(app); }
+
+} // namespace dfota::cli
