@@ -93,6 +93,20 @@ TEST_F(Validate, PredictsTheModulesErrorCodes) {
   EXPECT_EQ(rule(run(flipped), "payloads").code, 506);
 }
 
+TEST_F(Validate, PackageSizeAgainstAFamilyLimit) {
+  // No guide states a limit; a profile that does is checked against it.
+  profiles::Profile limited = **registry_->find("rg50xq");
+  Request r;
+  r.package = dir_ / "p.zip";
+  limited.max_package_size = 1000;
+  const auto too_large = validate_package(r, limited, *registry_);
+  EXPECT_EQ(rule(too_large, "size").code, 550);
+  EXPECT_FALSE(passed(too_large));
+  limited.max_package_size = 10'000'000;
+  EXPECT_EQ(rule(validate_package(r, limited, *registry_), "size").verdict, Verdict::pass);
+  EXPECT_EQ(rule(run(r, "rg50xq"), "size").verdict, Verdict::skip);
+}
+
 TEST_F(Validate, UrlRulesFollowTheFamily) {
   Request long_url;
   long_url.url = "http://server.example/" + std::string(260, 'a') + ".zip";
