@@ -74,9 +74,11 @@ void ModuleChecksum::update(ByteSpan data) {
 
 std::uint16_t ModuleChecksum::value() const { return odd_ ? static_cast<std::uint16_t>(sum_ ^ (pending_ << 8)) : sum_; }
 
-std::string ModuleChecksum::hex() const {
+std::string ModuleChecksum::hex() const { return checksum_hex(value()); }
+
+std::string checksum_hex(std::uint16_t value) {
   char text[8];
-  std::snprintf(text, sizeof text, "%x", value());
+  std::snprintf(text, sizeof text, "%x", value);
   return text;
 }
 

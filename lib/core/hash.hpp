@@ -53,6 +53,9 @@ private:
 
 std::uint16_t module_checksum(ByteSpan data);
 
+// A checksum as modules print it: lowercase hex, no prefix, no leading zeros.
+std::string checksum_hex(std::uint16_t value);
+
 // Parses a checksum as a module prints it, tolerating case, leading zeros,
 // surrounding spaces and a 0x prefix. Fails on anything else or above 0xffff.
 Expected<std::uint16_t> parse_module_checksum(std::string_view text);

@@ -56,6 +56,12 @@ const char* to_string(EntryType type) {
   return "?";
 }
 
+std::string mode_text(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777);
+  return text;
+}
+
 Expected<FirmwareInfo> parse_firmware_json(ByteSpan text) {
   auto json = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
@@ -172,11 +178,9 @@ std::string tree_listing(const std::vector<TreeEntry>& entries, const std::vecto
   std::string text;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", e.mode);
     text += to_string(e.type);
     text += '\t';
-    text += mode;
+    text += mode_text(e.mode);
     text += '\t';
     text += std::to_string(e.type == EntryType::file ? e.size : 0);
     text += '\t';

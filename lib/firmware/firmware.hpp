@@ -29,6 +29,9 @@ const char* to_string(PartitionKind kind);
 enum class EntryType { file, directory, symlink };
 const char* to_string(EntryType type);
 
+// Permission bits as four octal digits ("0644"), as manifests and listings write them.
+std::string mode_text(unsigned mode);
+
 struct Partition {
   std::string name;
   PartitionKind kind = PartitionKind::image;

@@ -38,12 +38,6 @@ public:
   }
 };
 
-std::string mode_text(unsigned mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", mode & 07777);
-  return text;
-}
-
 ordered_json content_json(const std::optional<Content>& c) {
   if (!c) return nullptr;
   ordered_json j;
@@ -341,7 +335,7 @@ std::string to_json_text(const Manifest& m) {
       {"space_needed", m.space_needed}, {"largest_partition", m.largest_partition}, {"apply_memory", m.apply_memory}};
   ordered_json fw;
   fw["path"] = kFirmwareJsonEntry;
-  fw["mode"] = mode_text(m.firmware_json_mode);
+  fw["mode"] = firmware::mode_text(m.firmware_json_mode);
   fw["size"] = m.firmware_json.size;
   fw["sha256"] = m.firmware_json.sha256;
   fw["md5"] = m.firmware_json.md5;
@@ -352,7 +346,7 @@ std::string to_json_text(const Manifest& m) {
     pj["name"] = p.name;
     pj["kind"] = firmware::to_string(p.kind);
     pj["op"] = to_string(p.op);
-    pj["mode"] = mode_text(p.mode);
+    pj["mode"] = firmware::mode_text(p.mode);
     put_payload(pj, p.payload);
     pj["source"] = content_json(p.source);
     pj["target"] = content_json(p.target);
@@ -364,7 +358,7 @@ std::string to_json_text(const Manifest& m) {
         fj["path"] = f.path;
         fj["type"] = firmware::to_string(f.type);
         fj["op"] = to_string(f.op);
-        fj["mode"] = mode_text(f.mode);
+        fj["mode"] = firmware::mode_text(f.mode);
         if (f.type == EntryType::symlink) fj["link_target"] = f.link_target;
         put_payload(fj, f.payload);
         if (f.type == EntryType::file) {

@@ -71,24 +71,23 @@ private:
   void check_container() {
     std::error_code ec;
     package_size_ = fs::file_size(request_.package, ec);
-    auto inspected = package::inspect_package(request_.package);
-    if (!inspected) {
-      add("zip", Verdict::fail, 504, inspected.error().message() + meaning(504));
-      add("payloads", Verdict::skip, 0, "the package cannot be opened");
-      return;
-    }
-    checksum_ = inspected->file;
-    if (inspected->layout != package::Layout::dfota) {
-      foreign_ = true;
-      add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
-      add("payloads", Verdict::warn, 0,
-          "project/version cannot be checked for this layout; package md5 " + checksum_.md5 + ", checksum " +
-              hex(checksum_.module_checksum));
-      return;
-    }
+    if (auto digests = firmware::digest_file(request_.package)) checksum_ = *digests;
     auto opened = package::open_package(request_.package);
+    if (!opened && opened.error().is(package::PackageErrc::manifest_missing)) {
+      // A zip that is not ours: describe what it is, check what can be checked.
+      auto inspected = package::inspect_package(request_.package);
+      if (inspected) {
+        foreign_ = true;
+        add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
+        add("payloads", Verdict::warn, 0,
+            "project/version cannot be checked for this layout; package md5 " + checksum_.md5 + ", checksum " +
+                checksum_hex(checksum_.module_checksum));
+        return;
+      }
+    }
     if (!opened) {
       add("zip", Verdict::fail, 504, opened.error().message() + meaning(504));
+      add("payloads", Verdict::skip, 0, "the package cannot be opened");
       return;
     }
     add("zip", Verdict::pass, 0,
@@ -116,14 +115,8 @@ private:
     }
     add("payloads", Verdict::pass, 0,
         std::to_string(count) + " payloads match their SHA-256; package md5 " + checksum_.md5 + ", checksum " +
-            hex(checksum_.module_checksum));
+            checksum_hex(checksum_.module_checksum));
     manifest_ = std::move(opened->manifest);
-  }
-
-  static std::string hex(std::uint16_t v) {
-    char text[8];
-    std::snprintf(text, sizeof text, "%x", v);
-    return text;
   }
 
   void check_versions() {

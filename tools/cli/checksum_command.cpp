@@ -2,6 +2,7 @@
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
+#include "core/hash.hpp"
 #include "firmware/firmware.hpp"
 
 namespace dfota::cli {
@@ -24,8 +25,7 @@ public:
     for (const auto& file : files_) {
       auto d = firmware::digest_file(file);
       if (!d) return report(err, d.error());
-      char checksum[8];
-      std::snprintf(checksum, sizeof checksum, "%x", d->module_checksum);
+      const std::string checksum = checksum_hex(d->module_checksum);
       table.add_row({checksum, std::to_string(d->size), d->md5, d->sha256, file});
       list.push_back(
           {{"file", file}, {"size", d->size}, {"checksum", checksum}, {"md5", d->md5}, {"sha256", d->sha256}});

@@ -17,12 +17,6 @@ ordered_json content_json(const std::optional<package::Content>& c) {
   return ordered_json{{"size", c->size}, {"sha256", c->sha256}, {"md5", c->md5}};
 }
 
-std::string mode_text(unsigned mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", mode);
-  return text;
-}
-
 // Payload as a share of the target, "-" when there is nothing to compare.
 std::string ratio_text(std::uint64_t payload, const std::optional<package::Content>& target) {
   if (!target || target->size == 0 || payload == 0) return "-";
@@ -31,18 +25,12 @@ std::string ratio_text(std::uint64_t payload, const std::optional<package::Conte
   return text;
 }
 
-std::string checksum_text(std::uint16_t value) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%x", value);
-  return text;
-}
-
 ordered_json partition_json(const package::PartitionEntry& p) {
   ordered_json j;
   j["name"] = p.name;
   j["kind"] = firmware::to_string(p.kind);
   j["op"] = package::to_string(p.op);
-  j["mode"] = mode_text(p.mode);
+  j["mode"] = firmware::mode_text(p.mode);
   std::string engines;
   if (p.payload) engines = p.payload->engine;
   for (const auto& f : p.files) {
@@ -63,7 +51,7 @@ ordered_json partition_json(const package::PartitionEntry& p) {
       ordered_json fj{{"path", f.path},
                       {"type", firmware::to_string(f.type)},
                       {"op", package::to_string(f.op)},
-                      {"mode", mode_text(f.mode)}};
+                      {"mode", firmware::mode_text(f.mode)}};
       if (f.type == firmware::EntryType::symlink) fj["link_target"] = f.link_target;
       if (f.type == firmware::EntryType::file) {
         fj["engine"] = f.payload ? ordered_json(f.payload->engine) : ordered_json(nullptr);
@@ -107,7 +95,7 @@ private:
     j["size"] = r.file.size;
     j["sha256"] = r.file.sha256;
     j["md5"] = r.file.md5;
-    j["checksum"] = checksum_text(r.file.module_checksum);
+    j["checksum"] = checksum_hex(r.file.module_checksum);
     if (r.manifest) {
       const auto& m = *r.manifest;
       j["format_version"] = std::to_string(m.format_major) + "." + std::to_string(m.format_minor);
@@ -151,7 +139,7 @@ private:
     out << "layout        " << package::describe(r.layout) << '\n';
     out << "sha256        " << r.file.sha256 << '\n';
     out << "md5           " << r.file.md5 << '\n';
-    out << "checksum      " << checksum_text(r.file.module_checksum) << " (as +QFUPL/+QFOTADL report it)\n";
+    out << "checksum      " << checksum_hex(r.file.module_checksum) << " (as +QFUPL/+QFOTADL report it)\n";
     if (!r.manifest) {
       for (const auto& [k, v] : r.facts)
         out << k << ": " << v << '\n';
