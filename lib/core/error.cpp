@@ -28,6 +28,7 @@ public:
     case CoreErrc::unsafe_path: return "unsafe path";
     case CoreErrc::subprocess_failed: return "helper program failed";
     case CoreErrc::unsupported: return "unsupported";
+    case CoreErrc::cancelled: return "cancelled";
     }
     return "unknown core error";
   }

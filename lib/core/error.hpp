@@ -107,6 +107,7 @@ enum class CoreErrc {
   unsafe_path,       // a path would lead outside its root
   subprocess_failed, // a helper program failed or is missing
   unsupported,       // valid but not supported by this build
+  cancelled,         // the caller asked to stop (a progress callback said no)
 };
 const std::error_category& core_category();
 std::error_code make_error_code(CoreErrc value);

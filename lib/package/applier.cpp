@@ -47,8 +47,15 @@ Status check_content(const std::string& what, const Digests& actual, const Conte
 
 class Applier {
 public:
-  Applier(const OpenedPackage& package, fs::path source_dir, fs::path work_dir)
-      : package_(package), source_dir_(std::move(source_dir)), work_(std::move(work_dir)) {}
+  Applier(const OpenedPackage& package, fs::path source_dir, fs::path work_dir, const ApplyOptions& options)
+      : package_(package), source_dir_(std::move(source_dir)), work_(std::move(work_dir)), options_(options) {
+    for (const auto& entry : package_.manifest.partitions) {
+      if (entry.op == Operation::remove) continue;
+      if (entry.kind == PartitionKind::image) total_ += entry.target->size;
+      for (const auto& file : entry.files)
+        if (file.op != Operation::remove && file.type == EntryType::file) total_ += file.target->size;
+    }
+  }
 
   Status run() {
     for (const auto& entry : package_.manifest.partitions) {
@@ -96,6 +103,8 @@ private:
     if (auto ok = file->set_mode(mode); !ok) return ok;
     if (auto ok = file->commit(); !ok) return ok;
     written_ += target.size;
+    if (options_.on_progress && !options_.on_progress(written_, total_))
+      return make_error(CoreErrc::cancelled, what + ": apply stopped by the caller");
     return {};
   }
 
@@ -169,7 +178,9 @@ private:
   const OpenedPackage& package_;
   fs::path source_dir_;
   fs::path work_;
+  const ApplyOptions& options_;
   std::uint64_t written_ = 0;
+  std::uint64_t total_ = 0;
 };
 
 } // namespace
@@ -219,7 +230,7 @@ Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
 }
 
 Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path& source_dir,
-                                    const fs::path& output_dir) {
+                                    const fs::path& output_dir, const ApplyOptions& options) {
   std::error_code ec;
   const bool output_present = fs::exists(fs::symlink_status(output_dir, ec));
   if (output_present && !(fs::is_directory(fs::symlink_status(output_dir, ec)) && fs::is_empty(output_dir, ec))) {
@@ -232,7 +243,7 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
   fs::path parent = absolute_out.parent_path();
   auto work = TempDir::create(parent, "." + absolute_out.filename().string() + ".partial-");
   if (!work) return work.error();
-  Applier applier(package, source_dir, work->path());
+  Applier applier(package, source_dir, work->path(), options);
   if (auto ok = applier.run(); !ok) return ok.error();
   if (::chmod(work->path().c_str(), 0755) != 0) return system_error(work->path().string(), errno);
   if (output_present && ::rmdir(absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 
 #include "package/package_reader.hpp"
 
@@ -14,6 +15,13 @@ namespace dfota::package {
 // hashes.
 Status verify_source(const Manifest& manifest, const std::filesystem::path& source_dir);
 
+struct ApplyOptions {
+  // Called after each partition and each file of a tree with the target bytes
+  // produced so far and the total; returning false stops the apply, which then
+  // fails with CoreErrc::cancelled and leaves nothing at the output.
+  std::function<bool(std::uint64_t done, std::uint64_t total)> on_progress;
+};
+
 struct ApplyResult {
   Manifest manifest;
   std::uint64_t bytes_written = 0;
@@ -25,7 +33,7 @@ struct ApplyResult {
 // directory renamed onto `output_dir` at the end: on any failure nothing is
 // left at `output_dir` and nothing is written anywhere else.
 Expected<ApplyResult> apply_package(const OpenedPackage& package, const std::filesystem::path& source_dir,
-                                    const std::filesystem::path& output_dir);
+                                    const std::filesystem::path& output_dir, const ApplyOptions& options = {});
 
 Expected<ApplyResult> apply_package(const std::filesystem::path& package, const std::filesystem::path& source_dir,
                                     const std::filesystem::path& output_dir);

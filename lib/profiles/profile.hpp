@@ -42,6 +42,21 @@ struct UrcSpelling {
   std::string ready; // "RDY" or empty
 };
 
+// How the family goes through an upgrade, and the <err> of +QIND "END" it
+// reports for each kind of rejected package (so that the simulator answers
+// and the validator predicts the same code).
+struct UpgradeBehaviour {
+  bool reboot_before_apply = true; // Qualcomm: download, reboot into recovery, apply
+  int bad_package = 504;           // not a package at all (zip, manifest)
+  int corrupt_payload = 504;       // a payload fails its checksum (ASR: 506 MD5)
+  int project = 505;               // package for another project
+  int version = 505;               // package for another source version
+  int source = 510;                // the firmware on the module differs from the package's source
+  int space = 511;                 // not enough space to apply
+  int too_large = 550;             // package larger than the family takes
+  int failed = 504;                // the upgrade failed for another reason
+};
+
 struct Profile {
   std::string id;
   std::string family;
@@ -67,6 +82,7 @@ struct Profile {
   std::optional<std::size_t> no_flow_control_min_chunk;
   bool port_reenumerates_on_reboot = true;
   bool urcs_on_usb = true;
+  UpgradeBehaviour upgrade;
 
   bool supports(const std::string& method) const;
   bool module_retries(int code) const;

@@ -86,7 +86,8 @@ private:
       }
     }
     if (!opened) {
-      add("zip", Verdict::fail, 504, opened.error().message() + meaning(504));
+      add("zip", Verdict::fail, profile_.upgrade.bad_package,
+          opened.error().message() + meaning(profile_.upgrade.bad_package));
       add("payloads", Verdict::skip, 0, "the package cannot be opened");
       return;
     }
@@ -106,7 +107,8 @@ private:
         CountingWriter sink;
         auto copied = reader ? copy_stream(**reader, sink) : Expected<std::uint64_t>(reader.error());
         if (!copied) {
-          add("payloads", Verdict::fail, 506, copied.error().message() + meaning(506));
+          add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
+              copied.error().message() + meaning(profile_.upgrade.corrupt_payload));
           manifest_ = std::move(opened->manifest);
           return;
         }
@@ -120,9 +122,8 @@ private:
   }
 
   void check_versions() {
-    const bool asr = profile_.version_check == "asr";
-    const int project_code = asr ? 552 : 505;
-    const int version_code = asr ? 507 : 505;
+    const int project_code = profile_.upgrade.project;
+    const int version_code = profile_.upgrade.version;
     if (!manifest_) {
       const char* why = foreign_ ? "project/version cannot be checked for this layout" : "no readable manifest";
       add("project", foreign_ ? Verdict::warn : Verdict::skip, 0, why);
@@ -177,15 +178,15 @@ private:
     if (ok)
       add("source", Verdict::pass, 0, "every partition of " + request_.source->string() + " matches the package");
     else
-      add("source", Verdict::fail, 510, ok.error().message() + meaning(510));
+      add("source", Verdict::fail, profile_.upgrade.source, ok.error().message() + meaning(profile_.upgrade.source));
   }
 
   void check_sizes() {
     if (profile_.max_package_size) {
       if (package_size_ > *profile_.max_package_size) {
-        add("size", Verdict::fail, 550,
+        add("size", Verdict::fail, profile_.upgrade.too_large,
             "package has " + std::to_string(package_size_) + " bytes, the family takes at most " +
-                std::to_string(*profile_.max_package_size) + meaning(550));
+                std::to_string(*profile_.max_package_size) + meaning(profile_.upgrade.too_large));
       } else {
         add("size", Verdict::pass, 0, "package size within the family's limit");
       }
@@ -198,9 +199,9 @@ private:
     }
     const std::uint64_t needed = package_size_ + (manifest_ ? manifest_->space_needed : 0);
     if (needed > *request_.free_space) {
-      add("space", Verdict::fail, 511,
+      add("space", Verdict::fail, profile_.upgrade.space,
           "needs " + std::to_string(needed) + " bytes (package + space to apply), the module has " +
-              std::to_string(*request_.free_space) + meaning(511));
+              std::to_string(*request_.free_space) + meaning(profile_.upgrade.space));
     } else {
       add("space", Verdict::pass, 0,
           "needs " + std::to_string(needed) + " of " + std::to_string(*request_.free_space) + " bytes free");

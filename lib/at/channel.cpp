@@ -1,0 +1,149 @@
+#include "at/channel.hpp"
+
+#include <algorithm>
+
+namespace dfota::at {
+
+using transport::TimePoint;
+
+namespace {
+class AtCategory final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "at"; }
+  std::string message(int value) const override {
+    switch (static_cast<AtErrc>(value)) {
+    case AtErrc::command_failed: return "command failed";
+    case AtErrc::bad_answer: return "unexpected answer";
+    }
+    return "unknown AT error";
+  }
+};
+} // namespace
+
+const std::error_category& at_category() {
+  static const AtCategory category;
+  return category;
+}
+
+std::error_code make_error_code(AtErrc value) { return {static_cast<int>(value), at_category()}; }
+
+Channel::Channel(transport::Transport& port, transport::Clock& clock, ConversationLog log)
+    : port_(&port), clock_(clock), log_(std::move(log)) {}
+
+void Channel::set_transport(transport::Transport& port) {
+  port_ = &port;
+  inbox_.clear();
+}
+
+Status Channel::fill(TimePoint deadline) {
+  std::uint8_t buffer[4096];
+  auto n = port_->read_some(buffer, deadline);
+  if (!n) return n.error();
+  inbox_.append(reinterpret_cast<const char*>(buffer), *n);
+  return {};
+}
+
+bool Channel::pop_line(std::string& line) {
+  for (;;) {
+    auto end = inbox_.find_first_of("\r\n");
+    if (end == std::string::npos) return false;
+    line = inbox_.substr(0, end);
+    auto next = inbox_.find_first_not_of("\r\n", end);
+    inbox_.erase(0, next == std::string::npos ? inbox_.size() : next);
+    if (!line.empty()) return true;
+  }
+}
+
+void Channel::keep_urc(const std::string& line) {
+  if (log_) log_(Direction::from_module, line);
+  urcs_.push_back(line);
+}
+
+Status Channel::send_command(std::string_view command) {
+  if (log_) log_(Direction::to_module, command);
+  std::string text(command);
+  text += '\r';
+  return port_->write_all(as_bytes(text), clock_.deadline_in(transport::Duration(5000)));
+}
+
+Expected<Response> Channel::wait_final(std::string_view pending, TimePoint deadline) {
+  Response response;
+  for (;;) {
+    std::string raw;
+    while (pop_line(raw)) {
+      Line line = classify_line(raw, pending);
+      switch (line.kind) {
+      case LineKind::echo: break;
+      case LineKind::urc: keep_urc(line.text); break;
+      case LineKind::noise:
+        ++noise_lines_;
+        if (log_) log_(Direction::from_module, "(noise: " + std::to_string(raw.size()) + " bytes)");
+        break;
+      case LineKind::info:
+        if (log_) log_(Direction::from_module, line.text);
+        response.info.push_back(line.text);
+        break;
+      default:
+        if (log_) log_(Direction::from_module, line.text);
+        response.final = line;
+        return response;
+      }
+    }
+    if (auto ok = fill(deadline); !ok) return ok.error();
+  }
+}
+
+Expected<Response> Channel::command(std::string_view command, transport::Duration timeout) {
+  if (auto ok = send_command(command); !ok) return ok.error();
+  return wait_final(command, clock_.deadline_in(timeout));
+}
+
+Expected<std::string> Channel::next_urc(TimePoint deadline) {
+  for (;;) {
+    std::string raw;
+    while (urcs_.empty() && pop_line(raw)) {
+      Line line = classify_line(raw, "");
+      if (line.kind == LineKind::noise) {
+        ++noise_lines_;
+        if (log_) log_(Direction::from_module, "(noise: " + std::to_string(raw.size()) + " bytes)");
+        continue;
+      }
+      keep_urc(line.text);
+    }
+    if (!urcs_.empty()) {
+      std::string urc = std::move(urcs_.front());
+      urcs_.pop_front();
+      return urc;
+    }
+    if (auto ok = fill(deadline); !ok) return ok.error();
+  }
+}
+
+Status Channel::write_data(ByteSpan data, TimePoint deadline) { return port_->write_all(data, deadline); }
+
+Expected<std::size_t> Channel::read_data(std::span<std::uint8_t> buffer, TimePoint deadline) {
+  if (!inbox_.empty()) {
+    const std::size_t n = std::min(buffer.size(), inbox_.size());
+    std::copy_n(inbox_.begin(), n, buffer.begin());
+    inbox_.erase(0, n);
+    return n;
+  }
+  return port_->read_some(buffer, deadline);
+}
+
+Status Channel::escape_data_mode(transport::Duration guard) {
+  if (auto ok = port_->drain(clock_.deadline_in(transport::Duration(60000))); !ok) return ok;
+  clock_.sleep_for(guard);
+  if (log_) log_(Direction::to_module, "+++");
+  if (auto ok = port_->write_all(as_bytes("+++"), clock_.deadline_in(guard)); !ok) return ok;
+  clock_.sleep_for(guard);
+  return {};
+}
+
+void Channel::discard_input() {
+  inbox_.clear();
+  urcs_.clear();
+  port_->discard_input();
+}
+
+} // namespace dfota::at

@@ -1,0 +1,89 @@
+// The host's side of an AT port: sends command lines, collects their answers
+// and keeps every URC that arrives meanwhile (also between a command and its
+// answer) in order for the caller. Switches to raw data after CONNECT and
+// back with +++ and its guard times.
+//
+// Not thread-safe; one Channel per port. The transport is borrowed and can be
+// replaced after the port was reopened (USB re-enumeration).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "at/lines.hpp"
+#include "transport/transport.hpp"
+
+namespace dfota::at {
+
+enum class AtErrc {
+  command_failed = 1, // ERROR or +CME ERROR: the module refused
+  bad_answer,         // an answer that does not have the expected shape
+};
+const std::error_category& at_category();
+std::error_code make_error_code(AtErrc value);
+
+struct Response {
+  std::vector<std::string> info; // information lines, in order
+  Line final;                    // OK, ERROR, +CME ERROR, CONNECT, NO CARRIER
+  bool ok() const { return final.kind == LineKind::ok; }
+};
+
+// What went over the port, for --log: direction and one line or a summary.
+enum class Direction { to_module, from_module };
+using ConversationLog = std::function<void(Direction, std::string_view)>;
+
+class Channel {
+public:
+  Channel(transport::Transport& port, transport::Clock& clock, ConversationLog log = {});
+
+  void set_transport(transport::Transport& port);
+  transport::Transport& transport() { return *port_; }
+  transport::Clock& clock() { return clock_; }
+
+  // Sends `command` (without CR) and waits until `timeout` for its final
+  // result. A final ERROR is a Response, not an error; only transport
+  // failures (timeout, closed) are errors.
+  Expected<Response> command(std::string_view command, transport::Duration timeout);
+  // The two halves of command(): send the line, then wait for the final
+  // result of `pending` (used again after a data phase).
+  Status send_command(std::string_view command);
+  Expected<Response> wait_final(std::string_view pending, transport::TimePoint deadline);
+
+  // The next URC: a queued one first, else waits for one until `deadline`.
+  Expected<std::string> next_urc(transport::TimePoint deadline);
+  bool has_urc() const { return !urcs_.empty(); }
+
+  // Raw data mode, after a CONNECT (or a FILESTART).
+  Status write_data(ByteSpan data, transport::TimePoint deadline);
+  // Raw bytes from the module (ACK characters); bytes that came in with the
+  // CONNECT line are returned first.
+  Expected<std::size_t> read_data(std::span<std::uint8_t> buffer, transport::TimePoint deadline);
+  // Leaves data mode: `guard` of silence, "+++", `guard` of silence.
+  Status escape_data_mode(transport::Duration guard = transport::Duration(1000));
+
+  // Discards everything received and queued (the port's input too).
+  void discard_input();
+  // Lines that were unprintable or could not be placed.
+  int noise_lines() const { return noise_lines_; }
+
+private:
+  // Reads more bytes into inbox_; false with the error on failure.
+  Status fill(transport::TimePoint deadline);
+  // Takes one complete line from inbox_ (CR/LF-terminated, non-empty).
+  bool pop_line(std::string& line);
+  void keep_urc(const std::string& line);
+
+  transport::Transport* port_;
+  transport::Clock& clock_;
+  ConversationLog log_;
+  std::string inbox_;
+  std::deque<std::string> urcs_;
+  int noise_lines_ = 0;
+};
+
+} // namespace dfota::at
+
+template <> struct std::is_error_code_enum<dfota::at::AtErrc> : std::true_type {};
