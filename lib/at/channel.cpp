@@ -59,8 +59,8 @@ void Channel::keep_urc(const std::string& line) {
   urcs_.push_back(line);
 }
 
-Status Channel::send_command(std::string_view command) {
-  if (log_) log_(Direction::to_module, command);
+Status Channel::send_command(std::string_view command, std::string_view shown) {
+  if (log_) log_(Direction::to_module, shown.empty() ? command : shown);
   std::string text(command);
   text += '\r';
   return port_->write_all(as_bytes(text), clock_.deadline_in(transport::Duration(5000)));

@@ -49,7 +49,9 @@ public:
   Expected<Response> command(std::string_view command, transport::Duration timeout);
   // The two halves of command(): send the line, then wait for the final
   // result of `pending` (used again after a data phase).
-  Status send_command(std::string_view command);
+  // `shown` replaces the command in the conversation log (a URL without
+  // its password).
+  Status send_command(std::string_view command, std::string_view shown = {});
   Expected<Response> wait_final(std::string_view pending, transport::TimePoint deadline);
 
   // The next URC: a queued one first, else waits for one until `deadline`.

@@ -52,4 +52,28 @@ std::string redact_url(const std::string& text) {
   return text.substr(0, colon + 1) + "***" + text.substr(at);
 }
 
+std::vector<std::string> url_rule_problems(const Url& url, std::size_t length, const profiles::Profile& profile) {
+  const auto& rules = profile.url;
+  std::vector<std::string> problems;
+  if (std::find(rules.schemes.begin(), rules.schemes.end(), url.scheme) == rules.schemes.end())
+    problems.push_back("scheme " + url.scheme + " is not accepted");
+  if (length > rules.max_length)
+    problems.push_back("is " + std::to_string(length) + " bytes, at most " + std::to_string(rules.max_length));
+  auto limit = [&](const std::optional<std::size_t>& max, const std::string& value, const char* what) {
+    if (max && value.size() > *max) {
+      problems.push_back(std::string(what) + " is " + std::to_string(value.size()) + " bytes, at most " +
+                         std::to_string(*max));
+    }
+  };
+  limit(rules.user_max, url.user, "user name");
+  limit(rules.password_max, url.password, "password");
+  limit(rules.server_max, url.host, "server");
+  if (url.scheme == "ftp") limit(rules.ftp_path_max, url.path, "file path");
+  if (url.port && (*url.port < 1 || *url.port > 65535)) problems.push_back("port is outside 1-65535");
+  if (url.scheme == "ftp" && rules.ftp_root_only && url.path.find('/') != std::string::npos)
+    problems.push_back("the file must be in the FTP root (" + profile.family + " takes no sub-directory)");
+  if (url.path.empty()) problems.push_back("names no file");
+  return problems;
+}
+
 } // namespace dfota::validate

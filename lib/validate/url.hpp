@@ -4,7 +4,10 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
 #include "core/error.hpp"
+#include "profiles/profile.hpp"
 
 namespace dfota::validate {
 
@@ -21,6 +24,10 @@ struct Url {
 // Parses a URL; fails with CoreErrc::invalid_input naming what is malformed.
 // The message never contains the password.
 Expected<Url> parse_url(const std::string& text);
+
+// What in `url` (`length` bytes as written) breaks the family's URL rules,
+// one phrase each; empty when the module takes it. Never names the password.
+std::vector<std::string> url_rule_problems(const Url& url, std::size_t length, const profiles::Profile& profile);
 
 // The URL with its password replaced by "***", for any output.
 std::string redact_url(const std::string& text);

@@ -4,6 +4,8 @@
 #include "firmware/firmware.hpp"
 #include "package/errors.hpp"
 #include "profiles/profile.hpp"
+#include "sim/simulator.hpp"
+#include "transport/transport.hpp"
 
 namespace dfota::cli {
 
@@ -30,6 +32,8 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kLimitExceeded, "limit-exceeded", "the input exceeds a safety limit"},
       {kValidationFailed, "validation-failed", "validate: a rule predicts that the module refuses the package"},
       {kProfileError, "profile-error", "a module profile or the error catalogue is missing or malformed"},
+      {kPowerLost, "power-lost", "sim: the power-loss fault fired; start it again to resume the upgrade"},
+      {kPortError, "port-error", "a serial port, pseudo-terminal or TCP port cannot be opened or set up"},
   };
   return table;
 }
@@ -67,6 +71,9 @@ int exit_code_for(const Error& error) {
   }
   if (cat == firmware::firmware_category()) return kBadFirmware;
   if (cat == profiles::profile_category()) return kProfileError;
+  if (cat == sim::sim_category())
+    return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
+  if (cat == transport::transport_category()) return kPortError;
   if (cat == core_category()) {
     switch (static_cast<CoreErrc>(v)) {
     case CoreErrc::limit_exceeded: return kLimitExceeded;

@@ -31,6 +31,8 @@ enum ExitCode : int {
   kLimitExceeded = 18,      // input beyond a safety limit
   kValidationFailed = 20,   // validate: at least one rule predicts a module error
   kProfileError = 21,       // a module profile or the error catalogue is missing or malformed
+  kPowerLost = 22,          // sim: the power-loss fault fired; run it again to resume the upgrade
+  kPortError = 23,          // a serial port, pseudo-terminal or TCP port cannot be opened or set up
 };
 
 struct ExitCodeDoc {

@@ -1,0 +1,78 @@
+#include "sim/file_store.hpp"
+
+#include <algorithm>
+
+namespace dfota::sim {
+
+namespace fs = std::filesystem;
+
+Expected<FileStore> FileStore::open(const fs::path& root, std::uint64_t capacity, bool full) {
+  std::error_code ec;
+  for (const char* area : {"ufs", "sd"}) {
+    fs::create_directories(root / area, ec);
+    if (ec) return system_error((root / area).string(), ec.value());
+  }
+  FileStore store;
+  store.root_ = root;
+  store.capacity_ = capacity;
+  store.full_ = full;
+  return store;
+}
+
+namespace {
+bool plain_name(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f && c != '/' && c != '\\'; });
+}
+} // namespace
+
+std::optional<fs::path> FileStore::resolve(const std::string& name, std::size_t max_length) const {
+  std::string area = "ufs";
+  std::string rest = name;
+  if (rest.rfind("UFS:", 0) == 0) {
+    rest = rest.substr(4);
+  } else if (rest.rfind("SD:", 0) == 0) {
+    area = "sd";
+    rest = rest.substr(3);
+  }
+  if (rest.size() > max_length || !plain_name(rest)) return std::nullopt;
+  return root_ / area / rest;
+}
+
+std::optional<fs::path> FileStore::resolve_module_path(const std::string& path,
+                                                       const std::vector<std::string>& prefixes) const {
+  const std::string absolute = !path.empty() && path[0] != '/' ? "/" + path : path;
+  for (const auto& prefix : prefixes) {
+    if (absolute.rfind(prefix, 0) != 0) continue;
+    const std::string name = absolute.substr(prefix.size());
+    if (!plain_name(name)) return std::nullopt;
+    const char* area = prefix.find("card") != std::string::npos ? "sd" : "ufs";
+    return root_ / area / name;
+  }
+  return std::nullopt;
+}
+
+std::vector<StoredEntry> FileStore::list() const {
+  std::vector<StoredEntry> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_ / "ufs", ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    out.push_back({entry.path().filename().string(), entry.file_size(ec)});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+std::uint64_t FileStore::used() const {
+  std::uint64_t total = 0;
+  for (const auto& e : list()) total += e.size;
+  return total;
+}
+
+std::uint64_t FileStore::free() const {
+  if (full_) return 0;
+  const std::uint64_t in_use = used();
+  return in_use >= capacity_ ? 0 : capacity_ - in_use;
+}
+
+} // namespace dfota::sim

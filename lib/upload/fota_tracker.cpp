@@ -1,0 +1,93 @@
+#include "upload/fota_tracker.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace dfota::upload {
+
+using at::FotaStage;
+
+const char* to_string(FotaPhase phase) {
+  switch (phase) {
+  case FotaPhase::triggered: return "triggered";
+  case FotaPhase::downloading: return "downloading";
+  case FotaPhase::downloaded: return "downloaded";
+  case FotaPhase::updating: return "updating";
+  case FotaPhase::installed: return "installed";
+  case FotaPhase::failed: return "failed";
+  }
+  return "?";
+}
+
+void FotaTracker::fail(int code, const char* scope) {
+  phase_ = FotaPhase::failed;
+  error_code_ = code;
+  error_scope_ = scope;
+}
+
+FotaStep FotaTracker::feed(std::string_view line) {
+  std::string trimmed(line);
+  trimmed.erase(0, trimmed.find_first_not_of(" \t"));
+  trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
+  std::string upper = trimmed;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (upper == "RDY" || (!profile_.urc.ready.empty() && trimmed == profile_.urc.ready)) {
+    saw_ready_ = true;
+    return {FotaStep::Kind::ready, std::nullopt};
+  }
+  auto event = at::parse_fota_urc(trimmed);
+  if (!event) {
+    if (at::looks_like_fota_urc(trimmed)) {
+      ++garbled_;
+      return {FotaStep::Kind::garbled, std::nullopt};
+    }
+    return {FotaStep::Kind::ignored, std::nullopt};
+  }
+  if (finished() && event->stage != FotaStage::start) return {FotaStep::Kind::event, event};
+  switch (event->stage) {
+  case FotaStage::ftp_start:
+  case FotaStage::http_start:
+  case FotaStage::file_start: phase_ = FotaPhase::downloading; break;
+  case FotaStage::downloading:
+    phase_ = FotaPhase::downloading;
+    percent_ = event->value;
+    break;
+  case FotaStage::ftp_end:
+  case FotaStage::http_end:
+  case FotaStage::file_end:
+    if (event->value == 0) {
+      phase_ = FotaPhase::downloaded;
+    } else {
+      fail(event->value, event->stage == FotaStage::ftp_end    ? "ftp"
+                         : event->stage == FotaStage::http_end ? "http"
+                                                               : "file");
+    }
+    break;
+  case FotaStage::start:
+    saw_start_ = true;
+    phase_ = FotaPhase::updating;
+    percent_ = 0;
+    break;
+  case FotaStage::updating:
+    phase_ = FotaPhase::updating;
+    percent_ = std::clamp(event->value, 0, 100);
+    break;
+  case FotaStage::end:
+    if (event->value == 0) {
+      phase_ = FotaPhase::installed;
+      percent_ = 100;
+    } else if (profile_.module_retries(event->value) &&
+               static_cast<int>(retried_.size()) + 1 < std::max(profile_.retry_attempts, 1)) {
+      // The module reboots and tries again by itself (RG50xQ 520-530, ...).
+      retried_.push_back(event->value);
+      phase_ = FotaPhase::updating;
+      return {FotaStep::Kind::retry, event};
+    } else {
+      fail(event->value, "fota");
+    }
+    break;
+  }
+  return {FotaStep::Kind::event, event};
+}
+
+} // namespace dfota::upload

@@ -1,0 +1,113 @@
+// Every family x every method its guide describes: the uploader takes the
+// simulated module from sample v1 to v2 over a real pty, and the module's
+// firmware directory then equals v2.
+#include <gtest/gtest.h>
+
+#include "support/loopback_servers.hpp"
+#include "support/sim_harness.hpp"
+
+namespace dfota::test {
+namespace {
+
+struct Case {
+  const char* profile;
+  const char* method; // com, file, qfupl, ftp, http, https
+  sim::PortKind port = sim::PortKind::usb;
+};
+
+std::string name_of(const ::testing::TestParamInfo<Case>& info) {
+  return std::string(info.param.profile) + "_" + info.param.method +
+         (info.param.port == sim::PortKind::uart ? "_uart" : "");
+}
+
+// Servers shared by the URL cases.
+class Servers {
+public:
+  static Servers& get() {
+    static Servers servers;
+    return servers;
+  }
+  ScratchDir dir;
+  fs::path root = dir / "www";
+  std::unique_ptr<FtpServer> ftp;
+  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<HttpServer> https;
+
+private:
+  Servers() {
+    fs::create_directories(root);
+    fs::copy_file(sample_packages().forward, root / "update.zip");
+    ftp = std::make_unique<FtpServer>(root, dir / "ftp");
+    http = std::make_unique<HttpServer>(root, dir / "http", false);
+    https = std::make_unique<HttpServer>(root, dir / "https", true);
+  }
+};
+
+class Upgrade : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Upgrade, TakesTheModuleToTheTargetFirmware) {
+  const Case c = GetParam();
+  SimHarness harness;
+  auto sim_options = harness.options(c.profile);
+  sim_options.port_kind = c.port;
+  auto options = harness.upload_options(sample_packages().forward, c.method);
+  const std::string method = c.method;
+  if (method == "ftp" || method == "http" || method == "https") {
+    auto& servers = Servers::get();
+    options.method = "url";
+    if (method == "ftp") {
+      ASSERT_TRUE(servers.ftp->ready()) << "vsftpd did not start";
+      options.url = servers.ftp->url("update.zip");
+    } else if (method == "http") {
+      ASSERT_TRUE(servers.http->ready());
+      options.url = servers.http->url("update.zip");
+    } else {
+      ASSERT_TRUE(servers.https->ready());
+      options.url = servers.https->url("update.zip");
+      sim_options.ca_file = servers.https->ca_file();
+    }
+    options.apn = "internet";
+    options.cid = 1;
+  }
+  ASSERT_TRUE(harness.start(sim_options)) << harness.log();
+  std::vector<std::string> events;
+  auto outcome = upload::run_upload(options, *registry().find(c.profile), registry(),
+                                    [&](const upload::UploadEvent& e) { events.push_back(e.text); });
+  ASSERT_TRUE(harness.stop());
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
+  EXPECT_TRUE(outcome.report.ok);
+  EXPECT_EQ(outcome.report.module_version_before, "EC25EFAR06A06M4G_01.003.01.003");
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+  std::string difference;
+  EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v2"), &difference)) << difference;
+  if (method == "com" || method == "qfupl" || method == "file") {
+    EXPECT_EQ(outcome.report.upload_bytes, fs::file_size(sample_packages().forward));
+  }
+  // No password in anything the uploader says.
+  for (const auto& e : events) EXPECT_EQ(e.find("secret"), std::string::npos) << e;
+  EXPECT_EQ(outcome.report.error_message.find("secret"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryFamilyAndMethod, Upgrade,
+    ::testing::Values(Case{"ugxx", "com"}, Case{"ugxx", "com", sim::PortKind::uart}, Case{"ugxx", "ftp"},
+                      Case{"ugxx", "http"}, Case{"ec2x", "qfupl"}, Case{"ec2x", "ftp"}, Case{"ec2x", "http"},
+                      Case{"ec200t", "file"}, Case{"ec200t", "ftp"}, Case{"ec200t", "http"}, Case{"ec200t", "https"},
+                      Case{"rg50xq", "qfupl"}, Case{"rg50xq", "ftp"}, Case{"rg50xq", "http"},
+                      Case{"rg50xq", "https"}),
+    name_of);
+
+TEST(Upgrade, AndBackWithTheReversePackage) {
+  SimHarness harness;
+  ASSERT_TRUE(harness.start(harness.options("rg50xq")));
+  auto forward = harness.upload(harness.upload_options(sample_packages().forward), "rg50xq");
+  ASSERT_FALSE(forward.error) << forward.error->message();
+  auto back = harness.upload(harness.upload_options(sample_packages().reverse), "rg50xq");
+  ASSERT_FALSE(back.error) << back.error->message() << "\n" << harness.log();
+  ASSERT_TRUE(harness.stop());
+  EXPECT_EQ(back.report.module_version_after, "EC25EFAR06A06M4G_01.003.01.003");
+  EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v1")));
+}
+
+} // namespace
+} // namespace dfota::test

@@ -1,0 +1,132 @@
+// `dfota sim`: a virtual module on a pseudo-terminal.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iomanip>
+#include <mutex>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "sim/simulator.hpp"
+
+namespace dfota::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+class SimCommand final : public Command {
+public:
+  explicit SimCommand(CLI::App& app) {
+    auto* sub = app.add_subcommand("sim", "Run a virtual module on a pseudo-terminal that really upgrades");
+    sub->add_option("--profile", profile_, "Module family: ugxx, ec2x, ec200t, rg50xq")->required();
+    sub->add_option("--firmware", options_.firmware, "The module's firmware directory (replaced on upgrade)")
+        ->required();
+    sub->add_option("--link", options_.link, "Symbolic link to create for the port (like /dev/serial/by-path)")
+        ->required();
+    sub->add_option("--state", options_.state, "File store and upgrade flag (default: <firmware>.state)");
+    sub->add_option("--port-kind", port_kind_, "usb (re-enumerates at reboot) or uart")
+        ->check(CLI::IsMember({"usb", "uart"}));
+    sub->add_option("--reboot-delay", reboot_delay_, "Seconds the port is gone at each reboot (default 2)")
+        ->check(CLI::Range(0.0, 600.0));
+    sub->add_option("--boot-wait", boot_wait_, "Seconds a host has to reopen the port after a reboot (default 3)")
+        ->check(CLI::Range(0.0, 600.0));
+    sub->add_option("--baud", baud_, "Carry at most baud/10 bytes per second each way")->check(CLI::Range(300, 4000000));
+    sub->add_flag("--no-flow-control", options_.no_flow_control,
+                  "RTS/CTS not wired: data above the family's limit is lost");
+    sub->add_option("--guard-ms", guard_ms_, "+++ escape guard time in milliseconds (default 1000)")
+        ->check(CLI::Range(10, 5000));
+    sub->add_option("--fs-size", options_.fs_size, "File system capacity in bytes (default 64 MiB)");
+    sub->add_flag("--fs-full", options_.faults.fs_full, "Fault: the file system has no free space");
+    sub->add_option("--ca-file", ca_file_, "Trusted CA certificate for https:// downloads");
+    sub->add_option("--early-revision", early_revision_,
+                    "Seconds after boot during which AT+QGMR shows a placeholder sub-version");
+    sub->add_option("--power-loss-at", power_loss_at_, "Fault: cut the power at this UPDATING percent")
+        ->check(CLI::Range(1, 100));
+    sub->add_option("--fail-code", fail_code_, "Fault: end the upgrade with this <err> code")->check(CLI::Range(1, 999));
+    sub->add_option("--fail-times", options_.faults.fail_times, "Attempts that fail with --fail-code (default 1)")
+        ->check(CLI::Range(1, 100));
+    sub->add_option("--garble-urcs", options_.faults.garble_urcs, "Fault: cut the first N UPDATING reports short");
+    sub->add_option("--drop-urc", drop_, "Fault: never report this stage (START, UPDATING, END, RDY, FTPSTART, ...)");
+    sub->add_flag("--line-noise", options_.faults.line_noise, "Fault: random bytes between answers");
+    sub->add_flag("--no-answer", options_.faults.no_answer, "Fault: read everything, answer nothing");
+    sub->add_flag("--qgmr-error", options_.faults.qgmr_error, "Fault: AT+QGMR answers ERROR (old firmware)");
+    sub->add_flag("--corrupt-upload", options_.faults.corrupt_upload,
+                  "Fault: one byte of each upload arrives changed (checksum mismatch)");
+    sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost");
+    sub->add_option("--seed", options_.seed, "Seed for noise and garbling");
+    sub->add_flag("--log", log_, "Print the conversation on standard error");
+    sub->footer("Runs until interrupted (exit 0). With --power-loss-at it exits 22 when the power is cut;\n"
+                "run it again on the same --firmware/--state to watch the module resume.\n\nExample:\n"
+                "  dfota sim --profile ec2x --firmware /tmp/module0-fw --link /tmp/module0 --log");
+  }
+
+  int run(std::ostream& out, std::ostream& err) override {
+    (void)out;
+    auto registry = profiles::Registry::load(formats_directory());
+    if (!registry) return report(err, registry.error());
+    auto profile = registry->find(profile_);
+    if (!profile) return report(err, profile.error());
+    options_.profile = *profile;
+    options_.registry = &*registry;
+    options_.port_kind = port_kind_ == "uart" ? sim::PortKind::uart : sim::PortKind::usb;
+    options_.reboot_delay = transport::Duration(static_cast<long>(reboot_delay_ * 1000));
+    options_.boot_wait = transport::Duration(static_cast<long>(boot_wait_ * 1000));
+    options_.early_revision = transport::Duration(static_cast<long>(early_revision_ * 1000));
+    options_.guard_time = transport::Duration(guard_ms_);
+    if (baud_) options_.baud = *baud_;
+    if (!ca_file_.empty()) options_.ca_file = ca_file_;
+    if (power_loss_at_) options_.faults.power_loss_at = *power_loss_at_;
+    if (fail_code_) options_.faults.fail_code = *fail_code_;
+    for (auto& stage : drop_) {
+      for (auto& c : stage) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      options_.faults.drop_urcs.insert(stage);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::mutex log_mutex;
+    if (log_) {
+      options_.log = [&](std::string_view line) {
+        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::ostringstream text;
+        text << '[' << std::fixed << std::setprecision(3) << std::setw(8) << t << "] " << line << '\n';
+        std::lock_guard lock(log_mutex);
+        err << text.str() << std::flush;
+      };
+    }
+    auto simulator = sim::Simulator::create(options_);
+    if (!simulator) return report(err, simulator.error());
+    err << "dfota sim: " << (*profile)->family << " module at " << options_.link.string() << " ("
+        << (*simulator)->terminal() << "), firmware " << (*simulator)->firmware().version << std::endl;
+    g_stop.store(false);
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    auto ran = (*simulator)->run(g_stop);
+    if (!ran) return report(err, ran.error());
+    return kOk;
+  }
+
+private:
+  std::string profile_;
+  std::string port_kind_ = "usb";
+  double reboot_delay_ = 2.0;
+  double boot_wait_ = 3.0;
+  double early_revision_ = 0.0;
+  long guard_ms_ = 1000;
+  std::optional<std::uint32_t> baud_;
+  std::string ca_file_;
+  std::optional<int> power_loss_at_;
+  std::optional<int> fail_code_;
+  std::vector<std::string> drop_;
+  bool log_ = false;
+  sim::SimOptions options_;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_sim_command(CLI::App& app) { return std::make_unique<SimCommand>(app); }
+
+} // namespace dfota::cli
