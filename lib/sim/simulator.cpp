@@ -710,6 +710,9 @@ void Simulator::boot_port() {
 void Simulator::reboot(bool into_recovery) {
   log(into_recovery ? "* rebooting into recovery" : "* rebooting");
   const bool usb = options_.port_kind == PortKind::usb && profile_.port_reenumerates_on_reboot;
+  // The last answer leaves before the reset: a reader blocked on the port
+  // takes it well within this time; closing a pty may drop unread bytes.
+  if (usb && link_.host_attached()) clock_.sleep_for(Duration(50));
   if (usb) link_.detach();
   const TimePoint until = clock_.deadline_in(options_.reboot_delay);
   while (clock_.now() < until && !stopping()) clock_.sleep_for(std::min(Duration(50), options_.reboot_delay));

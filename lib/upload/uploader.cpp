@@ -521,6 +521,8 @@ private:
       }
       probe_now = false;
       auto version = probe_version();
+      take_queued_urcs(); // reports that came in while the probe waited
+      if (tracker_->phase() == FotaPhase::failed) return module_failed();
       if (!version && version.error().is(TransportErrc::closed)) {
         if (auto ok = reopen(); !ok) return ok;
         probe_now = true;
@@ -532,6 +534,15 @@ private:
                     "the module reported END 0 but runs " + *version + ", not " + report_.target_version);
       if (version && clock_.now() - last_report > options_.timeouts.urc_gap)
         return fail(UploadErrc::wrong_version, "the module still runs " + *version + " and reports nothing");
+    }
+  }
+
+  // Feeds the URCs a command collected while it waited for its answer.
+  void take_queued_urcs() {
+    while (channel_->has_urc()) {
+      auto urc = channel_->next_urc(clock_.now());
+      if (!urc) return;
+      note(tracker_->feed(*urc), *urc);
     }
   }
 

@@ -1,0 +1,223 @@
+// The simulator's fault switches against the uploader: each fault is either
+// survived (the module ends on the target firmware) or reported with the
+// module's own code, and the old firmware is never left half-written.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "support/sim_harness.hpp"
+
+namespace dfota::test {
+namespace {
+
+using upload::UploadErrc;
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class Faults : public ::testing::Test {
+protected:
+  upload::UploadOutcome run(const std::string& profile, sim::SimOptions sim_options,
+                            upload::UploadOptions options) {
+    EXPECT_TRUE(harness_.start(std::move(sim_options))) << harness_.log();
+    auto outcome = harness_.upload(options, profile);
+    (void)harness_.stop();
+    return outcome;
+  }
+  void expect_firmware(const char* version) {
+    std::string difference;
+    EXPECT_TRUE(same_tree(harness_.firmware(), sample_firmware(version), &difference))
+        << difference << "\n" << harness_.log();
+  }
+  SimHarness harness_;
+};
+
+TEST_F(Faults, PowerLossDuringUpdatingResumesOnTheNextStart) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.power_loss_at = 50;
+  ASSERT_TRUE(harness_.start(sim_options));
+  auto host = std::async(std::launch::async, [&] {
+    return harness_.upload(harness_.upload_options(sample_packages().forward), "rg50xq");
+  });
+  auto ended = harness_.wait_for_end(20000);
+  ASSERT_FALSE(ended);
+  EXPECT_TRUE(ended.error().is(sim::SimErrc::power_lost)) << ended.error().message();
+  expect_firmware("v1"); // the old version, whole: never a mix
+  // Power comes back: the module finds its upgrade flag and completes.
+  auto again = harness_.options("rg50xq");
+  ASSERT_TRUE(harness_.start(again));
+  auto outcome = host.get();
+  ASSERT_TRUE(harness_.stop());
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+  EXPECT_NE(harness_.log().find("resuming the upgrade"), std::string::npos);
+  expect_firmware("v2");
+}
+
+TEST_F(Faults, APackageForAnotherProjectEndsWith505AndKeepsTheOldFirmware) {
+  auto options = harness_.upload_options(sample_packages().other_project);
+  options.validate = false; // let the module itself refuse it
+  auto outcome = run("ec2x", harness_.options("ec2x"), options);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::module_error)) << outcome.error->message();
+  EXPECT_EQ(outcome.report.error_code, 505);
+  EXPECT_NE(outcome.report.error_meaning.find("check failed"), std::string::npos) << outcome.report.error_meaning;
+  // EC2x retries a failed package five times before it gives up.
+  EXPECT_EQ(count(harness_.log(), "\"END\", 505"), 5) << harness_.log();
+  EXPECT_EQ(outcome.report.retried_codes.size(), 4u);
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, PreflightRefusesAnotherProjectBeforeSendingAByte) {
+  auto outcome = run("ec2x", harness_.options("ec2x"), harness_.upload_options(sample_packages().other_project));
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::validation_refused));
+  EXPECT_EQ(outcome.report.error_code, 505);
+  EXPECT_EQ(harness_.log().find("QFUPL=\""), std::string::npos) << harness_.log();
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, AsrFamilyRefusesAnotherProjectWith552) {
+  auto options = harness_.upload_options(sample_packages().other_project);
+  options.validate = false;
+  auto outcome = run("ec200t", harness_.options("ec200t"), options);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.report.error_code, 552) << outcome.error->message();
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, ACodeTheModuleRetriesIsFollowedToSuccess) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.fail_code = 520;
+  auto outcome = run("rg50xq", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.retried_codes, std::vector<int>{520});
+  expect_firmware("v2");
+}
+
+TEST_F(Faults, EndWithAFinalCodeStopsWithItsMeaning) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.fail_code = 510;
+  auto outcome = run("rg50xq", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::module_error));
+  EXPECT_EQ(outcome.report.error_code, 510);
+  EXPECT_NE(outcome.error->message().find("510"), std::string::npos);
+  EXPECT_FALSE(outcome.report.error_meaning.empty());
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, GarbledLostAndNoisyReportsAreTolerated) {
+  auto sim_options = harness_.options("ec2x");
+  sim_options.faults.garble_urcs = 2;
+  sim_options.faults.drop_urcs = {"START"};
+  sim_options.faults.line_noise = true;
+  auto outcome = run("ec2x", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.garbled_urcs, 2);
+  expect_firmware("v2");
+}
+
+TEST_F(Faults, AChecksumMismatchStopsAndCleansUp) {
+  auto sim_options = harness_.options("ec2x");
+  sim_options.faults.corrupt_upload = true;
+  auto outcome = run("ec2x", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::transfer_failed));
+  EXPECT_NE(outcome.error->message().find("checksum"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(harness_.dir() / "state" / "ufs")) << "the bad upload stays on the module";
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, AModuleTimeoutIs421) {
+  auto sim_options = harness_.options("ugxx");
+  sim_options.faults.lose_bytes = 10;
+  auto outcome = run("ugxx", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::timeout)) << outcome.error->message();
+  EXPECT_EQ(outcome.report.error_code, 421);
+}
+
+TEST_F(Faults, AFullFileSystemIsPredictedOrReportedWithTheModulesCode) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.fs_full = true;
+  auto predicted = run("rg50xq", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_TRUE(predicted.error);
+  EXPECT_TRUE(predicted.error->is(UploadErrc::validation_refused));
+  EXPECT_EQ(predicted.report.error_code, 511);
+
+  auto options = harness_.upload_options(sample_packages().forward);
+  options.validate = false;
+  auto reported = run("rg50xq", sim_options, options);
+  ASSERT_TRUE(reported.error);
+  EXPECT_EQ(reported.report.error_code, 420); // +CME ERROR: 420 from AT+QFUPL
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, AModuleThatNeverAnswersIsAClearError) {
+  auto sim_options = harness_.options("ec2x");
+  sim_options.faults.no_answer = true;
+  auto outcome = run("ec2x", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::no_module));
+}
+
+TEST_F(Faults, APortThatNeverComesBackTimesOut) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.power_loss_at = 10;
+  ASSERT_TRUE(harness_.start(sim_options));
+  auto options = harness_.upload_options(sample_packages().forward);
+  options.timeouts.port_back = transport::Duration(1500);
+  auto outcome = harness_.upload(options, "rg50xq");
+  (void)harness_.stop();
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::port_lost)) << outcome.error->message();
+  EXPECT_NE(outcome.error->message().find("did not come back"), std::string::npos);
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, FileModeWithoutFlowControlLosesDataUnlessTheHostPaces) {
+  auto sim_options = harness_.options("ec200t");
+  sim_options.no_flow_control = true;
+  // The host believes in RTS/CTS and does not pace: bytes overflow.
+  auto options = harness_.upload_options(sample_packages().forward);
+  options.serial.flow_control = transport::FlowControl::rtscts;
+  auto outcome = run("ec200t", sim_options, options);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.report.error_code, 500) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_NE(harness_.log().find("lost: no flow control"), std::string::npos);
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, ARevisionNotValidYetAndAnOldQgmrAreHandled) {
+  auto sim_options = harness_.options("ec2x");
+  sim_options.early_revision = transport::Duration(1500);
+  auto outcome = run("ec2x", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+
+  SimHarness old;
+  auto old_options = old.options("ugxx");
+  old_options.faults.qgmr_error = true;
+  ASSERT_TRUE(old.start(old_options));
+  auto fallback = old.upload(old.upload_options(sample_packages().forward), "ugxx");
+  ASSERT_TRUE(old.stop());
+  ASSERT_FALSE(fallback.error) << fallback.error->message() << "\n" << old.log();
+  EXPECT_EQ(fallback.report.module_version_after, "EC25EFAR06A07M4G"); // AT+CGMR: no sub-version
+}
+
+TEST_F(Faults, ASlowLinkTakesItsTime) {
+  auto sim_options = harness_.options("ec2x");
+  sim_options.baud = 115200;
+  auto outcome = run("ec2x", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message();
+  const double wire = static_cast<double>(fs::file_size(sample_packages().forward)) / 11520.0;
+  EXPECT_GE(outcome.report.upload_seconds, wire * 0.9);
+  expect_firmware("v2");
+}
+
+} // namespace
+} // namespace dfota::test
