@@ -704,7 +704,7 @@ void Simulator::boot_port() {
   // first URCs, as a booting module takes a while; then proceed anyway.
   const TimePoint until = clock_.deadline_in(options_.boot_wait);
   while (!link_.host_attached() && clock_.now() < until && !stopping()) clock_.sleep_for(Duration(10));
-  if (link_.host_attached()) clock_.sleep_for(Duration(150)); // the host flushes its input on open
+  if (link_.host_attached()) clock_.sleep_for(Duration(20)); // the host flushes its input on open
 }
 
 void Simulator::reboot(bool into_recovery) {
@@ -712,7 +712,7 @@ void Simulator::reboot(bool into_recovery) {
   const bool usb = options_.port_kind == PortKind::usb && profile_.port_reenumerates_on_reboot;
   // The last answer leaves before the reset: a reader blocked on the port
   // takes it well within this time; closing a pty may drop unread bytes.
-  if (usb && link_.host_attached()) clock_.sleep_for(Duration(50));
+  if (usb && link_.host_attached()) clock_.sleep_for(Duration(20));
   if (usb) link_.detach();
   const TimePoint until = clock_.deadline_in(options_.reboot_delay);
   while (clock_.now() < until && !stopping()) clock_.sleep_for(std::min(Duration(50), options_.reboot_delay));

@@ -40,7 +40,7 @@ Expected<std::unique_ptr<FdTransport>> open_port(const std::string& spec, const 
 // at `deadline`.
 Expected<std::unique_ptr<FdTransport>> reopen_when_back(const std::string& spec, const SerialOptions& options,
                                                         TimePoint deadline, Clock& clock = steady_clock(),
-                                                        Duration interval = Duration(50));
+                                                        Duration interval = Duration(20));
 
 // termios speed constant for a baud rate, or nothing when the system has none.
 std::optional<unsigned> baud_constant(std::uint32_t baud);

@@ -210,13 +210,18 @@ private:
     if (!version) return version.error();
     report_.module_version_before = *version;
     if (!profile_) {
-      std::size_t best = 0;
-      for (const auto& p : registry_.profiles())
-        for (const auto& m : p.models)
-          if ((id.model.rfind(m, 0) == 0 || version->rfind(m, 0) == 0) && m.size() > best) {
-            profile_ = &p;
-            best = m.size();
-          }
+      // The model ATI prints decides; the revision's prefix only without one.
+      const std::string& revision_text = *version;
+      for (const std::string* text : {&id.model, &revision_text}) {
+        std::size_t best = 0;
+        for (const auto& p : registry_.profiles())
+          for (const auto& m : p.models)
+            if (!text->empty() && text->rfind(m, 0) == 0 && m.size() > best) {
+              profile_ = &p;
+              best = m.size();
+            }
+        if (profile_) break;
+      }
       if (!profile_)
         return fail(UploadErrc::no_module,
                     "cannot tell the family of model \"" + id.model + "\" (" + *version + "): give --profile");

@@ -15,6 +15,10 @@ struct Case {
   sim::PortKind port = sim::PortKind::usb;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.profile << "/" << c.method << (c.port == sim::PortKind::uart ? "/uart" : "");
+}
+
 std::string name_of(const ::testing::TestParamInfo<Case>& info) {
   return std::string(info.param.profile) + "_" + info.param.method +
          (info.param.port == sim::PortKind::uart ? "_uart" : "");

@@ -27,6 +27,7 @@ std::unique_ptr<Command> make_patch_command(CLI::App& app);
 std::unique_ptr<Command> make_validate_command(CLI::App& app);
 std::unique_ptr<Command> make_explain_command(CLI::App& app);
 std::unique_ptr<Command> make_sim_command(CLI::App& app);
+std::unique_ptr<Command> make_upload_command(CLI::App& app);
 
 // Where profiles and the error catalogue live: $DFOTA_FORMATS_DIR, else the
 // installed share/dfota/formats beside the program, else the source tree's formats/.

@@ -6,6 +6,7 @@
 #include "profiles/profile.hpp"
 #include "sim/simulator.hpp"
 #include "transport/transport.hpp"
+#include "upload/uploader.hpp"
 
 namespace dfota::cli {
 
@@ -34,6 +35,13 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kProfileError, "profile-error", "a module profile or the error catalogue is missing or malformed"},
       {kPowerLost, "power-lost", "sim: the power-loss fault fired; start it again to resume the upgrade"},
       {kPortError, "port-error", "a serial port, pseudo-terminal or TCP port cannot be opened or set up"},
+      {kTransferFailed, "transfer-failed", "upload: the transfer did not complete or the checksum differs"},
+      {kModuleError, "module-error", "upload: the module reported a download or upgrade error code"},
+      {kTimeout, "timeout", "upload: the module stopped answering or reporting in time"},
+      {kPortLost, "port-lost", "upload: the port went away and did not come back"},
+      {kWrongVersion, "wrong-version", "upload: afterwards the module does not run the target version"},
+      {kNoModule, "no-module", "upload: nothing answers AT, or the module family cannot be told"},
+      {kMethodUnsupported, "method-unsupported", "upload: the module family does not offer that method"},
   };
   return table;
 }
@@ -73,7 +81,24 @@ int exit_code_for(const Error& error) {
   if (cat == profiles::profile_category()) return kProfileError;
   if (cat == sim::sim_category())
     return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
-  if (cat == transport::transport_category()) return kPortError;
+  if (cat == transport::transport_category()) {
+    const auto t = static_cast<transport::TransportErrc>(v);
+    return t == transport::TransportErrc::timeout ? kTimeout
+           : t == transport::TransportErrc::closed ? kPortLost
+                                                   : kPortError;
+  }
+  if (cat == upload::upload_category()) {
+    switch (static_cast<upload::UploadErrc>(v)) {
+    case upload::UploadErrc::validation_refused: return kValidationFailed;
+    case upload::UploadErrc::transfer_failed: return kTransferFailed;
+    case upload::UploadErrc::module_error: return kModuleError;
+    case upload::UploadErrc::timeout: return kTimeout;
+    case upload::UploadErrc::port_lost: return kPortLost;
+    case upload::UploadErrc::not_supported: return kMethodUnsupported;
+    case upload::UploadErrc::wrong_version: return kWrongVersion;
+    case upload::UploadErrc::no_module: return kNoModule;
+    }
+  }
   if (cat == core_category()) {
     switch (static_cast<CoreErrc>(v)) {
     case CoreErrc::limit_exceeded: return kLimitExceeded;

@@ -29,10 +29,17 @@ enum ExitCode : int {
   kOutputExists = 16,       // the output is in the way
   kEngineUnavailable = 17,  // the engine cannot encode here (xdelta3 missing)
   kLimitExceeded = 18,      // input beyond a safety limit
-  kValidationFailed = 20,   // validate: at least one rule predicts a module error
+  kValidationFailed = 20,   // validate: a rule predicts a module error; upload: the pre-flight refused
   kProfileError = 21,       // a module profile or the error catalogue is missing or malformed
   kPowerLost = 22,          // sim: the power-loss fault fired; run it again to resume the upgrade
   kPortError = 23,          // a serial port, pseudo-terminal or TCP port cannot be opened or set up
+  kTransferFailed = 24,     // upload: the transfer did not complete or the module's checksum differs
+  kModuleError = 25,        // upload: the module reported a download or upgrade error code
+  kTimeout = 26,            // upload: the module stopped answering or reporting in time
+  kPortLost = 27,           // upload: the port went away and did not come back
+  kWrongVersion = 28,       // upload: afterwards the module does not run the target version
+  kNoModule = 29,           // upload: nothing answers AT, or the family cannot be told
+  kMethodUnsupported = 30,  // upload: the family does not offer that method
 };
 
 struct ExitCodeDoc {

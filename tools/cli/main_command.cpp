@@ -61,6 +61,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_diff_command);
   add(make_patch_command);
   add(make_validate_command);
+  add(make_upload_command);
   add(make_sim_command);
   add(make_explain_command);
 

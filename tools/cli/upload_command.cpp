@@ -1,0 +1,315 @@
+// `dfota upload`: push a package to one module or a fleet and see the
+// upgrade through.
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <fstream>
+#include <iomanip>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/command.hpp"
+#include "cli/text_table.hpp"
+#include "upload/package_server.hpp"
+#include "upload/uploader.hpp"
+#include "validate/url.hpp"
+
+namespace dfota::cli {
+
+namespace {
+
+using transport::Duration;
+
+std::string human_bytes(double bytes) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1);
+  if (bytes >= 1 << 20)
+    s << bytes / (1 << 20) << " MiB";
+  else if (bytes >= 1024)
+    s << bytes / 1024 << " KiB";
+  else
+    s << static_cast<long>(bytes) << " B";
+  return s.str();
+}
+
+class UploadCommand final : public Command {
+public:
+  explicit UploadCommand(CLI::App& app) {
+    auto* sub = app.add_subcommand("upload", "Push a package to a module over its AT port and follow the upgrade");
+    sub->add_option("package", options_.package, "Package to install")->required()->check(CLI::ExistingFile);
+    sub->add_option("--port", ports_, "AT port: a device (/dev/serial/by-path/...) or tcp:HOST:PORT; repeat for a fleet");
+    sub->add_option("--ports-file", ports_file_, "File listing one port per line (a fleet)")->check(CLI::ExistingFile);
+    sub->add_option("--profile", profile_, "Module family (default: told from ATI)");
+    sub->add_option("--method", options_.method, "auto, com, file, qfupl or url (default auto)")
+        ->check(CLI::IsMember({"auto", "com", "file", "qfupl", "url"}));
+    sub->add_option("--baud", options_.serial.baud, "Serial speed (default 115200)");
+    sub->add_option("--flow-control", flow_, "rtscts, or none: the host paces itself (default none)")
+        ->check(CLI::IsMember({"rtscts", "none"}));
+    sub->add_option("--url", url_, "The package already on your FTP/HTTP(S) server, for the module to download");
+    sub->add_option("--serve", serve_, "Serve the package over HTTP on ADDR:PORT (port 0 picks one)");
+    sub->add_option("--apn", apn_, "APN for the download (AT+QICSGP)");
+    sub->add_option("--cid", cid_, "PDP context for the download (AT+QCFG=\"fota/cid\")")->check(CLI::Range(1, 16));
+    sub->add_option("--upload-name", options_.upload_name, "File name on the module for AT+QFUPL");
+    sub->add_option("--source", source_, "The firmware the module runs, for the pre-flight source check");
+    sub->add_option("--timeout", timeouts_,
+                    "Override a timeout in seconds: command=, urc=, port=, version=, total= (repeatable)");
+    sub->add_option("--guard-ms", guard_ms_, "+++ guard time in milliseconds (default 1000)")->check(CLI::Range(10, 5000));
+    sub->add_flag("--no-validate", no_validate_, "Skip the pre-flight validation against the live module");
+    sub->add_flag("--json", json_, "One JSON object per line for each event, then a summary per module");
+    sub->add_flag("--log", log_, "Print the AT conversation on standard error");
+    sub->footer("Exit 0 when every module runs the package's target version afterwards; otherwise the\n"
+                "exit code of the first module that failed (see dfota --help).\n\nExamples:\n"
+                "  dfota upload update.zip --port /dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.2-port0\n"
+                "  dfota upload update.zip --port /dev/ttyUSB2 --method url --url ftp://user:pass@host/update.zip\n"
+                "  dfota upload update.zip --ports-file line3.txt --json");
+  }
+
+  int run(std::ostream& out, std::ostream& err) override {
+    if (!ports_file_.empty()) {
+      std::ifstream in(ports_file_);
+      for (std::string line; std::getline(in, line);) {
+        line.erase(0, line.find_first_not_of(" \t"));
+        line.erase(line.find_last_not_of(" \t\r") + 1);
+        if (!line.empty() && line[0] != '#') ports_.push_back(line);
+      }
+    }
+    if (ports_.empty()) {
+      err << "dfota: error: give --port (or --ports-file)\n";
+      return kUsage;
+    }
+    if (!url_.empty() && !serve_.empty()) {
+      err << "dfota: error: --url and --serve exclude each other\n";
+      return kUsage;
+    }
+    auto registry = profiles::Registry::load(formats_directory());
+    if (!registry) return report(err, registry.error());
+    const profiles::Profile* profile = nullptr;
+    if (!profile_.empty()) {
+      auto found = registry->find(profile_);
+      if (!found) return report(err, found.error());
+      profile = *found;
+    }
+    if (int code = apply_settings(err); code != kOk) return code;
+    std::unique_ptr<upload::PackageServer> server;
+    if (!serve_.empty()) {
+      auto started = upload::PackageServer::start(serve_, options_.package);
+      if (!started) return report(err, started.error());
+      server = std::move(*started);
+      options_.url = server->url();
+      if (options_.method == "auto") options_.method = "url";
+      if (!json_) err << "serving " << options_.package.filename().string() << " at " << server->url() << "\n";
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    interactive_ = !json_ && ::isatty(STDERR_FILENO);
+
+    std::vector<upload::UploadOutcome> outcomes(ports_.size());
+    std::vector<std::thread> workers;
+    for (std::size_t i = 0; i < ports_.size(); ++i) {
+      workers.emplace_back([&, i] { outcomes[i] = upload_one(ports_[i], profile, *registry, out, err); });
+    }
+    for (auto& w : workers) w.join();
+    if (interactive_) err << "\n";
+
+    int exit_code = kOk;
+    for (auto& outcome : outcomes) {
+      if (outcome.error && exit_code == kOk) exit_code = exit_code_for(*outcome.error);
+      if (json_) out << summary_json(outcome).dump() << std::endl;
+    }
+    if (!json_) print_summary(outcomes, out);
+    return exit_code;
+  }
+
+private:
+  int apply_settings(std::ostream& err) {
+    options_.serial.flow_control = flow_ == "rtscts" ? transport::FlowControl::rtscts : transport::FlowControl::none;
+    if (!transport::baud_constant(options_.serial.baud)) {
+      err << "dfota: error: unsupported baud rate " << options_.serial.baud << "\n";
+      return kUsage;
+    }
+    if (!url_.empty()) options_.url = url_;
+    if (!apn_.empty()) options_.apn = apn_;
+    if (cid_) options_.cid = *cid_;
+    if (!source_.empty()) options_.source_firmware = source_;
+    options_.validate = !no_validate_;
+    options_.guard_time = Duration(guard_ms_);
+    for (const auto& item : timeouts_) {
+      const auto eq = item.find('=');
+      double seconds = -1;
+      try {
+        seconds = eq == std::string::npos ? -1 : std::stod(item.substr(eq + 1));
+      } catch (...) {
+      }
+      const std::string key = eq == std::string::npos ? item : item.substr(0, eq);
+      Duration* target = key == "command"   ? &options_.timeouts.command
+                         : key == "urc"     ? &options_.timeouts.urc_gap
+                         : key == "port"    ? &options_.timeouts.port_back
+                         : key == "version" ? &options_.timeouts.version
+                         : key == "total"   ? &options_.timeouts.total
+                                            : nullptr;
+      if (!target || seconds <= 0 || seconds > 86400) {
+        err << "dfota: error: --timeout " << item << ": expected command|urc|port|version|total=SECONDS\n";
+        return kUsage;
+      }
+      *target = Duration(static_cast<long>(seconds * 1000));
+    }
+    return kOk;
+  }
+
+  upload::UploadOutcome upload_one(const std::string& port, const profiles::Profile* profile,
+                                   const profiles::Registry& registry, std::ostream& out, std::ostream& err) {
+    upload::UploadOptions options = options_;
+    options.port = port;
+    const std::string tag = ports_.size() > 1 ? "[" + port + "] " : "";
+    auto on_event = [&, tag, port](const upload::UploadEvent& e) {
+      std::lock_guard lock(mutex_);
+      if (json_) {
+        out << event_json(port, e).dump() << std::endl;
+        return;
+      }
+      print_event(err, tag, e);
+    };
+    at::ConversationLog log;
+    if (log_) {
+      log = [&, tag](at::Direction d, std::string_view line) {
+        std::lock_guard lock(mutex_);
+        if (interactive_) err << "\r\033[K";
+        err << tag << (d == at::Direction::to_module ? "> " : "< ") << line << "\n";
+      };
+    }
+    return upload::run_upload(options, profile, registry, on_event, log);
+  }
+
+  void print_event(std::ostream& err, const std::string& tag, const upload::UploadEvent& e) {
+    using Kind = upload::UploadEvent::Kind;
+    if (e.kind == Kind::transfer) {
+      if (!interactive_ && e.bytes != e.total) return;
+      const double rate = e.seconds > 0 ? static_cast<double>(e.bytes) / e.seconds : 0;
+      const double left = rate > 0 ? static_cast<double>(e.total - e.bytes) / rate : 0;
+      std::ostringstream line;
+      line << tag << "sending " << std::setw(3) << (e.total ? e.bytes * 100 / e.total : 100) << "%  "
+           << human_bytes(static_cast<double>(e.bytes)) << " of " << human_bytes(static_cast<double>(e.total)) << "  "
+           << human_bytes(rate) << "/s  " << std::fixed << std::setprecision(0) << std::ceil(left) << " s left";
+      err << (interactive_ ? "\r\033[K" : "") << line.str() << (interactive_ ? "" : "\n") << std::flush;
+      return;
+    }
+    if (e.kind == Kind::fota && e.text == "UPDATING" && interactive_) {
+      err << "\r\033[K" << tag << "upgrading " << e.value << "%" << std::flush;
+      return;
+    }
+    if (interactive_) err << "\r\033[K";
+    switch (e.kind) {
+    case Kind::fota:
+      err << tag << "module: " << e.text;
+      if (e.text != "START" && e.text != "RDY" && e.text.find("START") == std::string::npos) err << " " << e.value;
+      err << "\n";
+      break;
+    case Kind::retry: err << tag << "module retries after " << e.text << "\n"; break;
+    case Kind::warning: err << tag << "warning: " << e.text << "\n"; break;
+    default: err << tag << e.text << "\n"; break;
+    }
+    err << std::flush;
+  }
+
+  static nlohmann::ordered_json event_json(const std::string& port, const upload::UploadEvent& e) {
+    using Kind = upload::UploadEvent::Kind;
+    nlohmann::ordered_json j;
+    const char* kind = e.kind == Kind::step       ? "step"
+                       : e.kind == Kind::transfer ? "transfer"
+                       : e.kind == Kind::fota     ? "fota"
+                       : e.kind == Kind::retry    ? "retry"
+                       : e.kind == Kind::warning  ? "warning"
+                                                  : "port";
+    j["event"] = kind;
+    j["port"] = port;
+    if (e.kind == Kind::transfer) {
+      j["bytes"] = e.bytes;
+      j["total"] = e.total;
+      j["seconds"] = e.seconds;
+    } else if (e.kind == Kind::fota || e.kind == Kind::retry) {
+      j["stage"] = e.text;
+      j["value"] = e.value;
+    } else {
+      j["text"] = e.text;
+    }
+    return j;
+  }
+
+  static nlohmann::ordered_json summary_json(const upload::UploadOutcome& o) {
+    const auto& r = o.report;
+    nlohmann::ordered_json j;
+    j["event"] = "summary";
+    j["port"] = r.port;
+    j["ok"] = r.ok && !o.error;
+    j["profile"] = r.profile;
+    j["method"] = r.method;
+    j["upload_bytes"] = r.upload_bytes;
+    j["upload_seconds"] = std::round(r.upload_seconds * 1000) / 1000;
+    j["total_seconds"] = std::round(r.total_seconds * 1000) / 1000;
+    j["module_version_before"] = r.module_version_before;
+    j["module_version_after"] = r.module_version_after;
+    j["target_version"] = r.target_version;
+    j["error_code"] = r.error_code;
+    j["error_scope"] = r.error_scope;
+    j["error_meaning"] = r.error_meaning;
+    j["error"] = o.error ? o.error->message() : "";
+    j["exit_code"] = o.error ? exit_code_for(*o.error) : 0;
+    j["garbled_urcs"] = r.garbled_urcs;
+    j["retried_codes"] = r.retried_codes;
+    return j;
+  }
+
+  void print_summary(const std::vector<upload::UploadOutcome>& outcomes, std::ostream& out) {
+    if (outcomes.size() == 1) {
+      const auto& o = outcomes[0];
+      if (!o.error) {
+        out << "upgraded " << o.report.port << ": " << o.report.module_version_before << " -> "
+            << o.report.module_version_after << " (" << o.report.method << ", " << grouped(o.report.upload_bytes)
+            << " bytes in " << std::fixed << std::setprecision(1) << o.report.upload_seconds << " s, total "
+            << o.report.total_seconds << " s)\n";
+      } else {
+        out << "failed " << o.report.port << ": " << o.error->message() << "\n";
+      }
+      return;
+    }
+    TextTable table({"PORT", "RESULT", "METHOD", "BEFORE", "AFTER", "SECONDS", "ERROR"},
+                    {TextTable::Align::left, TextTable::Align::left, TextTable::Align::left, TextTable::Align::left,
+                     TextTable::Align::left, TextTable::Align::right});
+    for (const auto& o : outcomes) {
+      std::ostringstream seconds;
+      seconds << std::fixed << std::setprecision(1) << o.report.total_seconds;
+      table.add_row({o.report.port, o.error ? "failed" : "ok", o.report.method, o.report.module_version_before,
+                     o.report.module_version_after, seconds.str(),
+                     o.error ? (o.report.error_code ? std::to_string(o.report.error_code) + " " : "") +
+                                   o.report.error_message
+                             : ""});
+    }
+    table.print(out);
+  }
+
+  upload::UploadOptions options_;
+  std::vector<std::string> ports_;
+  std::string ports_file_;
+  std::string profile_;
+  std::string flow_ = "none";
+  std::string url_;
+  std::string serve_;
+  std::string apn_;
+  std::optional<int> cid_;
+  std::string source_;
+  std::vector<std::string> timeouts_;
+  long guard_ms_ = 1000;
+  bool no_validate_ = false;
+  bool json_ = false;
+  bool log_ = false;
+  bool interactive_ = false;
+  std::mutex mutex_;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_upload_command(CLI::App& app) { return std::make_unique<UploadCommand>(app); }
+
+} // namespace dfota::cli
