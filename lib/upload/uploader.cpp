@@ -118,6 +118,8 @@ private:
 
     step("opening " + options_.port);
     auto port = transport::open_port(options_.port, options_.serial, clock_.deadline_in(Duration(5000)), clock_);
+    if (!port && port.error().is(TransportErrc::closed)) // not there at all: a wrong path, not a lost port
+      return make_error(TransportErrc::open_failed, port.error().message());
     if (!port) return port.error();
     port_ = std::move(*port);
     channel_.emplace(*port_, clock_, log_);

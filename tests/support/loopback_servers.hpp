@@ -22,6 +22,8 @@ public:
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   void stop();
+  // Forgets the process (the caller has reaped it).
+  void release() { pid_ = -1; }
 
 private:
   pid_t pid_ = -1;

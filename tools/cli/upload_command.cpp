@@ -118,7 +118,7 @@ public:
       if (outcome.error && exit_code == kOk) exit_code = exit_code_for(*outcome.error);
       if (json_) out << summary_json(outcome).dump() << std::endl;
     }
-    if (!json_) print_summary(outcomes, out);
+    if (!json_) print_summary(outcomes, out, err);
     return exit_code;
   }
 
@@ -261,7 +261,7 @@ private:
     return j;
   }
 
-  void print_summary(const std::vector<upload::UploadOutcome>& outcomes, std::ostream& out) {
+  void print_summary(const std::vector<upload::UploadOutcome>& outcomes, std::ostream& out, std::ostream& err) {
     if (outcomes.size() == 1) {
       const auto& o = outcomes[0];
       if (!o.error) {
@@ -270,7 +270,7 @@ private:
             << " bytes in " << std::fixed << std::setprecision(1) << o.report.upload_seconds << " s, total "
             << o.report.total_seconds << " s)\n";
       } else {
-        out << "failed " << o.report.port << ": " << o.error->message() << "\n";
+        err << "dfota: error: " << o.report.port << ": " << o.error->message() << "\n";
       }
       return;
     }

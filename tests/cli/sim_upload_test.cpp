@@ -1,0 +1,178 @@
+// `dfota sim` as the real program, driven by `dfota upload` through Main():
+// the whole story a user runs, with its exit codes and outputs.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "cli/exit_codes.hpp"
+#include "support/loopback_servers.hpp"
+#include "support/sim_harness.hpp"
+
+namespace dfota::test {
+namespace {
+
+using namespace dfota::cli;
+
+// A `dfota sim` process on its own firmware copy (sample v1).
+class SimProcess {
+public:
+  SimProcess(const fs::path& dir, const std::string& profile, std::vector<std::string> extra = {})
+      : firmware_(dir / ("fw-" + profile)), link_(dir / ("port-" + profile)), dir_(dir), profile_(profile) {
+    if (!fs::exists(firmware_))
+      fs::copy(sample_firmware("v1"), firmware_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    start(std::move(extra));
+  }
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{DFOTA_PROGRAM, "sim", "--profile", profile_, "--firmware", firmware_.string(),
+                                  "--link", link_.string(), "--reboot-delay", "0", "--boot-wait", "2",
+                                  "--guard-ms", "200", "--log"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = ChildProcess(argv, dir_ / ("sim-" + profile_ + "-" + std::to_string(++starts_) + ".log"));
+    for (int i = 0; i < 200 && !fs::exists(link_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // The exit code once the process ends by itself, or -1 after `ms`.
+  int wait_exit(int ms) {
+    for (int waited = 0; waited < ms; waited += 10) {
+      int status = 0;
+      if (::waitpid(process_.pid(), &status, WNOHANG) == process_.pid()) {
+        process_.release();
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+  int terminate() {
+    ::kill(process_.pid(), SIGTERM);
+    return wait_exit(5000);
+  }
+  const fs::path& link() const { return link_; }
+  const fs::path& firmware() const { return firmware_; }
+
+private:
+  fs::path firmware_, link_, dir_;
+  std::string profile_;
+  ChildProcess process_;
+  int starts_ = 0;
+};
+
+nlohmann::json last_json_line(const std::string& out) {
+  auto end = out.find_last_not_of('\n');
+  auto start = out.rfind('\n', end);
+  return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1));
+}
+
+TEST(SimAndUpload, TheWholeUpgradeWithJsonEvents) {
+  ScratchDir dir;
+  SimProcess sim(dir.path(), "ec2x");
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--json",
+                    "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  auto summary = last_json_line(r.out);
+  EXPECT_EQ(summary["event"], "summary");
+  EXPECT_EQ(summary["ok"], true);
+  EXPECT_EQ(summary["method"], "qfupl");
+  EXPECT_EQ(summary["upload_bytes"], fs::file_size(sample_packages().forward));
+  EXPECT_EQ(summary["module_version_before"], "EC25EFAR06A06M4G_01.003.01.003");
+  EXPECT_EQ(summary["module_version_after"], "EC25EFAR06A07M4G_01.004.01.004");
+  EXPECT_EQ(summary["error_code"], 0);
+  EXPECT_TRUE(summary.contains("upload_seconds"));
+  EXPECT_NE(r.out.find("\"stage\":\"UPDATING\""), std::string::npos);
+  EXPECT_EQ(sim.terminate(), kOk);
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v2")));
+}
+
+TEST(SimAndUpload, PowerLossExits22AndTheNextStartCompletes) {
+  ScratchDir dir;
+  SimProcess sim(dir.path(), "rg50xq", {"--power-loss-at", "50"});
+  auto host = std::async(std::launch::async, [&] {
+    return run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--guard-ms", "200",
+                    "--timeout", "port=20"});
+  });
+  EXPECT_EQ(sim.wait_exit(20000), kPowerLost);
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v1")));
+  sim.start();
+  auto r = host.get();
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> EC25EFAR06A07M4G_01.004.01.004"), std::string::npos) << r.out;
+  EXPECT_EQ(sim.terminate(), kOk);
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v2")));
+}
+
+TEST(SimAndUpload, ServeLetsTheModuleDownloadFromTheTool) {
+  ScratchDir dir;
+  SimProcess sim(dir.path(), "rg50xq");
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--serve",
+                    "127.0.0.1:0", "--apn", "internet", "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  EXPECT_NE(r.err.find("serving update-v1-to-v2.zip at http://127.0.0.1:"), std::string::npos) << r.err;
+  EXPECT_EQ(sim.terminate(), kOk);
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v2")));
+}
+
+TEST(SimAndUpload, AFleetGoesOnPastOneFailureAndSumsUp) {
+  ScratchDir dir;
+  SimProcess good(dir.path(), "ec2x");
+  SimProcess bad(dir.path(), "rg50xq", {"--fail-code", "510"});
+  write_text(dir / "ports.txt", "# line 3\n" + good.link().string() + "\n" + bad.link().string() + "\n");
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--ports-file", (dir / "ports.txt").string(),
+                    "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kModuleError) << r.out << r.err;
+  EXPECT_NE(r.out.find("PORT"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok"), std::string::npos);
+  EXPECT_NE(r.out.find("failed"), std::string::npos);
+  EXPECT_NE(r.out.find("510"), std::string::npos);
+  EXPECT_EQ(good.terminate(), kOk);
+  EXPECT_EQ(bad.terminate(), kOk);
+  EXPECT_TRUE(same_tree(good.firmware(), sample_firmware("v2")));
+  EXPECT_TRUE(same_tree(bad.firmware(), sample_firmware("v1")));
+}
+
+TEST(SimAndUpload, PasswordsNeverAppearInAnyOutput) {
+  ScratchDir dir;
+  fs::create_directories(dir / "www");
+  fs::copy_file(sample_packages().forward, dir / "www" / "u.zip");
+  FtpServer ftp(dir / "www", dir / "ftp");
+  ASSERT_TRUE(ftp.ready());
+  SimProcess sim(dir.path(), "ec2x");
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--url",
+                    ftp.url("u.zip", "hunter2secret"), "--log", "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  EXPECT_EQ(r.out.find("hunter2secret"), std::string::npos);
+  EXPECT_EQ(r.err.find("hunter2secret"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("AT+QFOTADL=\"ftp://anonymous:***@"), std::string::npos) << r.err;
+  auto json = run_cli({"upload", sample_packages().reverse.string(), "--port", sim.link().string(), "--url",
+                       ftp.url("nothere.zip", "hunter2secret"), "--json", "--no-validate", "--guard-ms", "200"});
+  EXPECT_EQ(json.exit_code, kModuleError) << json.out;
+  EXPECT_EQ(json.out.find("hunter2secret"), std::string::npos) << json.out;
+  EXPECT_EQ(last_json_line(json.out)["error_scope"], "ftp");
+  EXPECT_EQ(sim.terminate(), kOk);
+}
+
+TEST(SimAndUpload, BadInputGetsOneLineAndItsExitCode) {
+  ScratchDir dir;
+  auto no_port = run_cli({"upload", sample_packages().forward.string(), "--port", (dir / "nothing").string()});
+  EXPECT_EQ(no_port.exit_code, kPortError) << no_port.err;
+  EXPECT_NE(no_port.err.find("No such file"), std::string::npos) << no_port.err;
+  auto missing = run_cli({"upload", (dir / "missing.zip").string(), "--port", "/dev/null"});
+  EXPECT_EQ(missing.exit_code, kUsage);
+  auto not_a_tty = run_cli({"upload", sample_packages().forward.string(), "--port", "/dev/null"});
+  EXPECT_EQ(not_a_tty.exit_code, kPortError) << not_a_tty.err;
+  auto no_ports = run_cli({"upload", sample_packages().forward.string()});
+  EXPECT_EQ(no_ports.exit_code, kUsage);
+  auto bad_timeout = run_cli({"upload", sample_packages().forward.string(), "--port", "x", "--timeout", "urc=abc"});
+  EXPECT_EQ(bad_timeout.exit_code, kUsage);
+  SimProcess sim(dir.path(), "ec2x");
+  auto com = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--method", "com",
+                      "--guard-ms", "200"});
+  EXPECT_EQ(com.exit_code, kMethodUnsupported) << com.out << com.err;
+  auto sim_bad = run_cli({"sim", "--profile", "bg96", "--firmware", sample_firmware("v1").string(), "--link",
+                          (dir / "p").string()});
+  EXPECT_EQ(sim_bad.exit_code, kProfileError);
+  EXPECT_EQ(sim.terminate(), kOk);
+}
+
+} // namespace
+} // namespace dfota::test
