@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the bundled sample: build the delta package between two
-# firmware versions (and the reverse one), validate it against a module
-# profile, inspect it, apply it, and verify
-# that the result is byte-identical to the target. Installs missing Debian
-# packages and builds dfota first.
+# The whole story on the bundled sample: build the delta package between two
+# firmware versions (and the reverse one), validate it, start a simulated
+# EC25 module running v1, upload the package to it over its AT port, follow
+# the upgrade through the module's reboots and confirm the new version; then
+# apply both packages on the host and verify them byte for byte. Installs
+# missing Debian packages and builds dfota first.
 #   usage: samples/demo.sh [OUTDIR]      (default: build/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,23 @@ step "validate it: what will an EC25 on v1 with 30 MB free answer?"
 "$dfota" validate "$out/update-v1-to-v2.zip" --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 \
   --free-space 30000000 --source "$v1" --upload-name update.zip --method qfupl
 
-step "inspect it"
+step "start a simulated EC25 module running v1 on a pseudo-terminal"
+cp -a "$v1" "$out/module-firmware"
+"$dfota" sim --profile ec2x --firmware "$out/module-firmware" --link "$out/module0" --reboot-delay 1 --baud 115200 \
+  --log 2>"$out/module0.log" &
+sim=$!
+trap 'kill $sim 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [[ -e $out/module0 ]] && break; sleep 0.05; done
+echo "module at $out/module0 (conversation in $out/module0.log)"
+
+step "upload it to the module and follow the upgrade"
+"$dfota" upload "$out/update-v1-to-v2.zip" --port "$out/module0"
+
+step "the module's firmware now equals v2"
+kill $sim && wait $sim 2>/dev/null || true
+diff -r --no-dereference "$out/module-firmware" "$v2" && echo "identical to $v2"
+
+step "inspect the package"
 "$dfota" inspect "$out/update-v1-to-v2.zip"
 
 step "apply it to v1"

@@ -11,12 +11,14 @@ namespace dfota::at {
 namespace {
 std::string upper(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
 }
 
 void skip_spaces(std::string_view& text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
 }
 
 bool take(std::string_view& text, char c) {
@@ -56,9 +58,9 @@ struct StageWord {
   FotaStage stage;
 };
 constexpr StageWord kStageWords[] = {
-    {"FTPSTART", FotaStage::ftp_start},   {"FTPEND", FotaStage::ftp_end},     {"HTTPSTART", FotaStage::http_start},
-    {"HTTPEND", FotaStage::http_end},     {"HTTPPEND", FotaStage::http_end},  {"FILESTART", FotaStage::file_start},
-    {"FILEEND", FotaStage::file_end},     {"START", FotaStage::start},        {"UPDATING", FotaStage::updating},
+    {"FTPSTART", FotaStage::ftp_start},      {"FTPEND", FotaStage::ftp_end},    {"HTTPSTART", FotaStage::http_start},
+    {"HTTPEND", FotaStage::http_end},        {"HTTPPEND", FotaStage::http_end}, {"FILESTART", FotaStage::file_start},
+    {"FILEEND", FotaStage::file_end},        {"START", FotaStage::start},       {"UPDATING", FotaStage::updating},
     {"DOWNLOADING", FotaStage::downloading}, {"END", FotaStage::end},
 };
 } // namespace
@@ -89,7 +91,8 @@ bool looks_like_fota_urc(std::string_view line) {
   if (upper(line.substr(0, 6)) != "+QIND:") return false;
   line.remove_prefix(6);
   skip_spaces(line);
-  return line.empty() || upper(line.substr(0, 5)) == std::string("\"FOTA").substr(0, std::min<std::size_t>(5, line.size()));
+  return line.empty() ||
+         upper(line.substr(0, 5)) == std::string("\"FOTA").substr(0, std::min<std::size_t>(5, line.size()));
 }
 
 std::optional<FotaEvent> parse_fota_urc(std::string_view line) {
@@ -103,8 +106,8 @@ std::optional<FotaEvent> parse_fota_urc(std::string_view line) {
   auto word = quoted(line);
   if (!word) return std::nullopt;
   const std::string name = upper(*word);
-  const auto* known = std::find_if(std::begin(kStageWords), std::end(kStageWords),
-                                   [&](const StageWord& w) { return w.word == name; });
+  const auto* known =
+      std::find_if(std::begin(kStageWords), std::end(kStageWords), [&](const StageWord& w) { return w.word == name; });
   if (known == std::end(kStageWords)) return std::nullopt;
   FotaEvent event{known->stage, 0};
   if (!stage_has_value(event.stage)) return only_spaces_left(line) ? std::optional(event) : std::nullopt;
@@ -196,8 +199,10 @@ std::string parse_revision_line(std::string_view line) {
     if (colon != std::string_view::npos) line.remove_prefix(colon + 1);
   }
   skip_spaces(line);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '"')) line.remove_suffix(1);
-  while (!line.empty() && line.front() == '"') line.remove_prefix(1);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '"'))
+    line.remove_suffix(1);
+  while (!line.empty() && line.front() == '"')
+    line.remove_prefix(1);
   return std::string(line);
 }
 

@@ -17,15 +17,15 @@ namespace dfota::at {
 // One +QIND: "FOTA" report.
 enum class FotaStage {
   ftp_start,
-  ftp_end,   // value: <ftp_err>
+  ftp_end, // value: <ftp_err>
   http_start,
-  http_end,  // value: <http_err> (HTTPEND, HTTPPEND, HTTPEnd)
+  http_end, // value: <http_err> (HTTPEND, HTTPPEND, HTTPEnd)
   file_start,
-  file_end,  // value: <file_err>
+  file_end, // value: <file_err>
   start,
-  updating,  // value: percent
+  updating,    // value: percent
   downloading, // value: percent (later ASR firmware)
-  end,       // value: <err>
+  end,         // value: <err>
 };
 const char* to_string(FotaStage stage);
 bool stage_has_value(FotaStage stage);

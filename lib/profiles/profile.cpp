@@ -233,11 +233,11 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
   DFOTA_READ(p.upgrade.reboot_before_apply, upgrade.boolean("reboot_before_apply"));
   Reader codes(*doc, origin, "");
   DFOTA_READ(codes, upgrade.object("codes"));
-  for (auto [key, target] : {std::pair{"bad_package", &p.upgrade.bad_package},
-                             std::pair{"corrupt_payload", &p.upgrade.corrupt_payload},
-                             std::pair{"project", &p.upgrade.project}, std::pair{"version", &p.upgrade.version},
-                             std::pair{"source", &p.upgrade.source}, std::pair{"space", &p.upgrade.space},
-                             std::pair{"too_large", &p.upgrade.too_large}, std::pair{"failed", &p.upgrade.failed}}) {
+  for (auto [key, target] :
+       {std::pair{"bad_package", &p.upgrade.bad_package}, std::pair{"corrupt_payload", &p.upgrade.corrupt_payload},
+        std::pair{"project", &p.upgrade.project}, std::pair{"version", &p.upgrade.version},
+        std::pair{"source", &p.upgrade.source}, std::pair{"space", &p.upgrade.space},
+        std::pair{"too_large", &p.upgrade.too_large}, std::pair{"failed", &p.upgrade.failed}}) {
     DFOTA_READ(n, codes.number(key));
     if (n == 0 || n > 999) return codes.bad(key, "must be a module error code (1-999)");
     *target = static_cast<int>(n);

@@ -87,7 +87,8 @@ DownloadResult download(const std::string& url, const std::filesystem::path& des
   // URLs from the guides start "FTP://"/"HTTP://": schemes are case-insensitive.
   std::string lowered = url;
   if (auto colon = lowered.find("://"); colon != std::string::npos)
-    for (std::size_t i = 0; i < colon; ++i) lowered[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(lowered[i])));
+    for (std::size_t i = 0; i < colon; ++i)
+      lowered[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(lowered[i])));
   curl_easy_setopt(curl.get(), CURLOPT_URL, lowered.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "ftp,http,https");
   curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);

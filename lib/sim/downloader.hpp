@@ -20,8 +20,8 @@ struct DownloadOptions {
 };
 
 struct DownloadResult {
-  int code = 0;         // 0, or the family's FTP (6xx) / HTTP (7xx) error code
-  std::string detail;   // what went wrong, for the log (no password)
+  int code = 0;       // 0, or the family's FTP (6xx) / HTTP (7xx) error code
+  std::string detail; // what went wrong, for the log (no password)
   std::uint64_t bytes = 0;
 };
 

@@ -22,7 +22,8 @@ Expected<FileStore> FileStore::open(const fs::path& root, std::uint64_t capacity
 namespace {
 bool plain_name(const std::string& name) {
   if (name.empty() || name == "." || name == "..") return false;
-  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f && c != '/' && c != '\\'; });
+  return std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return c > 0x20 && c < 0x7f && c != '/' && c != '\\'; });
 }
 } // namespace
 
@@ -65,7 +66,8 @@ std::vector<StoredEntry> FileStore::list() const {
 
 std::uint64_t FileStore::used() const {
   std::uint64_t total = 0;
-  for (const auto& e : list()) total += e.size;
+  for (const auto& e : list())
+    total += e.size;
   return total;
 }
 

@@ -23,32 +23,32 @@ struct Faults {
   std::optional<int> power_loss_at; // percent of UPDATING at which power is cut (run() returns power_lost)
   std::optional<int> fail_code;     // +QIND "END",<code> on the first `fail_times` attempts
   int fail_times = 1;
-  int garble_urcs = 0;            // the first N UPDATING reports go out cut short
+  int garble_urcs = 0;             // the first N UPDATING reports go out cut short
   std::set<std::string> drop_urcs; // stages never reported: START, UPDATING, END, RDY, FTPSTART, ...
-  bool line_noise = false;        // bursts of random bytes between answers in command mode
-  bool fs_full = false;           // the file system has no free byte
-  bool no_answer = false;         // reads everything, answers nothing
-  bool qgmr_error = false;        // AT+QGMR answers ERROR (old firmware): hosts fall back to AT+CGMR
-  bool corrupt_upload = false;    // one byte of each upload arrives changed: the checksum differs
-  std::uint64_t lose_bytes = 0;   // this many bytes of each upload vanish on the line
+  bool line_noise = false;         // bursts of random bytes between answers in command mode
+  bool fs_full = false;            // the file system has no free byte
+  bool no_answer = false;          // reads everything, answers nothing
+  bool qgmr_error = false;         // AT+QGMR answers ERROR (old firmware): hosts fall back to AT+CGMR
+  bool corrupt_upload = false;     // one byte of each upload arrives changed: the checksum differs
+  std::uint64_t lose_bytes = 0;    // this many bytes of each upload vanish on the line
 };
 
 struct SimOptions {
-  const profiles::Profile* profile = nullptr;    // borrowed, must outlive the simulator
-  const profiles::Registry* registry = nullptr;  // borrowed; meanings for AT+CMEE=2
-  std::filesystem::path firmware;                // the module's firmware directory (replaced on upgrade)
-  std::filesystem::path state;                   // file store and upgrade flag; default <firmware>.state
-  std::filesystem::path link;                    // symbolic link to the current terminal
+  const profiles::Profile* profile = nullptr;   // borrowed, must outlive the simulator
+  const profiles::Registry* registry = nullptr; // borrowed; meanings for AT+CMEE=2
+  std::filesystem::path firmware;               // the module's firmware directory (replaced on upgrade)
+  std::filesystem::path state;                  // file store and upgrade flag; default <firmware>.state
+  std::filesystem::path link;                   // symbolic link to the current terminal
   PortKind port_kind = PortKind::usb;
-  transport::Duration reboot_delay{2000};        // port absent for this long at each reboot
-  transport::Duration boot_wait{3000};           // after a reboot, how long a host has to reopen before URCs flow
-  std::optional<std::uint32_t> baud;             // bytes per second each way at most baud/10
-  bool no_flow_control = false;                  // RTS/CTS not wired: AT+IFC=2,2 has no effect
-  transport::Duration guard_time{1000};          // +++ escape guard time
-  std::uint64_t fs_size = 64ull << 20;           // UFS capacity
-  std::optional<std::filesystem::path> ca_file;  // trusted CA for https:// downloads
-  transport::Duration early_revision{0};         // AT+QGMR shows a placeholder this long after boot
-  std::uint32_t seed = 1;                        // line noise and garbling are reproducible
+  transport::Duration reboot_delay{2000};       // port absent for this long at each reboot
+  transport::Duration boot_wait{3000};          // after a reboot, how long a host has to reopen before URCs flow
+  std::optional<std::uint32_t> baud;            // bytes per second each way at most baud/10
+  bool no_flow_control = false;                 // RTS/CTS not wired: AT+IFC=2,2 has no effect
+  transport::Duration guard_time{1000};         // +++ escape guard time
+  std::uint64_t fs_size = 64ull << 20;          // UFS capacity
+  std::optional<std::filesystem::path> ca_file; // trusted CA for https:// downloads
+  transport::Duration early_revision{0};        // AT+QGMR shows a placeholder this long after boot
+  std::uint32_t seed = 1;                       // line noise and garbling are reproducible
   Faults faults;
   // One line per event of the conversation ("< AT+QGMR", "> OK", "* rebooting").
   std::function<void(std::string_view)> log;

@@ -35,7 +35,8 @@ public:
 };
 
 std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return text;
 }
 
@@ -390,7 +391,8 @@ void Simulator::file_delete(const CommandLine& c) {
   if (c.form != CommandForm::write || c.arguments.empty()) return error();
   std::error_code ec;
   if (c.arguments[0].text == "*" || c.arguments[0].text == "UFS:*") {
-    for (const auto& e : store_.list()) fs::remove(*store_.resolve(e.name, 4096), ec);
+    for (const auto& e : store_.list())
+      fs::remove(*store_.resolve(e.name, 4096), ec);
     return ok();
   }
   auto path = store_.resolve(c.arguments[0].text, profile_.upload_name_max);
@@ -462,7 +464,8 @@ Simulator::DataResult Simulator::receive_data(Writer& out, std::uint64_t size, D
       } else if (byte == '+' && !held.empty() && held.size() < 3 && arrived - held_at < guard) {
         held.push_back('+');
       } else {
-        for (char h : held) take(static_cast<std::uint8_t>(h));
+        for (char h : held)
+          take(static_cast<std::uint8_t>(h));
         held.clear();
         take(byte);
       }
@@ -478,7 +481,8 @@ Simulator::DataResult Simulator::receive_data(Writer& out, std::uint64_t size, D
     if (r.failed) break;
   }
   if (!held.empty() && !r.escaped) {
-    for (char h : held) take(static_cast<std::uint8_t>(h));
+    for (char h : held)
+      take(static_cast<std::uint8_t>(h));
     if (!chunk.empty() && !out.write(chunk)) r.failed = true;
   }
   if (link_.lost_bytes() > 0) log("* " + std::to_string(link_.lost_bytes()) + " bytes lost: no flow control");
@@ -506,15 +510,15 @@ void Simulator::fota_download(const CommandLine& c) {
   }
   if (key.find("://") != std::string::npos) {
     auto url = validate::parse_url(target);
-    if (!url || !profile_.supports(url->scheme) ||
-        !validate::url_rule_problems(*url, target.size(), profile_).empty())
+    if (!url || !profile_.supports(url->scheme) || !validate::url_rule_problems(*url, target.size(), profile_).empty())
       return error();
     return fota_over_url(target);
   }
   // A package already in the module's file system.
   auto path = store_.resolve_module_path(target, profile_.local_paths);
   std::error_code ec;
-  if (!profile_.supports("qfupl") || target.size() > profile_.local_name_max || !path || !fs::is_regular_file(*path, ec))
+  if (!profile_.supports("qfupl") || target.size() > profile_.local_name_max || !path ||
+      !fs::is_regular_file(*path, ec))
     return error();
   ok();
   begin_upgrade(*path, false);
@@ -523,8 +527,8 @@ void Simulator::fota_download(const CommandLine& c) {
 void Simulator::fota_over_com(const CommandLine& c) {
   const auto arg = [&](std::size_t i) { return i < c.arguments.size() ? c.arguments[i].text : std::string(); };
   const auto size = c.arguments.size() > 1 ? to_number(arg(1)) : std::optional<std::uint64_t>(UINT64_MAX);
-  const auto timeout = c.arguments.size() > 2 ? to_number(arg(2))
-                                              : std::optional<std::uint64_t>(profile_.com_idle_default_s);
+  const auto timeout =
+      c.arguments.size() > 2 ? to_number(arg(2)) : std::optional<std::uint64_t>(profile_.com_idle_default_s);
   if (!size || !timeout || *size == 0 || *timeout == 0 || *timeout > 3600) return error();
   const fs::path package = options_.state / "fota" / "package.bin";
   auto file = OutputFile::create(package, 0600);
@@ -620,7 +624,8 @@ int Simulator::check_package(const package::OpenedPackage& opened, std::uint64_t
   const auto& codes = profile_.upgrade;
   if (profile_.max_package_size && package_size > *profile_.max_package_size) return codes.too_large;
   const std::string& module_project = slot_.info().project;
-  if (m.project != module_project && validate::parse_revision(m.project).project != module_project) return codes.project;
+  if (m.project != module_project && validate::parse_revision(m.project).project != module_project)
+    return codes.project;
   if (m.source_version != slot_.info().version) return codes.version;
   if (options_.faults.fs_full || store_.free() < m.space_needed) return codes.space;
   if (!package::verify_source(m, slot_.root())) return codes.source;
@@ -703,7 +708,8 @@ void Simulator::boot_port() {
   // Give a host that polls for the port a moment to reopen it before the
   // first URCs, as a booting module takes a while; then proceed anyway.
   const TimePoint until = clock_.deadline_in(options_.boot_wait);
-  while (!link_.host_attached() && clock_.now() < until && !stopping()) clock_.sleep_for(Duration(10));
+  while (!link_.host_attached() && clock_.now() < until && !stopping())
+    clock_.sleep_for(Duration(10));
   if (link_.host_attached()) clock_.sleep_for(Duration(20)); // the host flushes its input on open
 }
 
@@ -715,7 +721,8 @@ void Simulator::reboot(bool into_recovery) {
   if (usb && link_.host_attached()) clock_.sleep_for(Duration(20));
   if (usb) link_.detach();
   const TimePoint until = clock_.deadline_in(options_.reboot_delay);
-  while (clock_.now() < until && !stopping()) clock_.sleep_for(std::min(Duration(50), options_.reboot_delay));
+  while (clock_.now() < until && !stopping())
+    clock_.sleep_for(std::min(Duration(50), options_.reboot_delay));
   echo_ = true;
   cmee_ = 1;
   flow_control_setting_ = false;

@@ -26,8 +26,8 @@ public:
 
 // errno values that mean the device or the peer is gone.
 bool is_gone(int error) {
-  return error == EIO || error == ENXIO || error == ENODEV || error == EPIPE || error == ECONNRESET ||
-         error == EBADF || error == ESHUTDOWN;
+  return error == EIO || error == ENXIO || error == ENODEV || error == EPIPE || error == ECONNRESET || error == EBADF ||
+         error == ESHUTDOWN;
 }
 } // namespace
 
@@ -61,7 +61,8 @@ Expected<std::size_t> FdTransport::read_some(std::span<std::uint8_t> buffer, Tim
       return make_error(TransportErrc::closed, name_ + ": port went away");
     }
     if (errno == EAGAIN || errno == EINTR) continue;
-    if (is_gone(errno)) return make_error(TransportErrc::closed, name_ + ": port went away (" + std::strerror(errno) + ")");
+    if (is_gone(errno))
+      return make_error(TransportErrc::closed, name_ + ": port went away (" + std::strerror(errno) + ")");
     return system_error(name_, errno);
   }
 }

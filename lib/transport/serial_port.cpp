@@ -38,7 +38,8 @@ std::optional<unsigned> baud_constant(std::uint32_t baud) {
 Expected<std::unique_ptr<FdTransport>> open_serial(const std::string& path, const SerialOptions& options,
                                                    Clock& clock) {
   auto speed = baud_constant(options.baud);
-  if (!speed) return make_error(TransportErrc::bad_setting, path + ": unsupported baud rate " + std::to_string(options.baud));
+  if (!speed)
+    return make_error(TransportErrc::bad_setting, path + ": unsupported baud rate " + std::to_string(options.baud));
   int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     const int error = errno;
@@ -127,8 +128,8 @@ Expected<std::unique_ptr<FdTransport>> reopen_when_back(const std::string& spec,
     auto port = open_port(spec, options, deadline, clock);
     if (port) return port;
     if (clock.now() >= deadline)
-      return make_error(TransportErrc::timeout, spec + ": the port did not come back in time (" +
-                                                    port.error().message() + ")");
+      return make_error(TransportErrc::timeout,
+                        spec + ": the port did not come back in time (" + port.error().message() + ")");
     clock.sleep_for(interval);
   }
 }

@@ -30,7 +30,8 @@ FotaStep FotaTracker::feed(std::string_view line) {
   trimmed.erase(0, trimmed.find_first_not_of(" \t"));
   trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
   std::string upper = trimmed;
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (upper == "RDY" || (!profile_.urc.ready.empty() && trimmed == profile_.urc.ready)) {
     saw_ready_ = true;
     return {FotaStep::Kind::ready, std::nullopt};

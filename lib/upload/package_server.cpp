@@ -36,8 +36,7 @@ Expected<std::unique_ptr<PackageServer>> PackageServer::start(const std::string&
   ::setsockopt(server->listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (server->listener_ < 0 || ::bind(server->listener_, found->ai_addr, found->ai_addrlen) != 0 ||
       ::listen(server->listener_, 8) != 0)
-    return make_error(transport::TransportErrc::open_failed,
-                      "--serve " + address_port + ": " + std::strerror(errno));
+    return make_error(transport::TransportErrc::open_failed, "--serve " + address_port + ": " + std::strerror(errno));
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
   ::getsockname(server->listener_, reinterpret_cast<sockaddr*>(&bound), &length);
@@ -111,8 +110,9 @@ void PackageServer::answer(int client) {
     if (fd >= 0) ::close(fd);
     return reply("404 Not Found");
   }
-  std::string header = "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: " +
-                       std::to_string(st.st_size) + "\r\nConnection: close\r\n\r\n";
+  std::string header =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: " + std::to_string(st.st_size) +
+      "\r\nConnection: close\r\n\r\n";
   if (send_all(client, header.data(), header.size()) && is_get) {
     char chunk[65536];
     ssize_t n;

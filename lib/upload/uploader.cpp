@@ -39,7 +39,8 @@ public:
 };
 
 std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return text;
 }
 
@@ -68,8 +69,8 @@ class Session {
 public:
   Session(const UploadOptions& options, const profiles::Profile* profile, const profiles::Registry& registry,
           std::function<void(const UploadEvent&)> on_event, at::ConversationLog log, transport::Clock& clock)
-      : options_(options), profile_(profile), registry_(registry), on_event_(std::move(on_event)),
-        log_(std::move(log)), clock_(clock) {
+      : options_(options), profile_(profile), registry_(registry), on_event_(std::move(on_event)), log_(std::move(log)),
+        clock_(clock) {
     report_.port = options.port;
   }
 
@@ -236,7 +237,8 @@ private:
     validate::Request request;
     request.package = options_.package;
     request.module_version = report_.module_version_before;
-    request.method = report_.method == "url" && options_.url ? validate::parse_url(*options_.url)->scheme : report_.method;
+    request.method =
+        report_.method == "url" && options_.url ? validate::parse_url(*options_.url)->scheme : report_.method;
     if (report_.method == "url") request.url = options_.url;
     if (report_.method == "qfupl") {
       request.upload_name = upload_name();
@@ -332,10 +334,10 @@ private:
     ModuleChecksum ours;
     ours.update(package_);
     if (got->size != package_.size() || got->checksum != ours.value()) {
-      return fail(UploadErrc::transfer_failed,
-                  "the module received " + std::to_string(got->size) + " bytes with checksum " +
-                      checksum_hex(got->checksum) + ", the package has " + std::to_string(package_.size()) +
-                      " bytes with checksum " + ours.hex());
+      return fail(UploadErrc::transfer_failed, "the module received " + std::to_string(got->size) +
+                                                   " bytes with checksum " + checksum_hex(got->checksum) +
+                                                   ", the package has " + std::to_string(package_.size()) +
+                                                   " bytes with checksum " + ours.hex());
     }
     step("checksum " + ours.hex() + " confirmed by the module");
     return {};
@@ -465,7 +467,9 @@ private:
       emit({UploadEvent::Kind::retry, line, 0, 0, 0, s.event->value});
       report_.retried_codes.push_back(s.event->value);
       break;
-    case FotaStep::Kind::event: emit({UploadEvent::Kind::fota, at::to_string(s.event->stage), 0, 0, 0, s.event->value}); break;
+    case FotaStep::Kind::event:
+      emit({UploadEvent::Kind::fota, at::to_string(s.event->stage), 0, 0, 0, s.event->value});
+      break;
     case FotaStep::Kind::ready: emit({UploadEvent::Kind::fota, "RDY"}); break;
     case FotaStep::Kind::ignored: break;
     }
@@ -474,7 +478,8 @@ private:
 
   Error module_failed() {
     const std::string scope = tracker_->error_scope();
-    const std::string what = scope == "fota" ? "the upgrade ended with END" : "the download ended with " + upper(scope) + "END";
+    const std::string what =
+        scope == "fota" ? "the upgrade ended with END" : "the download ended with " + upper(scope) + "END";
     return fail(UploadErrc::module_error, what + " " + std::to_string(tracker_->error_code()), tracker_->error_code(),
                 scope);
   }
@@ -483,8 +488,8 @@ private:
   Status reopen() {
     emit({UploadEvent::Kind::port, "port gone: the module reboots"});
     port_.reset();
-    auto back = transport::reopen_when_back(options_.port, options_.serial, clock_.deadline_in(options_.timeouts.port_back),
-                                            clock_);
+    auto back = transport::reopen_when_back(options_.port, options_.serial,
+                                            clock_.deadline_in(options_.timeouts.port_back), clock_);
     if (!back) return fail(UploadErrc::port_lost, back.error().message());
     port_ = std::move(*back);
     channel_->set_transport(*port_);
@@ -524,7 +529,8 @@ private:
         }
         if (!urc.error().is(TransportErrc::timeout)) return urc.error();
         if (!installed && reboots_ == 0)
-          return fail(UploadErrc::timeout, "no report from the module for " + std::to_string(wait.count() / 1000) + " s");
+          return fail(UploadErrc::timeout,
+                      "no report from the module for " + std::to_string(wait.count() / 1000) + " s");
       }
       probe_now = false;
       auto version = probe_version();

@@ -33,22 +33,22 @@ const std::error_category& upload_category();
 std::error_code make_error_code(UploadErrc value);
 
 struct UploadTimeouts {
-  transport::Duration command{5000};      // an ordinary command's answer
-  transport::Duration urc_gap{90000};     // silence between FOTA reports (fwupd: 90 s)
-  transport::Duration port_back{120000};  // a vanished port must be back within this
-  transport::Duration version{60000};     // a valid revision after the reboot
-  transport::Duration total{1800000};     // the whole upgrade after the trigger
+  transport::Duration command{5000};     // an ordinary command's answer
+  transport::Duration urc_gap{90000};    // silence between FOTA reports (fwupd: 90 s)
+  transport::Duration port_back{120000}; // a vanished port must be back within this
+  transport::Duration version{60000};    // a valid revision after the reboot
+  transport::Duration total{1800000};    // the whole upgrade after the trigger
 };
 
 struct UploadOptions {
   std::filesystem::path package;
-  std::string port;                     // device path, or tcp:HOST:PORT
+  std::string port; // device path, or tcp:HOST:PORT
   transport::SerialOptions serial;
-  std::string method = "auto";          // auto, com, file, qfupl, url
-  std::optional<std::string> url;       // where the module downloads from (url method)
-  std::optional<std::string> apn;       // AT+QICSGP=<cid>,1,"<apn>"
-  std::optional<int> cid;               // AT+QCFG="fota/cid",<cid>
-  std::string upload_name;              // AT+QFUPL name; default: the package's file name
+  std::string method = "auto";    // auto, com, file, qfupl, url
+  std::optional<std::string> url; // where the module downloads from (url method)
+  std::optional<std::string> apn; // AT+QICSGP=<cid>,1,"<apn>"
+  std::optional<int> cid;         // AT+QCFG="fota/cid",<cid>
+  std::string upload_name;        // AT+QFUPL name; default: the package's file name
   bool validate = true;
   transport::Duration guard_time{1000}; // +++ guard time
   UploadTimeouts timeouts;
@@ -83,10 +83,10 @@ struct UploadReport {
   std::string module_version_before;
   std::string module_version_after;
   std::string target_version;
-  int error_code = 0;            // the module's code (0 when none)
-  std::string error_scope;       // fota, ftp, http, file, cme, validate
-  std::string error_meaning;     // from the catalogue
-  std::string error_message;     // one line for people (no password)
+  int error_code = 0;        // the module's code (0 when none)
+  std::string error_scope;   // fota, ftp, http, file, cme, validate
+  std::string error_meaning; // from the catalogue
+  std::string error_message; // one line for people (no password)
   int garbled_urcs = 0;
   std::vector<int> retried_codes;
   std::vector<validate::Finding> findings;

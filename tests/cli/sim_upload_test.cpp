@@ -25,12 +25,14 @@ public:
     start(std::move(extra));
   }
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{DFOTA_PROGRAM, "sim", "--profile", profile_, "--firmware", firmware_.string(),
-                                  "--link", link_.string(), "--reboot-delay", "0", "--boot-wait", "2",
-                                  "--guard-ms", "200", "--log"};
+    std::vector<std::string> argv{
+        DFOTA_PROGRAM, "sim",          "--profile",      profile_, "--firmware",  firmware_.string(),
+        "--link",      link_.string(), "--reboot-delay", "0",      "--boot-wait", "2",
+        "--guard-ms",  "200",          "--log"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = ChildProcess(argv, dir_ / ("sim-" + profile_ + "-" + std::to_string(++starts_) + ".log"));
-    for (int i = 0; i < 200 && !fs::exists(link_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && !fs::exists(link_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   // The exit code once the process ends by itself, or -1 after `ms`.
   int wait_exit(int ms) {
@@ -61,14 +63,15 @@ private:
 nlohmann::json last_json_line(const std::string& out) {
   auto end = out.find_last_not_of('\n');
   auto start = out.rfind('\n', end);
-  return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1));
+  return nlohmann::json::parse(
+      out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1));
 }
 
 TEST(SimAndUpload, TheWholeUpgradeWithJsonEvents) {
   ScratchDir dir;
   SimProcess sim(dir.path(), "ec2x");
-  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--json",
-                    "--guard-ms", "200"});
+  auto r = run_cli(
+      {"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--json", "--guard-ms", "200"});
   EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
   auto summary = last_json_line(r.out);
   EXPECT_EQ(summary["event"], "summary");
@@ -168,8 +171,8 @@ TEST(SimAndUpload, BadInputGetsOneLineAndItsExitCode) {
   auto com = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--method", "com",
                       "--guard-ms", "200"});
   EXPECT_EQ(com.exit_code, kMethodUnsupported) << com.out << com.err;
-  auto sim_bad = run_cli({"sim", "--profile", "bg96", "--firmware", sample_firmware("v1").string(), "--link",
-                          (dir / "p").string()});
+  auto sim_bad = run_cli(
+      {"sim", "--profile", "bg96", "--firmware", sample_firmware("v1").string(), "--link", (dir / "p").string()});
   EXPECT_EQ(sim_bad.exit_code, kProfileError);
   EXPECT_EQ(sim.terminate(), kOk);
 }

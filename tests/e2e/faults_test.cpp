@@ -14,14 +14,14 @@ using upload::UploadErrc;
 
 int count(const std::string& text, const std::string& what) {
   int n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
   return n;
 }
 
 class Faults : public ::testing::Test {
 protected:
-  upload::UploadOutcome run(const std::string& profile, sim::SimOptions sim_options,
-                            upload::UploadOptions options) {
+  upload::UploadOutcome run(const std::string& profile, sim::SimOptions sim_options, upload::UploadOptions options) {
     EXPECT_TRUE(harness_.start(std::move(sim_options))) << harness_.log();
     auto outcome = harness_.upload(options, profile);
     (void)harness_.stop();
@@ -29,8 +29,8 @@ protected:
   }
   void expect_firmware(const char* version) {
     std::string difference;
-    EXPECT_TRUE(same_tree(harness_.firmware(), sample_firmware(version), &difference))
-        << difference << "\n" << harness_.log();
+    EXPECT_TRUE(same_tree(harness_.firmware(), sample_firmware(version), &difference)) << difference << "\n"
+                                                                                       << harness_.log();
   }
   SimHarness harness_;
 };
@@ -39,9 +39,8 @@ TEST_F(Faults, PowerLossDuringUpdatingResumesOnTheNextStart) {
   auto sim_options = harness_.options("rg50xq");
   sim_options.faults.power_loss_at = 50;
   ASSERT_TRUE(harness_.start(sim_options));
-  auto host = std::async(std::launch::async, [&] {
-    return harness_.upload(harness_.upload_options(sample_packages().forward), "rg50xq");
-  });
+  auto host = std::async(std::launch::async,
+                         [&] { return harness_.upload(harness_.upload_options(sample_packages().forward), "rg50xq"); });
   auto ended = harness_.wait_for_end(20000);
   ASSERT_FALSE(ended);
   EXPECT_TRUE(ended.error().is(sim::SimErrc::power_lost)) << ended.error().message();

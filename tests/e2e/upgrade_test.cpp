@@ -88,18 +88,19 @@ TEST_P(Upgrade, TakesTheModuleToTheTargetFirmware) {
     EXPECT_EQ(outcome.report.upload_bytes, fs::file_size(sample_packages().forward));
   }
   // No password in anything the uploader says.
-  for (const auto& e : events) EXPECT_EQ(e.find("secret"), std::string::npos) << e;
+  for (const auto& e : events)
+    EXPECT_EQ(e.find("secret"), std::string::npos) << e;
   EXPECT_EQ(outcome.report.error_message.find("secret"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryFamilyAndMethod, Upgrade,
-    ::testing::Values(Case{"ugxx", "com"}, Case{"ugxx", "com", sim::PortKind::uart}, Case{"ugxx", "ftp"},
-                      Case{"ugxx", "http"}, Case{"ec2x", "qfupl"}, Case{"ec2x", "ftp"}, Case{"ec2x", "http"},
-                      Case{"ec200t", "file"}, Case{"ec200t", "ftp"}, Case{"ec200t", "http"}, Case{"ec200t", "https"},
-                      Case{"rg50xq", "qfupl"}, Case{"rg50xq", "ftp"}, Case{"rg50xq", "http"},
-                      Case{"rg50xq", "https"}),
-    name_of);
+INSTANTIATE_TEST_SUITE_P(EveryFamilyAndMethod, Upgrade,
+                         ::testing::Values(Case{"ugxx", "com"}, Case{"ugxx", "com", sim::PortKind::uart},
+                                           Case{"ugxx", "ftp"}, Case{"ugxx", "http"}, Case{"ec2x", "qfupl"},
+                                           Case{"ec2x", "ftp"}, Case{"ec2x", "http"}, Case{"ec200t", "file"},
+                                           Case{"ec200t", "ftp"}, Case{"ec200t", "http"}, Case{"ec200t", "https"},
+                                           Case{"rg50xq", "qfupl"}, Case{"rg50xq", "ftp"}, Case{"rg50xq", "http"},
+                                           Case{"rg50xq", "https"}),
+                         name_of);
 
 TEST(Upgrade, AndBackWithTheReversePackage) {
   SimHarness harness;

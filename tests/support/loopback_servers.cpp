@@ -1,8 +1,8 @@
 #include "support/loopback_servers.hpp"
 
 #include <arpa/inet.h>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -29,7 +29,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const fs::path&
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
   posix_spawn_file_actions_destroy(&actions);
@@ -94,11 +95,11 @@ FtpServer::FtpServer(const fs::path& root, const fs::path& work) {
   const fs::path conf = work / "vsftpd.conf";
   write_text(conf, "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port=" + std::to_string(port_) +
                        "\nbackground=NO\nrun_as_launching_user=YES\nanonymous_enable=YES\nno_anon_password=YES\n"
-                       "anon_root=" + fs::absolute(root).string() +
+                       "anon_root=" +
+                       fs::absolute(root).string() +
                        "\nlocal_enable=NO\nwrite_enable=NO\nseccomp_sandbox=NO\nsecure_chroot_dir=" +
-                       (work / "empty").string() +
-                       "\npasv_enable=YES\npasv_address=127.0.0.1\npasv_min_port=" + std::to_string(pasv) +
-                       "\npasv_max_port=" + std::to_string(pasv + 20) +
+                       (work / "empty").string() + "\npasv_enable=YES\npasv_address=127.0.0.1\npasv_min_port=" +
+                       std::to_string(pasv) + "\npasv_max_port=" + std::to_string(pasv + 20) +
                        "\nconnect_from_port_20=NO\nxferlog_enable=NO\nidle_session_timeout=60\n"
                        "data_connection_timeout=60\ndirmessage_enable=NO\nhide_ids=YES\n");
   const std::string program = program_available("vsftpd") ? "vsftpd" : "/usr/sbin/vsftpd";
@@ -113,14 +114,16 @@ std::string FtpServer::url(const std::string& file, const std::string& password)
 HttpServer::HttpServer(const fs::path& root, const fs::path& work, bool tls) : tls_(tls) {
   fs::create_directories(work);
   port_ = free_loopback_port();
-  std::vector<std::string> argv{"timeout", "300", "python3", (source_dir() / "tests/support/http_server.py").string(),
-                                "--port", std::to_string(port_), "--root", fs::absolute(root).string()};
+  std::vector<std::string> argv{"timeout", "300",
+                                "python3", (source_dir() / "tests/support/http_server.py").string(),
+                                "--port",  std::to_string(port_),
+                                "--root",  fs::absolute(root).string()};
   if (tls) {
     ca_file_ = work / "cert.pem";
     const fs::path key = work / "key.pem";
-    auto made = run_program({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-                             "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key.string(), "-out",
-                             ca_file_.string()});
+    auto made =
+        run_program({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-addext",
+                     "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key.string(), "-out", ca_file_.string()});
     if (!made) return;
     argv.insert(argv.end(), {"--cert", ca_file_.string(), "--key", key.string()});
   }

@@ -79,11 +79,10 @@ int exit_code_for(const Error& error) {
   }
   if (cat == firmware::firmware_category()) return kBadFirmware;
   if (cat == profiles::profile_category()) return kProfileError;
-  if (cat == sim::sim_category())
-    return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
+  if (cat == sim::sim_category()) return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
   if (cat == transport::transport_category()) {
     const auto t = static_cast<transport::TransportErrc>(v);
-    return t == transport::TransportErrc::timeout ? kTimeout
+    return t == transport::TransportErrc::timeout  ? kTimeout
            : t == transport::TransportErrc::closed ? kPortLost
                                                    : kPortError;
   }

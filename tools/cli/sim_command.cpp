@@ -32,7 +32,8 @@ public:
         ->check(CLI::Range(0.0, 600.0));
     sub->add_option("--boot-wait", boot_wait_, "Seconds a host has to reopen the port after a reboot (default 3)")
         ->check(CLI::Range(0.0, 600.0));
-    sub->add_option("--baud", baud_, "Carry at most baud/10 bytes per second each way")->check(CLI::Range(300, 4000000));
+    sub->add_option("--baud", baud_, "Carry at most baud/10 bytes per second each way")
+        ->check(CLI::Range(300, 4000000));
     sub->add_flag("--no-flow-control", options_.no_flow_control,
                   "RTS/CTS not wired: data above the family's limit is lost");
     sub->add_option("--guard-ms", guard_ms_, "+++ escape guard time in milliseconds (default 1000)")
@@ -44,7 +45,8 @@ public:
                     "Seconds after boot during which AT+QGMR shows a placeholder sub-version");
     sub->add_option("--power-loss-at", power_loss_at_, "Fault: cut the power at this UPDATING percent")
         ->check(CLI::Range(1, 100));
-    sub->add_option("--fail-code", fail_code_, "Fault: end the upgrade with this <err> code")->check(CLI::Range(1, 999));
+    sub->add_option("--fail-code", fail_code_, "Fault: end the upgrade with this <err> code")
+        ->check(CLI::Range(1, 999));
     sub->add_option("--fail-times", options_.faults.fail_times, "Attempts that fail with --fail-code (default 1)")
         ->check(CLI::Range(1, 100));
     sub->add_option("--garble-urcs", options_.faults.garble_urcs, "Fault: cut the first N UPDATING reports short");
@@ -80,7 +82,8 @@ public:
     if (power_loss_at_) options_.faults.power_loss_at = *power_loss_at_;
     if (fail_code_) options_.faults.fail_code = *fail_code_;
     for (auto& stage : drop_) {
-      for (auto& c : stage) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (auto& c : stage)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       options_.faults.drop_urcs.insert(stage);
     }
     const auto started = std::chrono::steady_clock::now();

@@ -40,7 +40,8 @@ public:
   explicit UploadCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("upload", "Push a package to a module over its AT port and follow the upgrade");
     sub->add_option("package", options_.package, "Package to install")->required()->check(CLI::ExistingFile);
-    sub->add_option("--port", ports_, "AT port: a device (/dev/serial/by-path/...) or tcp:HOST:PORT; repeat for a fleet");
+    sub->add_option("--port", ports_,
+                    "AT port: a device (/dev/serial/by-path/...) or tcp:HOST:PORT; repeat for a fleet");
     sub->add_option("--ports-file", ports_file_, "File listing one port per line (a fleet)")->check(CLI::ExistingFile);
     sub->add_option("--profile", profile_, "Module family (default: told from ATI)");
     sub->add_option("--method", options_.method, "auto, com, file, qfupl or url (default auto)")
@@ -56,7 +57,8 @@ public:
     sub->add_option("--source", source_, "The firmware the module runs, for the pre-flight source check");
     sub->add_option("--timeout", timeouts_,
                     "Override a timeout in seconds: command=, urc=, port=, version=, total= (repeatable)");
-    sub->add_option("--guard-ms", guard_ms_, "+++ guard time in milliseconds (default 1000)")->check(CLI::Range(10, 5000));
+    sub->add_option("--guard-ms", guard_ms_, "+++ guard time in milliseconds (default 1000)")
+        ->check(CLI::Range(10, 5000));
     sub->add_flag("--no-validate", no_validate_, "Skip the pre-flight validation against the live module");
     sub->add_flag("--json", json_, "One JSON object per line for each event, then a summary per module");
     sub->add_flag("--log", log_, "Print the AT conversation on standard error");
@@ -110,7 +112,8 @@ public:
     for (std::size_t i = 0; i < ports_.size(); ++i) {
       workers.emplace_back([&, i] { outcomes[i] = upload_one(ports_[i], profile, *registry, out, err); });
     }
-    for (auto& w : workers) w.join();
+    for (auto& w : workers)
+      w.join();
     if (interactive_) err << "\n";
 
     int exit_code = kOk;
@@ -280,11 +283,11 @@ private:
     for (const auto& o : outcomes) {
       std::ostringstream seconds;
       seconds << std::fixed << std::setprecision(1) << o.report.total_seconds;
-      table.add_row({o.report.port, o.error ? "failed" : "ok", o.report.method, o.report.module_version_before,
-                     o.report.module_version_after, seconds.str(),
-                     o.error ? (o.report.error_code ? std::to_string(o.report.error_code) + " " : "") +
-                                   o.report.error_message
-                             : ""});
+      table.add_row(
+          {o.report.port, o.error ? "failed" : "ok", o.report.method, o.report.module_version_before,
+           o.report.module_version_after, seconds.str(),
+           o.error ? (o.report.error_code ? std::to_string(o.report.error_code) + " " : "") + o.report.error_message
+                   : ""});
     }
     table.print(out);
   }

@@ -8,7 +8,8 @@ namespace {
 std::vector<std::string> frame(std::initializer_list<std::string_view> chunks) {
   LineFramer framer;
   std::vector<std::string> lines;
-  for (auto chunk : chunks) framer.feed(as_bytes(chunk), lines);
+  for (auto chunk : chunks)
+    framer.feed(as_bytes(chunk), lines);
   return lines;
 }
 

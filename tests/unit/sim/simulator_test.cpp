@@ -91,7 +91,7 @@ TEST_F(Wire, FileCommandsWithTheirCmeCodes) {
   EXPECT_TRUE(done->ok());
   EXPECT_EQ(done->info, std::vector<std::string>{"+QFUPL: 2048," + checksum_hex(module_checksum(data))});
   EXPECT_EQ(ask("AT+QFLST=\"*\"").info, std::vector<std::string>{"+QFLST: \"a.bin\",2048"});
-  EXPECT_EQ(ask("AT+QFUPL=\"a.bin\",10").final.code, 407);  // exists
+  EXPECT_EQ(ask("AT+QFUPL=\"a.bin\",10").final.code, 407);   // exists
   EXPECT_EQ(ask("AT+QFUPL=\"b.bin\",3000").final.code, 420); // no space
   EXPECT_EQ(ask("AT+QFUPL=\"c.bin\",9000").final.code, 423); // larger than the drive
   EXPECT_EQ(ask("AT+QFUPL=\"" + std::string(81, 'n') + "\",10").final.code, 406);

@@ -12,7 +12,8 @@ const profiles::Profile& profile(const char* id) { return **test::registry().fin
 
 FotaTracker feed(const char* id, std::initializer_list<const char*> lines) {
   FotaTracker tracker(profile(id));
-  for (const char* line : lines) tracker.feed(line);
+  for (const char* line : lines)
+    tracker.feed(line);
   return tracker;
 }
 
@@ -38,10 +39,10 @@ TEST(FotaTracker, UgxxHttpTranscriptWithHttppendAndRdy) {
 
 TEST(FotaTracker, Ec200tFileTranscript) {
   // EC200T&UC200T FOTA User Guide, 3.3.
-  auto t = feed("ec200t", {R"(+QIND: "FOTA","FILESTART")", R"(+QIND: "FOTA", "FILEEND", 0)",
-                           R"(+QIND: "FOTA", "START")", R"(+QIND: "FOTA", "UPDATING", 1)",
-                           R"(+QIND: "FOTA", "UPDATING", 2)", R"(+QIND: "FOTA", "UPDATING", 100)",
-                           R"(+QIND: "FOTA","END",0)"});
+  auto t =
+      feed("ec200t", {R"(+QIND: "FOTA","FILESTART")", R"(+QIND: "FOTA", "FILEEND", 0)", R"(+QIND: "FOTA", "START")",
+                      R"(+QIND: "FOTA", "UPDATING", 1)", R"(+QIND: "FOTA", "UPDATING", 2)",
+                      R"(+QIND: "FOTA", "UPDATING", 100)", R"(+QIND: "FOTA","END",0)"});
   EXPECT_EQ(t.phase(), FotaPhase::installed);
 }
 
