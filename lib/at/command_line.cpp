@@ -3,18 +3,11 @@
 #include <cctype>
 
 #include "at/lines.hpp"
+#include "core/text.hpp"
 
 namespace dfota::at {
 
 namespace {
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
 std::optional<std::vector<Argument>> split_arguments(std::string_view text) {
   std::vector<Argument> out;
   if (trim(text).empty()) return out;

@@ -1,4 +1,5 @@
 #include "at/lines.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -39,23 +40,8 @@ bool is_final(LineKind kind) {
 }
 
 namespace {
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 bool starts_with_upper(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && upper(text.substr(0, prefix.size())) == prefix;
+  return text.size() >= prefix.size() && to_upper(text.substr(0, prefix.size())) == prefix;
 }
 
 // "+CME ERROR: 421" -> 421; text after the colon -> -1.
@@ -76,7 +62,7 @@ std::string plus_name(std::string_view line) {
   if (line.empty() || (line[0] != '+' && line[0] != '^')) return {};
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return {};
-  return upper(line.substr(0, colon));
+  return to_upper(line.substr(0, colon));
 }
 } // namespace
 
@@ -89,15 +75,15 @@ std::string command_name(std::string_view command_line) {
     std::size_t end = 1;
     while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '_'))
       ++end;
-    return upper(line.substr(0, end));
+    return to_upper(line.substr(0, end));
   }
-  if (line[0] == '&' && line.size() > 1) return upper(line.substr(0, 2));
-  return upper(line.substr(0, 1));
+  if (line[0] == '&' && line.size() > 1) return to_upper(line.substr(0, 2));
+  return to_upper(line.substr(0, 1));
 }
 
 bool is_urc_line(std::string_view line) {
   static constexpr std::string_view kPlain[] = {"RDY", "POWERED DOWN", "NORMAL POWER DOWN", "RING"};
-  const std::string text = upper(trim(line));
+  const std::string text = to_upper(trim(line));
   for (auto word : kPlain)
     if (text == word) return true;
   static constexpr std::string_view kPrefixes[] = {"+QIND:", "+QUSIM:", "+QSTAT:", "+CPIN:", "+CFUN:", "+QFOTA:"};
@@ -113,8 +99,8 @@ Line classify_line(std::string_view raw, std::string_view pending_command) {
     out.kind = LineKind::noise;
     return out;
   }
-  const std::string text = upper(line);
-  if (!pending_command.empty() && text == upper(trim(pending_command))) {
+  const std::string text = to_upper(line);
+  if (!pending_command.empty() && text == to_upper(trim(pending_command))) {
     out.kind = LineKind::echo;
     return out;
   }

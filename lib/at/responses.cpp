@@ -5,17 +5,11 @@
 #include <charconv>
 
 #include "core/hash.hpp"
+#include "core/text.hpp"
 
 namespace dfota::at {
 
 namespace {
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
 void skip_spaces(std::string_view& text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
     text.remove_prefix(1);
@@ -88,24 +82,24 @@ bool stage_has_value(FotaStage stage) {
 
 bool looks_like_fota_urc(std::string_view line) {
   skip_spaces(line);
-  if (upper(line.substr(0, 6)) != "+QIND:") return false;
+  if (to_upper(line.substr(0, 6)) != "+QIND:") return false;
   line.remove_prefix(6);
   skip_spaces(line);
   return line.empty() ||
-         upper(line.substr(0, 5)) == std::string("\"FOTA").substr(0, std::min<std::size_t>(5, line.size()));
+         to_upper(line.substr(0, 5)) == std::string("\"FOTA").substr(0, std::min<std::size_t>(5, line.size()));
 }
 
 std::optional<FotaEvent> parse_fota_urc(std::string_view line) {
   skip_spaces(line);
-  if (upper(line.substr(0, 6)) != "+QIND:") return std::nullopt;
+  if (to_upper(line.substr(0, 6)) != "+QIND:") return std::nullopt;
   line.remove_prefix(6);
   auto tag = quoted(line);
-  if (!tag || upper(*tag) != "FOTA") return std::nullopt;
+  if (!tag || to_upper(*tag) != "FOTA") return std::nullopt;
   // The guides print both "FOTA","X" and "FOTA" "X": the comma is optional.
   take(line, ',');
   auto word = quoted(line);
   if (!word) return std::nullopt;
-  const std::string name = upper(*word);
+  const std::string name = to_upper(*word);
   const auto* known =
       std::find_if(std::begin(kStageWords), std::end(kStageWords), [&](const StageWord& w) { return w.word == name; });
   if (known == std::end(kStageWords)) return std::nullopt;
@@ -140,7 +134,7 @@ std::string format_fota_urc(const profiles::UrcSpelling& spelling, const FotaEve
 
 std::optional<UploadReport> parse_upload_report(std::string_view line, std::string_view prefix) {
   skip_spaces(line);
-  if (upper(line.substr(0, prefix.size())) != upper(prefix)) return std::nullopt;
+  if (to_upper(line.substr(0, prefix.size())) != to_upper(prefix)) return std::nullopt;
   line.remove_prefix(prefix.size());
   if (!take(line, ':')) return std::nullopt;
   auto size = number<std::uint64_t>(line);
@@ -153,7 +147,7 @@ std::optional<UploadReport> parse_upload_report(std::string_view line, std::stri
 
 std::optional<FreeSpace> parse_free_space(std::string_view line) {
   skip_spaces(line);
-  if (upper(line.substr(0, 7)) != "+QFLDS:") return std::nullopt;
+  if (to_upper(line.substr(0, 7)) != "+QFLDS:") return std::nullopt;
   line.remove_prefix(7);
   auto free = number<std::uint64_t>(line);
   if (!free || !take(line, ',')) return std::nullopt;
@@ -164,7 +158,7 @@ std::optional<FreeSpace> parse_free_space(std::string_view line) {
 
 std::optional<StoredFile> parse_file_entry(std::string_view line) {
   skip_spaces(line);
-  if (upper(line.substr(0, 7)) != "+QFLST:") return std::nullopt;
+  if (to_upper(line.substr(0, 7)) != "+QFLST:") return std::nullopt;
   line.remove_prefix(7);
   auto name = quoted(line);
   if (!name || !take(line, ',')) return std::nullopt;
@@ -179,7 +173,7 @@ Identity parse_identity(const std::vector<std::string>& info_lines) {
   for (const auto& raw : info_lines) {
     std::string_view line = raw;
     skip_spaces(line);
-    if (upper(line.substr(0, 9)) == "REVISION:") {
+    if (to_upper(line.substr(0, 9)) == "REVISION:") {
       line.remove_prefix(9);
       skip_spaces(line);
       id.revision = std::string(line);

@@ -6,6 +6,7 @@
 
 #include "core/files.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 #include "package/applier.hpp"
 #include "sim/downloader.hpp"
 #include "validate/url.hpp"
@@ -33,12 +34,6 @@ public:
     return "unknown simulator error";
   }
 };
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
 
 std::optional<std::uint64_t> to_number(const std::string& text) {
   std::uint64_t value = 0;
@@ -317,7 +312,7 @@ void Simulator::configure(const CommandLine& c) {
     return ok();
   }
   if (c.name == "+QCFG") {
-    const std::string key = upper(arg(0));
+    const std::string key = to_upper(arg(0));
     if (c.form != CommandForm::write) return error();
     if (key == "USBIFC") {
       if (c.arguments.size() == 1) return respond("+QCFG: \"usbifc\"," + ifc), ok();
@@ -498,7 +493,7 @@ void Simulator::fota_download(const CommandLine& c) {
   std::string target = c.arguments[0].text;
   target.erase(0, target.find_first_not_of(' '));
   target.erase(target.find_last_not_of(' ') + 1);
-  const std::string key = upper(target);
+  const std::string key = to_upper(target);
   if (key == "COM") {
     if (!profile_.supports("com")) return error();
     return fota_over_com(c);
@@ -567,7 +562,7 @@ void Simulator::fota_over_file(std::uint64_t length) {
 }
 
 void Simulator::fota_over_url(const std::string& url) {
-  const bool ftp = upper(url.substr(0, 4)) == "FTP:";
+  const bool ftp = to_upper(url.substr(0, 4)) == "FTP:";
   ok();
   fota_urc({ftp ? FotaStage::ftp_start : FotaStage::http_start, 0});
   const fs::path package = options_.state / "fota" / "package.bin";

@@ -1,4 +1,5 @@
 #include "upload/fota_tracker.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -26,13 +27,8 @@ void FotaTracker::fail(int code, const char* scope) {
 }
 
 FotaStep FotaTracker::feed(std::string_view line) {
-  std::string trimmed(line);
-  trimmed.erase(0, trimmed.find_first_not_of(" \t"));
-  trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
-  std::string upper = trimmed;
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (upper == "RDY" || (!profile_.urc.ready.empty() && trimmed == profile_.urc.ready)) {
+  const std::string trimmed(trim(line));
+  if (to_upper(trimmed) == "RDY" || (!profile_.urc.ready.empty() && trimmed == profile_.urc.ready)) {
     saw_ready_ = true;
     return {FotaStep::Kind::ready, std::nullopt};
   }

@@ -7,6 +7,7 @@
 #include "at/responses.hpp"
 #include "core/files.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 #include "package/package_reader.hpp"
 #include "upload/fota_tracker.hpp"
 #include "validate/url.hpp"
@@ -37,12 +38,6 @@ public:
     return "unknown upload error";
   }
 };
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
 
 double seconds_between(TimePoint a, TimePoint b) { return std::chrono::duration<double>(b - a).count(); }
 } // namespace
@@ -479,7 +474,7 @@ private:
   Error module_failed() {
     const std::string scope = tracker_->error_scope();
     const std::string what =
-        scope == "fota" ? "the upgrade ended with END" : "the download ended with " + upper(scope) + "END";
+        scope == "fota" ? "the upgrade ended with END" : "the download ended with " + to_upper(scope) + "END";
     return fail(UploadErrc::module_error, what + " " + std::to_string(tracker_->error_code()), tracker_->error_code(),
                 scope);
   }

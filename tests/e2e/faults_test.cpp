@@ -6,6 +6,7 @@
 #include <future>
 
 #include "support/sim_harness.hpp"
+#include "upload/package_server.hpp"
 
 namespace dfota::test {
 namespace {
@@ -153,6 +154,23 @@ TEST_F(Faults, AFullFileSystemIsPredictedOrReportedWithTheModulesCode) {
   auto reported = run("rg50xq", sim_options, options);
   ASSERT_TRUE(reported.error);
   EXPECT_EQ(reported.report.error_code, 420); // +CME ERROR: 420 from AT+QFUPL
+  expect_firmware("v1");
+}
+
+TEST_F(Faults, NoSpaceToApplyEndsWith511) {
+  // The package reaches the module by --serve; the module has no room to apply it.
+  auto server = upload::PackageServer::start("127.0.0.1:0", sample_packages().forward);
+  ASSERT_TRUE(server) << server.error().message();
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.fs_full = true;
+  auto options = harness_.upload_options(sample_packages().forward, "url");
+  options.url = (*server)->url();
+  options.validate = false;
+  auto outcome = run("rg50xq", sim_options, options);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::module_error)) << outcome.error->message();
+  EXPECT_EQ(outcome.report.error_code, 511);
+  EXPECT_EQ((*server)->requests(), 1u);
   expect_firmware("v1");
 }
 
