@@ -24,11 +24,16 @@ Status FirmwareSlot::reload() {
   return {};
 }
 
+fs::path FirmwareSlot::normalized(const fs::path& firmware) {
+  std::error_code ec;
+  fs::path root = fs::absolute(firmware, ec).lexically_normal();
+  return root.filename().empty() ? root.parent_path() : root;
+}
+
 Expected<FirmwareSlot> FirmwareSlot::open(const fs::path& firmware, const fs::path& state) {
   FirmwareSlot slot;
   std::error_code ec;
-  slot.root_ = fs::absolute(firmware, ec).lexically_normal();
-  if (slot.root_.filename().empty()) slot.root_ = slot.root_.parent_path();
+  slot.root_ = normalized(firmware);
   slot.flag_path_ = state / "fota" / "upgrade-flag.json";
   fs::create_directories(state / "fota", ec);
   if (ec) return system_error((state / "fota").string(), ec.value());

@@ -26,6 +26,9 @@ public:
   // removes a half-written staging directory, then reads the firmware.
   static Expected<FirmwareSlot> open(const std::filesystem::path& firmware, const std::filesystem::path& state);
 
+  // `firmware` as an absolute path without "." or ".." or a trailing slash.
+  static std::filesystem::path normalized(const std::filesystem::path& firmware);
+
   const firmware::FirmwareInfo& info() const { return info_; }
   const std::filesystem::path& root() const { return root_; }
   // Where apply_package writes the new version (absent until it does).

@@ -56,7 +56,7 @@ public:
 
   void attach(std::unique_ptr<transport::PtyPort> port);
   void detach(); // the port goes away (reboot, power loss)
-  transport::PtyPort* port() { return port_.get(); }
+  const transport::PtyPort* port() const { return port_.get(); }
   bool host_attached() const { return port_ && port_->host_attached(); }
 
   // Sends bytes at the link's rate. Lost (not an error) when no host has

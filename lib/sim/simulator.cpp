@@ -79,10 +79,8 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
   if (!options.profile || !options.registry) return make_error(SimErrc::bad_option, "a profile is required");
   if (options.link.empty()) return make_error(SimErrc::bad_option, "--link is required");
   if (options.firmware.empty()) return make_error(SimErrc::bad_option, "--firmware is required");
-  std::error_code ec;
   if (options.state.empty()) {
-    fs::path firmware = fs::absolute(options.firmware, ec).lexically_normal();
-    if (firmware.filename().empty()) firmware = firmware.parent_path();
+    const fs::path firmware = FirmwareSlot::normalized(options.firmware);
     options.state = firmware.parent_path() / (firmware.filename().string() + ".state");
   }
   auto slot = FirmwareSlot::open(options.firmware, options.state);
@@ -98,7 +96,7 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
 }
 
 std::string Simulator::terminal() const {
-  auto* port = const_cast<Link&>(link_).port();
+  const auto* port = link_.port();
   return port ? port->terminal() : std::string();
 }
 
@@ -490,9 +488,7 @@ void Simulator::fota_download(const CommandLine& c) {
   if (c.form == CommandForm::test) return ok();
   if (c.form != CommandForm::write || c.arguments.empty()) return error();
   // The UGxx guide's example has spaces inside the quotes: ignored.
-  std::string target = c.arguments[0].text;
-  target.erase(0, target.find_first_not_of(' '));
-  target.erase(target.find_last_not_of(' ') + 1);
+  const std::string target(trim(c.arguments[0].text));
   const std::string key = to_upper(target);
   if (key == "COM") {
     if (!profile_.supports("com")) return error();
@@ -587,15 +583,11 @@ void Simulator::begin_upgrade(const fs::path& package, bool delete_after) {
 void Simulator::run_upgrade() {
   for (;;) {
     if (stopping()) return;
-    const int code = attempt();
+    auto flag = slot_.flag();
+    const int code = flag ? attempt(*flag) : profile_.upgrade.failed;
     if (code < 0) return; // power lost: the flag stays for the next start
     fota_urc({FotaStage::end, code});
-    auto flag = slot_.flag();
-    std::error_code ec;
-    if (code == 0) {
-      slot_.clear_flag();
-      if (flag && flag->delete_package_after) fs::remove(flag->package, ec);
-    } else {
+    if (code != 0) {
       const int attempts = (flag ? flag->attempts : 0) + 1;
       if (flag && profile_.module_retries(code) && attempts < profile_.retry_attempts) {
         flag->attempts = attempts;
@@ -605,9 +597,11 @@ void Simulator::run_upgrade() {
         continue;
       }
       log("* upgrade failed with " + std::to_string(code) + ": the module keeps " + slot_.info().version);
-      slot_.clear_flag();
-      if (flag && flag->delete_package_after) fs::remove(flag->package, ec);
     }
+    // Done, either way: the flag goes, and a downloaded package with it.
+    slot_.clear_flag();
+    std::error_code ec;
+    if (flag && flag->delete_package_after) fs::remove(flag->package, ec);
     reboot(false);
     if (!profile_.urc.ready.empty()) urc(profile_.urc.ready, "RDY");
     return;
@@ -627,13 +621,11 @@ int Simulator::check_package(const package::OpenedPackage& opened, std::uint64_t
   return 0;
 }
 
-int Simulator::attempt() {
-  auto flag = slot_.flag();
-  if (!flag) return profile_.upgrade.failed;
+int Simulator::attempt(const UpgradeFlag& flag) {
   fota_urc({FotaStage::start, 0});
   std::error_code ec;
-  const std::uint64_t package_size = fs::file_size(flag->package, ec);
-  auto opened = package::open_package(flag->package);
+  const std::uint64_t package_size = fs::file_size(flag.package, ec);
+  auto opened = package::open_package(flag.package);
   if (!opened) {
     log("* package refused: " + opened.error().message());
     return profile_.upgrade.bad_package;
@@ -650,7 +642,7 @@ int Simulator::attempt() {
   };
   report(1);
   const auto& faults = options_.faults;
-  if (faults.fail_code && flag->attempts < faults.fail_times) {
+  if (faults.fail_code && flag.attempts < faults.fail_times) {
     report(20);
     return *faults.fail_code;
   }

@@ -82,8 +82,8 @@ private:
                           bool ack_every_kib);
   // Upgrade
   void begin_upgrade(const std::filesystem::path& package, bool delete_after);
-  void run_upgrade(); // attempts until success, final failure or power loss
-  int attempt();      // one attempt: 0, a failure code, or -1 for power lost
+  void run_upgrade();                   // attempts until success, final failure or power loss
+  int attempt(const UpgradeFlag& flag); // one attempt: 0, a failure code, or -1 for power lost
   int check_package(const package::OpenedPackage& opened, std::uint64_t package_size);
   void reboot(bool into_recovery);
   void boot_port();

@@ -56,11 +56,11 @@ Expected<std::size_t> FdTransport::read_some(std::span<std::uint8_t> buffer, Tim
     if (p.revents & POLLNVAL) return make_error(TransportErrc::closed, name_ + ": port is closed");
     ssize_t n = ::read(fd_, buffer.data(), buffer.size());
     if (n > 0) return static_cast<std::size_t>(n);
-    if (n == 0 || (p.revents & (POLLHUP | POLLERR))) {
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      return make_error(TransportErrc::closed, name_ + ": port went away");
+    if (n == 0) return make_error(TransportErrc::closed, name_ + ": port went away");
+    if (errno == EAGAIN || errno == EINTR) {
+      if (p.revents & (POLLHUP | POLLERR)) return make_error(TransportErrc::closed, name_ + ": port went away");
+      continue;
     }
-    if (errno == EAGAIN || errno == EINTR) continue;
     if (is_gone(errno))
       return make_error(TransportErrc::closed, name_ + ": port went away (" + std::strerror(errno) + ")");
     return system_error(name_, errno);

@@ -41,11 +41,7 @@ Expected<std::unique_ptr<FdTransport>> open_serial(const std::string& path, cons
   if (!speed)
     return make_error(TransportErrc::bad_setting, path + ": unsupported baud rate " + std::to_string(options.baud));
   int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    const int error = errno;
-    return make_error(error == ENOENT ? TransportErrc::closed : TransportErrc::open_failed,
-                      path + ": " + std::strerror(error));
-  }
+  if (fd < 0) return make_error(TransportErrc::open_failed, path + ": " + std::strerror(errno));
   auto port = std::make_unique<FdTransport>(fd, path, clock);
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0)

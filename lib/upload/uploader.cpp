@@ -75,7 +75,6 @@ public:
     report_.total_seconds = seconds_between(started, clock_.now());
     UploadOutcome outcome{report_, std::nullopt};
     if (!status) {
-      outcome.report.ok = false;
       if (outcome.report.error_message.empty()) outcome.report.error_message = status.error().message();
       outcome.error = status.error();
     }
@@ -107,15 +106,13 @@ private:
     auto opened = package::open_package(options_.package);
     if (!opened) return opened.error();
     report_.target_version = opened->manifest.target_version;
-    source_version_ = opened->manifest.source_version;
     auto bytes = read_file(options_.package.string(), 4ull << 30);
     if (!bytes) return bytes.error();
     package_ = std::move(*bytes);
+    package_checksum_.update(package_);
 
     step("opening " + options_.port);
     auto port = transport::open_port(options_.port, options_.serial, clock_.deadline_in(Duration(5000)), clock_);
-    if (!port && port.error().is(TransportErrc::closed)) // not there at all: a wrong path, not a lost port
-      return make_error(TransportErrc::open_failed, port.error().message());
     if (!port) return port.error();
     port_ = std::move(*port);
     channel_.emplace(*port_, clock_, log_);
@@ -128,9 +125,12 @@ private:
       return fail(UploadErrc::not_supported, profile_->family + " does not offer the " + report_.method + " method");
     if (report_.method == "url") {
       if (!options_.url) return fail(UploadErrc::not_supported, "the url method needs --url");
-      auto url = validate::parse_url(*options_.url);
-      if (url && !profile_->supports(url->scheme))
-        return fail(UploadErrc::not_supported, profile_->family + " does not download over " + url->scheme);
+      // A malformed URL is left to the pre-flight (or the module) to refuse.
+      if (auto url = validate::parse_url(*options_.url)) {
+        if (!profile_->supports(url->scheme))
+          return fail(UploadErrc::not_supported, profile_->family + " does not download over " + url->scheme);
+        url_scheme_ = url->scheme;
+      }
     }
     if (options_.validate)
       if (auto ok = preflight(); !ok) return ok;
@@ -232,8 +232,7 @@ private:
     validate::Request request;
     request.package = options_.package;
     request.module_version = report_.module_version_before;
-    request.method =
-        report_.method == "url" && options_.url ? validate::parse_url(*options_.url)->scheme : report_.method;
+    request.method = url_scheme_.empty() ? report_.method : url_scheme_;
     if (report_.method == "url") request.url = options_.url;
     if (report_.method == "qfupl") {
       request.upload_name = upload_name();
@@ -267,14 +266,12 @@ private:
     return 0;
   }
 
-  // Bytes per second the host keeps to without flow control, or 0 for as
-  // fast as the port takes them.
-  double pace(bool family_limit_applies) const {
-    if (options_.serial.flow_control == transport::FlowControl::rtscts) return 0;
-    double rate = 0;
-    if (family_limit_applies && profile_->no_flow_control_bytes_per_s)
-      rate = static_cast<double>(*profile_->no_flow_control_bytes_per_s) * 0.95;
-    return rate;
+  // FILE mode without flow control: bytes per second the host keeps to (95 %
+  // of the family's limit), or 0 for as fast as the port takes them.
+  double file_mode_pace() const {
+    if (options_.serial.flow_control == transport::FlowControl::rtscts || !profile_->no_flow_control_bytes_per_s)
+      return 0;
+    return static_cast<double>(*profile_->no_flow_control_bytes_per_s) * 0.95;
   }
 
   // Sends the package in data mode. `ack_every_kib`: wait for the module's
@@ -326,8 +323,7 @@ private:
     for (const auto& line : r.info)
       if (auto parsed = at::parse_upload_report(line, prefix)) got = parsed;
     if (!got) return fail(UploadErrc::transfer_failed, std::string("no ") + prefix + " report after the upload");
-    ModuleChecksum ours;
-    ours.update(package_);
+    const ModuleChecksum& ours = package_checksum_;
     if (got->size != package_.size() || got->checksum != ours.value()) {
       return fail(UploadErrc::transfer_failed, "the module received " + std::to_string(got->size) +
                                                    " bytes with checksum " + checksum_hex(got->checksum) +
@@ -351,7 +347,7 @@ private:
     const std::string cmd = "AT+QFOTADL=\"COM\"," + std::to_string(package_.size()) + "," + std::to_string(idle);
     step("COM transparent mode");
     if (auto ok = expect_connect(command(cmd), "AT+QFOTADL=\"COM\""); !ok) return ok;
-    if (auto ok = send_package(pace(false), 4096, false); !ok) return ok;
+    if (auto ok = send_package(0, 4096, false); !ok) return ok;
     auto r = channel_->wait_final(cmd, clock_.deadline_in(Duration(idle * 1000 + 10000)));
     if (!r) return r.error();
     if (r->final.kind == LineKind::cme_error && r->final.code == 421)
@@ -387,7 +383,7 @@ private:
       if (tracker_->phase() == FotaPhase::failed) return module_failed();
     }
     const std::size_t chunk = std::max<std::size_t>(profile_->no_flow_control_min_chunk.value_or(32), 512);
-    return send_package(pace(true), chunk, false);
+    return send_package(file_mode_pace(), chunk, false);
   }
 
   Status upload_qfupl() {
@@ -589,7 +585,8 @@ private:
   transport::Clock& clock_;
   UploadReport report_;
   Bytes package_;
-  std::string source_version_;
+  ModuleChecksum package_checksum_;
+  std::string url_scheme_; // ftp, http, https for the url method
   std::unique_ptr<transport::FdTransport> port_;
   std::optional<at::Channel> channel_;
   std::optional<FotaTracker> tracker_;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/command.hpp"
+#include "core/text.hpp"
 #include "sim/simulator.hpp"
 
 namespace dfota::cli {
@@ -32,7 +33,7 @@ public:
         ->check(CLI::Range(0.0, 600.0));
     sub->add_option("--boot-wait", boot_wait_, "Seconds a host has to reopen the port after a reboot (default 3)")
         ->check(CLI::Range(0.0, 600.0));
-    sub->add_option("--baud", baud_, "Carry at most baud/10 bytes per second each way")
+    sub->add_option("--baud", options_.baud, "Carry at most baud/10 bytes per second each way")
         ->check(CLI::Range(300, 4000000));
     sub->add_flag("--no-flow-control", options_.no_flow_control,
                   "RTS/CTS not wired: data above the family's limit is lost");
@@ -40,12 +41,12 @@ public:
         ->check(CLI::Range(10, 5000));
     sub->add_option("--fs-size", options_.fs_size, "File system capacity in bytes (default 64 MiB)");
     sub->add_flag("--fs-full", options_.faults.fs_full, "Fault: the file system has no free space");
-    sub->add_option("--ca-file", ca_file_, "Trusted CA certificate for https:// downloads");
+    sub->add_option("--ca-file", options_.ca_file, "Trusted CA certificate for https:// downloads");
     sub->add_option("--early-revision", early_revision_,
                     "Seconds after boot during which AT+QGMR shows a placeholder sub-version");
-    sub->add_option("--power-loss-at", power_loss_at_, "Fault: cut the power at this UPDATING percent")
+    sub->add_option("--power-loss-at", options_.faults.power_loss_at, "Fault: cut the power at this UPDATING percent")
         ->check(CLI::Range(1, 100));
-    sub->add_option("--fail-code", fail_code_, "Fault: end the upgrade with this <err> code")
+    sub->add_option("--fail-code", options_.faults.fail_code, "Fault: end the upgrade with this <err> code")
         ->check(CLI::Range(1, 999));
     sub->add_option("--fail-times", options_.faults.fail_times, "Attempts that fail with --fail-code (default 1)")
         ->check(CLI::Range(1, 100));
@@ -77,15 +78,8 @@ public:
     options_.boot_wait = transport::Duration(static_cast<long>(boot_wait_ * 1000));
     options_.early_revision = transport::Duration(static_cast<long>(early_revision_ * 1000));
     options_.guard_time = transport::Duration(guard_ms_);
-    if (baud_) options_.baud = *baud_;
-    if (!ca_file_.empty()) options_.ca_file = ca_file_;
-    if (power_loss_at_) options_.faults.power_loss_at = *power_loss_at_;
-    if (fail_code_) options_.faults.fail_code = *fail_code_;
-    for (auto& stage : drop_) {
-      for (auto& c : stage)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      options_.faults.drop_urcs.insert(stage);
-    }
+    for (const auto& stage : drop_)
+      options_.faults.drop_urcs.insert(to_upper(stage));
     const auto started = std::chrono::steady_clock::now();
     std::mutex log_mutex;
     if (log_) {
@@ -119,10 +113,6 @@ private:
   double boot_wait_ = 3.0;
   double early_revision_ = 0.0;
   long guard_ms_ = 1000;
-  std::optional<std::uint32_t> baud_;
-  std::string ca_file_;
-  std::optional<int> power_loss_at_;
-  std::optional<int> fail_code_;
   std::vector<std::string> drop_;
   bool log_ = false;
   sim::SimOptions options_;

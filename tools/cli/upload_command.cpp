@@ -245,7 +245,7 @@ private:
     nlohmann::ordered_json j;
     j["event"] = "summary";
     j["port"] = r.port;
-    j["ok"] = r.ok && !o.error;
+    j["ok"] = r.ok;
     j["profile"] = r.profile;
     j["method"] = r.method;
     j["upload_bytes"] = r.upload_bytes;
