@@ -50,6 +50,15 @@ std::string sha256_hex(ByteSpan data) {
   return d.finish_hex();
 }
 
+Sha256 sha256(ByteSpan data) {
+  Sha256 out{};
+  unsigned int size = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr) != 1 || size != out.size()) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return out;
+}
+
 std::string md5_hex(ByteSpan data) {
   Digest d(Digest::Kind::md5);
   d.update(data);

@@ -32,6 +32,8 @@ private:
 };
 
 std::string sha256_hex(ByteSpan data);
+using Sha256 = std::array<std::uint8_t, 32>;
+Sha256 sha256(ByteSpan data);
 std::string md5_hex(ByteSpan data);
 
 // The checksum modules report in `+QFUPL: <size>,<checksum>` and

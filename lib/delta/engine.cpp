@@ -16,6 +16,7 @@ public:
     case DeltaErrc::wrong_size: return "payload decodes to the wrong size";
     case DeltaErrc::limit_exceeded: return "payload exceeds a limit";
     case DeltaErrc::encode_failed: return "encoding failed";
+    case DeltaErrc::wrong_source: return "payload made for another source";
     }
     return "unknown delta error";
   }
@@ -30,9 +31,11 @@ const std::error_category& delta_category() {
 std::error_code make_error_code(DeltaErrc value) { return {static_cast<int>(value), delta_category()}; }
 
 const Engine* find_engine(std::string_view name) {
+  static const NativeEngine native;
   static const ZstdEngine zstd;
   static const VcdiffEngine vcdiff;
   static const FullEngine full;
+  if (name == native.name()) return &native;
   if (name == zstd.name()) return &zstd;
   if (name == vcdiff.name()) return &vcdiff;
   if (name == full.name()) return &full;
@@ -40,7 +43,7 @@ const Engine* find_engine(std::string_view name) {
 }
 
 const std::vector<std::string>& engine_names() {
-  static const std::vector<std::string> names{"zstd", "vcdiff", "full"};
+  static const std::vector<std::string> names{"native", "zstd", "vcdiff", "full"};
   return names;
 }
 

@@ -20,6 +20,7 @@ enum class DeltaErrc {
   wrong_size,         // the payload decodes to another size than announced
   limit_exceeded,     // the payload asks for more memory than allowed
   encode_failed,      // the encoder failed
+  wrong_source,       // the payload was made for another source
 };
 const std::error_category& delta_category();
 std::error_code make_error_code(DeltaErrc value);
@@ -46,7 +47,7 @@ public:
   virtual std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const = 0;
 };
 
-// The engine called `name`, or nullptr. Names: "zstd", "vcdiff", "full".
+// The engine called `name`, or nullptr. Names: "native", "zstd", "vcdiff", "full".
 const Engine* find_engine(std::string_view name);
 // The names find_engine() knows, in the order `auto` prefers them on a tie.
 const std::vector<std::string>& engine_names();

@@ -5,6 +5,19 @@
 
 namespace dfota::delta {
 
+// This project's own engine for firmware: approximate suffix-array matching,
+// prediction of moved branch/call targets and pointers in ELF code, and
+// separately compressed control, difference and literal streams
+// (formats/native-delta.md). Apply memory is bounded by a constant (about
+// 11 MiB) whatever the image size, besides reading the source by position.
+class NativeEngine final : public Engine {
+public:
+  std::string_view name() const override { return "native"; }
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
+  std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+};
+
 // libzstd with the source as a prefix dictionary and long-distance matching,
 // as `zstd --patch-from` does. Apply memory: the decoder's window, which spans
 // source and target.

@@ -248,7 +248,7 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
                                     const BuildOptions& options) {
   if (options.engine != "auto" && !delta::find_engine(options.engine)) {
     return make_error(delta::DeltaErrc::unknown_engine,
-                      "unknown engine \"" + options.engine + "\" (use auto, zstd, vcdiff or full)");
+                      "unknown engine \"" + options.engine + "\" (use auto, native, zstd, vcdiff or full)");
   }
   if (options.engine != "auto" && !delta::find_engine(options.engine)->can_diff()) {
     return make_error(delta::DeltaErrc::engine_unavailable,

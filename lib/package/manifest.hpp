@@ -35,7 +35,7 @@ struct Content {
 
 // How a payload is stored in the package and what it decodes with.
 struct Payload {
-  std::string engine; // "zstd", "vcdiff", "full"
+  std::string engine; // "native", "zstd", "vcdiff", "full"
   std::string path;   // entry name in the zip
   std::uint64_t size = 0;
   std::string sha256;

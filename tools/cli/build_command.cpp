@@ -13,8 +13,8 @@ public:
     sub->add_option("--to", to_, "Target firmware directory (the version to install)")->required();
     sub->add_option("-o,--output", output_, "Package to write")->required();
     sub->add_option("--reverse-output", reverse_, "Also write the package from --to back to --from");
-    sub->add_option("--engine", options_.engine, "Delta engine: auto (smallest per partition), zstd, vcdiff or full")
-        ->check(CLI::IsMember({"auto", "zstd", "vcdiff", "full"}))
+    sub->add_option("--engine", options_.engine, "Delta engine: auto (smallest per partition), native, zstd, vcdiff or full")
+        ->check(CLI::IsMember({"auto", "native", "zstd", "vcdiff", "full"}))
         ->default_val("auto");
     sub->add_option("--project", options_.project, "Project the package is for (default: from firmware.json)");
     sub->add_option("--from-version", options_.from_version, "Source version (default: from --from/firmware.json)");

@@ -9,9 +9,9 @@ namespace dfota::cli {
 namespace {
 
 CLI::Option* add_engine_option(CLI::App* sub, std::string& engine) {
-  return sub->add_option("--engine", engine, "Engine: zstd, vcdiff or full")
-      ->check(CLI::IsMember({"zstd", "vcdiff", "full"}))
-      ->default_val("zstd");
+  return sub->add_option("--engine", engine, "Engine: native, zstd, vcdiff or full")
+      ->check(CLI::IsMember({"native", "zstd", "vcdiff", "full"}))
+      ->default_val("native");
 }
 
 class DiffCommand final : public Command {

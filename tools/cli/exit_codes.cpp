@@ -75,6 +75,7 @@ int exit_code_for(const Error& error) {
     case delta::DeltaErrc::wrong_size: return kPayloadMismatch;
     case delta::DeltaErrc::limit_exceeded: return kLimitExceeded;
     case delta::DeltaErrc::encode_failed: return kInternal;
+    case delta::DeltaErrc::wrong_source: return kSourceMismatch;
     }
   }
   if (cat == firmware::firmware_category()) return kBadFirmware;

@@ -1,0 +1,81 @@
+#include "delta/native/control.hpp"
+
+#include <algorithm>
+
+namespace dfota::delta::native {
+
+namespace {
+
+std::vector<ControlEntry> entries_from(const std::vector<CopyBlock>& blocks, std::uint64_t target_size,
+                                       std::uint64_t min_copy) {
+  std::vector<ControlEntry> entries;
+  std::uint64_t source_position = 0;
+  std::uint64_t pending_literal = 0; // literal bytes not yet given to an entry
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const CopyBlock& b = blocks[i];
+    const std::uint64_t literal_to = i + 1 == blocks.size() ? target_size : blocks[i + 1].target_start;
+    const std::uint64_t literal = literal_to - (b.target_start + b.length);
+    if (b.length < min_copy || b.length == 0) {
+      // The copy becomes literal: it joins the previous entry's literal.
+      const std::uint64_t bytes = b.length + literal;
+      if (!entries.empty())
+        entries.back().literal += static_cast<std::uint32_t>(bytes);
+      else
+        pending_literal += bytes;
+      continue;
+    }
+    if (pending_literal > 0) {
+      entries.push_back({0, 0, static_cast<std::uint32_t>(pending_literal)});
+      pending_literal = 0;
+    }
+    ControlEntry e;
+    e.seek = static_cast<std::int64_t>(b.source_start) - static_cast<std::int64_t>(source_position);
+    e.copy = static_cast<std::uint32_t>(b.length);
+    e.literal = static_cast<std::uint32_t>(literal);
+    source_position = b.source_start + b.length;
+    entries.push_back(e);
+  }
+  if (pending_literal > 0) entries.push_back({0, 0, static_cast<std::uint32_t>(pending_literal)});
+  return entries;
+}
+
+} // namespace
+
+std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::uint64_t target_size) {
+  std::uint64_t min_copy = kMinCopy;
+  for (;;) {
+    auto entries = entries_from(blocks, target_size, min_copy);
+    if (entries.size() <= kMaxControlEntries) return entries;
+    min_copy *= 2;
+  }
+}
+
+OffsetMap offset_map_for(const std::vector<ControlEntry>& entries) {
+  std::vector<MapEntry> candidates;
+  std::uint64_t source_position = 0, target_position = 0;
+  for (const ControlEntry& e : entries) {
+    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
+    if (e.copy >= kMinMapLength) candidates.push_back({source_position, e.copy, target_position});
+    source_position += e.copy;
+    target_position += std::uint64_t{e.copy} + e.literal;
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const MapEntry& a, const MapEntry& b) {
+    return a.source_start != b.source_start ? a.source_start < b.source_start : a.length > b.length;
+  });
+  std::vector<MapEntry> kept;
+  std::uint64_t end = 0;
+  for (MapEntry e : candidates) {
+    if (e.source_start < end) {
+      const std::uint64_t cut = end - e.source_start;
+      if (cut >= e.length || e.length - cut < kMinMapLength) continue;
+      e.source_start += cut;
+      e.target_start += cut;
+      e.length -= cut;
+    }
+    kept.push_back(e);
+    end = e.source_start + e.length;
+  }
+  return OffsetMap(std::move(kept));
+}
+
+} // namespace dfota::delta::native

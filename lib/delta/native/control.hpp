@@ -1,0 +1,40 @@
+// The control program of a native payload: a list of entries, each "move the
+// source position by `seek`, copy `copy` bytes from there (plus the
+// difference stream), then take `literal` bytes from the literal stream".
+// The offset map the predictor uses is derived from these entries alone, so a
+// decoder rebuilds it exactly (formats/native-delta.md, "Offset map").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "delta/native/matcher.hpp"
+#include "delta/native/references.hpp"
+
+namespace dfota::delta::native {
+
+struct ControlEntry {
+  std::int64_t seek = 0;
+  std::uint32_t copy = 0;
+  std::uint32_t literal = 0;
+};
+
+// At most this many entries; the encoder coarsens to fit, a decoder refuses more.
+inline constexpr std::size_t kMaxControlEntries = std::size_t{1} << 17;
+// Shorter copies cost more in the control stream than as literals.
+inline constexpr std::uint64_t kMinCopy = 24;
+// Copies shorter than this do not enter the offset map.
+inline constexpr std::uint64_t kMinMapLength = 16;
+
+// Turns matcher blocks into entries (target_size < 4 GiB). Copies shorter
+// than kMinCopy become literals, and more of them (doubling the threshold)
+// while there would be more than kMaxControlEntries.
+std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::uint64_t target_size);
+
+// The offset map of a control program: every copy of at least kMinMapLength
+// bytes, sorted by source start (longer first on a tie, then program order);
+// a copy that overlaps one kept before keeps only its part after it, if that
+// is still kMinMapLength long. Entries must lie inside the images.
+OffsetMap offset_map_for(const std::vector<ControlEntry>& entries);
+
+} // namespace dfota::delta::native

@@ -1,0 +1,191 @@
+#include "delta/native/matcher.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <divsufsort.h>
+#include <future>
+#include <new>
+
+#include "delta/engine.hpp"
+
+namespace dfota::delta::native {
+
+namespace {
+
+// A new match is taken when it is this many bytes longer than what the
+// current alignment already explains.
+constexpr std::uint64_t kNewMatchMargin = 8;
+// Targets from this size on are matched on two threads.
+constexpr std::uint64_t kParallelFrom = 1u << 20;
+
+class SuffixIndex {
+public:
+  explicit SuffixIndex(ByteSpan text) : text_(text), suffixes_(text.size()) {}
+  bool build() {
+    if (text_.empty()) return true;
+    return divsufsort(text_.data(), suffixes_.data(), static_cast<saidx_t>(text_.size())) == 0;
+  }
+
+  struct Match {
+    std::uint64_t position = 0;
+    std::uint64_t length = 0;
+  };
+
+  // The longest prefix of `pattern` found in the text.
+  Match longest(ByteSpan pattern) const {
+    if (text_.empty() || pattern.empty()) return {};
+    std::size_t lo = 0;
+    std::size_t hi = suffixes_.size() - 1;
+    std::uint64_t lo_lcp = common(lo, pattern, 0);
+    std::uint64_t hi_lcp = common(hi, pattern, 0);
+    // Invariant: the pattern sorts after suffix lo... unless it sorts before
+    // all; either way the best match is next to where it would be inserted.
+    while (hi - lo > 1) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      const std::uint64_t known = std::min(lo_lcp, hi_lcp);
+      const std::uint64_t mid_lcp = common(mid, pattern, known);
+      if (mid_lcp == pattern.size()) return {static_cast<std::uint64_t>(suffixes_[mid]), mid_lcp};
+      const std::uint64_t at = static_cast<std::uint64_t>(suffixes_[mid]) + mid_lcp;
+      const bool suffix_smaller = at == text_.size() || text_[at] < pattern[mid_lcp];
+      if (suffix_smaller) {
+        lo = mid;
+        lo_lcp = mid_lcp;
+      } else {
+        hi = mid;
+        hi_lcp = mid_lcp;
+      }
+    }
+    if (lo_lcp >= hi_lcp) return {static_cast<std::uint64_t>(suffixes_[lo]), lo_lcp};
+    return {static_cast<std::uint64_t>(suffixes_[hi]), hi_lcp};
+  }
+
+private:
+  // Length of the common prefix of suffix `rank` and `pattern`, knowing the
+  // first `known` bytes agree.
+  std::uint64_t common(std::size_t rank, ByteSpan pattern, std::uint64_t known) const {
+    const std::uint64_t start = static_cast<std::uint64_t>(suffixes_[rank]);
+    const std::uint64_t limit = std::min<std::uint64_t>(text_.size() - start, pattern.size());
+    std::uint64_t n = known;
+    while (n + 8 <= limit) {
+      std::uint64_t a, b;
+      std::memcpy(&a, text_.data() + start + n, 8);
+      std::memcpy(&b, pattern.data() + n, 8);
+      if (a != b) return n + static_cast<std::uint64_t>(__builtin_ctzll(a ^ b) / 8);
+      n += 8;
+    }
+    while (n < limit && text_[start + n] == pattern[n])
+      ++n;
+    return n;
+  }
+
+  ByteSpan text_;
+  std::vector<saidx_t> suffixes_;
+};
+
+// Matches target[begin, end) and appends its blocks to `blocks`; the first
+// block starts at `begin`.
+void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std::uint64_t begin, std::uint64_t end,
+                std::vector<CopyBlock>& blocks) {
+  const std::uint64_t old_size = source.size();
+  // Does target[t] equal source[t + offset]?
+  auto agrees = [&](std::uint64_t t, std::int64_t offset) {
+    const std::int64_t s = static_cast<std::int64_t>(t) + offset;
+    return s >= 0 && static_cast<std::uint64_t>(s) < old_size && source[static_cast<std::uint64_t>(s)] == target[t];
+  };
+
+  std::uint64_t scan = begin;
+  std::uint64_t match_length = 0;
+  std::uint64_t match_position = 0;
+  std::uint64_t last_scan = begin;                         // target start of the current alignment's block
+  std::uint64_t last_position = std::min(begin, old_size); // its source start
+  std::int64_t last_offset = static_cast<std::int64_t>(last_position) - static_cast<std::int64_t>(begin);
+
+  while (scan < end) {
+    std::uint64_t explained = 0; // bytes of the match that the current alignment explains too
+    scan += match_length;
+    std::uint64_t counted = scan;
+    for (; scan < end; ++scan) {
+      const auto match = index.longest(target.subspan(scan, end - scan));
+      match_position = match.position;
+      match_length = match.length;
+      for (; counted < scan + match_length; ++counted)
+        if (agrees(counted, last_offset)) ++explained;
+      if ((match_length == explained && match_length != 0) || match_length > explained + kNewMatchMargin) break;
+      if (agrees(scan, last_offset)) --explained;
+    }
+    if (match_length == explained && scan < end) continue;
+    if (scan > end) scan = end;
+
+    // Grow the previous alignment forwards from last_scan ...
+    std::uint64_t forward = 0;
+    {
+      std::int64_t score = 0, best = 0;
+      for (std::uint64_t i = 0; last_scan + i < scan && last_position + i < old_size; ++i) {
+        if (source[last_position + i] == target[last_scan + i]) ++score;
+        if (2 * score - static_cast<std::int64_t>(i + 1) > 2 * best - static_cast<std::int64_t>(forward)) {
+          best = score;
+          forward = i + 1;
+        }
+      }
+    }
+    // ... and the new match backwards from scan.
+    std::uint64_t backward = 0;
+    if (scan < end) {
+      std::int64_t score = 0, best = 0;
+      for (std::uint64_t i = 1; scan >= last_scan + i && match_position >= i; ++i) {
+        if (source[match_position - i] == target[scan - i]) ++score;
+        if (2 * score - static_cast<std::int64_t>(i) > 2 * best - static_cast<std::int64_t>(backward)) {
+          best = score;
+          backward = i;
+        }
+      }
+    }
+    // Where the two overlap, cut at the point that keeps the most agreeing bytes.
+    if (last_scan + forward > scan - backward) {
+      const std::uint64_t overlap = (last_scan + forward) - (scan - backward);
+      std::int64_t score = 0, best = 0;
+      std::uint64_t keep = 0;
+      for (std::uint64_t i = 0; i < overlap; ++i) {
+        if (target[last_scan + forward - overlap + i] == source[last_position + forward - overlap + i]) ++score;
+        if (target[scan - backward + i] == source[match_position - backward + i]) --score;
+        if (score > best) {
+          best = score;
+          keep = i + 1;
+        }
+      }
+      forward = forward + keep - overlap;
+      backward -= keep;
+    }
+    blocks.push_back({last_scan, last_position, forward});
+    last_scan = scan - backward;
+    last_position = match_position - backward;
+    last_offset = static_cast<std::int64_t>(match_position) - static_cast<std::int64_t>(scan);
+  }
+}
+
+} // namespace
+
+Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target) {
+  if (source.size() > kMaxIndexedSource) {
+    return make_error(DeltaErrc::encode_failed, "source larger than the native engine indexes (2 GiB)");
+  }
+  try {
+    SuffixIndex index(source);
+    if (!index.build()) return make_error(DeltaErrc::encode_failed, "suffix sorting failed");
+    // Two halves of the target are matched at once (the index is shared and
+    // read-only); a large target loses at most one alignment at the cut.
+    const std::uint64_t cut = target.size() >= kParallelFrom ? target.size() / 2 : target.size();
+    std::vector<CopyBlock> first, second;
+    auto later = std::async(std::launch::async, [&] {
+      if (cut < target.size()) scan_range(index, source, target, cut, target.size(), second);
+    });
+    scan_range(index, source, target, 0, cut, first);
+    later.get();
+    first.insert(first.end(), second.begin(), second.end());
+    return first;
+  } catch (const std::bad_alloc&) {
+    return make_error(DeltaErrc::encode_failed, "out of memory indexing the source");
+  }
+}
+
+} // namespace dfota::delta::native

@@ -1,0 +1,265 @@
+// The native engine: approximate matching (matcher.hpp), a control program
+// (control.hpp), executable-aware prediction (references.hpp) and separately
+// compressed, interleaved streams (streams.hpp). The payload layout is
+// specified in formats/native-delta.md.
+#include <algorithm>
+#include <cstring>
+#include <lzma.h>
+
+#include "core/hash.hpp"
+#include "delta/engines.hpp"
+#include "delta/native/control.hpp"
+#include "delta/native/matcher.hpp"
+#include "delta/native/references.hpp"
+#include "delta/native/streams.hpp"
+#include "delta/native/varint.hpp"
+
+namespace dfota::delta {
+
+namespace {
+
+using namespace native;
+
+constexpr char kMagic[4] = {'D', 'F', 'N', '1'};
+constexpr unsigned kMaxSegments = 64;
+constexpr std::uint64_t kMaxTargetSize = UINT32_MAX;
+constexpr std::size_t kChunk = 64u << 10;
+
+Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_payload, "native payload: " + what); }
+
+// Writes target - prediction for every copy into `diff` (when given);
+// returns how many of those bytes are not zero.
+std::uint64_t difference(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+                         const std::vector<ControlEntry>& entries, Bytes* diff) {
+  std::uint64_t nonzero = 0;
+  Bytes chunk(kChunk);
+  std::uint64_t source_position = 0, target_position = 0;
+  for (const ControlEntry& e : entries) {
+    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
+    BlockPrediction prediction(layout, map, source, source_position, target_position, e.copy);
+    for (std::uint64_t done = 0; done < e.copy;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
+      prediction.fill(chunk.data(), n);
+      const std::uint8_t* t = target.data() + target_position + done;
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto d = static_cast<std::uint8_t>(t[i] - chunk[i]);
+        nonzero += d != 0;
+        if (diff) diff->push_back(d);
+      }
+      done += n;
+    }
+    source_position += e.copy;
+    target_position += std::uint64_t{e.copy} + e.literal;
+  }
+  return nonzero;
+}
+
+void put_segments(Bytes& out, const AddressSpace& space) {
+  put_varint(out, space.segments().size());
+  for (const Segment& s : space.segments()) {
+    put_varint(out, s.vaddr);
+    put_varint(out, s.offset);
+    put_varint(out, s.size);
+    put_varint(out, s.memory_size - s.size);
+  }
+}
+
+Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size) {
+  auto count = in.varint();
+  if (!count) return count.error();
+  if (*count > kMaxSegments) return corrupt("too many segments");
+  std::vector<Segment> segments;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    auto vaddr = in.varint();
+    if (!vaddr) return vaddr.error();
+    auto offset = in.varint();
+    if (!offset) return offset.error();
+    auto size = in.varint();
+    if (!size) return size.error();
+    auto zero_fill = in.varint();
+    if (!zero_fill) return zero_fill.error();
+    const Segment s{*vaddr, *offset, *size, *size + *zero_fill};
+    if (s.offset > image_size || s.size > image_size - s.offset || *zero_fill > UINT64_MAX - s.size ||
+        s.vaddr + s.memory_size < s.vaddr) {
+      return corrupt("segment outside its image");
+    }
+    segments.push_back(s);
+  }
+  return AddressSpace(std::move(segments));
+}
+
+// Reads the whole control program and checks it against both image sizes.
+Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, std::uint64_t count, std::uint64_t source_size,
+                                                 std::uint64_t target_size) {
+  std::vector<ControlEntry> entries;
+  entries.reserve(static_cast<std::size_t>(count));
+  std::uint64_t source_position = 0, target_position = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto seek = streams.varint(kControlStream);
+    if (!seek) return seek.error();
+    auto copy = streams.varint(kControlStream);
+    if (!copy) return copy.error();
+    auto literal = streams.varint(kControlStream);
+    if (!literal) return literal.error();
+    const std::int64_t step = unzigzag(*seek);
+    if ((step < 0 && static_cast<std::uint64_t>(-(step + 1)) >= source_position) ||
+        (step > 0 && static_cast<std::uint64_t>(step) > source_size - source_position)) {
+      return corrupt("seek outside the source");
+    }
+    source_position += static_cast<std::uint64_t>(step);
+    const std::uint64_t left = target_size - target_position;
+    if (*copy > left || *literal > left - *copy || *copy + *literal == 0) return corrupt("control entry out of range");
+    if (*copy > source_size - source_position) return corrupt("copy beyond the end of the source");
+    entries.push_back({step, static_cast<std::uint32_t>(*copy), static_cast<std::uint32_t>(*literal)});
+    source_position += *copy;
+    target_position += *copy + *literal;
+  }
+  if (target_position != target_size) return corrupt("control program does not make the whole target");
+  if (auto ok = streams.close(kControlStream); !ok) return ok.error();
+  return entries;
+}
+
+} // namespace
+
+Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
+  if (target.size() > kMaxTargetSize) {
+    return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
+  }
+  std::vector<ControlEntry> entries;
+  {
+    auto blocks = match_blocks(source, target);
+    if (!blocks) return blocks.error();
+    entries = to_control(*blocks, target.size());
+  }
+  Layout layout = detect_layout(source, target);
+  OffsetMap map;
+  if (layout.kinds != 0) {
+    map = offset_map_for(entries);
+    // Keep the prediction only where it makes more bytes agree.
+    if (difference(layout, map, source, target, entries, nullptr) >=
+        difference(Layout{}, map, source, target, entries, nullptr)) {
+      layout = Layout{};
+    }
+  }
+
+  std::array<Bytes, kStreamCount> streams;
+  std::vector<Demand> demands;
+  for (const ControlEntry& e : entries) {
+    put_varint(streams[kControlStream], zigzag(e.seek));
+    put_varint(streams[kControlStream], e.copy);
+    put_varint(streams[kControlStream], e.literal);
+  }
+  demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
+  streams[kDiffStream].reserve(target.size());
+  difference(layout, map, source, target, entries, &streams[kDiffStream]);
+  std::uint64_t target_position = 0, diff_end = 0, literal_end = 0;
+  for (const ControlEntry& e : entries) {
+    target_position += e.copy;
+    streams[kLiteralStream].insert(streams[kLiteralStream].end(),
+                                   target.begin() + static_cast<std::ptrdiff_t>(target_position),
+                                   target.begin() + static_cast<std::ptrdiff_t>(target_position + e.literal));
+    target_position += e.literal;
+    diff_end += e.copy;
+    literal_end += e.literal;
+    demands.push_back({kDiffStream, diff_end});
+    demands.push_back({kLiteralStream, literal_end});
+  }
+
+  Bytes header(kMagic, kMagic + 4);
+  put_varint(header, source.size());
+  put_varint(header, target.size());
+  const Sha256 source_digest = sha256(source);
+  header.insert(header.end(), source_digest.begin(), source_digest.end());
+  header.push_back(layout.kinds);
+  put_segments(header, layout.source);
+  put_segments(header, layout.target);
+  put_varint(header, entries.size());
+  if (auto ok = payload.write(header); !ok) return ok;
+  return write_streams(streams, demands, payload);
+}
+
+Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const {
+  BufferedInput in(payload);
+  std::uint8_t magic[4];
+  if (auto ok = in.read(magic, 4); !ok) return ok;
+  if (std::memcmp(magic, kMagic, 4) != 0) return corrupt("not a native payload (bad magic)");
+  auto source_size = in.varint();
+  if (!source_size) return source_size.error();
+  auto made_size = in.varint();
+  if (!made_size) return made_size.error();
+  if (*source_size != source.size()) {
+    return make_error(DeltaErrc::wrong_source, "the payload was made for a source of " + std::to_string(*source_size) +
+                                                   " bytes, this one has " + std::to_string(source.size()));
+  }
+  if (target_size != kUnknownSize && *made_size != target_size) {
+    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(*made_size) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
+  }
+  if (*made_size > kMaxTargetSize || source.size() > kMaxIndexedSource) {
+    return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
+  }
+  Sha256 expected_digest{};
+  if (auto ok = in.read(expected_digest.data(), expected_digest.size()); !ok) return ok;
+  if (sha256(source) != expected_digest) {
+    return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
+  }
+  auto kinds = in.byte();
+  if (!kinds) return kinds.error();
+  if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
+  Layout layout;
+  layout.kinds = *kinds;
+  auto source_space = read_segments(in, source.size());
+  if (!source_space) return source_space.error();
+  auto target_space = read_segments(in, *made_size);
+  if (!target_space) return target_space.error();
+  layout.source = std::move(*source_space);
+  layout.target = std::move(*target_space);
+  auto entry_count = in.varint();
+  if (!entry_count) return entry_count.error();
+  if (*entry_count > kMaxControlEntries)
+    return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
+
+  StreamReader streams(in);
+  if (auto ok = streams.start(); !ok) return ok;
+  auto entries = read_control(streams, *entry_count, source.size(), *made_size);
+  if (!entries) return entries.error();
+  const OffsetMap map = layout.kinds != 0 ? offset_map_for(*entries) : OffsetMap{};
+
+  Bytes predicted(kChunk), delta(kChunk);
+  std::uint64_t source_position = 0, target_position = 0;
+  for (const ControlEntry& e : *entries) {
+    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
+    BlockPrediction prediction(layout, map, source, source_position, target_position, e.copy);
+    for (std::uint64_t done = 0; done < e.copy;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
+      prediction.fill(predicted.data(), n);
+      if (auto ok = streams.read(kDiffStream, delta.data(), n); !ok) return ok;
+      for (std::size_t i = 0; i < n; ++i)
+        predicted[i] = static_cast<std::uint8_t>(predicted[i] + delta[i]);
+      if (auto ok = target.write({predicted.data(), n}); !ok) return ok;
+      done += n;
+    }
+    for (std::uint64_t done = 0; done < e.literal;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.literal - done));
+      if (auto ok = streams.read(kLiteralStream, delta.data(), n); !ok) return ok;
+      if (auto ok = target.write({delta.data(), n}); !ok) return ok;
+      done += n;
+    }
+    source_position += e.copy;
+    target_position += std::uint64_t{e.copy} + e.literal;
+  }
+  return streams.finish();
+}
+
+std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
+  // Two live LZMA2 decoders with their read-ahead, the control program and
+  // the offset map, the input buffer, one compressed piece and two chunks.
+  lzma_options_lzma options{};
+  options.dict_size = std::uint32_t{1} << kMaxWindowLog;
+  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  const std::uint64_t decoders = 2 * (lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes);
+  const std::uint64_t program = kMaxControlEntries * (sizeof(ControlEntry) + sizeof(MapEntry));
+  return decoders + program + (64u << 10) + (2 * kMaxPieceSize + 1024) + 2 * kChunk;
+}
+
+} // namespace dfota::delta

@@ -1,0 +1,295 @@
+#include "delta/native/references.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace dfota::delta::native {
+
+namespace {
+
+std::uint32_t load32(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+void store32(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+  p[2] = static_cast<std::uint8_t>(v >> 16);
+  p[3] = static_cast<std::uint8_t>(v >> 24);
+}
+std::uint64_t load_le(ByteSpan image, std::uint64_t at, unsigned width) {
+  std::uint64_t v = 0;
+  for (unsigned i = 0; i < width; ++i)
+    v |= static_cast<std::uint64_t>(image[at + i]) << (8 * i);
+  return v;
+}
+
+struct ElfInfo {
+  unsigned machine = 0;
+  bool is64 = false;
+  std::vector<Segment> segments;
+};
+
+constexpr unsigned kMaxSegments = 64;
+
+// The machine and PT_LOAD segments of a little-endian ELF image, clamped to
+// the image; nullopt when `image` is not one.
+std::optional<ElfInfo> read_elf(ByteSpan image) {
+  if (image.size() < 64 || std::memcmp(image.data(),
+                                       "\x7F"
+                                       "ELF",
+                                       4) != 0)
+    return std::nullopt;
+  if (image[5] != 1) return std::nullopt; // little-endian only
+  ElfInfo info;
+  info.is64 = image[4] == 2;
+  if (image[4] != 1 && image[4] != 2) return std::nullopt;
+  info.machine = static_cast<unsigned>(load_le(image, 18, 2));
+  const std::uint64_t phoff = info.is64 ? load_le(image, 32, 8) : load_le(image, 28, 4);
+  const unsigned phentsize = static_cast<unsigned>(load_le(image, info.is64 ? 54 : 42, 2));
+  const unsigned phnum = static_cast<unsigned>(load_le(image, info.is64 ? 56 : 44, 2));
+  const unsigned need = info.is64 ? 56 : 32;
+  if (phentsize < need || phnum > kMaxSegments) return info;
+  for (unsigned i = 0; i < phnum; ++i) {
+    const std::uint64_t at = phoff + static_cast<std::uint64_t>(i) * phentsize;
+    if (phoff > image.size() || at > image.size() - need) break;
+    if (load_le(image, at, 4) != 1) continue; // PT_LOAD
+    Segment s;
+    if (info.is64) {
+      s.offset = load_le(image, at + 8, 8);
+      s.vaddr = load_le(image, at + 16, 8);
+      s.size = load_le(image, at + 32, 8);
+      s.memory_size = load_le(image, at + 40, 8);
+    } else {
+      s.offset = load_le(image, at + 4, 4);
+      s.vaddr = load_le(image, at + 8, 4);
+      s.size = load_le(image, at + 16, 4);
+      s.memory_size = load_le(image, at + 20, 4);
+    }
+    if (s.offset >= image.size() || s.size == 0) continue;
+    const std::uint64_t zero_fill = s.memory_size > s.size ? s.memory_size - s.size : 0;
+    s.size = std::min<std::uint64_t>(s.size, image.size() - s.offset);
+    s.memory_size = s.size + zero_fill;
+    info.segments.push_back(s);
+  }
+  return info;
+}
+
+std::uint8_t kinds_for(const ElfInfo& elf) {
+  switch (elf.machine) {
+  case 3: return kX86Relative | (elf.is64 ? 0 : kAbsolute32);                  // EM_386
+  case 62: return kX86Relative | kX64RipRelative;                              // EM_X86_64
+  case 40: return kArm32Branch | kArm32Literal | (elf.is64 ? 0 : kAbsolute32); // EM_ARM
+  case 183: return kArm64Branch;                                               // EM_AARCH64
+  default: return 0;
+  }
+}
+
+// First bytes of the x86 instructions predict_at() recognises.
+constexpr auto kX86Lead = [] {
+  std::array<bool, 256> lead{};
+  lead[0xE8] = lead[0xE9] = lead[0x0F] = lead[0x48] = lead[0x4C] = true;
+  return lead;
+}();
+
+} // namespace
+
+std::optional<std::uint64_t> AddressSpace::to_offset(std::uint64_t vaddr) const {
+  if (segments_.empty()) return vaddr;
+  for (const Segment& s : segments_) {
+    if (vaddr >= s.vaddr && vaddr - s.vaddr < s.size) return s.offset + (vaddr - s.vaddr);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> AddressSpace::to_vaddr(std::uint64_t offset) const {
+  if (segments_.empty()) return offset;
+  for (const Segment& s : segments_) {
+    if (offset >= s.offset && offset - s.offset < s.size) return s.vaddr + (offset - s.offset);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::size_t, std::uint64_t>> AddressSpace::in_zero_fill(std::uint64_t vaddr) const {
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    if (vaddr >= s.vaddr + s.size && vaddr - s.vaddr < s.memory_size) return std::pair{i, vaddr - (s.vaddr + s.size)};
+  }
+  return std::nullopt;
+}
+
+Layout detect_layout(ByteSpan source, ByteSpan target) {
+  Layout layout;
+  auto old_elf = read_elf(source);
+  auto new_elf = read_elf(target);
+  if (!old_elf || !new_elf || old_elf->machine != new_elf->machine || old_elf->is64 != new_elf->is64) return layout;
+  layout.kinds = kinds_for(*old_elf);
+  layout.source = AddressSpace(old_elf->segments);
+  layout.target = AddressSpace(new_elf->segments);
+  if (layout.source.empty() || layout.target.empty()) layout.kinds &= static_cast<std::uint8_t>(~kAbsolute32);
+  return layout;
+}
+
+std::optional<std::uint64_t> OffsetMap::map(std::uint64_t source_offset) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), source_offset,
+                             [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
+  if (it == entries_.begin()) return std::nullopt;
+  --it;
+  if (source_offset - it->source_start >= it->length) return std::nullopt;
+  return it->target_start + (source_offset - it->source_start);
+}
+
+std::optional<std::uint64_t> OffsetMap::map_nearest(std::uint64_t source_offset) const {
+  if (entries_.empty()) return std::nullopt;
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), source_offset,
+                             [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
+  if (it != entries_.begin()) --it;
+  const auto moved = static_cast<std::int64_t>(source_offset) +
+                     (static_cast<std::int64_t>(it->target_start) - static_cast<std::int64_t>(it->source_start));
+  if (moved < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(moved);
+}
+
+bool OffsetMap::is_valid() const {
+  std::uint64_t end = 0;
+  for (const MapEntry& e : entries_) {
+    if (e.length == 0 || e.source_start < end) return false;
+    if (e.source_start + e.length < e.source_start || e.target_start + e.length < e.target_start) return false;
+    end = e.source_start + e.length;
+  }
+  return true;
+}
+
+BlockPrediction::BlockPrediction(const Layout& layout, const OffsetMap& map, ByteSpan source,
+                                 std::uint64_t source_start, std::uint64_t target_start, std::uint64_t length)
+    : layout_(layout), map_(map), block_(source.data() + source_start), source_start_(source_start),
+      target_start_(target_start), length_(length) {}
+
+std::optional<std::uint64_t> BlockPrediction::map_vaddr(std::uint64_t source_vaddr) const {
+  auto offset = layout_.source.to_offset(source_vaddr);
+  if (!offset) return std::nullopt;
+  auto moved = map_.map(*offset);
+  if (!moved) return std::nullopt;
+  return layout_.target.to_vaddr(*moved);
+}
+
+bool BlockPrediction::predict_at(std::uint64_t at) {
+  const std::uint8_t kinds = layout_.kinds;
+  const std::uint64_t left = length_ - at;
+  const std::uint8_t* p = block_ + at;
+  // A relative reference: a signed 32-bit displacement at `field` counted from
+  // the end of an instruction `size` bytes long.
+  auto relative = [&](unsigned field, unsigned size) -> bool {
+    if (left < size) return false;
+    auto site_end = layout_.source.to_vaddr(source_start_ + at + size);
+    auto new_site_end = layout_.target.to_vaddr(target_start_ + at + size);
+    if (!site_end || !new_site_end) return false;
+    const auto displacement = static_cast<std::int32_t>(load32(p + field));
+    auto moved = map_vaddr(*site_end + static_cast<std::uint64_t>(static_cast<std::int64_t>(displacement)));
+    if (!moved) return false;
+    const auto predicted = static_cast<std::int64_t>(*moved - *new_site_end);
+    if (predicted < INT32_MIN || predicted > INT32_MAX) return false;
+    std::memcpy(pending_, p, size);
+    store32(pending_ + field, static_cast<std::uint32_t>(predicted));
+    pending_size_ = size;
+    return true;
+  };
+  if (kinds & (kX86Relative | kX64RipRelative)) {
+    const std::uint8_t b = p[0];
+    if ((kinds & kX86Relative) && (b == 0xE8 || b == 0xE9)) return relative(1, 5);
+    if ((kinds & kX86Relative) && b == 0x0F && left >= 2 && (p[1] & 0xF0) == 0x80) return relative(2, 6);
+    if ((kinds & kX64RipRelative) && (b == 0x48 || b == 0x4C) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) &&
+        (p[2] & 0xC7) == 0x05)
+      return relative(3, 7);
+    return false;
+  }
+  if ((source_start_ + at) % 4 != 0 || left < 4) return false;
+  const std::uint32_t word = load32(p);
+  auto word_branch = [&](unsigned bits, std::uint64_t pc_bias) -> bool {
+    auto site = layout_.source.to_vaddr(source_start_ + at);
+    auto new_site = layout_.target.to_vaddr(target_start_ + at);
+    if (!site || !new_site) return false;
+    const std::uint32_t mask = (std::uint32_t{1} << bits) - 1;
+    std::int64_t words = word & mask;
+    if (words & (std::int64_t{1} << (bits - 1))) words -= std::int64_t{1} << bits;
+    auto moved = map_vaddr(*site + pc_bias + static_cast<std::uint64_t>(words * 4));
+    if (!moved) return false;
+    const auto delta = static_cast<std::int64_t>(*moved - (*new_site + pc_bias));
+    if (delta % 4 != 0) return false;
+    const std::int64_t new_words = delta / 4;
+    if (new_words < -(std::int64_t{1} << (bits - 1)) || new_words >= (std::int64_t{1} << (bits - 1))) return false;
+    store32(pending_, (word & ~mask) | (static_cast<std::uint32_t>(new_words) & mask));
+    pending_size_ = 4;
+    return true;
+  };
+  if ((kinds & kArm32Branch) && (word >> 28) != 0xF && ((word >> 25) & 7) == 5 && word_branch(24, 8)) return true;
+  if ((kinds & kArm32Literal) && (word >> 28) != 0xF && (word & 0x0E5F0000) == 0x041F0000) {
+    auto site = layout_.source.to_vaddr(source_start_ + at);
+    auto new_site = layout_.target.to_vaddr(target_start_ + at);
+    if (site && new_site) {
+      const std::int64_t offset = (word & (1u << 23)) ? (word & 0xFFF) : -static_cast<std::int64_t>(word & 0xFFF);
+      auto moved = map_vaddr(*site + 8 + static_cast<std::uint64_t>(offset));
+      if (moved) {
+        const auto delta = static_cast<std::int64_t>(*moved - (*new_site + 8));
+        if (delta > -4096 && delta < 4096) {
+          const std::uint32_t up = delta >= 0 ? 1u << 23 : 0;
+          const auto magnitude = static_cast<std::uint32_t>(delta >= 0 ? delta : -delta);
+          store32(pending_, (word & ~((1u << 23) | 0xFFFu)) | up | magnitude);
+          pending_size_ = 4;
+          return true;
+        }
+      }
+    }
+  }
+  if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000 && word_branch(26, 0)) return true;
+  if (kinds & kAbsolute32) {
+    auto moved = map_vaddr(word);
+    if (!moved || *moved > UINT32_MAX) return false;
+    store32(pending_, static_cast<std::uint32_t>(*moved));
+    pending_size_ = 4;
+    return true;
+  }
+  return false;
+}
+
+void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
+  while (count > 0) {
+    if (pending_used_ < pending_size_) {
+      const std::size_t n = std::min<std::size_t>(count, pending_size_ - pending_used_);
+      std::memcpy(out, pending_ + pending_used_, n);
+      pending_used_ += static_cast<unsigned>(n);
+      out += n;
+      count -= n;
+      continue;
+    }
+    pending_size_ = pending_used_ = 0;
+    if (layout_.kinds == 0) {
+      std::memcpy(out, block_ + position_, count);
+      position_ += count;
+      return;
+    }
+    // Copy plain bytes up to the next reference within this call's range.
+    // Word references start at aligned source offsets; x86 ones at one of a
+    // few opcode bytes.
+    const std::uint64_t stop = position_ + count;
+    std::uint64_t at = position_;
+    if (layout_.kinds & (kX86Relative | kX64RipRelative)) {
+      while (at < stop && !(kX86Lead[block_[at]] && predict_at(at)))
+        ++at;
+    } else {
+      at += (4 - (source_start_ + at) % 4) % 4;
+      while (at < stop && !predict_at(at))
+        at += 4;
+      if (at > stop) at = stop;
+    }
+    const std::size_t plain = static_cast<std::size_t>(at - position_);
+    std::memcpy(out, block_ + position_, plain);
+    out += plain;
+    count -= plain;
+    position_ = at;
+    if (pending_size_ > 0) position_ += pending_size_; // the reference's bytes come from pending_
+  }
+}
+
+} // namespace dfota::delta::native

@@ -1,0 +1,123 @@
+// Executable-aware prediction. When code moves, every branch, call and
+// pointer that crosses the move changes although the code around it did not;
+// a plain byte difference pays for each of them. The encoder and the decoder
+// both run the same predictor over the source: for a reference found in the
+// source bytes of a copied block, the predictor follows it to its target,
+// maps the target through the offset map (where that source region went in
+// the target) and re-encodes the reference for its new place. The payload
+// then stores only the difference between the target and the prediction,
+// which is zero wherever the prediction is right.
+//
+// Everything here is a pure function of the source bytes, the layout and the
+// offset map, so encoder and decoder agree by construction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/bytes.hpp"
+
+namespace dfota::delta::native {
+
+// The kinds of reference the predictor rewrites (a bit set).
+enum ReferenceKinds : std::uint8_t {
+  kX86Relative = 1,    // E8 call / E9 jmp rel32, 0F 80..8F jcc rel32
+  kX64RipRelative = 2, // REX.W (48/4C) 8B/8D with a RIP-relative disp32
+  kArm32Branch = 4,    // A32 B/BL with a 24-bit word offset
+  kArm64Branch = 8,    // A64 B/BL with a 26-bit word offset
+  kAbsolute32 = 16,    // aligned 32-bit little-endian words holding a loaded address
+  kArm32Literal = 32,  // A32 LDR/LDRB/STR (PC-relative, 12-bit byte offset)
+  kAllReferenceKinds = 63,
+};
+
+// Where file bytes [offset, offset + size) are loaded (an ELF PT_LOAD);
+// memory_size >= size counts the zero-filled tail (.bss) too.
+struct Segment {
+  std::uint64_t vaddr = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint64_t memory_size = 0;
+};
+
+// The load map of one image. Without segments, addresses are file offsets.
+class AddressSpace {
+public:
+  AddressSpace() = default;
+  explicit AddressSpace(std::vector<Segment> segments) : segments_(std::move(segments)) {}
+  std::optional<std::uint64_t> to_offset(std::uint64_t vaddr) const;
+  std::optional<std::uint64_t> to_vaddr(std::uint64_t offset) const;
+  // For an address in the zero-filled tail of a segment: its index and the
+  // distance from the end of the segment's file bytes.
+  std::optional<std::pair<std::size_t, std::uint64_t>> in_zero_fill(std::uint64_t vaddr) const;
+  const std::vector<Segment>& segments() const { return segments_; }
+  bool empty() const { return segments_.empty(); }
+
+private:
+  std::vector<Segment> segments_;
+};
+
+// What the predictor knows of both images.
+struct Layout {
+  std::uint8_t kinds = 0; // ReferenceKinds
+  AddressSpace source;
+  AddressSpace target;
+};
+
+// Guesses a layout from the two images (ELF program headers and machine).
+// Images that are not ELF get no reference kinds.
+Layout detect_layout(ByteSpan source, ByteSpan target);
+
+// Where source regions went in the target: sorted, disjoint source ranges.
+struct MapEntry {
+  std::uint64_t source_start = 0;
+  std::uint64_t length = 0;
+  std::uint64_t target_start = 0;
+};
+class OffsetMap {
+public:
+  OffsetMap() = default;
+  // `entries` must be sorted by source_start and disjoint (is_valid() checks).
+  explicit OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries)) {}
+  std::optional<std::uint64_t> map(std::uint64_t source_offset) const;
+  // Like map(), but an offset between entries moves as the closest entry
+  // before it did (the first entry, before all of them); nullopt when empty
+  // or when that would land before the start of the target.
+  std::optional<std::uint64_t> map_nearest(std::uint64_t source_offset) const;
+  const std::vector<MapEntry>& entries() const { return entries_; }
+  bool is_valid() const;
+
+private:
+  std::vector<MapEntry> entries_;
+};
+
+// Produces the predicted bytes of one copied block, source[source_start,
+// source_start + length) placed at target_start, in consecutive calls of any
+// size: the result does not depend on how the block is cut into calls.
+// Keeps references to everything it is given.
+class BlockPrediction {
+public:
+  BlockPrediction(const Layout& layout, const OffsetMap& map, ByteSpan source, std::uint64_t source_start,
+                  std::uint64_t target_start, std::uint64_t length);
+  // Writes the next `count` predicted bytes (count <= what is left).
+  void fill(std::uint8_t* out, std::size_t count);
+
+private:
+  // If a reference starts at block position `at`, writes its predicted bytes
+  // to pending_ and returns true.
+  bool predict_at(std::uint64_t at);
+  std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const;
+
+  const Layout& layout_;
+  const OffsetMap& map_;
+  const std::uint8_t* block_; // source bytes of the block
+  std::uint64_t source_start_;
+  std::uint64_t target_start_;
+  std::uint64_t length_;
+  std::uint64_t position_ = 0; // next block position to predict
+  std::uint8_t pending_[8] = {};
+  unsigned pending_size_ = 0;
+  unsigned pending_used_ = 0;
+};
+
+} // namespace dfota::delta::native
