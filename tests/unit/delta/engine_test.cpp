@@ -82,7 +82,7 @@ TEST_P(EngineRoundTrip, TruncatedPayloadsFailCleanly) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllEngines, EngineRoundTrip, ::testing::Values("zstd", "vcdiff", "full"));
+INSTANTIATE_TEST_SUITE_P(AllEngines, EngineRoundTrip, ::testing::Values("native", "zstd", "vcdiff", "full"));
 
 // Images above 64 MiB cross the default limits of zstd's window and
 // xdelta3's source buffer; both must still round-trip.

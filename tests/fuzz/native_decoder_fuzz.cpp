@@ -1,0 +1,68 @@
+// libFuzzer target: the native delta decoder, with a fixed source. The input
+// is a payload; the harness writes the source's SHA-256 where the payload
+// keeps it, so that inputs get past the source check into the streams.
+// Output is counted and cut off at 4 MiB (a payload may legitimately ask for
+// far more; that is a size question, not a decoder bug).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "core/hash.hpp"
+#include "delta/engine.hpp"
+#include "fuzz/fuzz_target.hpp"
+
+namespace dfota::fuzz {
+
+namespace {
+
+class CappedCounter final : public Writer {
+public:
+  Status write(ByteSpan data) override {
+    count_ += data.size();
+    if (count_ > (4u << 20)) return make_error(CoreErrc::limit_exceeded, "fuzz output cap");
+    return {};
+  }
+
+private:
+  std::uint64_t count_ = 0;
+};
+
+// Skips a LEB128 varint at `at`; false when it does not end inside `size`.
+bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at) {
+  for (int i = 0; i < 10 && at < size; ++i)
+    if ((data[at++] & 0x80) == 0) return true;
+  return false;
+}
+
+} // namespace
+
+const Bytes& native_fuzz_source() {
+  static const Bytes source = [] {
+    Bytes s(8192);
+    std::uint32_t x = 2463534242u;
+    for (auto& b : s) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      b = static_cast<std::uint8_t>(x);
+    }
+    return s;
+  }();
+  return source;
+}
+
+int fuzz_native_decoder(const std::uint8_t* data, std::size_t size) {
+  const Bytes& source = native_fuzz_source();
+  Bytes payload(data, data + size);
+  std::size_t at = 4;
+  if (size > at && skip_varint(data, size, at) && skip_varint(data, size, at) && at + 32 <= size) {
+    const Sha256 digest = sha256(source);
+    std::memcpy(payload.data() + at, digest.data(), digest.size());
+  }
+  SpanReader reader(payload);
+  CappedCounter out;
+  (void)delta::find_engine("native")->apply(source, reader, out, delta::kUnknownSize);
+  return 0;
+}
+
+} // namespace dfota::fuzz
