@@ -54,7 +54,6 @@ Expected<CompressedStream> compress_lzma(const Bytes& raw, std::size_t begin, st
     lzma_stream* s;
     ~Release() { lzma_end(s); }
   } release{&stream};
-  std::size_t total = 0;
   for (std::size_t at = begin; at < end; at += kPieceSize) {
     const std::size_t n = std::min(kPieceSize, end - at);
     const bool last = last_part && at + n == end;
@@ -72,7 +71,6 @@ Expected<CompressedStream> compress_lzma(const Bytes& raw, std::size_t begin, st
       if (stream.avail_out == 0) piece.data.resize(piece.data.size() * 2);
     }
     piece.data.resize(written);
-    total += written;
     result.pieces.push_back(std::move(piece));
   }
   result.codec = Codec::lzma2;
