@@ -44,12 +44,6 @@ std::string Digest::finish_hex() {
   return to_hex({out, length});
 }
 
-std::string sha256_hex(ByteSpan data) {
-  Digest d(Digest::Kind::sha256);
-  d.update(data);
-  return d.finish_hex();
-}
-
 Sha256 sha256(ByteSpan data) {
   Sha256 out{};
   unsigned int size = 0;
@@ -58,6 +52,8 @@ Sha256 sha256(ByteSpan data) {
   }
   return out;
 }
+
+std::string sha256_hex(ByteSpan data) { return to_hex(sha256(data)); }
 
 std::string md5_hex(ByteSpan data) {
   Digest d(Digest::Kind::md5);

@@ -15,18 +15,6 @@ namespace dfota::fuzz {
 
 namespace {
 
-class CappedCounter final : public Writer {
-public:
-  Status write(ByteSpan data) override {
-    count_ += data.size();
-    if (count_ > (4u << 20)) return make_error(CoreErrc::limit_exceeded, "fuzz output cap");
-    return {};
-  }
-
-private:
-  std::uint64_t count_ = 0;
-};
-
 // Skips a LEB128 varint at `at`; false when it does not end inside `size`.
 bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at) {
   for (int i = 0; i < 10 && at < size; ++i)
@@ -60,7 +48,8 @@ int fuzz_native_decoder(const std::uint8_t* data, std::size_t size) {
     std::memcpy(payload.data() + at, digest.data(), digest.size());
   }
   SpanReader reader(payload);
-  CappedCounter out;
+  CountingWriter counter;
+  delta::BoundedWriter out(counter, 4u << 20);
   (void)delta::find_engine("native")->apply(source, reader, out, delta::kUnknownSize);
   return 0;
 }

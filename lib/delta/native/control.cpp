@@ -52,13 +52,12 @@ std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::
 
 OffsetMap offset_map_for(const std::vector<ControlEntry>& entries) {
   std::vector<MapEntry> candidates;
-  std::uint64_t source_position = 0, target_position = 0;
-  for (const ControlEntry& e : entries) {
-    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
-    if (e.copy >= kMinMapLength) candidates.push_back({source_position, e.copy, target_position});
-    source_position += e.copy;
-    target_position += std::uint64_t{e.copy} + e.literal;
-  }
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    if (placed.entry.copy >= kMinMapLength) {
+      candidates.push_back({placed.source_start, placed.entry.copy, placed.target_start});
+    }
+    return {};
+  });
   std::stable_sort(candidates.begin(), candidates.end(), [](const MapEntry& a, const MapEntry& b) {
     return a.source_start != b.source_start ? a.source_start < b.source_start : a.length > b.length;
   });

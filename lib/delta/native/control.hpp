@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/error.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/references.hpp"
 
@@ -18,6 +19,27 @@ struct ControlEntry {
   std::uint32_t copy = 0;
   std::uint32_t literal = 0;
 };
+
+// An entry with where it starts: its copy reads source[source_start, +copy)
+// into target[target_start, +copy); its literal follows in the target.
+struct PlacedEntry {
+  std::uint64_t source_start = 0;
+  std::uint64_t target_start = 0;
+  const ControlEntry& entry;
+};
+
+// Calls visit(PlacedEntry) -> Status for each entry of a program whose
+// positions have been checked, in order; returns the first failure.
+template <class Visit> Status for_each_placed(const std::vector<ControlEntry>& entries, Visit&& visit) {
+  std::uint64_t source_position = 0, target_position = 0;
+  for (const ControlEntry& e : entries) {
+    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
+    if (auto ok = visit(PlacedEntry{source_position, target_position, e}); !ok) return ok;
+    source_position += e.copy;
+    target_position += std::uint64_t{e.copy} + e.literal;
+  }
+  return {};
+}
 
 // At most this many entries; the encoder coarsens to fit, a decoder refuses more.
 inline constexpr std::size_t kMaxControlEntries = std::size_t{1} << 17;

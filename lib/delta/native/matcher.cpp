@@ -114,7 +114,6 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
       if (agrees(scan, last_offset)) --explained;
     }
     if (match_length == explained && scan < end) continue;
-    if (scan > end) scan = end;
 
     // Grow the previous alignment forwards from last_scan ...
     std::uint64_t forward = 0;

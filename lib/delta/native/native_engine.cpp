@@ -21,7 +21,6 @@ namespace {
 using namespace native;
 
 constexpr char kMagic[4] = {'D', 'F', 'N', '1'};
-constexpr unsigned kMaxSegments = 64;
 constexpr std::uint64_t kMaxTargetSize = UINT32_MAX;
 constexpr std::size_t kChunk = 64u << 10;
 
@@ -33,14 +32,13 @@ std::uint64_t difference(const Layout& layout, const OffsetMap& map, ByteSpan so
                          const std::vector<ControlEntry>& entries, Bytes* diff) {
   std::uint64_t nonzero = 0;
   Bytes chunk(kChunk);
-  std::uint64_t source_position = 0, target_position = 0;
-  for (const ControlEntry& e : entries) {
-    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
-    BlockPrediction prediction(layout, map, source, source_position, target_position, e.copy);
-    for (std::uint64_t done = 0; done < e.copy;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    const std::uint32_t copy = placed.entry.copy;
+    BlockPrediction prediction(layout, map, source, placed.source_start, placed.target_start, copy);
+    for (std::uint64_t done = 0; done < copy;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, copy - done));
       prediction.fill(chunk.data(), n);
-      const std::uint8_t* t = target.data() + target_position + done;
+      const std::uint8_t* t = target.data() + placed.target_start + done;
       for (std::size_t i = 0; i < n; ++i) {
         const auto d = static_cast<std::uint8_t>(t[i] - chunk[i]);
         nonzero += d != 0;
@@ -48,9 +46,8 @@ std::uint64_t difference(const Layout& layout, const OffsetMap& map, ByteSpan so
       }
       done += n;
     }
-    source_position += e.copy;
-    target_position += std::uint64_t{e.copy} + e.literal;
-  }
+    return {};
+  });
   return nonzero;
 }
 
@@ -60,7 +57,6 @@ void put_segments(Bytes& out, const AddressSpace& space) {
     put_varint(out, s.vaddr);
     put_varint(out, s.offset);
     put_varint(out, s.size);
-    put_varint(out, s.memory_size - s.size);
   }
 }
 
@@ -76,11 +72,8 @@ Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size
     if (!offset) return offset.error();
     auto size = in.varint();
     if (!size) return size.error();
-    auto zero_fill = in.varint();
-    if (!zero_fill) return zero_fill.error();
-    const Segment s{*vaddr, *offset, *size, *size + *zero_fill};
-    if (s.offset > image_size || s.size > image_size - s.offset || *zero_fill > UINT64_MAX - s.size ||
-        s.vaddr + s.memory_size < s.vaddr) {
+    const Segment s{*vaddr, *offset, *size};
+    if (s.offset > image_size || s.size > image_size - s.offset || s.vaddr + s.size < s.vaddr) {
       return corrupt("segment outside its image");
     }
     segments.push_back(s);
@@ -131,18 +124,19 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     if (!blocks) return blocks.error();
     entries = to_control(*blocks, target.size());
   }
+  std::array<Bytes, kStreamCount> streams;
+  Bytes& diff_stream = streams[kDiffStream];
+  diff_stream.reserve(target.size());
   Layout layout = detect_layout(source, target);
-  OffsetMap map;
-  if (layout.kinds != 0) {
-    map = offset_map_for(entries);
-    // Keep the prediction only where it makes more bytes agree.
-    if (difference(layout, map, source, target, entries, nullptr) >=
-        difference(Layout{}, map, source, target, entries, nullptr)) {
-      layout = Layout{};
-    }
+  const OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
+  const std::uint64_t predicted_nonzero = difference(layout, map, source, target, entries, &diff_stream);
+  // Keep the prediction only where it makes more bytes agree.
+  if (layout.kinds != 0 && predicted_nonzero >= difference(Layout{}, map, source, target, entries, nullptr)) {
+    layout = Layout{};
+    diff_stream.clear();
+    difference(layout, map, source, target, entries, &diff_stream);
   }
 
-  std::array<Bytes, kStreamCount> streams;
   std::vector<Demand> demands;
   for (const ControlEntry& e : entries) {
     put_varint(streams[kControlStream], zigzag(e.seek));
@@ -150,20 +144,16 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     put_varint(streams[kControlStream], e.literal);
   }
   demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
-  streams[kDiffStream].reserve(target.size());
-  difference(layout, map, source, target, entries, &streams[kDiffStream]);
-  std::uint64_t target_position = 0, diff_end = 0, literal_end = 0;
-  for (const ControlEntry& e : entries) {
-    target_position += e.copy;
-    streams[kLiteralStream].insert(streams[kLiteralStream].end(),
-                                   target.begin() + static_cast<std::ptrdiff_t>(target_position),
-                                   target.begin() + static_cast<std::ptrdiff_t>(target_position + e.literal));
-    target_position += e.literal;
-    diff_end += e.copy;
-    literal_end += e.literal;
+  std::uint64_t diff_end = 0;
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    const auto literal_start = static_cast<std::ptrdiff_t>(placed.target_start + placed.entry.copy);
+    streams[kLiteralStream].insert(streams[kLiteralStream].end(), target.begin() + literal_start,
+                                   target.begin() + literal_start + placed.entry.literal);
+    diff_end += placed.entry.copy;
     demands.push_back({kDiffStream, diff_end});
-    demands.push_back({kLiteralStream, literal_end});
-  }
+    demands.push_back({kLiteralStream, streams[kLiteralStream].size()});
+    return {};
+  });
 
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());
@@ -226,10 +216,9 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(*entries) : OffsetMap{};
 
   Bytes predicted(kChunk), delta(kChunk);
-  std::uint64_t source_position = 0, target_position = 0;
-  for (const ControlEntry& e : *entries) {
-    source_position = static_cast<std::uint64_t>(static_cast<std::int64_t>(source_position) + e.seek);
-    BlockPrediction prediction(layout, map, source, source_position, target_position, e.copy);
+  auto produced = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
+    const ControlEntry& e = placed.entry;
+    BlockPrediction prediction(layout, map, source, placed.source_start, placed.target_start, e.copy);
     for (std::uint64_t done = 0; done < e.copy;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
       prediction.fill(predicted.data(), n);
@@ -245,9 +234,9 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
       if (auto ok = target.write({delta.data(), n}); !ok) return ok;
       done += n;
     }
-    source_position += e.copy;
-    target_position += std::uint64_t{e.copy} + e.literal;
-  }
+    return {};
+  });
+  if (!produced) return produced;
   return streams.finish();
 }
 

@@ -31,8 +31,6 @@ struct ElfInfo {
   std::vector<Segment> segments;
 };
 
-constexpr unsigned kMaxSegments = 64;
-
 // The machine and PT_LOAD segments of a little-endian ELF image, clamped to
 // the image; nullopt when `image` is not one.
 std::optional<ElfInfo> read_elf(ByteSpan image) {
@@ -60,17 +58,13 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
       s.offset = load_le(image, at + 8, 8);
       s.vaddr = load_le(image, at + 16, 8);
       s.size = load_le(image, at + 32, 8);
-      s.memory_size = load_le(image, at + 40, 8);
     } else {
       s.offset = load_le(image, at + 4, 4);
       s.vaddr = load_le(image, at + 8, 4);
       s.size = load_le(image, at + 16, 4);
-      s.memory_size = load_le(image, at + 20, 4);
     }
     if (s.offset >= image.size() || s.size == 0) continue;
-    const std::uint64_t zero_fill = s.memory_size > s.size ? s.memory_size - s.size : 0;
     s.size = std::min<std::uint64_t>(s.size, image.size() - s.offset);
-    s.memory_size = s.size + zero_fill;
     info.segments.push_back(s);
   }
   return info;
@@ -111,14 +105,6 @@ std::optional<std::uint64_t> AddressSpace::to_vaddr(std::uint64_t offset) const 
   return std::nullopt;
 }
 
-std::optional<std::pair<std::size_t, std::uint64_t>> AddressSpace::in_zero_fill(std::uint64_t vaddr) const {
-  for (std::size_t i = 0; i < segments_.size(); ++i) {
-    const Segment& s = segments_[i];
-    if (vaddr >= s.vaddr + s.size && vaddr - s.vaddr < s.memory_size) return std::pair{i, vaddr - (s.vaddr + s.size)};
-  }
-  return std::nullopt;
-}
-
 Layout detect_layout(ByteSpan source, ByteSpan target) {
   Layout layout;
   auto old_elf = read_elf(source);
@@ -138,17 +124,6 @@ std::optional<std::uint64_t> OffsetMap::map(std::uint64_t source_offset) const {
   --it;
   if (source_offset - it->source_start >= it->length) return std::nullopt;
   return it->target_start + (source_offset - it->source_start);
-}
-
-std::optional<std::uint64_t> OffsetMap::map_nearest(std::uint64_t source_offset) const {
-  if (entries_.empty()) return std::nullopt;
-  auto it = std::upper_bound(entries_.begin(), entries_.end(), source_offset,
-                             [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
-  if (it != entries_.begin()) --it;
-  const auto moved = static_cast<std::int64_t>(source_offset) +
-                     (static_cast<std::int64_t>(it->target_start) - static_cast<std::int64_t>(it->source_start));
-  if (moved < 0) return std::nullopt;
-  return static_cast<std::uint64_t>(moved);
 }
 
 bool OffsetMap::is_valid() const {

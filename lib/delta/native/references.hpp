@@ -31,14 +31,15 @@ enum ReferenceKinds : std::uint8_t {
   kAllReferenceKinds = 63,
 };
 
-// Where file bytes [offset, offset + size) are loaded (an ELF PT_LOAD);
-// memory_size >= size counts the zero-filled tail (.bss) too.
+// Where file bytes [offset, offset + size) are loaded (an ELF PT_LOAD).
 struct Segment {
   std::uint64_t vaddr = 0;
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
-  std::uint64_t memory_size = 0;
 };
+// At most this many segments: detect_layout() treats an image with more as
+// having none, and a payload with more is refused.
+inline constexpr unsigned kMaxSegments = 64;
 
 // The load map of one image. Without segments, addresses are file offsets.
 class AddressSpace {
@@ -47,9 +48,6 @@ public:
   explicit AddressSpace(std::vector<Segment> segments) : segments_(std::move(segments)) {}
   std::optional<std::uint64_t> to_offset(std::uint64_t vaddr) const;
   std::optional<std::uint64_t> to_vaddr(std::uint64_t offset) const;
-  // For an address in the zero-filled tail of a segment: its index and the
-  // distance from the end of the segment's file bytes.
-  std::optional<std::pair<std::size_t, std::uint64_t>> in_zero_fill(std::uint64_t vaddr) const;
   const std::vector<Segment>& segments() const { return segments_; }
   bool empty() const { return segments_.empty(); }
 
@@ -80,10 +78,6 @@ public:
   // `entries` must be sorted by source_start and disjoint (is_valid() checks).
   explicit OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries)) {}
   std::optional<std::uint64_t> map(std::uint64_t source_offset) const;
-  // Like map(), but an offset between entries moves as the closest entry
-  // before it did (the first entry, before all of them); nullopt when empty
-  // or when that would land before the start of the target.
-  std::optional<std::uint64_t> map_nearest(std::uint64_t source_offset) const;
   const std::vector<MapEntry>& entries() const { return entries_; }
   bool is_valid() const;
 

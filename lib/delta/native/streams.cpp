@@ -175,15 +175,7 @@ Expected<std::uint8_t> BufferedInput::byte() {
 }
 
 Expected<std::uint64_t> BufferedInput::varint() {
-  std::uint64_t value = 0;
-  for (unsigned shift = 0; shift < 64; shift += 7) {
-    auto b = byte();
-    if (!b) return b.error();
-    if (shift == 63 && (*b & 0x7E) != 0) break;
-    value |= static_cast<std::uint64_t>(*b & 0x7F) << shift;
-    if ((*b & 0x80) == 0) return value;
-  }
-  return make_error(DeltaErrc::corrupt_payload, "native payload has a number beyond 64 bits");
+  return read_varint([this] { return byte(); });
 }
 
 Status BufferedInput::read(std::uint8_t* out, std::size_t count) {
@@ -336,15 +328,11 @@ Status StreamReader::read(std::uint8_t stream, std::uint8_t* out, std::size_t co
 }
 
 Expected<std::uint64_t> StreamReader::varint(std::uint8_t stream) {
-  std::uint64_t value = 0;
-  for (unsigned shift = 0; shift < 64; shift += 7) {
+  return read_varint([this, stream]() -> Expected<std::uint8_t> {
     std::uint8_t b = 0;
     if (auto ok = read(stream, &b, 1); !ok) return ok.error();
-    if (shift == 63 && (b & 0x7E) != 0) break;
-    value |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return value;
-  }
-  return make_error(DeltaErrc::corrupt_payload, "native payload has a number beyond 64 bits");
+    return b;
+  });
 }
 
 Status StreamReader::close(std::uint8_t stream) {

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 
 #include "core/bytes.hpp"
+#include "delta/engine.hpp"
 
 namespace dfota::delta::native {
 
@@ -24,38 +24,18 @@ inline std::int64_t unzigzag(std::uint64_t value) {
   return static_cast<std::int64_t>(value >> 1) ^ -static_cast<std::int64_t>(value & 1);
 }
 
-// Reads varints from a span. A varint longer than 10 bytes, or one that runs
-// past the end, yields nullopt and leaves the cursor unusable.
-class SpanCursor {
-public:
-  explicit SpanCursor(ByteSpan data) : data_(data) {}
-  std::optional<std::uint8_t> byte() {
-    if (position_ >= data_.size()) return std::nullopt;
-    return data_[position_++];
+// Reads one varint, taking its bytes from next_byte() -> Expected<uint8_t>.
+// One that does not fit in 64 bits is DeltaErrc::corrupt_payload.
+template <class NextByte> Expected<std::uint64_t> read_varint(NextByte&& next_byte) {
+  std::uint64_t value = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    auto b = next_byte();
+    if (!b) return b.error();
+    if (shift == 63 && (*b & 0x7E) != 0) break;
+    value |= static_cast<std::uint64_t>(*b & 0x7F) << shift;
+    if ((*b & 0x80) == 0) return value;
   }
-  std::optional<std::uint64_t> varint() {
-    std::uint64_t value = 0;
-    for (unsigned shift = 0; shift < 70; shift += 7) {
-      auto b = byte();
-      if (!b) return std::nullopt;
-      if (shift == 63 && (*b & 0x7E) != 0) return std::nullopt; // beyond 64 bits
-      value |= static_cast<std::uint64_t>(*b & 0x7F) << shift;
-      if ((*b & 0x80) == 0) return value;
-    }
-    return std::nullopt;
-  }
-  std::optional<ByteSpan> take(std::size_t count) {
-    if (count > data_.size() - position_) return std::nullopt;
-    ByteSpan out = data_.subspan(position_, count);
-    position_ += count;
-    return out;
-  }
-  std::size_t position() const { return position_; }
-  bool at_end() const { return position_ == data_.size(); }
-
-private:
-  ByteSpan data_;
-  std::size_t position_ = 0;
-};
+  return make_error(DeltaErrc::corrupt_payload, "native payload has a number beyond 64 bits");
+}
 
 } // namespace dfota::delta::native

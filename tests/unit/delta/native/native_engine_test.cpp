@@ -7,6 +7,7 @@
 #include "delta/engine.hpp"
 #include "delta/native/control.hpp"
 #include "delta/native/references.hpp"
+#include "delta/native/varint.hpp"
 #include "support/test_support.hpp"
 
 namespace dfota::delta {
@@ -55,16 +56,16 @@ Bytes arm_image(std::uint32_t seed, std::size_t functions, std::size_t inserted_
   std::copy(body.begin(), body.end(), image.begin() + 0x54);
   const char ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
   std::memcpy(image.data(), ident, sizeof ident);
-  image[18] = 40;                   // EM_ARM
-  put32(image, 28, 0x34);           // e_phoff
-  image[42] = 32;                   // e_phentsize
-  image[44] = 1;                    // e_phnum
-  put32(image, 0x34 + 0, 1);        // PT_LOAD
-  put32(image, 0x34 + 4, 0);        // p_offset
-  put32(image, 0x34 + 8, 0x10000);  // p_vaddr
+  image[18] = 40;                  // EM_ARM
+  put32(image, 28, 0x34);          // e_phoff
+  image[42] = 32;                  // e_phentsize
+  image[44] = 1;                   // e_phnum
+  put32(image, 0x34 + 0, 1);       // PT_LOAD
+  put32(image, 0x34 + 4, 0);       // p_offset
+  put32(image, 0x34 + 8, 0x10000); // p_vaddr
   const auto total = static_cast<std::uint32_t>(image.size());
-  put32(image, 0x34 + 16, total);   // p_filesz
-  put32(image, 0x34 + 20, total);   // p_memsz
+  put32(image, 0x34 + 16, total); // p_filesz
+  put32(image, 0x34 + 20, total); // p_memsz
   return image;
 }
 
@@ -128,13 +129,7 @@ TEST(NativeEngine, DamagedPayloadsNeverCrashOrOverrun) {
 Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint8_t kinds, std::uint64_t segments,
                  std::uint64_t entries) {
   Bytes h{'D', 'F', 'N', '1'};
-  auto varint = [&](std::uint64_t v) {
-    while (v >= 0x80) {
-      h.push_back(static_cast<std::uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    h.push_back(static_cast<std::uint8_t>(v));
-  };
+  auto varint = [&](std::uint64_t v) { native::put_varint(h, v); };
   varint(source.size());
   varint(target_size);
   const Sha256 digest = sha256(source);
@@ -142,7 +137,7 @@ Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint8_t kinds,
   h.push_back(kinds);
   varint(segments);
   for (std::uint64_t i = 0; i < segments; ++i)
-    for (int f = 0; f < 4; ++f)
+    for (int f = 0; f < 3; ++f)
       varint(0);
   varint(0);
   varint(entries);
@@ -208,9 +203,9 @@ TEST(OffsetMap, KeepsTheLongestCopyOfEachSourceRegion) {
   using native::ControlEntry;
   // Two copies of source [100, 200): the longer one wins; a short one is left out.
   const std::vector<ControlEntry> program{
-      {100, 50, 10},  // source [100,150) -> target [0,50)
-      {-50, 100, 0},  // source [100,200) -> target [60,160)
-      {-200, 8, 0},   // source [0,8): too short for the map
+      {100, 50, 10}, // source [100,150) -> target [0,50)
+      {-50, 100, 0}, // source [100,200) -> target [60,160)
+      {-200, 8, 0},  // source [0,8): too short for the map
   };
   const auto map = native::offset_map_for(program);
   ASSERT_EQ(map.entries().size(), 1u);
