@@ -89,8 +89,31 @@ constexpr auto kX86Lead = [] {
 
 } // namespace
 
+AddressSpace::AddressSpace(std::vector<Segment> segments) : segments_(std::move(segments)) {
+  vaddr_low_ = UINT64_MAX;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    vaddr_low_ = std::min(vaddr_low_, s.vaddr);
+    const std::uint64_t end = s.vaddr + s.size < s.vaddr ? UINT64_MAX : s.vaddr + s.size;
+    vaddr_high_ = std::max(vaddr_high_, end);
+    for (std::size_t j = 0; j < i; ++j) {
+      const Segment& t = segments_[j];
+      if (s.offset < t.offset + t.size && t.offset < s.offset + s.size) offsets_disjoint_ = false;
+    }
+  }
+}
+
+const Segment* AddressSpace::sole_segment_at(std::uint64_t offset) const {
+  if (!offsets_disjoint_) return nullptr;
+  for (const Segment& s : segments_) {
+    if (offset >= s.offset && offset - s.offset < s.size) return &s;
+  }
+  return nullptr;
+}
+
 std::optional<std::uint64_t> AddressSpace::to_offset(std::uint64_t vaddr) const {
   if (segments_.empty()) return vaddr;
+  if (vaddr < vaddr_low_ || vaddr >= vaddr_high_) return std::nullopt;
   for (const Segment& s : segments_) {
     if (vaddr >= s.vaddr && vaddr - s.vaddr < s.size) return s.offset + (vaddr - s.vaddr);
   }
@@ -117,10 +140,44 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   return layout;
 }
 
+OffsetMap::OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries)) {
+  if (entries_.empty() || entries_.size() > UINT32_MAX) return;
+  for (std::size_t i = 1; i < entries_.size(); ++i) {
+    if (entries_[i].source_start < entries_[i - 1].source_start) return;
+  }
+  // Pages small enough for a handful of entries each, at most 2^16 of them.
+  const std::uint64_t span = entries_.back().source_start + 1;
+  while (page_shift_ < 63 && (span >> page_shift_) >= (1u << 16))
+    ++page_shift_;
+  const std::uint64_t pages = (span >> page_shift_) + 1;
+  page_first_.resize(pages + 1);
+  std::size_t index = 0;
+  for (std::uint64_t page = 0; page <= pages; ++page) {
+    const std::uint64_t start = page << page_shift_;
+    while (index < entries_.size() && entries_[index].source_start <= start)
+      ++index;
+    page_first_[page] = static_cast<std::uint32_t>(index);
+  }
+}
+
 std::optional<std::uint64_t> OffsetMap::map(std::uint64_t source_offset) const {
-  auto it = std::upper_bound(entries_.begin(), entries_.end(), source_offset,
+  auto first = entries_.begin();
+  auto last = entries_.end();
+  if (!page_first_.empty()) {
+    // Entries starting at or before the page start are before page_first_[page];
+    // the one that may hold source_offset is the last entry starting at or
+    // before it, which lies in [page_first_[page] - 1, page_first_[page + 1]).
+    const std::uint64_t page = source_offset >> page_shift_;
+    if (page + 1 < page_first_.size()) {
+      first += page_first_[page] > 0 ? page_first_[page] - 1 : 0;
+      last = entries_.begin() + page_first_[page + 1];
+    } else {
+      first += entries_.size() - 1;
+    }
+  }
+  auto it = std::upper_bound(first, last, source_offset,
                              [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
-  if (it == entries_.begin()) return std::nullopt;
+  if (it == first) return std::nullopt;
   --it;
   if (source_offset - it->source_start >= it->length) return std::nullopt;
   return it->target_start + (source_offset - it->source_start);
@@ -139,7 +196,30 @@ bool OffsetMap::is_valid() const {
 BlockPrediction::BlockPrediction(const Layout& layout, const OffsetMap& map, ByteSpan source,
                                  std::uint64_t source_start, std::uint64_t target_start, std::uint64_t length)
     : layout_(layout), map_(map), block_(source.data() + source_start), source_start_(source_start),
-      target_start_(target_start), length_(length) {}
+      target_start_(target_start), length_(length) {
+  // Only a block that lies whole in one segment of each image maps by bias.
+  auto whole = [length](const AddressSpace& space, std::uint64_t start) -> const Segment* {
+    const Segment* s = space.sole_segment_at(start);
+    if (s == nullptr || start - s->offset + length > s->size) return nullptr;
+    return s;
+  };
+  if (length > 0) {
+    source_segment_ = whole(layout.source, source_start);
+    target_segment_ = whole(layout.target, target_start);
+  }
+}
+
+std::optional<std::uint64_t> BlockPrediction::source_site(std::uint64_t at) const {
+  if (source_segment_ != nullptr && at < length_)
+    return source_segment_->vaddr + (source_start_ + at - source_segment_->offset);
+  return layout_.source.to_vaddr(source_start_ + at);
+}
+
+std::optional<std::uint64_t> BlockPrediction::target_site(std::uint64_t at) const {
+  if (target_segment_ != nullptr && at < length_)
+    return target_segment_->vaddr + (target_start_ + at - target_segment_->offset);
+  return layout_.target.to_vaddr(target_start_ + at);
+}
 
 std::optional<std::uint64_t> BlockPrediction::map_vaddr(std::uint64_t source_vaddr) const {
   auto offset = layout_.source.to_offset(source_vaddr);
@@ -157,8 +237,8 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
   // the end of an instruction `size` bytes long.
   auto relative = [&](unsigned field, unsigned size) -> bool {
     if (left < size) return false;
-    auto site_end = layout_.source.to_vaddr(source_start_ + at + size);
-    auto new_site_end = layout_.target.to_vaddr(target_start_ + at + size);
+    auto site_end = source_site(at + size);
+    auto new_site_end = target_site(at + size);
     if (!site_end || !new_site_end) return false;
     const auto displacement = static_cast<std::int32_t>(load32(p + field));
     auto moved = map_vaddr(*site_end + static_cast<std::uint64_t>(static_cast<std::int64_t>(displacement)));
@@ -182,8 +262,8 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
   if ((source_start_ + at) % 4 != 0 || left < 4) return false;
   const std::uint32_t word = load32(p);
   auto word_branch = [&](unsigned bits, std::uint64_t pc_bias) -> bool {
-    auto site = layout_.source.to_vaddr(source_start_ + at);
-    auto new_site = layout_.target.to_vaddr(target_start_ + at);
+    auto site = source_site(at);
+    auto new_site = target_site(at);
     if (!site || !new_site) return false;
     const std::uint32_t mask = (std::uint32_t{1} << bits) - 1;
     std::int64_t words = word & mask;
@@ -200,8 +280,8 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
   };
   if ((kinds & kArm32Branch) && (word >> 28) != 0xF && ((word >> 25) & 7) == 5 && word_branch(24, 8)) return true;
   if ((kinds & kArm32Literal) && (word >> 28) != 0xF && (word & 0x0E5F0000) == 0x041F0000) {
-    auto site = layout_.source.to_vaddr(source_start_ + at);
-    auto new_site = layout_.target.to_vaddr(target_start_ + at);
+    auto site = source_site(at);
+    auto new_site = target_site(at);
     if (site && new_site) {
       const std::int64_t offset = (word & (1u << 23)) ? (word & 0xFFF) : -static_cast<std::int64_t>(word & 0xFFF);
       auto moved = map_vaddr(*site + 8 + static_cast<std::uint64_t>(offset));

@@ -45,14 +45,24 @@ inline constexpr unsigned kMaxSegments = 64;
 class AddressSpace {
 public:
   AddressSpace() = default;
-  explicit AddressSpace(std::vector<Segment> segments) : segments_(std::move(segments)) {}
+  explicit AddressSpace(std::vector<Segment> segments);
+  // The first segment (in the given order) that holds the address decides.
   std::optional<std::uint64_t> to_offset(std::uint64_t vaddr) const;
   std::optional<std::uint64_t> to_vaddr(std::uint64_t offset) const;
+  // The segment that holds file offset `offset` when no other segment's file
+  // range overlaps it, so that every offset in it maps by the same bias; else
+  // nullptr. Lets a caller map a run of offsets without a search per offset.
+  const Segment* sole_segment_at(std::uint64_t offset) const;
   const std::vector<Segment>& segments() const { return segments_; }
   bool empty() const { return segments_.empty(); }
 
 private:
   std::vector<Segment> segments_;
+  // Smallest and one past the largest loaded address: a quick refusal for
+  // the many words that are not addresses at all.
+  std::uint64_t vaddr_low_ = 0;
+  std::uint64_t vaddr_high_ = 0;
+  bool offsets_disjoint_ = true;
 };
 
 // What the predictor knows of both images.
@@ -76,13 +86,18 @@ class OffsetMap {
 public:
   OffsetMap() = default;
   // `entries` must be sorted by source_start and disjoint (is_valid() checks).
-  explicit OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries)) {}
+  explicit OffsetMap(std::vector<MapEntry> entries);
   std::optional<std::uint64_t> map(std::uint64_t source_offset) const;
   const std::vector<MapEntry>& entries() const { return entries_; }
   bool is_valid() const;
 
 private:
   std::vector<MapEntry> entries_;
+  // page_first_[p]: index of the first entry that starts after page p begins
+  // (pages of 2^page_shift_ source bytes), so that map() searches only the
+  // entries of one page. Empty when entries_ is not sorted.
+  std::vector<std::uint32_t> page_first_;
+  unsigned page_shift_ = 12;
 };
 
 // Produces the predicted bytes of one copied block, source[source_start,
@@ -101,6 +116,10 @@ private:
   // to pending_ and returns true.
   bool predict_at(std::uint64_t at);
   std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const;
+  // Load addresses of block positions (to_vaddr of source_start_ + at and of
+  // target_start_ + at), through the block's sole segment where it has one.
+  std::optional<std::uint64_t> source_site(std::uint64_t at) const;
+  std::optional<std::uint64_t> target_site(std::uint64_t at) const;
 
   const Layout& layout_;
   const OffsetMap& map_;
@@ -109,6 +128,8 @@ private:
   std::uint64_t target_start_;
   std::uint64_t length_;
   std::uint64_t position_ = 0; // next block position to predict
+  const Segment* source_segment_ = nullptr;
+  const Segment* target_segment_ = nullptr;
   std::uint8_t pending_[8] = {};
   unsigned pending_size_ = 0;
   unsigned pending_used_ = 0;
