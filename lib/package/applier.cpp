@@ -10,6 +10,7 @@
 #include "core/hash.hpp"
 #include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
+#include "package/package_signature.hpp"
 
 namespace dfota::package {
 
@@ -231,6 +232,9 @@ Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
 
 Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path& source_dir,
                                     const fs::path& output_dir, const ApplyOptions& options) {
+  if (!options.trusted_keys.empty()) {
+    if (auto key = verify_package(package, options.trusted_keys); !key) return key.error();
+  }
   std::error_code ec;
   const bool output_present = fs::exists(fs::symlink_status(output_dir, ec));
   if (output_present && !(fs::is_directory(fs::symlink_status(output_dir, ec)) && fs::is_empty(output_dir, ec))) {
@@ -252,10 +256,11 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
   return ApplyResult{package.manifest, applier.bytes_written()};
 }
 
-Expected<ApplyResult> apply_package(const fs::path& package, const fs::path& source_dir, const fs::path& output_dir) {
+Expected<ApplyResult> apply_package(const fs::path& package, const fs::path& source_dir, const fs::path& output_dir,
+                                    const ApplyOptions& options) {
   auto opened = open_package(package);
   if (!opened) return opened.error();
-  return apply_package(*opened, source_dir, output_dir);
+  return apply_package(*opened, source_dir, output_dir, options);
 }
 
 } // namespace dfota::package

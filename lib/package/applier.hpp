@@ -3,8 +3,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <vector>
 
 #include "package/package_reader.hpp"
+#include "signing/keys.hpp"
 
 namespace dfota::package {
 
@@ -20,6 +22,10 @@ struct ApplyOptions {
   // produced so far and the total; returning false stops the apply, which then
   // fails with CoreErrc::cancelled and leaves nothing at the output.
   std::function<bool(std::uint64_t done, std::uint64_t total)> on_progress;
+  // When not empty, the package must be signed by one of these keys; that
+  // (and every payload) is checked before anything else, even the output
+  // path (package::verify_package).
+  std::vector<signing::PublicKey> trusted_keys;
 };
 
 struct ApplyResult {
@@ -36,6 +42,6 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const std::fil
                                     const std::filesystem::path& output_dir, const ApplyOptions& options = {});
 
 Expected<ApplyResult> apply_package(const std::filesystem::path& package, const std::filesystem::path& source_dir,
-                                    const std::filesystem::path& output_dir);
+                                    const std::filesystem::path& output_dir, const ApplyOptions& options = {});
 
 } // namespace dfota::package

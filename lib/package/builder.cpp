@@ -11,6 +11,7 @@
 #include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
 #include "package/zip_container.hpp"
+#include "signing/signature_document.hpp"
 
 namespace dfota::package {
 
@@ -318,6 +319,15 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   if (!zip) return zip.error();
   if (auto ok = zip->add_bytes(kManifestEntry, Bytes(manifest_text.begin(), manifest_text.end())); !ok)
     return ok.error();
+  std::string signed_by;
+  if (options.sign_key) {
+    signed_by = options.sign_key->public_key().fingerprint();
+    auto signature = signing::sign_document(*options.sign_key, as_bytes(manifest_text));
+    if (!signature) return signature.error();
+    const std::string signature_text = signing::to_text(*signature);
+    if (auto ok = zip->add_bytes(kSignatureEntry, Bytes(signature_text.begin(), signature_text.end())); !ok)
+      return ok.error();
+  }
   for (const auto& [entry, file] : assembler.stored()) {
     if (auto ok = zip->add_file(entry, file); !ok) return ok.error();
   }
@@ -325,7 +335,7 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   if (auto ok = zip->close(); !ok) return ok.error();
 
   std::error_code ec;
-  BuildResult result{std::move(manifest), static_cast<std::uint64_t>(fs::file_size(output, ec))};
+  BuildResult result{std::move(manifest), static_cast<std::uint64_t>(fs::file_size(output, ec)), signed_by};
   return result;
 }
 

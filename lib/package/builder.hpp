@@ -3,9 +3,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "package/manifest.hpp"
+#include "signing/keys.hpp"
 
 namespace dfota::package {
 
@@ -17,6 +19,9 @@ struct BuildOptions {
   std::string from_version; // overrides the source's firmware.json
   std::string to_version;   // overrides the target's firmware.json
   std::string family;       // optional module family id recorded in the manifest
+  // When set, the package carries manifest.sig by this key (the same bytes
+  // as building unsigned and then `sign_package`).
+  std::optional<signing::PrivateKey> sign_key;
   // Called before each partition is encoded (name, index, count); may be empty.
   std::function<void(const std::string&, std::size_t, std::size_t)> on_partition;
 };
@@ -24,6 +29,7 @@ struct BuildOptions {
 struct BuildResult {
   Manifest manifest;
   std::uint64_t package_size = 0;
+  std::string signed_by; // the signing key's fingerprint, when signed
 };
 
 // Builds the package that turns `from` into `to` and writes it to `output`

@@ -2,6 +2,7 @@
 
 #include "firmware/firmware.hpp"
 #include "package/package_reader.hpp"
+#include "package/package_signature.hpp"
 
 namespace dfota::package {
 
@@ -89,6 +90,10 @@ Expected<Inspection> inspect_package(const fs::path& path) {
     result.layout = Layout::dfota;
     result.manifest = std::move(opened->manifest);
     result.has_signature = opened->zip.find(kSignatureEntry) != nullptr;
+    if (auto signature = read_signature(opened->zip))
+      result.signature = std::move(*signature);
+    else
+      result.signature_problem = signature.error().message();
     return result;
   }
   if (zip->find("payload.bin")) {

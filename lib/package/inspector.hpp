@@ -12,6 +12,7 @@
 #include "core/hash.hpp"
 #include "package/manifest.hpp"
 #include "package/zip_container.hpp"
+#include "signing/signature_document.hpp"
 
 namespace dfota::package {
 
@@ -30,6 +31,10 @@ struct Inspection {
   Layout layout = Layout::zip;
   std::optional<Manifest> manifest; // dfota layout only
   bool has_signature = false;       // manifest.sig present
+  // What manifest.sig claims (not verified: that needs a trusted key), or
+  // why it cannot be read.
+  std::optional<signing::SignatureDocument> signature;
+  std::string signature_problem;
   std::vector<ZipEntryInfo> entries;
   // What a foreign layout tells about itself, in reading order
   // (for example pre-build, post-build, ota-type, payload version).

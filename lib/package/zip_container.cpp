@@ -258,4 +258,18 @@ Expected<Bytes> ZipReader::read_entry(const std::string& name, std::uint64_t lim
   return bytes;
 }
 
+Status ZipWriter::add_entry_from(const ZipReader& source, const std::string& name) {
+  zip_t* za = state_->archive;
+  const zip_int64_t from = zip_name_locate(source.state_->archive, name.c_str(), ZIP_FL_ENC_GUESS);
+  if (from < 0) return make_error(CoreErrc::not_found, "zip entry " + name + " is not in the source archive");
+  zip_source_t* src = zip_source_zip(za, source.state_->archive, static_cast<zip_uint64_t>(from), 0, 0, -1);
+  if (!src) return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
+  zip_int64_t index = zip_file_add(za, name.c_str(), src, ZIP_FL_ENC_UTF_8);
+  if (index < 0) {
+    zip_source_free(src);
+    return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
+  }
+  return finish_entry(index, name);
+}
+
 } // namespace dfota::package

@@ -29,6 +29,9 @@ public:
   // Adds an entry whose bytes are read from `file` during close(); the file
   // must stay unchanged until then.
   Status add_file(const std::string& name, const std::filesystem::path& file);
+  // Adds entry `name` of `source` under the same name; its bytes are read
+  // (and their CRC checked) during close(), so `source` must stay open until then.
+  Status add_entry_from(const class ZipReader& source, const std::string& name);
   Status close();
 
 private:
@@ -71,6 +74,7 @@ public:
   Expected<Bytes> read_entry(const std::string& name, std::uint64_t limit) const;
 
 private:
+  friend class ZipWriter;
   struct State;
   explicit ZipReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;

@@ -7,6 +7,7 @@
 #include "package/applier.hpp"
 #include "package/inspector.hpp"
 #include "package/package_reader.hpp"
+#include "package/package_signature.hpp"
 #include "validate/url.hpp"
 
 namespace dfota::validate {
@@ -50,6 +51,7 @@ public:
 
   std::vector<Finding> run() {
     check_container();
+    if (signature_refused_) return std::move(findings_); // nothing else is worth checking
     check_versions();
     check_source();
     check_sizes();
@@ -76,6 +78,12 @@ private:
     if (!opened && opened.error().is(package::PackageErrc::manifest_missing)) {
       // A zip that is not ours: describe what it is, check what can be checked.
       auto inspected = package::inspect_package(request_.package);
+      if (inspected && !request_.trusted_keys.empty()) {
+        add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
+        add("signature", Verdict::fail, 0, "refused: a package without a dfota manifest cannot carry a signature");
+        signature_refused_ = true;
+        return;
+      }
       if (inspected) {
         foreign_ = true;
         add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
@@ -88,12 +96,18 @@ private:
     if (!opened) {
       add("zip", Verdict::fail, profile_.upgrade.bad_package,
           opened.error().message() + meaning(profile_.upgrade.bad_package));
+      if (!request_.trusted_keys.empty()) {
+        add("signature", Verdict::fail, 0, "refused: the package cannot be opened to check its signature");
+        signature_refused_ = true;
+        return;
+      }
       add("payloads", Verdict::skip, 0, "the package cannot be opened");
       return;
     }
     add("zip", Verdict::pass, 0,
         "zip and manifest are well-formed (format " + std::to_string(opened->manifest.format_major) + "." +
             std::to_string(opened->manifest.format_minor) + ")");
+    if (!check_signature(*opened)) return;
     // Every payload read to the end: its size and SHA-256 against the manifest.
     std::size_t count = 0;
     for (const auto& p : opened->manifest.partitions) {
@@ -119,6 +133,29 @@ private:
         std::to_string(count) + " payloads match their SHA-256; package md5 " + checksum_.md5 + ", checksum " +
             checksum_hex(checksum_.module_checksum));
     manifest_ = std::move(opened->manifest);
+  }
+
+  // The "signature" rule. With trusted keys, a refusal ends the validation.
+  bool check_signature(const package::OpenedPackage& opened) {
+    if (request_.trusted_keys.empty()) {
+      auto document = package::read_signature(opened.zip);
+      if (!document)
+        add("signature", Verdict::warn, 0, document.error().message());
+      else if (*document)
+        add("signature", Verdict::skip, 0,
+            "signed by key " + (*document)->key_fingerprint + "; give --pubkey to check it");
+      else
+        add("signature", Verdict::skip, 0, "not signed");
+      return true;
+    }
+    auto key = package::verify_package(opened, request_.trusted_keys);
+    if (!key) {
+      add("signature", Verdict::fail, 0, "refused: " + key.error().message());
+      signature_refused_ = true;
+      return false;
+    }
+    add("signature", Verdict::pass, 0, "signed by trusted key " + key->fingerprint() + "; every payload verified");
+    return true;
   }
 
   void check_versions() {
@@ -301,6 +338,7 @@ private:
   Digests checksum_;
   std::uint64_t package_size_ = 0;
   bool foreign_ = false;
+  bool signature_refused_ = false;
 };
 
 } // namespace

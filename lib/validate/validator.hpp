@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "profiles/profile.hpp"
+#include "signing/keys.hpp"
 
 namespace dfota::validate {
 
@@ -15,7 +16,7 @@ enum class Verdict { pass, fail, warn, skip };
 const char* to_string(Verdict verdict);
 
 struct Finding {
-  std::string rule; // zip, payloads, project, version, source, size, space, url, upload-name, method
+  std::string rule; // zip, signature, payloads, project, version, source, size, space, url, upload-name, method
   Verdict verdict = Verdict::skip;
   int code = 0;        // the module's error code that this predicts (0: none)
   std::string message; // one line; never contains a password
@@ -30,6 +31,9 @@ struct Request {
   std::optional<std::string> url;
   std::optional<std::string> upload_name;
   std::optional<std::string> method; // com, file, qfupl, ftp, http, https, url
+  // When not empty, the package must be signed by one of these keys: the
+  // "signature" rule fails otherwise, and then no later rule runs.
+  std::vector<signing::PublicKey> trusted_keys;
 };
 
 // Runs every rule the request allows; rules without their input are "skip".

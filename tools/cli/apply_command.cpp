@@ -13,13 +13,19 @@ public:
     sub->add_option("--source", source_, "Source firmware directory the package was built from")->required();
     sub->add_option("-o,--output", output_, "Directory to create with the target firmware (must not exist)")
         ->required();
+    add_pubkey_option(sub, pubkeys_);
     sub->footer("Every source hash is checked before anything is written; every result is checked against the\n"
                 "package; on failure nothing is left at --output.\n\nExample:\n"
-                "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied");
+                "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
+                "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied --pubkey release.pub");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
-    auto result = package::apply_package(package_, source_, output_);
+    package::ApplyOptions options;
+    auto keys = load_trusted_keys(pubkeys_);
+    if (!keys) return report(err, keys.error());
+    options.trusted_keys = std::move(*keys);
+    auto result = package::apply_package(package_, source_, output_, options);
     if (!result) return report(err, result.error());
     out << "applied " << package_ << ": " << output_ << " is " << result->manifest.project << " "
         << result->manifest.target_version << " (" << result->manifest.partitions.size() << " partitions, "
@@ -29,6 +35,7 @@ public:
 
 private:
   std::string package_, source_, output_;
+  std::vector<std::string> pubkeys_;
 };
 
 } // namespace

@@ -13,17 +13,24 @@ public:
     sub->add_option("--to", to_, "Target firmware directory (the version to install)")->required();
     sub->add_option("-o,--output", output_, "Package to write")->required();
     sub->add_option("--reverse-output", reverse_, "Also write the package from --to back to --from");
-    sub->add_option("--engine", options_.engine, "Delta engine: auto (smallest per partition), native, zstd, vcdiff or full")
+    sub->add_option("--engine", options_.engine,
+                    "Delta engine: auto (smallest per partition), native, zstd, vcdiff or full")
         ->check(CLI::IsMember({"auto", "native", "zstd", "vcdiff", "full"}))
         ->default_val("auto");
     sub->add_option("--project", options_.project, "Project the package is for (default: from firmware.json)");
     sub->add_option("--from-version", options_.from_version, "Source version (default: from --from/firmware.json)");
     sub->add_option("--to-version", options_.to_version, "Target version (default: from --to/firmware.json)");
+    sub->add_option("--sign-key", sign_key_, "Sign the package(s) with this private key (PEM, from dfota keygen)");
     sub->footer("Example:\n  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip "
                 "--reverse-output update-v2-to-v1.zip");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (!sign_key_.empty()) {
+      auto key = load_signing_key(sign_key_, err);
+      if (!key) return report(err, key.error());
+      options_.sign_key = std::move(*key);
+    }
     auto forward = package::build_package(from_, to_, output_, options_);
     if (!forward) return report(err, forward.error());
     print(out, output_, *forward);
@@ -45,10 +52,10 @@ private:
       changed += p.op != package::Operation::unchanged;
     out << "built " << path << ": " << grouped(result.package_size) << " bytes, " << m.project << " "
         << m.source_version << " -> " << m.target_version << ", " << m.partitions.size() << " partitions (" << changed
-        << " changed)\n";
+        << " changed)" << (result.signed_by.empty() ? "" : ", signed by " + result.signed_by) << "\n";
   }
 
-  std::string from_, to_, output_, reverse_;
+  std::string from_, to_, output_, reverse_, sign_key_;
   package::BuildOptions options_;
 };
 

@@ -6,8 +6,10 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "cli/exit_codes.hpp"
+#include "signing/keys.hpp"
 
 namespace dfota::cli {
 
@@ -28,6 +30,14 @@ std::unique_ptr<Command> make_validate_command(CLI::App& app);
 std::unique_ptr<Command> make_explain_command(CLI::App& app);
 std::unique_ptr<Command> make_sim_command(CLI::App& app);
 std::unique_ptr<Command> make_upload_command(CLI::App& app);
+std::unique_ptr<Command> make_keygen_command(CLI::App& app);
+std::unique_ptr<Command> make_sign_command(CLI::App& app);
+
+// Key options shared by the verbs (signing_commands.cpp). Loading a private
+// key warns on `err` when its file is readable by other users.
+Expected<signing::PrivateKey> load_signing_key(const std::string& path, std::ostream& err);
+Expected<std::vector<signing::PublicKey>> load_trusted_keys(const std::vector<std::string>& paths);
+void add_pubkey_option(CLI::App* sub, std::vector<std::string>& paths);
 
 // Where profiles and the error catalogue live: $DFOTA_FORMATS_DIR, else the
 // installed share/dfota/formats beside the program, else the source tree's formats/.

@@ -4,6 +4,7 @@
 #include "firmware/firmware.hpp"
 #include "package/errors.hpp"
 #include "profiles/profile.hpp"
+#include "signing/keys.hpp"
 #include "sim/simulator.hpp"
 #include "transport/transport.hpp"
 #include "upload/uploader.hpp"
@@ -42,6 +43,9 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kWrongVersion, "wrong-version", "upload: afterwards the module does not run the target version"},
       {kNoModule, "no-module", "upload: nothing answers AT, or the module family cannot be told"},
       {kMethodUnsupported, "method-unsupported", "upload: the module family does not offer that method"},
+      {kSignatureRefused, "signature-refused",
+       "the package is unsigned, signed by an untrusted key, or its signature does not verify"},
+      {kKeyError, "key-error", "a key file cannot be read, is not a PEM key, or is of an unsupported type"},
   };
   return table;
 }
@@ -78,6 +82,15 @@ int exit_code_for(const Error& error) {
     case delta::DeltaErrc::wrong_source: return kSourceMismatch;
     }
   }
+  if (cat == signing::signing_category()) {
+    switch (static_cast<signing::SigningErrc>(v)) {
+    case signing::SigningErrc::key_unreadable:
+    case signing::SigningErrc::key_invalid:
+    case signing::SigningErrc::unsupported_key: return kKeyError;
+    case signing::SigningErrc::crypto_failed: return kInternal;
+    default: return kSignatureRefused;
+    }
+  }
   if (cat == firmware::firmware_category()) return kBadFirmware;
   if (cat == profiles::profile_category()) return kProfileError;
   if (cat == sim::sim_category()) return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
@@ -103,6 +116,7 @@ int exit_code_for(const Error& error) {
     switch (static_cast<CoreErrc>(v)) {
     case CoreErrc::limit_exceeded: return kLimitExceeded;
     case CoreErrc::unsafe_path: return kUnsafeEntry;
+    case CoreErrc::already_exists: return kOutputExists;
     case CoreErrc::subprocess_failed: return kEngineUnavailable;
     case CoreErrc::unsupported:
     case CoreErrc::truncated: return kPayloadMismatch;

@@ -40,6 +40,8 @@ enum ExitCode : int {
   kWrongVersion = 28,       // upload: afterwards the module does not run the target version
   kNoModule = 29,           // upload: nothing answers AT, or the family cannot be told
   kMethodUnsupported = 30,  // upload: the family does not offer that method
+  kSignatureRefused = 31,   // the package is unsigned, signed by an untrusted key, or its signature fails
+  kKeyError = 32,           // a key file cannot be read, is not a PEM key, or is of an unsupported type
 };
 
 struct ExitCodeDoc {

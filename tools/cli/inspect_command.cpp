@@ -104,6 +104,13 @@ private:
       j["source_version"] = m.source_version;
       j["target_version"] = m.target_version;
       j["signed"] = r.has_signature;
+      if (r.signature)
+        j["signature"] = {{"algorithm", signing::to_string(r.signature->algorithm)},
+                          {"key", r.signature->key_fingerprint}};
+      else if (r.has_signature)
+        j["signature"] = {{"problem", r.signature_problem}};
+      else
+        j["signature"] = nullptr;
       j["requirements"] = {{"space_needed", m.space_needed},
                            {"largest_partition", m.largest_partition},
                            {"apply_memory", m.apply_memory}};
@@ -156,7 +163,12 @@ private:
     out << "format        dfota-package " << m.format_major << "." << m.format_minor << '\n';
     out << "project       " << m.project << (m.family.empty() ? "" : " (" + m.family + ")") << '\n';
     out << "versions      " << m.source_version << " -> " << m.target_version << '\n';
-    out << "signed        " << (r.has_signature ? "yes (manifest.sig)" : "no") << '\n';
+    out << "signed        "
+        << (r.signature ? std::string("yes, ") + signing::to_string(r.signature->algorithm) + " key " +
+                              r.signature->key_fingerprint + " (not verified; use validate --pubkey)"
+            : r.has_signature ? "malformed: " + r.signature_problem
+                              : std::string("no"))
+        << '\n';
     out << "space needed  " << grouped(m.space_needed) << " bytes\n";
     out << "apply memory  " << grouped(m.apply_memory) << " bytes\n";
     out << "payloads      " << grouped(m.payload_bytes()) << " bytes\n\n";

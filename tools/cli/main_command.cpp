@@ -17,7 +17,9 @@ std::string footer() {
          "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
          "  dfota checksum update-v1-to-v2.zip\n"
          "  dfota validate update-v1-to-v2.zip --profile ec2x --module-version EC25EFAR06A06M4G --free-space 30000000\n"
-         "  dfota explain 511 --profile rg50xq\n\n"
+         "  dfota explain 511 --profile rg50xq\n"
+         "  dfota keygen --private release.key --public release.pub\n"
+         "  dfota sign update-v1-to-v2.zip --key release.key\n\n"
          "Exit codes:\n";
   for (const auto& row : exit_code_table()) {
     text << "  " << (row.code < 10 ? " " : "") << row.code << "  " << row.meaning << '\n';
@@ -64,6 +66,8 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_upload_command);
   add(make_sim_command);
   add(make_explain_command);
+  add(make_keygen_command);
+  add(make_sign_command);
 
   std::vector<const char*> argv;
   for (const auto& a : args)

@@ -13,6 +13,7 @@
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
+#include "package/package_signature.hpp"
 #include "upload/package_server.hpp"
 #include "upload/uploader.hpp"
 #include "validate/url.hpp"
@@ -59,6 +60,7 @@ public:
                     "Override a timeout in seconds: command=, urc=, port=, version=, total= (repeatable)");
     sub->add_option("--guard-ms", guard_ms_, "+++ guard time in milliseconds (default 1000)")
         ->check(CLI::Range(10, 5000));
+    add_pubkey_option(sub, pubkeys_);
     sub->add_flag("--no-validate", no_validate_, "Skip the pre-flight validation against the live module");
     sub->add_flag("--json", json_, "One JSON object per line for each event, then a summary per module");
     sub->add_flag("--log", log_, "Print the AT conversation on standard error");
@@ -66,7 +68,8 @@ public:
                 "exit code of the first module that failed (see dfota --help).\n\nExamples:\n"
                 "  dfota upload update.zip --port /dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.2-port0\n"
                 "  dfota upload update.zip --port /dev/ttyUSB2 --method url --url ftp://user:pass@host/update.zip\n"
-                "  dfota upload update.zip --ports-file line3.txt --json");
+                "  dfota upload update.zip --ports-file line3.txt --json\n"
+                "  dfota upload update.zip --port /dev/ttyUSB2 --pubkey release.pub");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
@@ -85,6 +88,15 @@ public:
     if (!url_.empty() && !serve_.empty()) {
       err << "dfota: error: --url and --serve exclude each other\n";
       return kUsage;
+    }
+    // The signature is checked once for the whole fleet, before any port,
+    // server or module is touched.
+    if (!pubkeys_.empty()) {
+      auto keys = load_trusted_keys(pubkeys_);
+      if (!keys) return report(err, keys.error());
+      auto key = package::verify_package(options_.package, *keys);
+      if (!key) return report(err, key.error().with_context(options_.package.string()));
+      if (!json_) err << "signature verified: trusted key " << key->fingerprint() << "\n";
     }
     auto registry = profiles::Registry::load(formats_directory());
     if (!registry) return report(err, registry.error());
@@ -302,6 +314,7 @@ private:
   std::string apn_;
   std::optional<int> cid_;
   std::string source_;
+  std::vector<std::string> pubkeys_;
   std::vector<std::string> timeouts_;
   long guard_ms_ = 1000;
   bool no_validate_ = false;

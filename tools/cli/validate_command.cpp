@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
 #include "validate/validator.hpp"
@@ -42,6 +44,7 @@ public:
     sub->add_option("--upload-name", request_.upload_name, "File name for AT+QFUPL");
     sub->add_option("--method", request_.method, "Upload method: com, file, qfupl, ftp, http, https, url")
         ->check(CLI::IsMember({"com", "file", "qfupl", "ftp", "http", "https", "url"}));
+    add_pubkey_option(sub, pubkeys_);
     sub->add_flag("--json", json_, "Print {\"ok\": bool, \"findings\": [...]}");
     sub->footer("Exit 0 only when no rule fails (warnings and skips do not fail).\n\nExample:\n"
                 "  dfota validate update.zip --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 \\\n"
@@ -53,8 +56,14 @@ public:
     if (!registry) return report(err, registry.error());
     auto profile = registry->find(profile_);
     if (!profile) return report(err, profile.error());
+    auto keys = load_trusted_keys(pubkeys_);
+    if (!keys) return report(err, keys.error());
+    request_.trusted_keys = std::move(*keys);
     const auto findings = validate::validate_package(request_, **profile, *registry);
     const bool ok = validate::passed(findings);
+    const bool signature_refused = std::any_of(findings.begin(), findings.end(), [](const validate::Finding& f) {
+      return f.rule == "signature" && f.verdict == validate::Verdict::fail;
+    });
     if (json_) {
       nlohmann::ordered_json j;
       j["ok"] = ok;
@@ -73,13 +82,16 @@ public:
         table.add_row({f.rule, validate::to_string(f.verdict), f.code ? std::to_string(f.code) : "-", f.message});
       }
       table.print(out);
-      out << (ok ? "ok: the module is expected to accept the package\n"
-                 : "refused: the module is expected to answer with the codes above\n");
+      out << (ok                  ? "ok: the module is expected to accept the package\n"
+              : signature_refused ? "refused: the package does not carry a signature by a trusted key\n"
+                                  : "refused: the module is expected to answer with the codes above\n");
     }
-    return ok ? kOk : kValidationFailed;
+    if (ok) return kOk;
+    return signature_refused ? kSignatureRefused : kValidationFailed;
   }
 
 private:
+  std::vector<std::string> pubkeys_;
   validate::Request request_;
   std::string profile_;
   bool json_ = false;
