@@ -80,6 +80,11 @@ Status FirmwareSlot::replace_with_staging() {
   return reload();
 }
 
+Status FirmwareSlot::move_current_aside() {
+  if (::rename(root_.c_str(), sibling(".dfota-old").c_str()) != 0) return system_error(root_.string(), errno);
+  return {};
+}
+
 std::optional<UpgradeFlag> FirmwareSlot::flag() const {
   auto bytes = read_file(flag_path_.string(), 1 << 16);
   if (!bytes) return std::nullopt;

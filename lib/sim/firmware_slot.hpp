@@ -36,6 +36,10 @@ public:
   // Puts the staged version in place of the current one atomically and
   // re-reads firmware.json.
   Status replace_with_staging();
+  // The first half of the two-step replacement (the current version moved
+  // aside, the staged one not yet in place): what a power cut between the
+  // steps leaves, for the fault switch. open() completes it.
+  Status move_current_aside();
   // Drops a staging directory left by a failed or interrupted apply.
   void discard_staging();
 

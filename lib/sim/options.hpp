@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "core/error.hpp"
 #include "profiles/profile.hpp"
 #include "transport/clock.hpp"
 
@@ -18,10 +19,29 @@ enum class PortKind {
   uart, // the port stays; the module is silent while it reboots
 };
 
+// Where a power cut strikes (`--power-loss PHASE[:PERCENT]`). After it,
+// run() returns SimErrc::power_lost; the firmware is the old or the new
+// version whole, and a new simulator on the same firmware and state resumes.
+enum class PowerLossPhase {
+  upload,   // while a package arrives (COM, FILE:, AT+QFUPL), at PERCENT of its bytes
+  flagged,  // the upgrade flag is set, nothing applied yet
+  updating, // at UPDATING PERCENT
+  swap,     // the new version is complete and half put in place (the old one moved aside)
+  commit,   // the new version is in place, the upgrade flag not yet cleared
+  reboot,   // the upgrade succeeded and END was reported; during the reboot after it
+};
+struct PowerLoss {
+  PowerLossPhase phase = PowerLossPhase::updating;
+  int percent = 0; // upload and updating only
+};
+// "updating:50", "swap", ... Fails with CoreErrc::invalid_input naming the phases.
+Expected<PowerLoss> parse_power_loss(const std::string& text);
+std::string to_string(const PowerLoss& point);
+
 // Fault switches, for tests and for people testing their own host code.
 struct Faults {
-  std::optional<int> power_loss_at; // percent of UPDATING at which power is cut (run() returns power_lost)
-  std::optional<int> fail_code;     // +QIND "END",<code> on the first `fail_times` attempts
+  std::optional<PowerLoss> power_loss;
+  std::optional<int> fail_code; // +QIND "END",<code> on the first `fail_times` attempts
   int fail_times = 1;
   int garble_urcs = 0;             // the first N UPDATING reports go out cut short
   std::set<std::string> drop_urcs; // stages never reported: START, UPDATING, END, RDY, FTPSTART, ...

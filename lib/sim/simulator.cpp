@@ -75,6 +75,44 @@ Simulator::Simulator(SimOptions options, FirmwareSlot slot, FileStore store)
 
 Simulator::~Simulator() = default;
 
+namespace {
+constexpr std::pair<PowerLossPhase, const char*> kPowerLossPhases[] = {
+    {PowerLossPhase::upload, "upload"}, {PowerLossPhase::flagged, "flagged"}, {PowerLossPhase::updating, "updating"},
+    {PowerLossPhase::swap, "swap"},     {PowerLossPhase::commit, "commit"},   {PowerLossPhase::reboot, "reboot"},
+};
+} // namespace
+
+Expected<PowerLoss> parse_power_loss(const std::string& text) {
+  const auto colon = text.find(':');
+  const std::string name = text.substr(0, colon);
+  for (const auto& [phase, phase_name] : kPowerLossPhases) {
+    if (name != phase_name) continue;
+    const bool has_percent = phase == PowerLossPhase::upload || phase == PowerLossPhase::updating;
+    if (!has_percent) {
+      if (colon != std::string::npos)
+        return make_error(CoreErrc::invalid_input, "power loss \"" + text + "\": " + name + " takes no percent");
+      return PowerLoss{phase, 0};
+    }
+    const std::string digits = colon == std::string::npos ? "" : text.substr(colon + 1);
+    auto percent = to_number(digits);
+    if (!percent || *percent > 100)
+      return make_error(CoreErrc::invalid_input, "power loss \"" + text + "\": give " + name + ":PERCENT (0-100)");
+    return PowerLoss{phase, static_cast<int>(*percent)};
+  }
+  return make_error(CoreErrc::invalid_input,
+                    "power loss \"" + text + "\": the phases are upload:P, flagged, updating:P, swap, commit, reboot");
+}
+
+std::string to_string(const PowerLoss& point) {
+  for (const auto& [phase, phase_name] : kPowerLossPhases) {
+    if (phase != point.phase) continue;
+    if (phase == PowerLossPhase::upload || phase == PowerLossPhase::updating)
+      return std::string(phase_name) + ":" + std::to_string(point.percent);
+    return phase_name;
+  }
+  return "?";
+}
+
 Expected<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
   if (!options.profile || !options.registry) return make_error(SimErrc::bad_option, "a profile is required");
   if (options.link.empty()) return make_error(SimErrc::bad_option, "--link is required");
@@ -168,6 +206,18 @@ Status Simulator::run(const std::atomic<bool>& stop) {
   link_.detach();
   if (power_lost_) return make_error(SimErrc::power_lost, "power lost during the upgrade; start again to resume");
   return {};
+}
+
+bool Simulator::power_loss_due(PowerLossPhase phase, int percent) const {
+  const auto& point = options_.faults.power_loss;
+  if (!point || power_lost_ || point->phase != phase) return false;
+  return phase == PowerLossPhase::upload || phase == PowerLossPhase::updating ? percent >= point->percent : true;
+}
+
+void Simulator::cut_power(const std::string& when) {
+  log("* power lost " + when);
+  power_lost_ = true;
+  link_.detach();
 }
 
 void Simulator::serve_commands() {
@@ -360,6 +410,7 @@ void Simulator::file_upload(const CommandLine& c) {
   ChecksumWriter sum(file->writer());
   DataResult r = receive_data(sum, *size, Duration(*timeout * 1000), Duration(*timeout * 1000), *ack == 1);
   log("< [" + std::to_string(r.received) + " bytes of data]");
+  if (power_lost_) return (void)file->commit(); // what reached the flash stays, cut short
   // What arrived stays on the module, also after +++ or a timeout.
   if (r.received > 0 || !r.failed) (void)file->commit();
   if (r.failed) return cme_error(409);
@@ -424,6 +475,10 @@ Simulator::DataResult Simulator::receive_data(Writer& out, std::uint64_t size, D
     }
     chunk.push_back(byte);
     ++r.received;
+    if (!r.failed && power_loss_due(PowerLossPhase::upload, static_cast<int>(r.received * 100 / size))) {
+      cut_power("after " + std::to_string(r.received) + " of " + std::to_string(size) + " bytes of the upload");
+      r.failed = true;
+    }
     if (ack_every_kib && ++since_ack == 1024) {
       since_ack = 0;
       if (!out.write(chunk)) r.failed = true;
@@ -467,7 +522,7 @@ Simulator::DataResult Simulator::receive_data(Writer& out, std::uint64_t size, D
       last = arrived;
       any = true;
     }
-    if (!chunk.empty()) {
+    if (!chunk.empty() && !power_lost_) {
       if (!out.write(chunk)) r.failed = true;
       chunk.clear();
     }
@@ -528,6 +583,7 @@ void Simulator::fota_over_com(const CommandLine& c) {
   ChecksumWriter sum(file->writer());
   DataResult r = receive_data(sum, *size, Duration(*timeout * 1000), Duration(*timeout * 1000), false);
   log("< [" + std::to_string(r.received) + " bytes of data]");
+  if (power_lost_) return; // the half-received package is not committed
   std::string report = "+QFOTADL: " + std::to_string(r.received) + ", " + checksum_hex(sum.checksum());
   respond(report);
   if (r.failed) return error();
@@ -549,6 +605,7 @@ void Simulator::fota_over_file(std::uint64_t length) {
   DataResult r = receive_data(file->writer(), length, Duration(profile_.download_start_timeout_s * 1000),
                               Duration(profile_.com_idle_default_s * 1000), false);
   log("< [" + std::to_string(r.received) + " of " + std::to_string(length) + " bytes of data]");
+  if (power_lost_) return;
   if (r.received != length || r.failed || !file->commit()) {
     fota_urc({FotaStage::file_end, 500});
     return;
@@ -576,6 +633,7 @@ void Simulator::begin_upgrade(const fs::path& package, bool delete_after) {
     fota_urc({FotaStage::end, profile_.upgrade.failed});
     return;
   }
+  if (power_loss_due(PowerLossPhase::flagged)) return cut_power("with the upgrade flag set");
   if (profile_.upgrade.reboot_before_apply) reboot(true);
   run_upgrade();
 }
@@ -602,6 +660,7 @@ void Simulator::run_upgrade() {
     slot_.clear_flag();
     std::error_code ec;
     if (flag && flag->delete_package_after) fs::remove(flag->package, ec);
+    if (power_loss_due(PowerLossPhase::reboot)) return cut_power("during the reboot after the upgrade");
     reboot(false);
     if (!profile_.urc.ready.empty()) urc(profile_.urc.ready, "RDY");
     return;
@@ -630,6 +689,13 @@ int Simulator::attempt(const UpgradeFlag& flag) {
     log("* package refused: " + opened.error().message());
     return profile_.upgrade.bad_package;
   }
+  if (slot_.info().version == opened->manifest.target_version &&
+      slot_.info().version != opened->manifest.source_version) {
+    // Power was cut after the new version went in place: the upgrade is done.
+    log("* the firmware already is " + slot_.info().version + ": the interrupted upgrade had completed");
+    fota_urc({FotaStage::updating, 100});
+    return 0;
+  }
   if (int code = check_package(*opened, package_size); code != 0) {
     log("* package refused with " + std::to_string(code));
     return code;
@@ -651,18 +717,14 @@ int Simulator::attempt(const UpgradeFlag& flag) {
   apply_options.on_progress = [&](std::uint64_t done, std::uint64_t total) {
     const int percent = total == 0 ? 99 : static_cast<int>(1 + done * 98 / total);
     report(percent);
-    if (faults.power_loss_at && percent >= *faults.power_loss_at) {
-      log("* power lost at " + std::to_string(percent) + "%");
-      power_lost_ = true;
+    if (power_loss_due(PowerLossPhase::updating, percent)) {
+      cut_power("at UPDATING " + std::to_string(percent) + "%");
       return false;
     }
     return !stopping();
   };
   auto applied = package::apply_package(*opened, slot_.root(), slot_.staging(), apply_options);
-  if (power_lost_) {
-    link_.detach();
-    return -1;
-  }
+  if (power_lost_) return -1;
   if (!applied && stopping()) return -1; // shut down mid-apply: resumes like a power loss
   if (!applied) {
     log("* apply failed: " + applied.error().message());
@@ -673,9 +735,18 @@ int Simulator::attempt(const UpgradeFlag& flag) {
       return profile_.upgrade.corrupt_payload;
     return profile_.upgrade.failed;
   }
+  if (power_loss_due(PowerLossPhase::swap)) {
+    if (auto ok = slot_.move_current_aside(); !ok) log("* " + ok.error().message());
+    cut_power("with the old firmware moved aside and the new one staged");
+    return -1;
+  }
   if (auto ok = slot_.replace_with_staging(); !ok) {
     log("* cannot put the new firmware in place: " + ok.error().message());
     return profile_.upgrade.failed;
+  }
+  if (power_loss_due(PowerLossPhase::commit)) {
+    cut_power("with the new firmware in place and the upgrade flag still set");
+    return -1;
   }
   report(100);
   log("* firmware now " + slot_.info().version);

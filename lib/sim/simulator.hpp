@@ -89,6 +89,10 @@ private:
   void boot_port();
   bool flow_control_on() const;
   bool stopping() const { return stop_ && stop_->load(); }
+  // The power-loss fault: whether it strikes now, and striking (the port
+  // vanishes, every loop ends, run() returns power_lost).
+  bool power_loss_due(PowerLossPhase phase, int percent = 100) const;
+  void cut_power(const std::string& when);
 
   SimOptions options_;
   const profiles::Profile& profile_;

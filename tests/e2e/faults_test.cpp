@@ -38,7 +38,7 @@ protected:
 
 TEST_F(Faults, PowerLossDuringUpdatingResumesOnTheNextStart) {
   auto sim_options = harness_.options("rg50xq");
-  sim_options.faults.power_loss_at = 50;
+  sim_options.faults.power_loss = sim::PowerLoss{sim::PowerLossPhase::updating, 50};
   ASSERT_TRUE(harness_.start(sim_options));
   auto host = std::async(std::launch::async,
                          [&] { return harness_.upload(harness_.upload_options(sample_packages().forward), "rg50xq"); });
@@ -184,7 +184,7 @@ TEST_F(Faults, AModuleThatNeverAnswersIsAClearError) {
 
 TEST_F(Faults, APortThatNeverComesBackTimesOut) {
   auto sim_options = harness_.options("rg50xq");
-  sim_options.faults.power_loss_at = 10;
+  sim_options.faults.power_loss = sim::PowerLoss{sim::PowerLossPhase::updating, 10};
   ASSERT_TRUE(harness_.start(sim_options));
   auto options = harness_.upload_options(sample_packages().forward);
   options.timeouts.port_back = transport::Duration(1500);

@@ -44,7 +44,10 @@ public:
     sub->add_option("--ca-file", options_.ca_file, "Trusted CA certificate for https:// downloads");
     sub->add_option("--early-revision", early_revision_,
                     "Seconds after boot during which AT+QGMR shows a placeholder sub-version");
-    sub->add_option("--power-loss-at", options_.faults.power_loss_at, "Fault: cut the power at this UPDATING percent")
+    sub->add_option("--power-loss", power_loss_,
+                    "Fault: cut the power at PHASE[:PERCENT]: upload:P (P % of the package received), flagged,\n"
+                    "updating:P, swap (new version half in place), commit (in place, flag set), reboot (after END)");
+    sub->add_option("--power-loss-at", power_loss_at_, "Fault: cut the power at this UPDATING percent (updating:P)")
         ->check(CLI::Range(1, 100));
     sub->add_option("--fail-code", options_.faults.fail_code, "Fault: end the upgrade with this <err> code")
         ->check(CLI::Range(1, 999));
@@ -60,13 +63,26 @@ public:
     sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost");
     sub->add_option("--seed", options_.seed, "Seed for noise and garbling");
     sub->add_flag("--log", log_, "Print the conversation on standard error");
-    sub->footer("Runs until interrupted (exit 0). With --power-loss-at it exits 22 when the power is cut;\n"
+    sub->footer("Runs until interrupted (exit 0). With --power-loss it exits 22 when the power is cut;\n"
                 "run it again on the same --firmware/--state to watch the module resume.\n\nExample:\n"
                 "  dfota sim --profile ec2x --firmware /tmp/module0-fw --link /tmp/module0 --log");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
     (void)out;
+    if (!power_loss_.empty() && power_loss_at_) {
+      err << "dfota: error: --power-loss and --power-loss-at exclude each other\n";
+      return kUsage;
+    }
+    if (power_loss_at_) options_.faults.power_loss = sim::PowerLoss{sim::PowerLossPhase::updating, *power_loss_at_};
+    if (!power_loss_.empty()) {
+      auto point = sim::parse_power_loss(power_loss_);
+      if (!point) {
+        err << "dfota: error: " << point.error().message() << '\n';
+        return kUsage;
+      }
+      options_.faults.power_loss = *point;
+    }
     auto registry = profiles::Registry::load(formats_directory());
     if (!registry) return report(err, registry.error());
     auto profile = registry->find(profile_);
@@ -114,6 +130,8 @@ private:
   double early_revision_ = 0.0;
   long guard_ms_ = 1000;
   std::vector<std::string> drop_;
+  std::string power_loss_;
+  std::optional<int> power_loss_at_;
   bool log_ = false;
   sim::SimOptions options_;
 };
