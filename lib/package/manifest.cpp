@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/files.hpp"
+#include "delta/engine.hpp"
 
 namespace dfota::package {
 
@@ -129,6 +130,12 @@ public:
     Payload p;
     auto engine = string("engine");
     if (!engine) return engine.error();
+    if (!delta::find_engine(*engine)) {
+      std::string known;
+      for (const auto& name : delta::engine_names())
+        known += (known.empty() ? "" : ", ") + name;
+      return invalid(at("engine"), "names an engine this program does not know: \"" + *engine + "\" (" + known + ")");
+    }
     p.engine = *engine;
     auto path = string("payload");
     if (!path) return path.error();
@@ -459,8 +466,35 @@ Expected<Manifest> parse_manifest(ByteSpan text) {
     for (const auto& file : p->files) {
       if (auto ok = note_payload(file.payload); !ok) return ok.error();
     }
+    // A file goes only into a directory the tree lists, never through a
+    // symbolic link (the applier refuses it too; this lets inspect and
+    // validate tell before anything is applied).
+    std::set<std::string> dirs;
+    for (const auto& file : p->files) {
+      if (file.type == firmware::EntryType::directory && file.op != Operation::remove) dirs.insert(file.path);
+    }
+    for (const auto& file : p->files) {
+      const auto slash = file.path.rfind('/');
+      if (file.op != Operation::remove && slash != std::string::npos && !dirs.count(file.path.substr(0, slash))) {
+        return make_error(PackageErrc::unsafe_entry, "manifest: file " + p->name + "/" + file.path +
+                                                         ": its parent is not a directory of the package");
+      }
+    }
     m.partitions.push_back(std::move(*p));
   }
+  // The requirements must cover what the partitions declare: a module sizes
+  // its work by them.
+  std::uint64_t targets = 0;
+  for (const auto& p : m.partitions) {
+    if (p.op == Operation::unchanged || p.op == Operation::remove || !p.target) continue;
+    targets = p.target->size > UINT64_MAX - targets ? UINT64_MAX : targets + p.target->size;
+    if (p.target->size > m.largest_partition)
+      return invalid("requirements.largest_partition", "is smaller than partition " + p.name + "'s target (" +
+                                                           std::to_string(p.target->size) + " bytes)");
+  }
+  if (targets > m.space_needed)
+    return invalid("requirements.space_needed",
+                   "is smaller than the partitions' target sizes (" + std::to_string(targets) + " bytes)");
   return m;
 }
 

@@ -1,0 +1,81 @@
+// The table of fuzz targets and the seeds that encoders make.
+#include <fstream>
+
+#include "delta/engine.hpp"
+#include "fuzz/fuzz_target.hpp"
+#include "package/builder.hpp"
+
+namespace dfota::fuzz {
+
+namespace fs = std::filesystem;
+
+const std::vector<FuzzTarget>& fuzz_targets() {
+  static const std::vector<FuzzTarget> targets{
+      {"native_decoder", fuzz_native_decoder, "native"},
+      {"vcdiff_decoder", fuzz_vcdiff_decoder, "vcdiff"},
+      {"zstd_engine", fuzz_zstd_engine, "zstd"},
+      {"manifest", fuzz_manifest, "manifest"},
+      {"package", fuzz_package, "package"},
+      {"at_lines", fuzz_at_lines, "at"},
+      {"url", fuzz_url, "url"},
+      {"profile", fuzz_profile, "profile"},
+  };
+  return targets;
+}
+
+namespace {
+
+bool write(const fs::path& path, ByteSpan bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
+}
+
+// Targets derived from the fixed source: nothing, a piece, itself, scattered
+// edits, an insertion.
+std::vector<Bytes> seed_targets() {
+  const Bytes& source = native_fuzz_source();
+  Bytes edited = source;
+  for (std::size_t i = 100; i < edited.size(); i += 997)
+    edited[i] ^= 0x5A;
+  Bytes shifted(source.begin(), source.begin() + 3000);
+  shifted.insert(shifted.end(), 40, 0x11);
+  shifted.insert(shifted.end(), source.begin() + 3000, source.end());
+  return {Bytes{}, Bytes(source.begin(), source.begin() + 10), source, edited, shifted};
+}
+
+int write_payload_seeds(const std::string& engine, const fs::path& dir) {
+  const delta::Engine* e = delta::find_engine(engine);
+  if (e == nullptr || !e->can_diff()) return 0; // e.g. no xdelta3: keep the committed seeds
+  fs::create_directories(dir);
+  int n = 0;
+  for (const Bytes& target : seed_targets()) {
+    VectorWriter payload;
+    if (!e->diff(native_fuzz_source(), target, payload)) return 1;
+    if (!write(dir / ("seed-" + std::to_string(n++)), payload.bytes())) return 1;
+  }
+  return 0;
+}
+
+int write_package_seeds(const fs::path& dir, const fs::path& samples) {
+  fs::create_directories(dir);
+  package::BuildOptions options;
+  options.engine = "zstd";
+  if (!package::build_package(samples / "v1", samples / "v2", dir / "seed-plain", options)) return 1;
+  auto key = signing::generate_key(signing::KeyType::ed25519);
+  if (!key) return 1;
+  options.sign_key = *key;
+  options.engine = "native";
+  if (!package::build_package(samples / "v2", samples / "v1", dir / "seed-signed", options)) return 1;
+  return 0;
+}
+
+} // namespace
+
+int write_generated_seeds(const fs::path& corpus_root) {
+  const fs::path samples = corpus_root / ".." / ".." / ".." / "samples" / "firmware";
+  return write_payload_seeds("native", corpus_root / "native") | write_payload_seeds("vcdiff", corpus_root / "vcdiff") |
+         write_payload_seeds("zstd", corpus_root / "zstd") | write_package_seeds(corpus_root / "package", samples);
+}
+
+} // namespace dfota::fuzz
