@@ -28,6 +28,14 @@ protected:
     (void)harness_.stop();
     return outcome;
   }
+  // Nothing lost: whatever the fault, the module ends on one version, whole.
+  void TearDown() override {
+    (void)harness_.stop();
+    EXPECT_TRUE(same_tree(harness_.firmware(), sample_firmware("v1")) ||
+                same_tree(harness_.firmware(), sample_firmware("v2")))
+        << "the firmware is neither v1 nor v2\n"
+        << harness_.log();
+  }
   void expect_firmware(const char* version) {
     std::string difference;
     EXPECT_TRUE(same_tree(harness_.firmware(), sample_firmware(version), &difference)) << difference << "\n"
@@ -120,6 +128,44 @@ TEST_F(Faults, GarbledLostAndNoisyReportsAreTolerated) {
   EXPECT_EQ(outcome.report.garbled_urcs, 2);
   expect_firmware("v2");
 }
+
+// Line noise between answers, UPDATING reports cut short and a START that
+// never comes, over every method: each family's dialect, command and report
+// phases alike.
+class NoisyLine : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
+protected:
+  SimHarness harness_;
+};
+
+TEST_P(NoisyLine, TheUpgradeStillCompletes) {
+  const auto& [profile, method] = GetParam();
+  auto sim_options = harness_.options(profile);
+  sim_options.faults.garble_urcs = 3;
+  sim_options.faults.drop_urcs = {"START"};
+  sim_options.faults.line_noise = true;
+  sim_options.seed = 7;
+  auto options = harness_.upload_options(sample_packages().forward, method);
+  std::unique_ptr<upload::PackageServer> server;
+  if (method == "url") {
+    auto started = upload::PackageServer::start("127.0.0.1:0", sample_packages().forward);
+    ASSERT_TRUE(started) << started.error().message();
+    server = std::move(*started);
+    options.url = server->url();
+  }
+  ASSERT_TRUE(harness_.start(sim_options)) << harness_.log();
+  auto outcome = harness_.upload(options, profile);
+  ASSERT_TRUE(harness_.stop());
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+  EXPECT_TRUE(same_tree(harness_.firmware(), sample_firmware("v2"))) << harness_.log();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryMethod, NoisyLine,
+                         ::testing::Values(std::pair{std::string("ugxx"), std::string("com")},
+                                           std::pair{std::string("ec200t"), std::string("file")},
+                                           std::pair{std::string("ec2x"), std::string("qfupl")},
+                                           std::pair{std::string("rg50xq"), std::string("url")}),
+                         [](const auto& param_info) { return param_info.param.first + "_" + param_info.param.second; });
 
 TEST_F(Faults, AChecksumMismatchStopsAndCleansUp) {
   auto sim_options = harness_.options("ec2x");
