@@ -61,13 +61,10 @@ Status ZipWriter::finish_entry(long long index, const std::string& name) {
   return {};
 }
 
-Status ZipWriter::add_bytes(const std::string& name, Bytes bytes) {
+Status ZipWriter::add_source(const std::string& name, ::zip_source* src) {
   zip_t* za = state_->archive;
-  state_->buffers.push_back(std::move(bytes));
-  const Bytes& kept = state_->buffers.back();
-  zip_source_t* src = zip_source_buffer(za, kept.data(), kept.size(), 0);
   if (!src) return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
-  zip_int64_t index = zip_file_add(za, name.c_str(), src, ZIP_FL_ENC_UTF_8);
+  const zip_int64_t index = zip_file_add(za, name.c_str(), src, ZIP_FL_ENC_UTF_8);
   if (index < 0) {
     zip_source_free(src);
     return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
@@ -75,16 +72,16 @@ Status ZipWriter::add_bytes(const std::string& name, Bytes bytes) {
   return finish_entry(index, name);
 }
 
+Status ZipWriter::add_bytes(const std::string& name, Bytes bytes) {
+  zip_t* za = state_->archive;
+  state_->buffers.push_back(std::move(bytes));
+  const Bytes& kept = state_->buffers.back();
+  return add_source(name, zip_source_buffer(za, kept.data(), kept.size(), 0));
+}
+
 Status ZipWriter::add_file(const std::string& name, const fs::path& file) {
   zip_t* za = state_->archive;
-  zip_source_t* src = zip_source_file(za, file.c_str(), 0, -1);
-  if (!src) return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
-  zip_int64_t index = zip_file_add(za, name.c_str(), src, ZIP_FL_ENC_UTF_8);
-  if (index < 0) {
-    zip_source_free(src);
-    return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
-  }
-  return finish_entry(index, name);
+  return add_source(name, zip_source_file(za, file.c_str(), 0, -1));
 }
 
 Status ZipWriter::close() {
@@ -262,14 +259,7 @@ Status ZipWriter::add_entry_from(const ZipReader& source, const std::string& nam
   zip_t* za = state_->archive;
   const zip_int64_t from = zip_name_locate(source.state_->archive, name.c_str(), ZIP_FL_ENC_GUESS);
   if (from < 0) return make_error(CoreErrc::not_found, "zip entry " + name + " is not in the source archive");
-  zip_source_t* src = zip_source_zip(za, source.state_->archive, static_cast<zip_uint64_t>(from), 0, 0, -1);
-  if (!src) return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
-  zip_int64_t index = zip_file_add(za, name.c_str(), src, ZIP_FL_ENC_UTF_8);
-  if (index < 0) {
-    zip_source_free(src);
-    return make_error(CoreErrc::io_error, "zip entry " + name + ": " + zip_message(za));
-  }
-  return finish_entry(index, name);
+  return add_source(name, zip_source_zip(za, source.state_->archive, static_cast<zip_uint64_t>(from), 0, 0, -1));
 }
 
 } // namespace dfota::package

@@ -14,6 +14,8 @@
 #include "core/bytes.hpp"
 #include "package/errors.hpp"
 
+struct zip_source; // libzip
+
 namespace dfota::package {
 
 class ZipWriter {
@@ -38,6 +40,8 @@ private:
   struct State;
   explicit ZipWriter(std::unique_ptr<State> state);
   Status finish_entry(long long index, const std::string& name);
+  // Adds `src` (owned from here on; null when creating it failed) as `name`.
+  Status add_source(const std::string& name, ::zip_source* src);
   std::unique_ptr<State> state_;
 };
 
