@@ -98,16 +98,20 @@ Status ZipWriter::close() {
 }
 
 struct ZipReader::State {
-  zip_t* archive = nullptr;
+  zip_t* archive = nullptr; // owned: discarded with the state, also when open() fails half-way
   std::vector<ZipEntryInfo> entries;
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (archive) zip_discard(archive);
+  }
 };
 
 ZipReader::ZipReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
 ZipReader::ZipReader(ZipReader&&) noexcept = default;
 
-ZipReader::~ZipReader() {
-  if (state_ && state_->archive) zip_discard(state_->archive);
-}
+ZipReader::~ZipReader() = default;
 
 namespace {
 bool starts_like_zip(const fs::path& path) {
