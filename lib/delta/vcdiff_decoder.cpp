@@ -152,8 +152,9 @@ public:
 
   Status decode(ByteSpan input, std::uint64_t output_size, Bytes& output) {
     if (!started_) {
-      // 256 MiB is far above any dictionary xdelta3 uses.
-      if (lzma_stream_decoder(&stream_, 256u << 20, LZMA_TELL_NO_CHECK) != LZMA_OK) {
+      // xdelta3's secondary LZMA uses a dictionary of a few MiB; 32 MiB of
+      // decoder memory is ample and bounds what a payload can make us allocate.
+      if (lzma_stream_decoder(&stream_, 32u << 20, LZMA_TELL_NO_CHECK) != LZMA_OK) {
         return make_error(DeltaErrc::limit_exceeded, "vcdiff: cannot start the LZMA decoder");
       }
       started_ = true;
@@ -393,13 +394,13 @@ private:
         case kAdd: {
           auto bytes = data.take(size, "data");
           if (!bytes) return bytes.error();
-          std::memcpy(window_.data() + out, bytes->data(), bytes->size());
+          if (size > 0) std::memcpy(window_.data() + out, bytes->data(), bytes->size()); // data() may be null at 0
           break;
         }
         case kRun: {
           auto b = data.byte("data");
           if (!b) return b.error();
-          std::memset(window_.data() + out, *b, static_cast<std::size_t>(size));
+          if (size > 0) std::memset(window_.data() + out, *b, static_cast<std::size_t>(size));
           break;
         }
         case kCopy: {
