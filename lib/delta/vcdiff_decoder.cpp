@@ -411,7 +411,8 @@ private:
           std::uint64_t done = 0;
           if (from < segment_size) { // part in the source segment
             std::uint64_t n = std::min(size, segment_size - from);
-            std::memcpy(window_.data() + out, source_.data() + segment_pos + from, static_cast<std::size_t>(n));
+            if (n > 0) // a zero-size copy still updates the address cache, but copies nothing
+              std::memcpy(window_.data() + out, source_.data() + segment_pos + from, static_cast<std::size_t>(n));
             done = n;
             from += n;
           }
