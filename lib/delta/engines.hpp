@@ -9,7 +9,7 @@ namespace dfota::delta {
 // prediction of moved branch/call targets and pointers in ELF code, and
 // separately compressed control, difference and literal streams
 // (formats/native-delta.md). Apply memory is bounded by a constant (about
-// 11 MiB) whatever the image size, besides reading the source by position.
+// 7 MiB, apply_memory()) whatever the image size, besides reading the source by position.
 class NativeEngine final : public Engine {
 public:
   std::string_view name() const override { return "native"; }

@@ -10,8 +10,8 @@
 #include "core/hash.hpp"
 #include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
+#include "package/package_signature.hpp"
 #include "package/zip_container.hpp"
-#include "signing/signature_document.hpp"
 
 namespace dfota::package {
 
@@ -321,12 +321,9 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
     return ok.error();
   std::string signed_by;
   if (options.sign_key) {
-    signed_by = options.sign_key->public_key().fingerprint();
-    auto signature = signing::sign_document(*options.sign_key, as_bytes(manifest_text));
+    auto signature = add_signature(*zip, *options.sign_key, as_bytes(manifest_text));
     if (!signature) return signature.error();
-    const std::string signature_text = signing::to_text(*signature);
-    if (auto ok = zip->add_bytes(kSignatureEntry, Bytes(signature_text.begin(), signature_text.end())); !ok)
-      return ok.error();
+    signed_by = signature->key_fingerprint;
   }
   for (const auto& [entry, file] : assembler.stored()) {
     if (auto ok = zip->add_file(entry, file); !ok) return ok.error();

@@ -1,27 +1,11 @@
 #include "package/package_signature.hpp"
 
-#include <unistd.h>
-
 #include "core/hash.hpp"
 #include "package/errors.hpp"
 
 namespace dfota::package {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// Reads a payload stream to its end; the VerifiedReader fails on a mismatch.
-Status drain(Reader& reader) {
-  Bytes buffer(64u << 10);
-  for (;;) {
-    auto n = reader.read(buffer);
-    if (!n) return n.error();
-    if (*n == 0) return {};
-  }
-}
-
-} // namespace
 
 Expected<std::optional<signing::SignatureDocument>> read_signature(const ZipReader& zip) {
   if (zip.find(kSignatureEntry) == nullptr) return std::optional<signing::SignatureDocument>{};
@@ -46,11 +30,14 @@ Expected<signing::PublicKey> verify_package(const OpenedPackage& package,
   auto key = signing::verify_document(**document, package.manifest_bytes, trusted);
   if (!key) return key.error();
 
+  // Each payload read to its end: open_payload's reader fails on a mismatch.
   auto check = [&](const std::optional<Payload>& payload) -> Status {
     if (!payload) return {};
     auto reader = open_payload(package.zip, *payload);
     if (!reader) return reader.error();
-    return drain(**reader);
+    CountingWriter sink;
+    if (auto copied = copy_stream(**reader, sink); !copied) return copied.error();
+    return {};
   };
   for (const auto& p : package.manifest.partitions) {
     if (auto ok = check(p.payload); !ok) return ok.error();
@@ -75,37 +62,35 @@ Expected<signing::PublicKey> verify_package(const fs::path& package, const std::
   return verify_package(*opened, trusted);
 }
 
+Expected<signing::SignatureDocument> add_signature(ZipWriter& zip, const signing::PrivateKey& key,
+                                                   ByteSpan manifest_bytes) {
+  auto document = signing::sign_document(key, manifest_bytes);
+  if (!document) return document.error();
+  const std::string text = signing::to_text(*document);
+  if (auto ok = zip.add_bytes(kSignatureEntry, Bytes(text.begin(), text.end())); !ok) return ok.error();
+  return document;
+}
+
 Expected<signing::SignatureDocument> sign_package(const fs::path& package, const signing::PrivateKey& key,
                                                   const fs::path& output) {
   auto opened = open_package(package);
   if (!opened) return opened.error();
-  auto document = signing::sign_document(key, opened->manifest_bytes);
-  if (!document) return document.error();
-  const std::string text = signing::to_text(*document);
-
-  // Written beside the output, renamed over it only when complete.
-  const fs::path temporary = output.string() + ".signing-" + std::to_string(::getpid());
-  auto zip = ZipWriter::create(temporary);
+  // ZipWriter makes the archive appear at `output` only when close()
+  // succeeds, also when `output` is the package being read.
+  auto zip = ZipWriter::create(output);
   if (!zip) return zip.error();
+  std::optional<signing::SignatureDocument> document;
   for (const ZipEntryInfo& entry : opened->zip.entries()) {
     if (entry.name == kSignatureEntry) continue;
     if (auto ok = zip->add_entry_from(opened->zip, entry.name); !ok) return ok.error();
     if (entry.name == kManifestEntry) {
-      if (auto ok = zip->add_bytes(kSignatureEntry, Bytes(text.begin(), text.end())); !ok) return ok.error();
+      auto added = add_signature(*zip, key, opened->manifest_bytes);
+      if (!added) return added.error();
+      document = std::move(*added);
     }
   }
-  if (auto ok = zip->close(); !ok) {
-    std::error_code ec;
-    fs::remove(temporary, ec);
-    return ok.error();
-  }
-  std::error_code ec;
-  fs::rename(temporary, output, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    return make_error(CoreErrc::io_error, output.string() + ": cannot replace it: " + ec.message());
-  }
-  return document;
+  if (auto ok = zip->close(); !ok) return ok.error();
+  return std::move(*document); // open_package guarantees a manifest entry
 }
 
 } // namespace dfota::package

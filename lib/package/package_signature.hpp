@@ -28,6 +28,11 @@ Expected<signing::PublicKey> verify_package(const OpenedPackage& package,
 Expected<signing::PublicKey> verify_package(const std::filesystem::path& package,
                                             const std::vector<signing::PublicKey>& trusted);
 
+// Adds manifest.sig, the signature of `manifest_bytes` by `key`, to `zip`:
+// the one place a signature entry is written (builder and sign_package).
+Expected<signing::SignatureDocument> add_signature(ZipWriter& zip, const signing::PrivateKey& key,
+                                                   ByteSpan manifest_bytes);
+
 // Writes `package` signed by `key` to `output` (which may be `package`
 // itself): the same entries in the same order, manifest.sig (new or
 // replacing an old one) right after manifest.json. The package is opened and

@@ -9,7 +9,6 @@
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "package/package_reader.hpp"
-#include "package/package_signature.hpp"
 #include "upload/fota_tracker.hpp"
 #include "validate/url.hpp"
 
@@ -106,11 +105,6 @@ private:
   Status run_steps() {
     auto opened = package::open_package(options_.package);
     if (!opened) return opened.error();
-    if (!options_.trusted_keys.empty()) {
-      auto key = package::verify_package(*opened, options_.trusted_keys);
-      if (!key) return key.error();
-      step("signature verified: trusted key " + key->fingerprint());
-    }
     report_.target_version = opened->manifest.target_version;
     auto bytes = read_file(options_.package.string(), 4ull << 30);
     if (!bytes) return bytes.error();

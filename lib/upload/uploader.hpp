@@ -53,9 +53,6 @@ struct UploadOptions {
   transport::Duration guard_time{1000}; // +++ guard time
   UploadTimeouts timeouts;
   std::optional<std::filesystem::path> source_firmware; // pre-flight source check, when known
-  // When not empty, the package must be signed by one of these keys; checked
-  // before the port is opened (package::verify_package).
-  std::vector<signing::PublicKey> trusted_keys;
 };
 
 // What happens, as it happens.

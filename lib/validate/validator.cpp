@@ -80,9 +80,7 @@ private:
       auto inspected = package::inspect_package(request_.package);
       if (inspected && !request_.trusted_keys.empty()) {
         add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
-        add("signature", Verdict::fail, 0, "refused: a package without a dfota manifest cannot carry a signature");
-        signature_refused_ = true;
-        return;
+        return refuse_signature("a package without a dfota manifest cannot carry a signature");
       }
       if (inspected) {
         foreign_ = true;
@@ -96,46 +94,50 @@ private:
     if (!opened) {
       add("zip", Verdict::fail, profile_.upgrade.bad_package,
           opened.error().message() + meaning(profile_.upgrade.bad_package));
-      if (!request_.trusted_keys.empty()) {
-        add("signature", Verdict::fail, 0, "refused: the package cannot be opened to check its signature");
-        signature_refused_ = true;
-        return;
-      }
+      if (!request_.trusted_keys.empty())
+        return refuse_signature("the package cannot be opened to check its signature");
       add("payloads", Verdict::skip, 0, "the package cannot be opened");
       return;
     }
     add("zip", Verdict::pass, 0,
         "zip and manifest are well-formed (format " + std::to_string(opened->manifest.format_major) + "." +
             std::to_string(opened->manifest.format_minor) + ")");
-    if (!check_signature(*opened)) return;
-    // Every payload read to the end: its size and SHA-256 against the manifest.
-    std::size_t count = 0;
+    const bool payloads_verified = check_signature(*opened);
+    if (signature_refused_) return;
+    std::vector<const package::Payload*> payloads;
     for (const auto& p : opened->manifest.partitions) {
-      std::vector<const package::Payload*> payloads;
       if (p.payload) payloads.push_back(&*p.payload);
       for (const auto& f : p.files) {
         if (f.payload) payloads.push_back(&*f.payload);
       }
-      for (const auto* payload : payloads) {
-        auto reader = package::open_payload(opened->zip, *payload);
-        CountingWriter sink;
-        auto copied = reader ? copy_stream(**reader, sink) : Expected<std::uint64_t>(reader.error());
-        if (!copied) {
-          add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
-              copied.error().message() + meaning(profile_.upgrade.corrupt_payload));
-          manifest_ = std::move(opened->manifest);
-          return;
-        }
-        ++count;
+    }
+    // Every payload read to the end (unless the signature check just did):
+    // its size and SHA-256 against the manifest.
+    for (const auto* payload : payloads_verified ? std::vector<const package::Payload*>{} : payloads) {
+      auto reader = package::open_payload(opened->zip, *payload);
+      CountingWriter sink;
+      auto copied = reader ? copy_stream(**reader, sink) : Expected<std::uint64_t>(reader.error());
+      if (!copied) {
+        add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
+            copied.error().message() + meaning(profile_.upgrade.corrupt_payload));
+        manifest_ = std::move(opened->manifest);
+        return;
       }
     }
     add("payloads", Verdict::pass, 0,
-        std::to_string(count) + " payloads match their SHA-256; package md5 " + checksum_.md5 + ", checksum " +
-            checksum_hex(checksum_.module_checksum));
+        std::to_string(payloads.size()) + " payloads match their SHA-256; package md5 " + checksum_.md5 +
+            ", checksum " + checksum_hex(checksum_.module_checksum));
     manifest_ = std::move(opened->manifest);
   }
 
+  void refuse_signature(const std::string& why) {
+    add("signature", Verdict::fail, 0, "refused: " + why);
+    signature_refused_ = true;
+  }
+
   // The "signature" rule. With trusted keys, a refusal ends the validation.
+  // Returns true when it verified every payload on the way (a trusted
+  // signature), so that they need not be read again.
   bool check_signature(const package::OpenedPackage& opened) {
     if (request_.trusted_keys.empty()) {
       auto document = package::read_signature(opened.zip);
@@ -146,12 +148,11 @@ private:
             "signed by key " + (*document)->key_fingerprint + "; give --pubkey to check it");
       else
         add("signature", Verdict::skip, 0, "not signed");
-      return true;
+      return false;
     }
     auto key = package::verify_package(opened, request_.trusted_keys);
     if (!key) {
-      add("signature", Verdict::fail, 0, "refused: " + key.error().message());
-      signature_refused_ = true;
+      refuse_signature(key.error().message());
       return false;
     }
     add("signature", Verdict::pass, 0, "signed by trusted key " + key->fingerprint() + "; every payload verified");

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "delta/engine.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "package/inspector.hpp"
 #include "package/manifest.hpp"
@@ -33,15 +34,13 @@ int fuzz_package(const std::uint8_t* data, std::size_t size) {
   auto opened = package::open_package(path);
   if (opened) {
     (void)package::read_signature(opened->zip);
-    Bytes buffer(16384);
     auto drain = [&](const std::optional<package::Payload>& payload) {
       if (!payload) return;
       auto reader = package::open_payload(opened->zip, *payload);
       if (!reader) return;
-      for (int i = 0; i < 4096; ++i) { // at most 64 MiB per payload
-        auto n = (*reader)->read(buffer);
-        if (!n || *n == 0) return;
-      }
+      CountingWriter counter;
+      delta::BoundedWriter sink(counter, 64u << 20); // at most 64 MiB per payload
+      (void)copy_stream(**reader, sink);
     };
     for (const auto& p : opened->manifest.partitions) {
       drain(p.payload);
