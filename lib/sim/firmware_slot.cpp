@@ -39,7 +39,7 @@ Expected<FirmwareSlot> FirmwareSlot::open(const fs::path& firmware, const fs::pa
   if (ec) return system_error((state / "fota").string(), ec.value());
   // An interrupted two-step replacement (no RENAME_EXCHANGE): the old
   // version was moved aside and the new one not yet moved in.
-  const fs::path old = slot.sibling(".dfota-old");
+  const fs::path old = slot.moved_aside();
   if (!fs::exists(slot.root_, ec) && fs::exists(old, ec)) {
     if (fs::exists(slot.staging(), ec) && ::rename(slot.staging().c_str(), slot.root_.c_str()) == 0) {
       fs::remove_all(old, ec);
@@ -72,16 +72,15 @@ Status FirmwareSlot::replace_with_staging() {
   if (errno != EINVAL && errno != ENOSYS) return system_error(root_.string(), errno);
   // File systems without RENAME_EXCHANGE: two renames; open() completes
   // them after a power loss in between.
-  const fs::path old = sibling(".dfota-old");
-  if (::rename(root_.c_str(), old.c_str()) != 0) return system_error(root_.string(), errno);
+  if (auto ok = move_current_aside(); !ok) return ok;
   if (::rename(staging().c_str(), root_.c_str()) != 0) return system_error(root_.string(), errno);
   std::error_code ec;
-  fs::remove_all(old, ec);
+  fs::remove_all(moved_aside(), ec);
   return reload();
 }
 
 Status FirmwareSlot::move_current_aside() {
-  if (::rename(root_.c_str(), sibling(".dfota-old").c_str()) != 0) return system_error(root_.string(), errno);
+  if (::rename(root_.c_str(), moved_aside().c_str()) != 0) return system_error(root_.string(), errno);
   return {};
 }
 

@@ -52,6 +52,8 @@ private:
   std::filesystem::path flag_path_;
   firmware::FirmwareInfo info_;
   std::filesystem::path sibling(const char* suffix) const;
+  // Where the first step of a two-step replacement puts the current version.
+  std::filesystem::path moved_aside() const { return sibling(".dfota-old"); }
   Status reload();
 };
 
