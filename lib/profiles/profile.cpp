@@ -104,7 +104,7 @@ private:
 Expected<json> parse_json(ByteSpan text, const std::string& origin) {
   try {
     return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) { // parse_error, and out_of_range for numbers that overflow
     return make_error(ProfileErrc::syntax, origin + ": " + e.what());
   }
 }
