@@ -50,9 +50,6 @@ Status compress(ByteSpan prefix, ByteSpan target, Writer& payload) {
 Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_t target_size) {
   std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
   if (!dctx) return make_error(DeltaErrc::limit_exceeded, "zstd: out of memory");
-  // The window never needs to exceed what the encoder used: source + target.
-  const unsigned wlog = window_log_for(target_size == kUnknownSize ? target_size : prefix.size() + target_size);
-  ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
   if (!prefix.empty()) {
     size_t rc = ZSTD_DCtx_refPrefix(dctx.get(), prefix.data(), prefix.size());
     if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd prefix", rc);
@@ -61,11 +58,28 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
   Bytes in_buf(ZSTD_DStreamInSize());
   Bytes out_buf(ZSTD_DStreamOutSize());
   bool frame_done = false;
+  bool first = true;
   for (;;) {
     auto got = payload.read(in_buf);
     if (!got) return got.error();
     if (*got == 0) break;
     if (frame_done) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
+    if (first) {
+      // The window never needs to exceed what the encoder used: source +
+      // target. With the target size unknown, the frame's own content size
+      // stands for it (the encoder always writes it), so that a small payload
+      // cannot make the decoder allocate a window of gigabytes.
+      first = false;
+      std::uint64_t size = target_size;
+      if (size == kUnknownSize) {
+        const unsigned long long declared = ZSTD_getFrameContentSize(in_buf.data(), *got);
+        if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN)
+          return make_error(DeltaErrc::corrupt_payload, "zstd payload does not state its content size");
+        size = declared;
+      }
+      const unsigned wlog = window_log_for(size > UINT64_MAX - prefix.size() ? UINT64_MAX : prefix.size() + size);
+      ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
+    }
     ZSTD_inBuffer input{in_buf.data(), *got, 0};
     while (input.pos < input.size) {
       ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
