@@ -68,6 +68,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_explain_command);
   add(make_keygen_command);
   add(make_sign_command);
+  add(make_completion_command);
 
   std::vector<const char*> argv;
   for (const auto& a : args)
