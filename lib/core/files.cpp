@@ -42,6 +42,14 @@ OutputFile::OutputFile(OutputFile&& other) noexcept
   other.committed_ = true; // the moved-from object owns nothing
 }
 
+Status write_text_file(const fs::path& destination, std::string_view text) {
+  auto file = OutputFile::create(destination);
+  if (!file) return file.error();
+  const ByteSpan bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  if (auto written = file->writer().write(bytes); !written) return written;
+  return file->commit();
+}
+
 Expected<OutputFile> OutputFile::create(const fs::path& destination, unsigned mode) {
   fs::path dir = destination.parent_path();
   if (dir.empty()) dir = ".";

@@ -43,6 +43,10 @@ private:
   bool committed_ = false;
 };
 
+// Writes `text` to `destination` through an OutputFile: the file appears
+// whole, or the old one stays.
+Status write_text_file(const std::filesystem::path& destination, std::string_view text);
+
 // A directory that is removed with its contents on destruction unless
 // release() was called.
 class TempDir {

@@ -167,6 +167,38 @@ TEST_F(InSourceDir, ValidateFailsWithTheModulesCode) {
   EXPECT_EQ(bad_profile.exit_code, kProfileError);
 }
 
+TEST_F(InSourceDir, ValidateJUnitHasOneCasePerRuleAndTheCommonShape) {
+  test::ScratchDir dir;
+  auto good = test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "ec2x", "--module-version",
+                             "EC25EFAR06A06M4G_01.003.01.003", "--url", "ftp://user:secret@192.0.2.1/p.zip", "--junit",
+                             (dir / "good.xml").string(), "--json"});
+  EXPECT_EQ(good.exit_code, kOk) << good.err;
+  const std::string good_xml = test::read_text(dir / "good.xml");
+  EXPECT_EQ(test::junit_schema_problems(dir / "good.xml"), "") << good_xml;
+  const auto rules = nlohmann::json::parse(good.out)["findings"];
+  std::size_t cases = 0;
+  for (std::size_t at = good_xml.find("<testcase "); at != std::string::npos; at = good_xml.find("<testcase ", at + 1))
+    ++cases;
+  EXPECT_EQ(cases, rules.size());
+  for (const auto& rule : rules)
+    EXPECT_NE(good_xml.find("<testcase name=\"" + rule["rule"].get<std::string>() + "\""), std::string::npos);
+  EXPECT_NE(good_xml.find("failures=\"0\""), std::string::npos);
+  EXPECT_EQ(good_xml.find("secret"), std::string::npos);
+
+  auto bad =
+      test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "ec2x", "--module-version",
+                     "EC25EFAR06A07M4G_01.004.01.004", "--free-space", "100", "--junit", (dir / "bad.xml").string()});
+  EXPECT_EQ(bad.exit_code, kValidationFailed);
+  const std::string bad_xml = test::read_text(dir / "bad.xml");
+  EXPECT_EQ(test::junit_schema_problems(dir / "bad.xml"), "") << bad_xml;
+  EXPECT_NE(bad_xml.find("type=\"module-error-505\""), std::string::npos) << bad_xml;
+  EXPECT_NE(bad_xml.find("dfota explain 505 --profile ec2x"), std::string::npos) << bad_xml;
+
+  auto unwritable = test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "ec2x", "--junit",
+                                   (dir / "no" / "such" / "dir.xml").string()});
+  EXPECT_EQ(unwritable.exit_code, kIoError) << unwritable.err;
+}
+
 TEST(Cli, ExplainGivesMeaningAndAdvice) {
   auto r = test::run_cli({"explain", "511", "--profile", "rg50xq"});
   EXPECT_EQ(r.exit_code, kOk) << r.err;

@@ -4,6 +4,7 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sys/wait.h>
 
 #include "cli/exit_codes.hpp"
@@ -133,19 +134,71 @@ TEST(SimAndUpload, AFleetGoesOnPastOneFailureAndSumsUp) {
   EXPECT_TRUE(same_tree(bad.firmware(), sample_firmware("v1")));
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+TEST(SimAndUpload, JUnitHasOneCasePerModuleAndTheLogsKeepTheConversation) {
+  ScratchDir dir;
+  SimProcess good(dir.path(), "ec2x", {"--log-file", (dir / "sim-good.log").string()});
+  SimProcess bad(dir.path(), "rg50xq", {"--fail-code", "510"});
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", good.link().string(), "--port",
+                    bad.link().string(), "--guard-ms", "200", "--junit", (dir / "upload.xml").string(), "--log-file",
+                    (dir / "upload.log").string()});
+  EXPECT_EQ(r.exit_code, kModuleError) << r.out << r.err;
+  EXPECT_EQ(good.terminate(), kOk);
+  EXPECT_EQ(bad.terminate(), kOk);
+
+  const std::string xml = read_text(dir / "upload.xml");
+  EXPECT_EQ(junit_schema_problems(dir / "upload.xml"), "") << xml;
+  EXPECT_EQ(count(xml, "<testcase "), 2u) << xml;
+  EXPECT_NE(xml.find("<testcase name=\"" + good.link().string() + "\" classname=\"dfota.upload.ec2x\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase name=\"" + bad.link().string() + "\" classname=\"dfota.upload.rg50xq\""),
+            std::string::npos)
+      << xml;
+  EXPECT_EQ(count(xml, "<failure "), 1u) << xml;
+  EXPECT_NE(xml.find("type=\"module-error-510\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("module: END 0"), std::string::npos) << xml; // the good module's record
+
+  // The host's log: both ports, both directions, timestamps, the outcome.
+  const std::string log = read_text(dir / "upload.log");
+  const std::string stamp = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z";
+  EXPECT_TRUE(std::regex_search(log, std::regex(stamp + " \\[" + good.link().string() + "\\] > AT\\+QGMR"))) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(stamp + " \\[" + bad.link().string() + "\\] < \\+QIND: \"FOTA\"")))
+      << log;
+  EXPECT_NE(log.find("failed (exit 25)"), std::string::npos) << log;
+  EXPECT_NE(log.find("upgraded: "), std::string::npos) << log;
+  // The module's log: what it heard ('<') and said ('>').
+  const std::string sim_log = read_text(dir / "sim-good.log");
+  EXPECT_TRUE(std::regex_search(sim_log, std::regex(stamp + " \\[" + good.link().string() + "\\] < AT\\+QFUPL")))
+      << sim_log;
+  EXPECT_TRUE(std::regex_search(sim_log, std::regex(stamp + " .* > \\+QIND: \"FOTA\",\"END\", ?0"))) << sim_log;
+}
+
 TEST(SimAndUpload, PasswordsNeverAppearInAnyOutput) {
   ScratchDir dir;
   fs::create_directories(dir / "www");
   fs::copy_file(sample_packages().forward, dir / "www" / "u.zip");
   FtpServer ftp(dir / "www", dir / "ftp");
   ASSERT_TRUE(ftp.ready());
-  SimProcess sim(dir.path(), "ec2x");
+  SimProcess sim(dir.path(), "ec2x", {"--log-file", (dir / "sim.log").string()});
   auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--url",
-                    ftp.url("u.zip", "hunter2secret"), "--log", "--guard-ms", "200"});
+                    ftp.url("u.zip", "hunter2secret"), "--log", "--guard-ms", "200", "--log-file",
+                    (dir / "upload.log").string(), "--junit", (dir / "upload.xml").string()});
   EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
   EXPECT_EQ(r.out.find("hunter2secret"), std::string::npos);
   EXPECT_EQ(r.err.find("hunter2secret"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("AT+QFOTADL=\"ftp://anonymous:***@"), std::string::npos) << r.err;
+  for (const char* file : {"upload.log", "upload.xml", "sim.log"}) {
+    const std::string text = read_text(dir / file);
+    EXPECT_EQ(text.find("hunter2secret"), std::string::npos) << file << ":\n" << text;
+    EXPECT_NE(text.find("ftp://anonymous:***@"), std::string::npos) << file << ":\n" << text;
+  }
   auto json = run_cli({"upload", sample_packages().reverse.string(), "--port", sim.link().string(), "--url",
                        ftp.url("nothere.zip", "hunter2secret"), "--json", "--no-validate", "--guard-ms", "200"});
   EXPECT_EQ(json.exit_code, kModuleError) << json.out;

@@ -1,5 +1,7 @@
 #include "support/test_support.hpp"
 
+#include "core/subprocess.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -147,6 +149,13 @@ void expect_golden(const std::string& golden_name, const std::string& actual) {
   }
   ASSERT_TRUE(fs::exists(path)) << "missing golden file " << path << " (run with DFOTA_UPDATE_GOLDEN=1)";
   EXPECT_EQ(read_text(path), actual) << "output differs from " << path;
+}
+
+std::string junit_schema_problems(const fs::path& path) {
+  auto result = run_program({"xmllint", "--noout", "--schema", std::string(DFOTA_SOURCE_DIR) + "/tests/formats/junit.xsd",
+                             path.string()});
+  if (!result) return "xmllint cannot run: " + result.error().message();
+  return result->exit_status == 0 ? "" : result->error_output;
 }
 
 } // namespace dfota::test

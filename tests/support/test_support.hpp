@@ -58,6 +58,10 @@ std::vector<std::string> list_all(const fs::path& dir);
 using EntryEdit = std::function<bool(std::string& name, Bytes& bytes)>;
 void rewrite_zip(const fs::path& from, const fs::path& to, const EntryEdit& edit);
 
+// "" when the file at `path` is JUnit XML of the shape tests/formats/junit.xsd
+// states (checked by xmllint); otherwise xmllint's complaint.
+std::string junit_schema_problems(const fs::path& path);
+
 struct CliResult {
   int exit_code = -1;
   std::string out;

@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "core/text.hpp"
+#include "report/session_log.hpp"
 #include "sim/simulator.hpp"
 
 namespace dfota::cli {
@@ -63,6 +64,8 @@ public:
     sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost");
     sub->add_option("--seed", options_.seed, "Seed for noise and garbling");
     sub->add_flag("--log", log_, "Print the conversation on standard error");
+    sub->add_option("--log-file", log_file_,
+                    "Keep the conversation with timestamps in FILE (passwords redacted; '<' from the host, '>' to it)");
     sub->footer("Runs until interrupted (exit 0). With --power-loss it exits 22 when the power is cut;\n"
                 "run it again on the same --firmware/--state to watch the module resume.\n\nExample:\n"
                 "  dfota sim --profile ec2x --firmware /tmp/module0-fw --link /tmp/module0 --log");
@@ -98,8 +101,21 @@ public:
       options_.faults.drop_urcs.insert(to_upper(stage));
     const auto started = std::chrono::steady_clock::now();
     std::mutex log_mutex;
-    if (log_) {
+    std::unique_ptr<report::SessionLog> session_log;
+    if (!log_file_.empty()) {
+      auto opened = report::SessionLog::open(log_file_);
+      if (!opened) return report(err, opened.error());
+      session_log = std::move(*opened);
+    }
+    if (log_ || session_log) {
       options_.log = [&](std::string_view line) {
+        if (session_log) {
+          // The simulator's lines start with "> " (to the host), "< " (from it) or "* " (an event).
+          const bool marked =
+              line.size() >= 2 && line[1] == ' ' && (line[0] == '>' || line[0] == '<' || line[0] == '*');
+          session_log->write(options_.link.string(), marked ? line.substr(0, 1) : "-", marked ? line.substr(2) : line);
+        }
+        if (!log_) return;
         const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         std::ostringstream text;
         text << '[' << std::fixed << std::setprecision(3) << std::setw(8) << t << "] " << line << '\n';
@@ -133,6 +149,7 @@ private:
   std::string power_loss_;
   std::optional<int> power_loss_at_;
   bool log_ = false;
+  std::string log_file_;
   sim::SimOptions options_;
 };
 

@@ -13,7 +13,10 @@
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
+#include "core/files.hpp"
 #include "package/package_signature.hpp"
+#include "report/junit.hpp"
+#include "report/session_log.hpp"
 #include "upload/package_server.hpp"
 #include "upload/uploader.hpp"
 #include "validate/url.hpp"
@@ -64,11 +67,15 @@ public:
     sub->add_flag("--no-validate", no_validate_, "Skip the pre-flight validation against the live module");
     sub->add_flag("--json", json_, "One JSON object per line for each event, then a summary per module");
     sub->add_flag("--log", log_, "Print the AT conversation on standard error");
+    sub->add_option("--log-file", log_file_,
+                    "Keep the AT conversation and events with timestamps in FILE (passwords redacted)");
+    sub->add_option("--junit", junit_, "Write JUnit XML: one test case per module (Jenkins, GitLab)");
     sub->footer("Exit 0 when every module runs the package's target version afterwards; otherwise the\n"
                 "exit code of the first module that failed (see dfota --help).\n\nExamples:\n"
                 "  dfota upload update.zip --port /dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.2-port0\n"
                 "  dfota upload update.zip --port /dev/ttyUSB2 --method url --url ftp://user:pass@host/update.zip\n"
                 "  dfota upload update.zip --ports-file line3.txt --json\n"
+                "  dfota upload update.zip --ports-file line3.txt --junit upgrade.xml --log-file upgrade.log\n"
                 "  dfota upload update.zip --port /dev/ttyUSB2 --pubkey release.pub");
   }
 
@@ -116,13 +123,23 @@ public:
       if (options_.method == "auto") options_.method = "url";
       if (!json_) err << "serving " << options_.package.filename().string() << " at " << server->url() << "\n";
     }
+    if (!log_file_.empty()) {
+      auto opened = report::SessionLog::open(log_file_);
+      if (!opened) return report(err, opened.error());
+      session_log_ = std::move(*opened);
+      session_log_->write("", "-",
+                          "dfota 0.1.0 upload " + options_.package.string() + " to " + std::to_string(ports_.size()) +
+                              " module(s), method " + options_.method +
+                              (options_.url ? ", url " + *options_.url : std::string()));
+    }
     ::signal(SIGPIPE, SIG_IGN);
     interactive_ = !json_ && ::isatty(STDERR_FILENO);
+    module_events_.assign(ports_.size(), {});
 
     std::vector<upload::UploadOutcome> outcomes(ports_.size());
     std::vector<std::thread> workers;
     for (std::size_t i = 0; i < ports_.size(); ++i) {
-      workers.emplace_back([&, i] { outcomes[i] = upload_one(ports_[i], profile, *registry, out, err); });
+      workers.emplace_back([&, i] { outcomes[i] = upload_one(i, profile, *registry, out, err); });
     }
     for (auto& w : workers)
       w.join();
@@ -132,6 +149,17 @@ public:
     for (auto& outcome : outcomes) {
       if (outcome.error && exit_code == kOk) exit_code = exit_code_for(*outcome.error);
       if (json_) out << summary_json(outcome).dump() << std::endl;
+      if (session_log_) {
+        session_log_->write(
+            outcome.report.port, "-",
+            outcome.error
+                ? "failed (exit " + std::to_string(exit_code_for(*outcome.error)) + "): " + outcome.error->message()
+                : "upgraded: " + outcome.report.module_version_before + " -> " + outcome.report.module_version_after);
+      }
+    }
+    if (!junit_.empty()) {
+      auto written = write_text_file(junit_, junit_document(outcomes));
+      if (!written) return report(err, written.error());
     }
     if (!json_) print_summary(outcomes, out, err);
     return exit_code;
@@ -173,13 +201,26 @@ private:
     return kOk;
   }
 
-  upload::UploadOutcome upload_one(const std::string& port, const profiles::Profile* profile,
+  upload::UploadOutcome upload_one(std::size_t index, const profiles::Profile* profile,
                                    const profiles::Registry& registry, std::ostream& out, std::ostream& err) {
+    const std::string& port = ports_[index];
     upload::UploadOptions options = options_;
     options.port = port;
     const std::string tag = ports_.size() > 1 ? "[" + port + "] " : "";
-    auto on_event = [&, tag, port](const upload::UploadEvent& e) {
+    int logged_percent = -1;
+    auto on_event = [&, tag, port, index](const upload::UploadEvent& e) {
+      // The module's record for the log file and the JUnit case: transfer
+      // progress in 10% steps, every other event.
+      std::string line = event_line(e);
+      if (e.kind == upload::UploadEvent::Kind::transfer) {
+        const int percent = e.total ? static_cast<int>(e.bytes * 100 / e.total) : 100;
+        if (percent / 10 == logged_percent / 10 && percent != 100) line.clear();
+        if (percent == logged_percent) line.clear();
+        if (!line.empty()) logged_percent = percent;
+      }
+      if (!line.empty() && session_log_) session_log_->write(port, "-", line);
       std::lock_guard lock(mutex_);
+      if (!line.empty()) module_events_[index].push_back(line);
       if (json_) {
         out << event_json(port, e).dump() << std::endl;
         return;
@@ -187,8 +228,10 @@ private:
       print_event(err, tag, e);
     };
     at::ConversationLog log;
-    if (log_) {
-      log = [&, tag](at::Direction d, std::string_view line) {
+    if (log_ || session_log_) {
+      log = [&, tag, port](at::Direction d, std::string_view line) {
+        if (session_log_) session_log_->write(port, d == at::Direction::to_module ? ">" : "<", line);
+        if (!log_) return;
         std::lock_guard lock(mutex_);
         if (interactive_) err << "\r\033[K";
         err << tag << (d == at::Direction::to_module ? "> " : "< ") << line << "\n";
@@ -226,6 +269,58 @@ private:
     default: err << tag << e.text << "\n"; break;
     }
     err << std::flush;
+  }
+
+  // One line for an event, as the log file and the JUnit output keep it.
+  static std::string event_line(const upload::UploadEvent& e) {
+    using Kind = upload::UploadEvent::Kind;
+    switch (e.kind) {
+    case Kind::transfer: return "sent " + std::to_string(e.bytes) + " of " + std::to_string(e.total) + " bytes";
+    case Kind::fota: return "module: " + e.text + " " + std::to_string(e.value);
+    case Kind::retry: return "module retries after " + e.text;
+    case Kind::warning: return "warning: " + e.text;
+    default: return e.text;
+    }
+  }
+
+  // One suite for the upload, one case per module.
+  std::string junit_document(const std::vector<upload::UploadOutcome>& outcomes) {
+    report::TestSuite suite;
+    suite.name = "dfota upload " + options_.package.filename().string();
+    suite.timestamp = report::junit_timestamp_now();
+    suite.properties = {{"package", options_.package.string()}, {"method", options_.method}};
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& r = outcomes[i].report;
+      report::TestCase c;
+      c.name = r.port;
+      c.classname = "dfota.upload." + (r.profile.empty() ? std::string("unknown") : r.profile);
+      c.seconds = r.total_seconds;
+      suite.seconds = std::max(suite.seconds, r.total_seconds); // modules run in parallel
+      std::ostringstream record;
+      record << "method " << r.method << ", " << r.upload_bytes << " bytes in " << r.upload_seconds << " s\n"
+             << "before: " << r.module_version_before << "\nafter:  " << r.module_version_after
+             << "\ntarget: " << r.target_version << "\n";
+      for (const auto& line : module_events_[i])
+        record << line << "\n";
+      c.output = record.str();
+      if (const auto& error = outcomes[i].error) {
+        const int code = exit_code_for(*error);
+        c.outcome = code == kTransferFailed || code == kModuleError || code == kWrongVersion ||
+                            code == kValidationFailed || code == kSignatureRefused
+                        ? report::TestCase::Outcome::failed
+                        : report::TestCase::Outcome::error;
+        c.message = error->message();
+        c.type = r.error_code ? "module-error-" + std::to_string(r.error_code) : "exit-" + std::to_string(code);
+        c.detail = error->message() + "\nexit code " + std::to_string(code) + "\n";
+        if (r.error_code) {
+          c.detail += "module error " + std::to_string(r.error_code) + " (" + r.error_scope + "): " + r.error_meaning +
+                      "\nmore: dfota explain " + std::to_string(r.error_code) +
+                      (r.profile.empty() ? "" : " --profile " + r.profile) + "\n";
+        }
+      }
+      suite.cases.push_back(std::move(c));
+    }
+    return report::to_junit_xml({suite});
   }
 
   static nlohmann::ordered_json event_json(const std::string& port, const upload::UploadEvent& e) {
@@ -320,6 +415,10 @@ private:
   bool no_validate_ = false;
   bool json_ = false;
   bool log_ = false;
+  std::string log_file_;
+  std::string junit_;
+  std::unique_ptr<report::SessionLog> session_log_;
+  std::vector<std::vector<std::string>> module_events_; // per port, for JUnit
   bool interactive_ = false;
   std::mutex mutex_;
 };

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
+#include "core/files.hpp"
+#include "report/junit.hpp"
 #include "validate/validator.hpp"
 
 namespace dfota::cli {
@@ -46,9 +49,13 @@ public:
         ->check(CLI::IsMember({"com", "file", "qfupl", "ftp", "http", "https", "url"}));
     add_pubkey_option(sub, pubkeys_);
     sub->add_flag("--json", json_, "Print {\"ok\": bool, \"findings\": [...]}");
-    sub->footer("Exit 0 only when no rule fails (warnings and skips do not fail).\n\nExample:\n"
-                "  dfota validate update.zip --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 \\\n"
-                "      --free-space 30000000 --url ftp://user:pass@host:21/update.zip");
+    sub->add_option("--junit", junit_, "Also write JUnit XML: one test case per rule (Jenkins, GitLab)");
+    sub->footer(
+        "Exit 0 only when no rule fails (warnings and skips do not fail).\n\nExamples:\n"
+        "  dfota validate update.zip --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 \\\n"
+        "      --free-space 30000000 --url ftp://user:pass@host:21/update.zip\n"
+        "  dfota validate update.zip --profile rg50xq --module-version RM500QGLABR11A06M4G --junit validate.xml\n"
+        "  dfota validate update.zip --profile ec2x --pubkey release.pub --json");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
@@ -59,7 +66,13 @@ public:
     auto keys = load_trusted_keys(pubkeys_);
     if (!keys) return report(err, keys.error());
     request_.trusted_keys = std::move(*keys);
+    const auto started = std::chrono::steady_clock::now();
     const auto findings = validate::validate_package(request_, **profile, *registry);
+    if (!junit_.empty()) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      auto written = write_text_file(junit_, junit_document(findings, **profile, *registry, seconds));
+      if (!written) return report(err, written.error());
+    }
     const bool ok = validate::passed(findings);
     const bool signature_refused = std::any_of(findings.begin(), findings.end(), [](const validate::Finding& f) {
       return f.rule == "signature" && f.verdict == validate::Verdict::fail;
@@ -91,9 +104,48 @@ public:
   }
 
 private:
+  // One suite for the package and family, one case per rule.
+  std::string junit_document(const std::vector<validate::Finding>& findings, const profiles::Profile& profile,
+                             const profiles::Registry& registry, double seconds) const {
+    report::TestSuite suite;
+    suite.name = "dfota validate " + request_.package.filename().string() + " (" + profile.id + ")";
+    suite.timestamp = report::junit_timestamp_now();
+    suite.seconds = seconds;
+    suite.properties = {{"package", request_.package.string()}, {"profile", profile.id}};
+    if (request_.module_version) suite.properties.emplace_back("module_version", *request_.module_version);
+    for (const auto& f : findings) {
+      report::TestCase c;
+      c.name = f.rule;
+      c.classname = "dfota.validate." + profile.id;
+      switch (f.verdict) {
+      case validate::Verdict::pass: c.output = f.message; break;
+      case validate::Verdict::warn: c.output = "warning: " + f.message; break;
+      case validate::Verdict::skip:
+        c.outcome = report::TestCase::Outcome::skipped;
+        c.message = f.message;
+        break;
+      case validate::Verdict::fail: {
+        c.outcome = report::TestCase::Outcome::failed;
+        c.message = f.code ? "module answers " + std::to_string(f.code) + ": " + f.message : f.message;
+        c.type = f.code ? "module-error-" + std::to_string(f.code) : "rule-" + f.rule;
+        c.detail = f.message + "\n";
+        if (f.code) {
+          const std::string meaning = registry.meaning(f.code, profile.id);
+          if (!meaning.empty()) c.detail += "error " + std::to_string(f.code) + ": " + meaning + "\n";
+          c.detail += "more: dfota explain " + std::to_string(f.code) + " --profile " + profile.id + "\n";
+        }
+        break;
+      }
+      }
+      suite.cases.push_back(std::move(c));
+    }
+    return report::to_junit_xml({suite});
+  }
+
   std::vector<std::string> pubkeys_;
   validate::Request request_;
   std::string profile_;
+  std::string junit_;
   bool json_ = false;
 };
 

@@ -1,0 +1,40 @@
+// A log file of a session with modules, for support cases: every AT line
+// each way and every event, one per line, each with a UTC timestamp and the
+// port it belongs to. URL passwords are replaced by "***" before anything is
+// written.
+//
+// Thread-safe: a fleet's workers share one log. Each line is flushed when
+// written, so the file is complete up to the moment a process dies.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace dfota::report {
+
+class SessionLog {
+public:
+  // Creates or truncates `path`; an I/O error when it cannot be written.
+  static Expected<std::unique_ptr<SessionLog>> open(const std::filesystem::path& path);
+
+  // "2026-11-21T10:00:00.123Z [port] > AT+QGMR"; `port` may be empty,
+  // `marker` is ">" (to the module), "<" (from it) or "-" (an event).
+  void write(std::string_view port, std::string_view marker, std::string_view text);
+
+private:
+  explicit SessionLog(std::ofstream file) : file_(std::move(file)) {}
+  std::mutex mutex_;
+  std::ofstream file_;
+};
+
+// The line as written to a log: URL passwords as "***", control bytes as
+// \xNN so one AT line stays one log line.
+std::string log_safe(std::string_view text);
+
+} // namespace dfota::report

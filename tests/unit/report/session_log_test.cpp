@@ -1,0 +1,67 @@
+#include "report/session_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <thread>
+
+#include "support/test_support.hpp"
+
+namespace dfota::report {
+namespace {
+
+TEST(LogSafe, EveryUrlLosesItsPassword) {
+  EXPECT_EQ(log_safe("AT+QFOTADL=\"ftp://user:hunter2@host:21/u.zip\""), "AT+QFOTADL=\"ftp://user:***@host:21/u.zip\"");
+  EXPECT_EQ(log_safe("a http://a:b@x/1 and https://c:d@y/2"), "a http://a:***@x/1 and https://c:***@y/2");
+  EXPECT_EQ(log_safe("ftp://anonymous@host/u.zip"), "ftp://anonymous@host/u.zip");
+  EXPECT_EQ(log_safe("+QIND: \"FOTA\",\"END\",0"), "+QIND: \"FOTA\",\"END\",0");
+}
+
+TEST(LogSafe, ControlBytesAreShownSoALineStaysALine) { EXPECT_EQ(log_safe("a\r\nb\x1a"), "a\\x0D\\x0Ab\\x1A"); }
+
+TEST(SessionLog, LinesCarryTimestampPortAndDirection) {
+  test::ScratchDir dir;
+  auto log = SessionLog::open(dir / "session.log");
+  ASSERT_TRUE(log) << log.error().message();
+  (*log)->write("/dev/ttyUSB2", ">", "AT+QFOTADL=\"http://u:secret@h/p.zip\"");
+  (*log)->write("", "-", "started");
+  const std::string text = test::read_text(dir / "session.log");
+  const std::regex line(
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[/dev/ttyUSB2\] > AT\+QFOTADL="http://u:\*\*\*@h/p\.zip"
+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z - started
+)");
+  EXPECT_TRUE(std::regex_match(text, line)) << text;
+  EXPECT_EQ(text.find("secret"), std::string::npos);
+}
+
+TEST(SessionLog, ThreadsNeverInterleaveWithinALine) {
+  test::ScratchDir dir;
+  auto log = SessionLog::open(dir / "session.log");
+  ASSERT_TRUE(log);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i)
+        (*log)->write("p" + std::to_string(t), "<", std::string(100, static_cast<char>('a' + t)));
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  std::istringstream text(test::read_text(dir / "session.log"));
+  int lines = 0;
+  for (std::string l; std::getline(text, l); ++lines) {
+    ASSERT_GE(l.size(), 100u);
+    const std::string body = l.substr(l.size() - 100);
+    EXPECT_EQ(body, std::string(100, body[0])) << l;
+  }
+  EXPECT_EQ(lines, 800);
+}
+
+TEST(SessionLog, AnUnwritablePathIsAnIoError) {
+  auto log = SessionLog::open("/nonexistent-dir/x.log");
+  ASSERT_FALSE(log);
+  EXPECT_EQ(log.error().code(), make_error_code(CoreErrc::io_error));
+}
+
+} // namespace
+} // namespace dfota::report
