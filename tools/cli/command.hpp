@@ -21,6 +21,7 @@ public:
 
 // Each registers its subcommand on `app` and returns the object its options bind to.
 std::unique_ptr<Command> make_build_command(CLI::App& app);
+std::unique_ptr<Command> make_release_command(CLI::App& app);
 std::unique_ptr<Command> make_inspect_command(CLI::App& app);
 std::unique_ptr<Command> make_apply_command(CLI::App& app);
 std::unique_ptr<Command> make_checksum_command(CLI::App& app);

@@ -32,7 +32,7 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kOutputExists, "output-exists", "the output exists and is not an empty directory"},
       {kEngineUnavailable, "engine-unavailable", "the engine cannot encode on this machine"},
       {kLimitExceeded, "limit-exceeded", "the input exceeds a safety limit"},
-      {kValidationFailed, "validation-failed", "validate: a rule predicts that the module refuses the package"},
+      {kValidationFailed, "validation-failed", "validate, release: a module is predicted to refuse the package; upload: the pre-flight refused it"},
       {kProfileError, "profile-error", "a module profile or the error catalogue is missing or malformed"},
       {kPowerLost, "power-lost", "sim: the power-loss fault fired; start it again to resume the upgrade"},
       {kPortError, "port-error", "a serial port, pseudo-terminal or TCP port cannot be opened or set up"},

@@ -29,7 +29,7 @@ enum ExitCode : int {
   kOutputExists = 16,       // the output is in the way
   kEngineUnavailable = 17,  // the engine cannot encode here (xdelta3 missing)
   kLimitExceeded = 18,      // input beyond a safety limit
-  kValidationFailed = 20,   // validate: a rule predicts a module error; upload: the pre-flight refused
+  kValidationFailed = 20,   // validate, release: a rule predicts a module error; upload: the pre-flight refused
   kProfileError = 21,       // a module profile or the error catalogue is missing or malformed
   kPowerLost = 22,          // sim: the power-loss fault fired; run it again to resume the upgrade
   kPortError = 23,          // a serial port, pseudo-terminal or TCP port cannot be opened or set up

@@ -13,13 +13,19 @@ std::string footer() {
   text
       << "Examples:\n"
          "  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip --reverse-output update-v2-to-v1.zip\n"
+         "  dfota release --to fw/v3 --from fw/v1 fw/v2 -o release-v3 -j 2\n"
          "  dfota inspect update-v1-to-v2.zip\n"
+         "  dfota inspect update-v1-to-v2.zip --html update-v1-to-v2.html\n"
          "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
          "  dfota checksum update-v1-to-v2.zip\n"
          "  dfota validate update-v1-to-v2.zip --profile ec2x --module-version EC25EFAR06A06M4G --free-space 30000000\n"
+         "  dfota validate update-v1-to-v2.zip --profile ec2x --module-version EC25EFAR06A06M4G --junit validate.xml\n"
+         "  dfota upload update-v1-to-v2.zip --port /dev/ttyUSB2 --log-file upgrade.log --junit upgrade.xml\n"
+         "  dfota sim --profile ec2x --firmware /tmp/module-fw --link /tmp/module0\n"
          "  dfota explain 511 --profile rg50xq\n"
          "  dfota keygen --private release.key --public release.pub\n"
          "  dfota sign update-v1-to-v2.zip --key release.key\n\n"
+         "Each verb has its own options and examples: dfota VERB --help. Manual: man dfota.\n\n"
          "Exit codes:\n";
   for (const auto& row : exit_code_table()) {
     text << "  " << (row.code < 10 ? " " : "") << row.code << "  " << row.meaning << '\n';
@@ -57,6 +63,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     commands.emplace_back(app.get_subcommands({}).back(), std::move(command));
   };
   add(make_build_command);
+  add(make_release_command);
   add(make_inspect_command);
   add(make_apply_command);
   add(make_checksum_command);
