@@ -3,7 +3,9 @@
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
+#include "core/files.hpp"
 #include "package/inspector.hpp"
+#include "report/package_page.hpp"
 
 namespace dfota::cli {
 
@@ -73,12 +75,20 @@ public:
     auto* sub = app.add_subcommand("inspect", "Describe a package: ours in full, a vendor's zip as far as possible");
     sub->add_option("package", package_, "Package to inspect")->required();
     sub->add_flag("--json", json_, "Print JSON");
-    sub->footer("Example:\n  dfota inspect update-v1-to-v2.zip --json");
+    sub->add_option("--html", html_,
+                    "Also write a self-contained HTML page: size bars, a change map of each image, hashes, signature");
+    sub->footer("Examples:\n  dfota inspect update-v1-to-v2.zip --json\n"
+                "  dfota inspect update-v1-to-v2.zip --html update-v1-to-v2.html   (open it in any browser)");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
     auto result = package::inspect_package(package_);
     if (!result) return report(err, result.error());
+    if (!html_.empty()) {
+      auto page = report::render_package_page(package_);
+      if (!page) return report(err, page.error());
+      if (auto written = write_text_file(html_, *page); !written) return report(err, written.error());
+    }
     if (json_)
       print_json(out, *result);
     else
@@ -192,6 +202,7 @@ private:
   }
 
   std::string package_;
+  std::string html_;
   bool json_ = false;
 };
 

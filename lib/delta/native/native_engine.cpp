@@ -7,6 +7,7 @@
 #include <lzma.h>
 
 #include "core/hash.hpp"
+#include "delta/change_map.hpp"
 #include "delta/engines.hpp"
 #include "delta/native/control.hpp"
 #include "delta/native/matcher.hpp"
@@ -249,6 +250,84 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   const std::uint64_t decoders = 2 * (lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes);
   const std::uint64_t program = kMaxControlEntries * (sizeof(ControlEntry) + sizeof(MapEntry));
   return decoders + program + (64u << 10) + (2 * kMaxPieceSize + 1024) + 2 * kChunk;
+}
+
+Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {
+  BufferedInput in(payload);
+  std::uint8_t magic[4];
+  if (auto ok = in.read(magic, 4); !ok) return ok.error();
+  if (std::memcmp(magic, kMagic, 4) != 0) return corrupt("not a native payload (bad magic)");
+  auto source_size = in.varint();
+  if (!source_size) return source_size.error();
+  auto made_size = in.varint();
+  if (!made_size) return made_size.error();
+  if (*made_size != target_size) {
+    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(*made_size) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
+  }
+  if (*made_size > kMaxTargetSize || *source_size > kMaxIndexedSource)
+    return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
+  Sha256 source_digest{};
+  if (auto ok = in.read(source_digest.data(), source_digest.size()); !ok) return ok.error();
+  auto kinds = in.byte();
+  if (!kinds) return kinds.error();
+  if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
+  for (std::uint64_t image : {*source_size, *made_size}) {
+    if (auto space = read_segments(in, image); !space) return space.error();
+  }
+  auto entry_count = in.varint();
+  if (!entry_count) return entry_count.error();
+  if (*entry_count > kMaxControlEntries)
+    return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
+  StreamReader streams(in);
+  if (auto ok = streams.start(); !ok) return ok.error();
+  auto entries = read_control(streams, *entry_count, *source_size, *made_size);
+  if (!entries) return entries.error();
+
+  ChangeMap map;
+  map.target_size = *made_size;
+  const std::uint64_t count = std::max<std::uint64_t>(1, std::min<std::uint64_t>(cells, *made_size));
+  map.cell_size = std::max<std::uint64_t>(1, (*made_size + count - 1) / count);
+  map.cells.resize(static_cast<std::size_t>((*made_size + map.cell_size - 1) / map.cell_size));
+  auto count_bytes = [&](std::uint64_t at, std::uint64_t length, ByteOrigin origin) {
+    map.totals[static_cast<std::size_t>(origin)] += length;
+    while (length > 0) {
+      const std::uint64_t cell = at / map.cell_size;
+      const std::uint64_t n = std::min(length, (cell + 1) * map.cell_size - at);
+      map.cells[static_cast<std::size_t>(cell)][static_cast<std::size_t>(origin)] += n;
+      at += n;
+      length -= n;
+    }
+  };
+  Bytes delta(kChunk);
+  auto walked = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
+    const ControlEntry& e = placed.entry;
+    const ByteOrigin same = placed.source_start == placed.target_start ? ByteOrigin::kept : ByteOrigin::moved;
+    for (std::uint64_t done = 0; done < e.copy;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
+      if (auto ok = streams.read(kDiffStream, delta.data(), n); !ok) return ok;
+      // Runs of equal origin, counted at once.
+      std::size_t run_start = 0;
+      for (std::size_t i = 1; i <= n; ++i) {
+        if (i == n || (delta[i] != 0) != (delta[run_start] != 0)) {
+          count_bytes(placed.target_start + done + run_start, i - run_start,
+                      delta[run_start] != 0 ? ByteOrigin::changed : same);
+          run_start = i;
+        }
+      }
+      done += n;
+    }
+    for (std::uint64_t done = 0; done < e.literal;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.literal - done));
+      if (auto ok = streams.read(kLiteralStream, delta.data(), n); !ok) return ok;
+      done += n;
+    }
+    count_bytes(placed.target_start + e.copy, e.literal, ByteOrigin::added);
+    return {};
+  });
+  if (!walked) return walked.error();
+  if (auto ok = streams.finish(); !ok) return ok.error();
+  return map;
 }
 
 } // namespace dfota::delta
