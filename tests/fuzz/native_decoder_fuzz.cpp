@@ -1,4 +1,5 @@
-// libFuzzer target: the native delta decoder, with a fixed source. The input
+// libFuzzer target: the native delta decoder, with a fixed source, and the
+// change map reader of `inspect --html` on the same payload. The input
 // is a payload; the harness writes the source's SHA-256 where the payload
 // keeps it, so that inputs get past the source check into the streams.
 // Output is counted and cut off at 4 MiB (a payload may legitimately ask for
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include "core/hash.hpp"
+#include "delta/change_map.hpp"
 #include "delta/engine.hpp"
 #include "fuzz/fuzz_target.hpp"
 
@@ -16,9 +18,15 @@ namespace dfota::fuzz {
 namespace {
 
 // Skips a LEB128 varint at `at`; false when it does not end inside `size`.
-bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at) {
-  for (int i = 0; i < 10 && at < size; ++i)
-    if ((data[at++] & 0x80) == 0) return true;
+bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at, std::uint64_t* value = nullptr) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 10 && at < size; ++i) {
+    v |= std::uint64_t{data[at] & 0x7Fu} << (7 * i);
+    if ((data[at++] & 0x80) == 0) {
+      if (value) *value = v;
+      return true;
+    }
+  }
   return false;
 }
 
@@ -43,7 +51,8 @@ int fuzz_native_decoder(const std::uint8_t* data, std::size_t size) {
   const Bytes& source = native_fuzz_source();
   Bytes payload(data, data + size);
   std::size_t at = 4;
-  if (size > at && skip_varint(data, size, at) && skip_varint(data, size, at) && at + 32 <= size) {
+  std::uint64_t made_size = 0;
+  if (size > at && skip_varint(data, size, at) && skip_varint(data, size, at, &made_size) && at + 32 <= size) {
     const Sha256 digest = sha256(source);
     std::memcpy(payload.data() + at, digest.data(), digest.size());
   }
@@ -51,6 +60,10 @@ int fuzz_native_decoder(const std::uint8_t* data, std::size_t size) {
   CountingWriter counter;
   delta::BoundedWriter out(counter, 4u << 20);
   (void)delta::find_engine("native")->apply(source, reader, out, delta::kUnknownSize);
+  if (made_size <= (4u << 20)) { // the same cut-off as the decoder's output
+    SpanReader again(payload);
+    (void)delta::native_change_map(again, made_size, 64);
+  }
   return 0;
 }
 
