@@ -115,6 +115,8 @@ echo "$summary"
 echo "($machine)"
 
 if [[ $write_docs == 1 ]]; then
+  # bench/scale.sh's section, and anything after it, is kept as it is.
+  kept=$(sed -n '/^## Scale of the native engine/,$p' "$root/docs/benchmarks.md" 2>/dev/null || true)
   {
     echo "# Benchmarks"
     echo
@@ -127,6 +129,8 @@ if [[ $write_docs == 1 ]]; then
     echo "already in memory (bench/apply_speed.cpp, best of 5); \"apply s\" is the whole \`dfota patch\` process."
     echo "HDiffPatch is not packaged in Debian; its rows are the figures recorded for the same pairs on another run."
     echo
+    echo "![Payload size relative to bsdiff, per pair and tool](images/bench-payload.svg)"
+    echo
     cat "$table"
     echo
     echo "## The native engine against its goals"
@@ -134,6 +138,8 @@ if [[ $write_docs == 1 ]]; then
     cat "$goals"
     echo
     echo "$summary"
+    [[ -z $kept ]] || { echo; echo "$kept"; }
   } >"$root/docs/benchmarks.md"
-  echo "wrote docs/benchmarks.md"
+  python3 "$root/bench/chart.py" "$root/docs/benchmarks.md" "$root/docs/images/bench-payload.svg"
+  echo "wrote docs/benchmarks.md and docs/images/bench-payload.svg"
 fi

@@ -349,4 +349,18 @@ std::vector<Finding> validate_package(const Request& request, const profiles::Pr
   return Rules(request, profile, registry).run();
 }
 
+std::vector<PredictedCode> predicted_codes(const profiles::Profile& profile) {
+  const auto& u = profile.upgrade;
+  return {{"zip", u.bad_package, "fota"},
+          {"payloads", u.corrupt_payload, "fota"},
+          {"project", u.project, "fota"},
+          {"version", u.version, "fota"},
+          {"source", u.source, "fota"},
+          {"space", u.space, "fota"},
+          {"size", u.too_large, "fota"},
+          {"upload-name", 406, "cme"},
+          {"url", 610, "ftp"},
+          {"url", 711, "http"}};
+}
+
 } // namespace dfota::validate

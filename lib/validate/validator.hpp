@@ -42,6 +42,15 @@ std::vector<Finding> validate_package(const Request& request, const profiles::Pr
 
 bool passed(const std::vector<Finding>& findings);
 
+// The module codes the rules predict for a family: which refusal a
+// pre-flight check catches before upload (for `dfota explain --all`).
+struct PredictedCode {
+  std::string rule;
+  int code = 0;
+  std::string scope; // fota, cme, ftp, http (as in the error catalogue)
+};
+std::vector<PredictedCode> predicted_codes(const profiles::Profile& profile);
+
 // "EC25EFAR06A06M4G_01.003.01.003" -> project "EC25EFA" (the part before
 // R<nn>A<nn>), base "EC25EFAR06A06M4G", sub-version "01.003.01.003".
 struct Revision {

@@ -88,5 +88,26 @@ TEST(InstalledDocs, ManPageAndCompletionCoverTheCommandLine) {
     EXPECT_NE(man.find(".B " + std::to_string(row.code) + "\n"), std::string::npos) << "exit code " << row.code;
 }
 
+// docs/troubleshooting.md carries the catalogue as `dfota explain --all --markdown` prints it.
+TEST(InstalledDocs, TroubleshootingTableIsTheCatalogue) {
+  const fs::path page = fs::path(DFOTA_SOURCE_DIR) / "docs" / "troubleshooting.md";
+  const std::string text = test::read_text(page);
+  const std::string begin = "<!-- begin: dfota explain --all --markdown -->\n", end = "<!-- end -->";
+  const auto from = text.find(begin), to = text.find(end);
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  auto table = test::run_cli({"explain", "--all", "--markdown"});
+  ASSERT_EQ(table.exit_code, kOk) << table.err;
+  if (std::getenv("DFOTA_UPDATE_GOLDEN")) {
+    test::write_text(page, text.substr(0, from + begin.size()) + table.out + text.substr(to));
+    return;
+  }
+  EXPECT_EQ(text.substr(from + begin.size(), to - from - begin.size()), table.out)
+      << "regenerate with DFOTA_UPDATE_GOLDEN=1";
+  EXPECT_NE(table.out.find("| 511 | fota | rg50xq |"), std::string::npos);
+  auto no_code = test::run_cli({"explain"});
+  EXPECT_EQ(no_code.exit_code, kUsage);
+}
+
 } // namespace
 } // namespace dfota::cli

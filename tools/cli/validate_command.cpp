@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
@@ -153,9 +154,11 @@ class ExplainCommand final : public Command {
 public:
   explicit ExplainCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("explain", "What a module error code means and what to do about it");
-    sub->add_option("code", code_, "Error code, as in +QIND: \"FOTA\",\"END\",<err> or +CME ERROR: <n>")->required();
+    sub->add_option("code", code_, "Error code, as in +QIND: \"FOTA\",\"END\",<err> or +CME ERROR: <n>");
     sub->add_option("--profile", profile_, "Module family (ugxx, ec2x, ec200t, rg50xq)");
-    sub->footer("Example:\n  dfota explain 511 --profile rg50xq");
+    sub->add_flag("--all", all_, "The whole catalogue as a table, with the pre-flight rule that catches each code");
+    sub->add_flag("--markdown", markdown_, "With --all: a Markdown table (docs/troubleshooting.md is made so)");
+    sub->footer("Examples:\n  dfota explain 511 --profile rg50xq\n  dfota explain --all --profile ec2x");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
@@ -163,6 +166,11 @@ public:
     if (!registry) return report(err, registry.error());
     if (!profile_.empty()) {
       if (auto p = registry->find(profile_); !p) return report(err, p.error());
+    }
+    if (all_) return print_catalogue(*registry, out);
+    if (code_ == 0) {
+      err << "dfota: error: give a code, or --all for the whole catalogue (see 'dfota explain --help')\n";
+      return kUsage;
     }
     auto entries = registry->lookup(code_, profile_);
     if (entries.empty()) {
@@ -183,8 +191,60 @@ public:
   }
 
 private:
+  // One row per catalogue entry; "caught by" names the validate rules (and
+  // families) that predict the code before anything reaches a module.
+  int print_catalogue(const profiles::Registry& registry, std::ostream& out) const {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : registry.catalogue()) {
+      if (!profile_.empty() && !e.applies_to(profile_)) continue;
+      std::string families;
+      for (const auto& f : e.families)
+        families += (families.empty() ? "" : ", ") + f;
+      std::map<std::string, std::vector<std::string>> caught; // rule -> families
+      for (const auto& profile : registry.profiles()) {
+        if ((!profile_.empty() && profile.id != profile_) || !e.applies_to(profile.id)) continue;
+        for (const auto& p : validate::predicted_codes(profile))
+          if (p.scope == e.scope && e.covers(p.code)) caught[p.rule].push_back(profile.id);
+      }
+      std::string caught_by;
+      for (const auto& [rule, ids] : caught) {
+        std::string list;
+        for (const auto& id : ids)
+          list += (list.empty() ? "" : ", ") + id;
+        caught_by += (caught_by.empty() ? "" : "; ") + rule + " (" + list + ")";
+      }
+      const std::string code =
+          e.last != e.code ? std::to_string(e.code) + "-" + std::to_string(e.last) : std::to_string(e.code);
+      rows.push_back({code, e.scope, families.empty() ? "all" : families, e.meaning, e.module_retries ? "yes" : "no",
+                      caught_by.empty() ? "-" : caught_by, e.advice});
+    }
+    const std::vector<std::string> headers = {"CODE",           "SCOPE",     "FAMILIES",  "MEANING",
+                                              "MODULE RETRIES", "CAUGHT BY", "WHAT TO DO"};
+    if (markdown_) {
+      out << "| code | scope | families | meaning | module retries | caught before upload by | what to do |\n"
+          << "|---:|---|---|---|---|---|---|\n";
+      for (const auto& row : rows) {
+        out << "|";
+        for (std::string cell : row) {
+          for (std::size_t at = cell.find('|'); at != std::string::npos; at = cell.find('|', at + 2))
+            cell.replace(at, 1, "\\|");
+          out << " " << cell << " |";
+        }
+        out << "\n";
+      }
+      return kOk;
+    }
+    TextTable table(headers, {TextTable::Align::right});
+    for (auto& row : rows)
+      table.add_row(row);
+    table.print(out);
+    return kOk;
+  }
+
   int code_ = 0;
   std::string profile_;
+  bool all_ = false;
+  bool markdown_ = false;
 };
 
 } // namespace
