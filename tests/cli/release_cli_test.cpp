@@ -13,18 +13,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path field_version(const fs::path& dir, const std::string& name, const std::string& version, std::uint32_t seed) {
-  const fs::path root = dir / name;
-  fs::copy(test::sample_firmware("v1"), root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-  test::write_firmware_json(root, "EC25EFA", version);
-  test::write_file(root / "modem.img", test::mutate(test::read_bytes(root / "modem.img"), seed));
-  return root;
-}
-
 TEST(ReleaseCli, ThreeFieldVersionsGiveVerifiedPackagesAndAnIndex) {
   test::ScratchDir dir;
-  const auto a = field_version(dir.path(), "a", "EC25EFAR06A03M4G_01.001.01.001", 1);
-  const auto b = field_version(dir.path(), "b", "EC25EFAR06A04M4G_01.002.01.002", 2);
+  const auto a = test::make_field_version(dir.path(), "a", "EC25EFAR06A03M4G_01.001.01.001", 1);
+  const auto b = test::make_field_version(dir.path(), "b", "EC25EFAR06A04M4G_01.002.01.002", 2);
   auto r = test::run_cli({"release", "--to", test::sample_firmware("v2").string(), "--from", a.string(), b.string(),
                           test::sample_firmware("v1").string(), "-o", (dir / "out").string(), "-j", "2", "--reverse"});
   ASSERT_EQ(r.exit_code, kOk) << r.out << r.err;

@@ -152,10 +152,19 @@ void expect_golden(const std::string& golden_name, const std::string& actual) {
 }
 
 std::string junit_schema_problems(const fs::path& path) {
-  auto result = run_program({"xmllint", "--noout", "--schema", std::string(DFOTA_SOURCE_DIR) + "/tests/formats/junit.xsd",
-                             path.string()});
+  auto result = run_program(
+      {"xmllint", "--noout", "--schema", std::string(DFOTA_SOURCE_DIR) + "/tests/formats/junit.xsd", path.string()});
   if (!result) return "xmllint cannot run: " + result.error().message();
   return result->exit_status == 0 ? "" : result->error_output;
+}
+
+fs::path make_field_version(const fs::path& dir, const std::string& name, const std::string& version,
+                            std::uint32_t seed) {
+  const fs::path root = dir / name;
+  fs::copy(sample_firmware("v1"), root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  write_firmware_json(root, "EC25EFA", version);
+  write_file(root / "modem.img", mutate(read_bytes(root / "modem.img"), seed));
+  return root;
 }
 
 } // namespace dfota::test

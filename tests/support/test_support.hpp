@@ -42,6 +42,11 @@ void write_text(const fs::path& path, const std::string& text, unsigned mode = 0
 Bytes read_bytes(const fs::path& path);
 std::string read_text(const fs::path& path);
 
+// A field version for release tests: sample v1 copied to `dir/name` with its
+// own version string (project EC25EFA) and a changed modem image.
+fs::path make_field_version(const fs::path& dir, const std::string& name, const std::string& version,
+                            std::uint32_t seed);
+
 // Writes firmware.json with project and version.
 void write_firmware_json(const fs::path& dir, const std::string& project, const std::string& version);
 

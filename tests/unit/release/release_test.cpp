@@ -13,15 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A field version: sample v1 with its own version string and a changed modem image.
-fs::path field_version(const fs::path& dir, const std::string& name, const std::string& version, std::uint32_t seed) {
-  const fs::path root = dir / name;
-  fs::copy(test::sample_firmware("v1"), root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-  test::write_firmware_json(root, "EC25EFA", version);
-  test::write_file(root / "modem.img", test::mutate(test::read_bytes(root / "modem.img"), seed));
-  return root;
-}
-
 class Release : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -29,8 +20,8 @@ protected:
     ASSERT_TRUE(loaded) << loaded.error().message();
     registry_ = std::move(*loaded);
     request_.target = test::sample_firmware("v2");
-    request_.sources = {field_version(dir_.path(), "a", "EC25EFAR06A03M4G_01.001.01.001", 1),
-                        field_version(dir_.path(), "b", "EC25EFAR06A04M4G_01.002.01.002", 2),
+    request_.sources = {test::make_field_version(dir_.path(), "a", "EC25EFAR06A03M4G_01.001.01.001", 1),
+                        test::make_field_version(dir_.path(), "b", "EC25EFAR06A04M4G_01.002.01.002", 2),
                         test::sample_firmware("v1")};
     request_.output_dir = dir_ / "out";
     request_.jobs = 2;
@@ -90,8 +81,8 @@ TEST_F(Release, AFailingPairIsReportedAndTheOthersGoOn) {
 
 TEST_F(Release, APackageAFamilyRefusesIsKeptAndMarked) {
   // A version string so long that the package's file name exceeds what AT+QFUPL takes (80 on EC2x).
-  request_.sources = {
-      field_version(dir_.path(), "long", "EC25EFAR06A03M4G_01.001.01.001_customer_build_for_line_seven_2026", 4)};
+  request_.sources = {test::make_field_version(dir_.path(), "long",
+                                               "EC25EFAR06A03M4G_01.001.01.001_customer_build_for_line_seven_2026", 4)};
   auto result = build_release(request_, registry_);
   ASSERT_TRUE(result);
   const auto& p = result->packages[0];
@@ -104,7 +95,7 @@ TEST_F(Release, APackageAFamilyRefusesIsKeptAndMarked) {
 
 TEST_F(Release, TwoSourcesWithOneVersionAreRefusedBeforeAnyBuild) {
   request_.sources = {test::sample_firmware("v1"),
-                      field_version(dir_.path(), "c", "EC25EFAR06A06M4G_01.003.01.003", 3)};
+                      test::make_field_version(dir_.path(), "c", "EC25EFAR06A06M4G_01.003.01.003", 3)};
   auto result = build_release(request_, registry_);
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message().find("same package"), std::string::npos);
