@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/text.hpp"
 #include "delta/change_map.hpp"
 #include "package/inspector.hpp"
 #include "package/package_reader.hpp"
@@ -19,15 +20,6 @@ constexpr const char* kOriginColours[delta::kByteOrigins] = {"#d0d7de", "#54aeff
 constexpr const char* kOriginWords[delta::kByteOrigins] = {
     "kept (same place, same bytes)", "moved (same bytes, other place)", "changed (copied, then edited)",
     "added (new bytes in the payload)"};
-
-std::string number(std::uint64_t value) {
-  std::string digits = std::to_string(value), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 std::string percent(double part, double whole) {
   if (whole <= 0) return "-";
@@ -54,7 +46,7 @@ std::string size_bar(std::uint64_t payload, std::uint64_t full) {
   const double filled = full == 0 ? 0 : std::min(1.0, static_cast<double>(payload) / static_cast<double>(full)) * width;
   std::ostringstream svg;
   svg << "<svg class=\"bar\" width=\"" << width << "\" height=\"14\" viewBox=\"0 0 " << width
-      << " 14\" role=\"img\"><title>" << number(payload) << " of " << number(full) << " bytes</title>"
+      << " 14\" role=\"img\"><title>" << grouped(payload) << " of " << grouped(full) << " bytes</title>"
       << "<rect width=\"" << width << "\" height=\"14\" fill=\"#eaeef2\"/>"
       << "<rect width=\"" << fixed(std::max(filled, payload ? 1.0 : 0.0))
       << "\" height=\"14\" fill=\"#0969da\"/></svg>";
@@ -88,7 +80,7 @@ std::string change_map_svg(const ChangeMap& map) {
         << "\" height=\"" << height << "\" fill=\"transparent\"><title>" << hex_offset(start) << "-"
         << hex_offset(start + total) << ": ";
     for (std::size_t origin = 0; origin < delta::kByteOrigins; ++origin)
-      if (cell[origin]) svg << number(cell[origin]) << " " << to_string(static_cast<ByteOrigin>(origin)) << " ";
+      if (cell[origin]) svg << grouped(cell[origin]) << " " << to_string(static_cast<ByteOrigin>(origin)) << " ";
     svg << "</title></rect>";
   }
   const char* anchors[] = {"start", "middle", "end"};
@@ -105,7 +97,7 @@ std::string legend(const ChangeMap& map) {
   html << "<ul class=\"legend\">";
   for (std::size_t origin = 0; origin < delta::kByteOrigins; ++origin) {
     html << "<li><span class=\"swatch\" style=\"background:" << kOriginColours[origin] << "\"></span>"
-         << kOriginWords[origin] << ": <b>" << number(map.totals[origin]) << "</b> bytes ("
+         << kOriginWords[origin] << ": <b>" << grouped(map.totals[origin]) << "</b> bytes ("
          << percent(static_cast<double>(map.totals[origin]), static_cast<double>(map.target_size)) << ")</li>";
   }
   html << "</ul>";
@@ -165,7 +157,7 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   }
   html << "<h2>Package</h2><dl>";
   html << "<dt>Layout</dt><dd>" << html_escape(package::describe(in.layout)) << "</dd>";
-  html << "<dt>Size</dt><dd>" << number(in.file.size) << " bytes</dd>";
+  html << "<dt>Size</dt><dd>" << grouped(in.file.size) << " bytes</dd>";
   html << "<dt>SHA-256</dt><dd class=\"hash\">" << in.file.sha256 << "</dd>";
   html << "<dt>MD5</dt><dd class=\"hash\">" << in.file.md5 << "</dd>";
   html << "<dt>Module checksum</dt><dd class=\"hash\">" << checksum_hex(in.file.module_checksum)
@@ -186,11 +178,11 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
     std::uint64_t target_total = 0;
     for (const auto& p : m.partitions)
       target_total += p.target ? p.target->size : 0;
-    html << "<dt>Payloads</dt><dd>" << number(m.payload_bytes()) << " bytes for " << number(target_total)
+    html << "<dt>Payloads</dt><dd>" << grouped(m.payload_bytes()) << " bytes for " << grouped(target_total)
          << " bytes of firmware (" << percent(static_cast<double>(m.payload_bytes()), static_cast<double>(target_total))
          << ")</dd>";
-    html << "<dt>Space needed</dt><dd>" << number(m.space_needed) << " bytes on the module</dd>";
-    html << "<dt>Apply memory</dt><dd>" << number(m.apply_memory) << " bytes</dd>";
+    html << "<dt>Space needed</dt><dd>" << grouped(m.space_needed) << " bytes on the module</dd>";
+    html << "<dt>Apply memory</dt><dd>" << grouped(m.apply_memory) << " bytes</dd>";
     if (!m.family.empty()) html << "<dt>Family</dt><dd>" << html_escape(m.family) << "</dd>";
   }
   for (const auto& [key, value] : in.facts)
@@ -200,8 +192,8 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   if (!in.manifest) {
     html << "<h2>Entries</h2><table><tr><th>Entry</th><th class=\"n\">Size</th><th class=\"n\">Stored</th></tr>";
     for (const auto& e : in.entries) {
-      html << "<tr><td><code>" << html_escape(e.name) << "</code></td><td class=\"n\">" << number(e.size)
-           << "</td><td class=\"n\">" << number(e.compressed_size) << "</td></tr>";
+      html << "<tr><td><code>" << html_escape(e.name) << "</code></td><td class=\"n\">" << grouped(e.size)
+           << "</td><td class=\"n\">" << grouped(e.compressed_size) << "</td></tr>";
     }
     html << "</table>\n<footer>" << html_escape(options.generated_by) << "</footer></body></html>\n";
     return html.str();
@@ -222,7 +214,7 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
       engine += (engine.empty() ? "" : ", ") + e + " &times;" + std::to_string(n);
     html << "<tr><td><b>" << html_escape(p.name) << "</b></td><td>" << firmware::to_string(p.kind) << "</td><td>"
          << package::to_string(p.op) << "</td><td>" << (engine.empty() ? "-" : engine) << "</td><td class=\"n\">"
-         << number(p.payload_bytes()) << "</td><td class=\"n\">" << number(full) << "</td><td>"
+         << grouped(p.payload_bytes()) << "</td><td class=\"n\">" << grouped(full) << "</td><td>"
          << size_bar(p.payload_bytes(), full) << "</td><td class=\"n\">"
          << (p.payload_bytes() ? percent(static_cast<double>(p.payload_bytes()), static_cast<double>(full)) : "-")
          << "</td></tr>\n";
@@ -239,7 +231,7 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
     if (p.kind != firmware::PartitionKind::image || !p.payload || !p.target) continue;
     any = true;
     html << "<h3>" << html_escape(p.name) << " <span class=\"note\">" << html_escape(p.payload->engine) << ", "
-         << number(p.payload->size) << " bytes for " << number(p.target->size) << "</span></h3>\n";
+         << grouped(p.payload->size) << " bytes for " << grouped(p.target->size) << "</span></h3>\n";
     auto reader = package::open_payload(*zip, *p.payload);
     if (!reader) return reader.error();
     auto map = delta::map_changes(p.payload->engine, **reader, p.target->size, options.map_cells);
@@ -269,8 +261,8 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
       const std::uint64_t full = f.target ? f.target->size : 0;
       const std::uint64_t payload = f.payload ? f.payload->size : 0;
       html << "<tr><td><code>" << html_escape(f.path) << "</code></td><td>" << package::to_string(f.op) << "</td><td>"
-           << (f.payload ? html_escape(f.payload->engine) : "-") << "</td><td class=\"n\">" << number(payload)
-           << "</td><td class=\"n\">" << number(full) << "</td><td>" << (full ? size_bar(payload, full) : "")
+           << (f.payload ? html_escape(f.payload->engine) : "-") << "</td><td class=\"n\">" << grouped(payload)
+           << "</td><td class=\"n\">" << grouped(full) << "</td><td>" << (full ? size_bar(payload, full) : "")
            << "</td></tr>\n";
     }
     html << "</table>\n";

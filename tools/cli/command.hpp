@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/exit_codes.hpp"
+#include "core/text.hpp" // grouped()
 #include "signing/keys.hpp"
 
 namespace dfota::cli {
@@ -48,7 +49,5 @@ std::string formats_directory();
 // Prints "dfota: error: <message>" and returns the error's exit code.
 int report(std::ostream& err, const Error& error);
 
-// 1234567 -> "1,234,567".
-std::string grouped(std::uint64_t value);
 
 } // namespace dfota::cli

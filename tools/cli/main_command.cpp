@@ -40,16 +40,6 @@ int report(std::ostream& err, const Error& error) {
   return exit_code_for(error);
 }
 
-std::string grouped(std::uint64_t value) {
-  std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app("dfota: build, inspect, validate and apply delta firmware (DFOTA) packages for cellular modules",
                "dfota");
