@@ -52,8 +52,12 @@ std::string engine_summary(const package::Manifest& manifest) {
   return text.empty() ? "none" : text;
 }
 
+// One package to build; `from` and `to` are the firmware directories as
+// opened once by build_release (an error is reported by the job).
 struct Job {
-  fs::path from, to;
+  fs::path from_dir, to_dir;
+  const Expected<firmware::Firmware>* from = nullptr;
+  const Expected<firmware::Firmware>* to = nullptr;
   bool reverse = false;
 };
 
@@ -61,10 +65,10 @@ struct Job {
 PackageResult run_job(const Job& job, const Request& request, const profiles::Registry& registry) {
   PackageResult result;
   result.reverse = job.reverse;
-  result.from_dir = job.from;
-  result.to_dir = job.to;
-  auto from = firmware::open_firmware(job.from);
-  auto to = firmware::open_firmware(job.to);
+  result.from_dir = job.from_dir;
+  result.to_dir = job.to_dir;
+  const auto& from = *job.from;
+  const auto& to = *job.to;
   if (!from || !to) {
     result.error = !from ? from.error() : to.error(); // the message names the directory
     return result;
@@ -76,7 +80,7 @@ PackageResult run_job(const Job& job, const Request& request, const profiles::Re
   const fs::path output = request.output_dir / result.file;
 
   const auto build_started = Clock::now();
-  auto built = package::build_package(job.from, job.to, output, request.build);
+  auto built = package::build_package(job.from_dir, job.to_dir, output, request.build);
   result.build_seconds = seconds_since(build_started);
   if (!built) {
     result.error = built.error();
@@ -95,7 +99,7 @@ PackageResult run_job(const Job& job, const Request& request, const profiles::Re
     fs::remove(output, ignored);
     return result;
   }
-  auto applied = package::apply_package(output, job.from, scratch->path() / "applied");
+  auto applied = package::apply_package(output, job.from_dir, scratch->path() / "applied");
   result.verify_seconds = seconds_since(verify_started);
   if (!applied) {
     result.error = applied.error().with_context("verifying " + result.file);
@@ -119,7 +123,7 @@ PackageResult run_job(const Job& job, const Request& request, const profiles::Re
     validate::Request check;
     check.package = output;
     check.module_version = result.from_version;
-    check.source = job.from;
+    check.source = job.from_dir;
     check.upload_name = result.file;
     Validation validation;
     validation.profile = profile->id;
@@ -167,21 +171,25 @@ Expected<Result> build_release(const Request& request, const profiles::Registry&
   if (ec || !fs::is_directory(request.output_dir))
     return make_error(CoreErrc::io_error, "cannot create the output directory " + request.output_dir.string());
 
+  // Each field version is opened once; `sources` does not grow after this.
+  std::vector<Expected<firmware::Firmware>> sources;
+  sources.reserve(request.sources.size());
+  for (const auto& source : request.sources)
+    sources.push_back(firmware::open_firmware(source));
   std::vector<Job> jobs;
-  for (const auto& source : request.sources) {
-    jobs.push_back({source, request.target, false});
-    if (request.reverse) jobs.push_back({request.target, source, true});
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    jobs.push_back({request.sources[i], request.target, &sources[i], &target, false});
+    if (request.reverse) jobs.push_back({request.target, request.sources[i], &target, &sources[i], true});
   }
   // Two field versions with one version string would write one file twice.
   std::map<std::string, std::size_t> names;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    auto from = firmware::open_firmware(jobs[i].from);
-    auto to = firmware::open_firmware(jobs[i].to);
-    if (!from || !to) continue; // reported by its job
-    const std::string name = package_file_name(from->info.version, to->info.version);
+    if (!*jobs[i].from || !*jobs[i].to) continue; // reported by its job
+    const std::string name = package_file_name((*jobs[i].from)->info.version, (*jobs[i].to)->info.version);
     if (auto [at, inserted] = names.emplace(name, i); !inserted) {
-      return make_error(CoreErrc::invalid_input, jobs[at->second].from.string() + " and " + jobs[i].from.string() +
-                                                     " give the same package " + name + " (same version)");
+      return make_error(CoreErrc::invalid_input, jobs[at->second].from_dir.string() + " and " +
+                                                     jobs[i].from_dir.string() + " give the same package " + name +
+                                                     " (same version)");
     }
   }
 
