@@ -57,35 +57,49 @@ std::string seconds_text(double seconds) {
   return buffer;
 }
 
+// The tests/failures/errors/skipped attributes of a suite or of the document.
+struct Counts {
+  std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+  Counts& operator+=(const Counts& other) {
+    tests += other.tests;
+    failures += other.failures;
+    errors += other.errors;
+    skipped += other.skipped;
+    return *this;
+  }
+  std::string attributes() const {
+    return " tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+           std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) + "\"";
+  }
+};
+
+Counts count(const TestSuite& suite) {
+  Counts counts;
+  counts.tests = suite.cases.size();
+  for (const auto& c : suite.cases) {
+    counts.failures += c.outcome == TestCase::Outcome::failed;
+    counts.errors += c.outcome == TestCase::Outcome::error;
+    counts.skipped += c.outcome == TestCase::Outcome::skipped;
+  }
+  return counts;
+}
+
 } // namespace
 
 std::string to_junit_xml(const std::vector<TestSuite>& suites) {
-  std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+  Counts all;
   double seconds = 0;
   for (const auto& suite : suites) {
-    tests += suite.cases.size();
+    all += count(suite);
     seconds += suite.seconds;
-    for (const auto& c : suite.cases) {
-      failures += c.outcome == TestCase::Outcome::failed;
-      errors += c.outcome == TestCase::Outcome::error;
-      skipped += c.outcome == TestCase::Outcome::skipped;
-    }
   }
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<testsuites name=\"dfota\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"" << errors
-      << "\" skipped=\"" << skipped << "\" time=\"" << seconds_text(seconds) << "\">\n";
+      << "<testsuites name=\"dfota\"" << all.attributes() << " time=\"" << seconds_text(seconds) << "\">\n";
   int id = 0;
   for (const auto& suite : suites) {
-    std::size_t f = 0, e = 0, s = 0;
-    for (const auto& c : suite.cases) {
-      f += c.outcome == TestCase::Outcome::failed;
-      e += c.outcome == TestCase::Outcome::error;
-      s += c.outcome == TestCase::Outcome::skipped;
-    }
-    xml << "  <testsuite name=\"" << escape(suite.name) << "\" id=\"" << id++ << "\" tests=\"" << suite.cases.size()
-        << "\" failures=\"" << f << "\" errors=\"" << e << "\" skipped=\"" << s << "\" time=\""
-        << seconds_text(suite.seconds) << "\"";
+    xml << "  <testsuite name=\"" << escape(suite.name) << "\" id=\"" << id++ << "\"" << count(suite).attributes()
+        << " time=\"" << seconds_text(suite.seconds) << "\"";
     if (!suite.timestamp.empty()) xml << " timestamp=\"" << escape(suite.timestamp) << "\"";
     if (!suite.hostname.empty()) xml << " hostname=\"" << escape(suite.hostname) << "\"";
     xml << ">\n";
