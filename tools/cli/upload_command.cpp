@@ -207,16 +207,16 @@ private:
     upload::UploadOptions options = options_;
     options.port = port;
     const std::string tag = ports_.size() > 1 ? "[" + port + "] " : "";
-    int logged_percent = -1;
+    int logged_step = -1; // transfer progress is recorded in 10% steps
     auto on_event = [&, tag, port, index](const upload::UploadEvent& e) {
-      // The module's record for the log file and the JUnit case: transfer
-      // progress in 10% steps, every other event.
+      // The module's record for the log file and the JUnit case.
       std::string line = event_line(e);
       if (e.kind == upload::UploadEvent::Kind::transfer) {
-        const int percent = e.total ? static_cast<int>(e.bytes * 100 / e.total) : 100;
-        if (percent / 10 == logged_percent / 10 && percent != 100) line.clear();
-        if (percent == logged_percent) line.clear();
-        if (!line.empty()) logged_percent = percent;
+        const int step = e.total ? static_cast<int>(e.bytes * 10 / e.total) : 10;
+        if (step <= logged_step)
+          line.clear();
+        else
+          logged_step = step;
       }
       if (!line.empty() && session_log_) session_log_->write(port, "-", line);
       std::lock_guard lock(mutex_);
