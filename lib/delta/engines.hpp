@@ -7,9 +7,10 @@ namespace dfota::delta {
 
 // This project's own engine for firmware: approximate suffix-array matching,
 // prediction of moved branch/call targets and pointers in ELF code, and
-// separately compressed control, difference and literal streams
+// separately compressed control, difference (as runs) and literal streams
 // (formats/native-delta.md). Apply memory is bounded by a constant (about
-// 7 MiB, apply_memory()) whatever the image size, besides reading the source by position.
+// 9 MiB, apply_memory()) whatever the image size, besides reading the source
+// by position; apply() decodes the streams on a second thread.
 class NativeEngine final : public Engine {
 public:
   std::string_view name() const override { return "native"; }

@@ -1,6 +1,6 @@
 // The control program of a native payload: a list of entries, each "move the
 // source position by `seek`, copy `copy` bytes from there (plus the
-// difference stream), then take `literal` bytes from the literal stream".
+// difference), then take `literal` bytes from the literal stream".
 // The offset map the predictor uses is derived from these entries alone, so a
 // decoder rebuilds it exactly (formats/native-delta.md, "Offset map").
 #pragma once

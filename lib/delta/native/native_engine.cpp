@@ -10,6 +10,7 @@
 #include "delta/change_map.hpp"
 #include "delta/engines.hpp"
 #include "delta/native/control.hpp"
+#include "delta/native/difference.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/references.hpp"
 #include "delta/native/streams.hpp"
@@ -21,17 +22,18 @@ namespace {
 
 using namespace native;
 
-constexpr char kMagic[4] = {'D', 'F', 'N', '1'};
+constexpr char kMagic[4] = {'D', 'F', 'N', '2'};
 constexpr std::uint64_t kMaxTargetSize = UINT32_MAX;
 constexpr std::size_t kChunk = 64u << 10;
 
 Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_payload, "native payload: " + what); }
 
-// Writes target - prediction for every copy into `diff` (when given);
-// returns how many of those bytes are not zero.
-std::uint64_t difference(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
-                         const std::vector<ControlEntry>& entries, Bytes* diff) {
-  std::uint64_t nonzero = 0;
+// Calls sink(const uint8_t*, size_t) with the difference (target -
+// prediction) of every copy, in program order, a chunk at a time, and
+// end_of_copy() after each entry's copy.
+template <class Sink, class EndOfCopy>
+void for_each_difference(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+                         const std::vector<ControlEntry>& entries, Sink&& sink, EndOfCopy&& end_of_copy) {
   Bytes chunk(kChunk);
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     const std::uint32_t copy = placed.entry.copy;
@@ -40,16 +42,23 @@ std::uint64_t difference(const Layout& layout, const OffsetMap& map, ByteSpan so
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, copy - done));
       prediction.fill(chunk.data(), n);
       const std::uint8_t* t = target.data() + placed.target_start + done;
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto d = static_cast<std::uint8_t>(t[i] - chunk[i]);
-        nonzero += d != 0;
-        if (diff) diff->push_back(d);
-      }
+      for (std::size_t i = 0; i < n; ++i)
+        chunk[i] = static_cast<std::uint8_t>(t[i] - chunk[i]);
+      sink(chunk.data(), n);
       done += n;
     }
+    end_of_copy();
     return {};
   });
-  return nonzero;
+}
+
+std::uint64_t changed_bytes(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+                            const std::vector<ControlEntry>& entries) {
+  std::uint64_t changed = 0;
+  for_each_difference(
+      layout, map, source, target, entries,
+      [&](const std::uint8_t* d, std::size_t n) { changed += count_changed(d, n); }, [] {});
+  return changed;
 }
 
 void put_segments(Bytes& out, const AddressSpace& space) {
@@ -113,6 +122,13 @@ Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, std::uin
   return entries;
 }
 
+std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
+  std::uint64_t total = 0;
+  for (const ControlEntry& e : entries)
+    total += e.copy;
+  return total;
+}
+
 } // namespace
 
 Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
@@ -125,36 +141,44 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     if (!blocks) return blocks.error();
     entries = to_control(*blocks, target.size());
   }
-  std::array<Bytes, kStreamCount> streams;
-  Bytes& diff_stream = streams[kDiffStream];
-  diff_stream.reserve(target.size());
   Layout layout = detect_layout(source, target);
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
-  const std::uint64_t predicted_nonzero = difference(layout, map, source, target, entries, &diff_stream);
   // Keep the prediction only where it makes more bytes agree.
-  if (layout.kinds != 0 && predicted_nonzero >= difference(Layout{}, map, source, target, entries, nullptr)) {
+  if (layout.kinds != 0 &&
+      changed_bytes(layout, map, source, target, entries) >= changed_bytes(Layout{}, map, source, target, entries)) {
     layout = Layout{};
-    diff_stream.clear();
-    difference(layout, map, source, target, entries, &diff_stream);
   }
 
-  std::vector<Demand> demands;
+  // The difference streams, with where each entry's copy ends in them.
+  DifferenceWriter difference;
+  std::vector<DifferenceWriter::Mark> copy_ends;
+  copy_ends.reserve(entries.size());
+  for_each_difference(
+      layout, map, source, target, entries, [&](const std::uint8_t* d, std::size_t n) { difference.append(d, n); },
+      [&] { copy_ends.push_back(difference.mark()); });
+  difference.finish();
+
+  std::array<Bytes, kStreamCount> streams;
   for (const ControlEntry& e : entries) {
     put_varint(streams[kControlStream], zigzag(e.seek));
     put_varint(streams[kControlStream], e.copy);
     put_varint(streams[kControlStream], e.literal);
   }
+  std::vector<Demand> demands;
   demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
-  std::uint64_t diff_end = 0;
+  std::size_t entry = 0;
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     const auto literal_start = static_cast<std::ptrdiff_t>(placed.target_start + placed.entry.copy);
     streams[kLiteralStream].insert(streams[kLiteralStream].end(), target.begin() + literal_start,
                                    target.begin() + literal_start + placed.entry.literal);
-    diff_end += placed.entry.copy;
-    demands.push_back({kDiffStream, diff_end});
+    const DifferenceWriter::Position at = difference.position(copy_ends[entry++]);
+    demands.push_back({kRunsStream, at.runs_end});
+    demands.push_back({kChangesStream, at.changes_end});
     demands.push_back({kLiteralStream, streams[kLiteralStream].size()});
     return {};
   });
+  streams[kRunsStream] = std::move(difference.runs());
+  streams[kChangesStream] = std::move(difference.changes());
 
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());
@@ -191,9 +215,6 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   }
   Sha256 expected_digest{};
   if (auto ok = in.read(expected_digest.data(), expected_digest.size()); !ok) return ok;
-  if (sha256(source) != expected_digest) {
-    return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
-  }
   auto kinds = in.byte();
   if (!kinds) return kinds.error();
   if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
@@ -210,46 +231,53 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   if (*entry_count > kMaxControlEntries)
     return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
 
+  // The streams decode on their own thread while the source is checked; a
+  // wrong source is reported before any fault of the streams.
   StreamReader streams(in);
-  if (auto ok = streams.start(); !ok) return ok;
+  const Status started = streams.start();
+  if (sha256(source) != expected_digest) {
+    return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
+  }
+  if (!started) return started;
   auto entries = read_control(streams, *entry_count, source.size(), *made_size);
   if (!entries) return entries.error();
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(*entries) : OffsetMap{};
 
-  Bytes predicted(kChunk), delta(kChunk);
+  DifferenceReader difference(streams, copied_bytes(*entries));
+  Bytes buffer(kChunk);
   auto produced = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
     const ControlEntry& e = placed.entry;
     BlockPrediction prediction(layout, map, source, placed.source_start, placed.target_start, e.copy);
     for (std::uint64_t done = 0; done < e.copy;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
-      prediction.fill(predicted.data(), n);
-      if (auto ok = streams.read(kDiffStream, delta.data(), n); !ok) return ok;
-      for (std::size_t i = 0; i < n; ++i)
-        predicted[i] = static_cast<std::uint8_t>(predicted[i] + delta[i]);
-      if (auto ok = target.write({predicted.data(), n}); !ok) return ok;
+      prediction.fill(buffer.data(), n);
+      if (auto ok = difference.add_to(buffer.data(), n); !ok) return ok;
+      if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
       done += n;
     }
     for (std::uint64_t done = 0; done < e.literal;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.literal - done));
-      if (auto ok = streams.read(kLiteralStream, delta.data(), n); !ok) return ok;
-      if (auto ok = target.write({delta.data(), n}); !ok) return ok;
+      if (auto ok = streams.read(kLiteralStream, buffer.data(), n); !ok) return ok;
+      if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
       done += n;
     }
     return {};
   });
   if (!produced) return produced;
+  if (auto ok = difference.finish(); !ok) return ok;
   return streams.finish();
 }
 
 std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
-  // Two live LZMA2 decoders with their read-ahead, the control program and
-  // the offset map, the input buffer, one compressed piece and two chunks.
+  // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
+  // read and the one being decoded; the control program and the offset map;
+  // the input buffer, one compressed piece and the chunk buffer.
   lzma_options_lzma options{};
   options.dict_size = std::uint32_t{1} << kMaxWindowLog;
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
-  const std::uint64_t decoders = 2 * (lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes);
+  const std::uint64_t per_stream = lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes + 2 * kMaxPieceSize;
   const std::uint64_t program = kMaxControlEntries * (sizeof(ControlEntry) + sizeof(MapEntry));
-  return decoders + program + (64u << 10) + (2 * kMaxPieceSize + 1024) + 2 * kChunk;
+  return kStreamCount * per_stream + program + (64u << 10) + (2 * kMaxPieceSize + 1024) + kChunk;
 }
 
 Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {
@@ -299,24 +327,17 @@ Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size
       length -= n;
     }
   };
+  DifferenceReader difference(streams, copied_bytes(*entries));
   Bytes delta(kChunk);
   auto walked = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
     const ControlEntry& e = placed.entry;
     const ByteOrigin same = placed.source_start == placed.target_start ? ByteOrigin::kept : ByteOrigin::moved;
-    for (std::uint64_t done = 0; done < e.copy;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
-      if (auto ok = streams.read(kDiffStream, delta.data(), n); !ok) return ok;
-      // Runs of equal origin, counted at once.
-      std::size_t run_start = 0;
-      for (std::size_t i = 1; i <= n; ++i) {
-        if (i == n || (delta[i] != 0) != (delta[run_start] != 0)) {
-          count_bytes(placed.target_start + done + run_start, i - run_start,
-                      delta[run_start] != 0 ? ByteOrigin::changed : same);
-          run_start = i;
-        }
-      }
-      done += n;
-    }
+    std::uint64_t at = placed.target_start;
+    auto walked_copy = difference.walk(e.copy, [&](bool changed, std::size_t length) {
+      count_bytes(at, length, changed ? ByteOrigin::changed : same);
+      at += length;
+    });
+    if (!walked_copy) return walked_copy;
     for (std::uint64_t done = 0; done < e.literal;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.literal - done));
       if (auto ok = streams.read(kLiteralStream, delta.data(), n); !ok) return ok;
@@ -326,6 +347,7 @@ Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size
     return {};
   });
   if (!walked) return walked.error();
+  if (auto ok = difference.finish(); !ok) return ok.error();
   if (auto ok = streams.finish(); !ok) return ok.error();
   return map;
 }

@@ -175,8 +175,16 @@ std::optional<std::uint64_t> OffsetMap::map(std::uint64_t source_offset) const {
       first += entries_.size() - 1;
     }
   }
-  auto it = std::upper_bound(first, last, source_offset,
-                             [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
+  // A page mostly holds a handful of entries: then a forward scan beats a
+  // binary search.
+  auto it = first;
+  if (last - first <= 8) {
+    while (it != last && it->source_start <= source_offset)
+      ++it;
+  } else {
+    it = std::upper_bound(first, last, source_offset,
+                          [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
+  }
   if (it == first) return std::nullopt;
   --it;
   if (source_offset - it->source_start >= it->length) return std::nullopt;
@@ -334,7 +342,7 @@ void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
         ++at;
     } else {
       at += (4 - (source_start_ + at) % 4) % 4;
-      while (at < stop && !predict_at(at))
+      while (at < stop && !(at + 4 <= length_ && may_be_word_reference(load32(block_ + at)) && predict_at(at)))
         at += 4;
       if (at > stop) at = stop;
     }

@@ -55,6 +55,9 @@ public:
   const Segment* sole_segment_at(std::uint64_t offset) const;
   const std::vector<Segment>& segments() const { return segments_; }
   bool empty() const { return segments_.empty(); }
+  // False for an address outside every segment (true for all when there are
+  // none); cheap, for filtering before to_offset().
+  bool may_hold(std::uint64_t vaddr) const { return segments_.empty() || (vaddr >= vaddr_low_ && vaddr < vaddr_high_); }
 
 private:
   std::vector<Segment> segments_;
@@ -115,6 +118,15 @@ private:
   // If a reference starts at block position `at`, writes its predicted bytes
   // to pending_ and returns true.
   bool predict_at(std::uint64_t at);
+  // False when the aligned word `word` cannot start a reference of the
+  // layout's word kinds (most words): a test without a call.
+  bool may_be_word_reference(std::uint32_t word) const {
+    const std::uint8_t kinds = layout_.kinds;
+    if ((kinds & kArm32Branch) && (word >> 28) != 0xF && ((word >> 25) & 7) == 5) return true;
+    if ((kinds & kArm32Literal) && (word >> 28) != 0xF && (word & 0x0E5F0000) == 0x041F0000) return true;
+    if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000) return true;
+    return (kinds & kAbsolute32) && layout_.source.may_hold(word);
+  }
   std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const;
   // Load addresses of block positions (to_vaddr of source_start_ + at and of
   // target_start_ + at), through the block's sole segment where it has one.

@@ -1,8 +1,11 @@
 #include "delta/native/streams.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <future>
 #include <lzma.h>
+#include <mutex>
+#include <optional>
 
 #include "delta/engine.hpp"
 #include "delta/native/varint.hpp"
@@ -40,13 +43,11 @@ lzma_options_lzma lzma_options(std::size_t stream_size) {
   return options;
 }
 
-// Compresses raw[begin, end) as LZMA2 pieces, starting with a dictionary
-// reset. With `last` false the part ends without an end mark, so that another
-// part's pieces can follow in the same LZMA2 stream.
-Expected<CompressedStream> compress_lzma(const Bytes& raw, std::size_t begin, std::size_t end, bool last_part) {
+// Compresses `raw` as one LZMA2 stream cut into pieces (sync flushes).
+Expected<CompressedStream> compress_lzma(const Bytes& raw) {
   CompressedStream result;
-  if (begin == end) return result;
-  lzma_options_lzma options = lzma_options(end - begin);
+  if (raw.empty()) return result;
+  lzma_options_lzma options = lzma_options(raw.size());
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream stream = LZMA_STREAM_INIT;
   if (lzma_raw_encoder(&stream, filters) != LZMA_OK) return make_error(DeltaErrc::encode_failed, "lzma: cannot start");
@@ -54,9 +55,9 @@ Expected<CompressedStream> compress_lzma(const Bytes& raw, std::size_t begin, st
     lzma_stream* s;
     ~Release() { lzma_end(s); }
   } release{&stream};
-  for (std::size_t at = begin; at < end; at += kPieceSize) {
-    const std::size_t n = std::min(kPieceSize, end - at);
-    const bool last = last_part && at + n == end;
+  for (std::size_t at = 0; at < raw.size(); at += kPieceSize) {
+    const std::size_t n = std::min(kPieceSize, raw.size() - at);
+    const bool last = at + n == raw.size();
     Piece piece{n, Bytes(n + n / 2 + 1024)};
     stream.next_in = raw.data() + at;
     stream.avail_in = n;
@@ -84,47 +85,51 @@ std::size_t packed_size(const CompressedStream& c) {
   return n;
 }
 
-// LZMA2, or stored when that is not smaller. A stream of kSplitFrom bytes or
-// more is compressed as two parts at once, the second starting with a
-// dictionary reset: one LZMA2 stream to a decoder.
-constexpr std::size_t kSplitFrom = 1u << 20;
+// LZMA2, or stored when that is not smaller.
 Expected<CompressedStream> compress_stream(const Bytes& raw) {
-  Expected<CompressedStream> packed = CompressedStream{};
-  if (raw.size() >= kSplitFrom) {
-    const std::size_t cut = raw.size() / 2 / kPieceSize * kPieceSize;
-    auto second = std::async(std::launch::async, [&] { return compress_lzma(raw, cut, raw.size(), true); });
-    packed = compress_lzma(raw, 0, cut, false);
-    auto tail = second.get();
-    if (!packed) return packed;
-    if (!tail) return tail;
-    for (Piece& piece : tail->pieces)
-      packed->pieces.push_back(std::move(piece));
-  } else {
-    packed = compress_lzma(raw, 0, raw.size(), true);
-  }
+  auto packed = compress_lzma(raw);
   if (!packed) return packed;
   if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
 }
 
+// Compresses the streams on two threads: the largest stream, then each next
+// one on the thread with fewer bytes so far.
+Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams) {
+  std::array<unsigned, kStreamCount> order{};
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    order[s] = s;
+  std::sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return streams[a].size() > streams[b].size(); });
+  std::vector<unsigned> mine, other;
+  std::size_t mine_bytes = 0, other_bytes = 0;
+  for (unsigned s : order) {
+    const bool to_other = other_bytes <= mine_bytes;
+    (to_other ? other : mine).push_back(s);
+    (to_other ? other_bytes : mine_bytes) += streams[s].size();
+  }
+  std::array<CompressedStream, kStreamCount> compressed;
+  auto run = [&](const std::vector<unsigned>& list) -> Status {
+    for (unsigned s : list) {
+      auto c = compress_stream(streams[s]);
+      if (!c) return c.error();
+      compressed[s] = std::move(*c);
+    }
+    return {};
+  };
+  auto other_job = std::async(std::launch::async, [&] { return run(other); });
+  const Status mine_done = run(mine);
+  const Status other_done = other_job.get();
+  if (!mine_done) return mine_done.error();
+  if (!other_done) return other_done.error();
+  return compressed;
+}
+
 } // namespace
 
 Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out) {
-  // The diff stream is the largest by far: it gets a thread of its own.
-  auto diff_job = std::async(std::launch::async, [&] { return compress_stream(streams[kDiffStream]); });
-  std::array<CompressedStream, kStreamCount> compressed;
-  for (unsigned s = 0; s < kStreamCount; ++s) {
-    if (s == kDiffStream) continue;
-    auto c = compress_stream(streams[s]);
-    if (!c) {
-      diff_job.wait();
-      return c.error();
-    }
-    compressed[s] = std::move(*c);
-  }
-  auto diff = diff_job.get();
-  if (!diff) return diff.error();
-  compressed[kDiffStream] = std::move(*diff);
+  auto packed = compress_streams(streams);
+  if (!packed) return packed.error();
+  const std::array<CompressedStream, kStreamCount>& compressed = *packed;
 
   Bytes header;
   for (const auto& c : compressed)
@@ -201,24 +206,46 @@ Expected<bool> BufferedInput::at_end() {
 
 // --- StreamReader ----------------------------------------------------------
 
-struct StreamReader::State {
-  lzma_stream lzma = LZMA_STREAM_INIT;
-  bool lzma_started = false;
-  std::deque<Bytes> queue;
-  std::size_t front_used = 0;
-  std::size_t queued = 0;
-  bool frame_complete = false;
-  bool closed = false;
-  bool any = false;
-  ~State() { release(); }
-  void release() {
-    if (lzma_started) lzma_end(&lzma);
-    lzma_started = false;
+struct StreamReader::Shared {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::array<std::deque<Bytes>, kStreamCount> queues;
+  std::array<std::size_t, kStreamCount> queued{};
+  std::array<bool, kStreamCount> complete{}; // the LZMA2 end mark was decoded
+  std::array<bool, kStreamCount> any{};      // a piece was decoded
+  std::array<bool, kStreamCount> closed{};
+  int blocked_on = -1; // the stream whose full queue the thread waits on
+  bool done = false;   // the thread has stopped
+  bool ended = false;  // ... after the end mark, with nothing after it
+  std::optional<Error> failure;
+  bool stop = false;
+};
+
+struct StreamReader::Decoders {
+  std::array<lzma_stream, kStreamCount> lzma{};
+  std::array<bool, kStreamCount> started{};
+  Bytes compressed;
+  ~Decoders() {
+    for (unsigned s = 0; s < kStreamCount; ++s)
+      release(s);
+  }
+  void release(unsigned s) {
+    if (started[s]) lzma_end(&lzma[s]);
+    started[s] = false;
   }
 };
 
-StreamReader::StreamReader(BufferedInput& input) : input_(input) {}
-StreamReader::~StreamReader() = default;
+StreamReader::StreamReader(BufferedInput& input)
+    : input_(input), shared_(std::make_unique<Shared>()), decoders_(std::make_unique<Decoders>()) {}
+
+StreamReader::~StreamReader() {
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->stop = true;
+  }
+  shared_->changed.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
 
 Status StreamReader::start() {
   for (unsigned s = 0; s < kStreamCount; ++s) {
@@ -228,30 +255,61 @@ Status StreamReader::start() {
       return make_error(DeltaErrc::corrupt_payload, "native payload names an unknown codec " + std::to_string(*codec));
     }
     codecs_[s] = static_cast<Codec>(*codec);
-    states_[s] = std::make_unique<State>();
     if (codecs_[s] == Codec::lzma2) {
       lzma_options_lzma options{};
       options.dict_size = std::uint32_t{1} << kMaxWindowLog;
       const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
-      if (lzma_raw_decoder(&states_[s]->lzma, filters) != LZMA_OK) {
+      decoders_->lzma[s] = LZMA_STREAM_INIT;
+      if (lzma_raw_decoder(&decoders_->lzma[s], filters) != LZMA_OK) {
         return make_error(DeltaErrc::limit_exceeded, "lzma: out of memory");
       }
-      states_[s]->lzma_started = true;
+      decoders_->started[s] = true;
     }
+  }
+  try {
+    thread_ = std::thread([this] { decode_pieces(); });
+  } catch (const std::system_error&) {
+    return make_error(DeltaErrc::limit_exceeded, "native payload: cannot start a decoding thread");
   }
   return {};
 }
 
-Status StreamReader::next_piece() {
-  if (ended_) return make_error(DeltaErrc::corrupt_payload, "native payload ends before its streams do");
+void StreamReader::decode_pieces() {
+  Status status;
+  bool at_end_mark = false;
+  while (status && !at_end_mark) {
+    {
+      std::lock_guard lock(shared_->mutex);
+      if (shared_->stop) break;
+    }
+    status = decode_piece(at_end_mark);
+  }
+  if (status && at_end_mark) {
+    auto end = input_.at_end();
+    if (!end) {
+      status = end.error();
+    } else if (!*end) {
+      status = make_error(DeltaErrc::corrupt_payload, "native payload has data after its end");
+    }
+  }
+  {
+    std::lock_guard lock(shared_->mutex);
+    if (!status) shared_->failure = status.error();
+    shared_->ended = status && at_end_mark;
+    shared_->done = true;
+  }
+  shared_->changed.notify_all();
+}
+
+Status StreamReader::decode_piece(bool& at_end_mark) {
   auto id = input_.byte();
   if (!id) return id.error();
   if (*id == kEndOfStreams) {
-    ended_ = true;
-    return make_error(DeltaErrc::corrupt_payload, "native payload ends before its streams do");
+    at_end_mark = true;
+    return {};
   }
   if (*id >= kStreamCount) return make_error(DeltaErrc::corrupt_payload, "native payload names an unknown stream");
-  State& state = *states_[*id];
+  const unsigned stream = *id;
   auto raw_size = input_.varint();
   if (!raw_size) return raw_size.error();
   auto packed_size = input_.varint();
@@ -260,31 +318,31 @@ Status StreamReader::next_piece() {
     return make_error(DeltaErrc::corrupt_payload,
                       "native payload has a piece of " + std::to_string(*raw_size) + " bytes");
   }
-  const bool stored = codecs_[*id] == Codec::stored;
+  const bool stored = codecs_[stream] == Codec::stored;
   if ((stored && *packed_size != *raw_size) || *packed_size > 2 * kMaxPieceSize + 1024) {
     return make_error(DeltaErrc::corrupt_payload, "native payload has a piece of impossible size");
   }
-  if (state.closed || state.frame_complete) {
+  if (!stored && !decoders_->started[stream]) {
     return make_error(DeltaErrc::corrupt_payload, "native payload has data past the end of a stream");
   }
-  if (state.queued + *raw_size > kMaxQueuedBytes) {
-    return make_error(DeltaErrc::limit_exceeded, "native payload needs more read-ahead than allowed");
-  }
   Bytes raw(static_cast<std::size_t>(*raw_size));
+  bool complete = false;
   if (stored) {
     if (auto ok = input_.read(raw.data(), raw.size()); !ok) return ok;
   } else {
-    compressed_.resize(static_cast<std::size_t>(*packed_size));
-    if (auto ok = input_.read(compressed_.data(), compressed_.size()); !ok) return ok;
-    state.lzma.next_in = compressed_.data();
-    state.lzma.avail_in = compressed_.size();
-    state.lzma.next_out = raw.data();
-    state.lzma.avail_out = raw.size();
+    Bytes& compressed = decoders_->compressed;
+    compressed.resize(static_cast<std::size_t>(*packed_size));
+    if (auto ok = input_.read(compressed.data(), compressed.size()); !ok) return ok;
+    lzma_stream& lzma = decoders_->lzma[stream];
+    lzma.next_in = compressed.data();
+    lzma.avail_in = compressed.size();
+    lzma.next_out = raw.data();
+    lzma.avail_out = raw.size();
     for (;;) {
-      const std::size_t before_in = state.lzma.avail_in, before_out = state.lzma.avail_out;
-      const lzma_ret rc = lzma_code(&state.lzma, LZMA_RUN);
+      const std::size_t before_in = lzma.avail_in, before_out = lzma.avail_out;
+      const lzma_ret rc = lzma_code(&lzma, LZMA_RUN);
       if (rc == LZMA_STREAM_END) {
-        state.frame_complete = true;
+        complete = true;
         break;
       }
       if (rc == LZMA_MEMLIMIT_ERROR || rc == LZMA_MEM_ERROR) {
@@ -293,41 +351,101 @@ Status StreamReader::next_piece() {
       if (rc != LZMA_OK && rc != LZMA_BUF_ERROR) {
         return make_error(DeltaErrc::corrupt_payload, "native payload stream: lzma data is corrupt");
       }
-      if (state.lzma.avail_in == 0 && state.lzma.avail_out == 0) break;
-      if (state.lzma.avail_in == before_in && state.lzma.avail_out == before_out) break;
+      if (lzma.avail_in == 0 && lzma.avail_out == 0) break;
+      if (lzma.avail_in == before_in && lzma.avail_out == before_out) break;
     }
-    if (state.lzma.avail_out != 0 || state.lzma.avail_in != 0) {
+    if (lzma.avail_out != 0 || lzma.avail_in != 0) {
       return make_error(DeltaErrc::corrupt_payload, "native payload has a piece that decodes to the wrong size");
     }
+    if (complete) decoders_->release(stream); // a later piece of this stream is an error (above)
   }
-  state.any = true;
-  state.queued += raw.size();
-  state.queue.push_back(std::move(raw));
+  std::unique_lock lock(shared_->mutex);
+  if (shared_->closed[stream]) {
+    return make_error(DeltaErrc::corrupt_payload, "native payload has data past the end of a stream");
+  }
+  while (shared_->queued[stream] + raw.size() > kMaxQueuedBytes && !shared_->stop) {
+    shared_->blocked_on = static_cast<int>(stream);
+    shared_->changed.notify_all();
+    shared_->changed.wait(lock);
+  }
+  shared_->blocked_on = -1;
+  if (shared_->stop) return {};
+  shared_->queued[stream] += raw.size();
+  shared_->queues[stream].push_back(std::move(raw));
+  shared_->any[stream] = true;
+  shared_->complete[stream] = shared_->complete[stream] || complete;
+  lock.unlock();
+  shared_->changed.notify_all();
+  return {};
+}
+
+Status StreamReader::next_current(std::uint8_t stream) {
+  std::unique_lock lock(shared_->mutex);
+  for (;;) {
+    auto& queue = shared_->queues[stream];
+    if (!queue.empty()) {
+      current_[stream] = std::move(queue.front());
+      current_used_[stream] = 0;
+      queue.pop_front();
+      shared_->queued[stream] -= current_[stream].size();
+      lock.unlock();
+      shared_->changed.notify_all();
+      return {};
+    }
+    if (shared_->failure) return *shared_->failure;
+    if (shared_->done) return make_error(DeltaErrc::corrupt_payload, "native payload ends before its streams do");
+    if (shared_->blocked_on >= 0) {
+      return make_error(DeltaErrc::limit_exceeded, "native payload needs more read-ahead than allowed");
+    }
+    shared_->changed.wait(lock);
+  }
+}
+
+template <class Take> Status StreamReader::consume(std::uint8_t stream, std::size_t count, Take&& take) {
+  while (count > 0) {
+    if (current_used_[stream] == current_[stream].size()) {
+      if (auto ok = next_current(stream); !ok) return ok;
+    }
+    const Bytes& piece = current_[stream];
+    const std::size_t n = std::min(count, piece.size() - current_used_[stream]);
+    take(piece.data() + current_used_[stream], n);
+    current_used_[stream] += n;
+    count -= n;
+  }
   return {};
 }
 
 Status StreamReader::read(std::uint8_t stream, std::uint8_t* out, std::size_t count) {
-  State& state = *states_[stream];
-  while (count > 0) {
-    while (state.queue.empty()) {
-      if (auto ok = next_piece(); !ok) return ok;
-    }
-    Bytes& front = state.queue.front();
-    const std::size_t n = std::min(count, front.size() - state.front_used);
-    std::copy_n(front.data() + state.front_used, n, out);
-    state.front_used += n;
+  return consume(stream, count, [&out](const std::uint8_t* bytes, std::size_t n) {
+    std::copy_n(bytes, n, out);
     out += n;
-    count -= n;
-    if (state.front_used == front.size()) {
-      state.queued -= front.size();
-      state.queue.pop_front();
-      state.front_used = 0;
-    }
-  }
-  return {};
+  });
+}
+
+Status StreamReader::add_to(std::uint8_t stream, std::uint8_t* bytes, std::size_t count) {
+  return consume(stream, count, [&bytes](const std::uint8_t* difference, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      bytes[i] = static_cast<std::uint8_t>(bytes[i] + difference[i]);
+    bytes += n;
+  });
 }
 
 Expected<std::uint64_t> StreamReader::varint(std::uint8_t stream) {
+  // Fast path: a whole varint left in the current piece.
+  const Bytes& piece = current_[stream];
+  std::size_t& used = current_used_[stream];
+  if (piece.size() - used >= 10) {
+    std::uint64_t value = 0;
+    for (unsigned i = 0; i < 9; ++i) {
+      const std::uint8_t b = piece[used + i];
+      value |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+      if ((b & 0x80) == 0) {
+        used += i + 1;
+        return value;
+      }
+    }
+    // Ten bytes or more: the general reader checks the 64-bit limit.
+  }
   return read_varint([this, stream]() -> Expected<std::uint8_t> {
     std::uint8_t b = 0;
     if (auto ok = read(stream, &b, 1); !ok) return ok.error();
@@ -336,32 +454,34 @@ Expected<std::uint64_t> StreamReader::varint(std::uint8_t stream) {
 }
 
 Status StreamReader::close(std::uint8_t stream) {
-  State& state = *states_[stream];
-  if (!state.queue.empty() || (codecs_[stream] != Codec::stored && state.any && !state.frame_complete)) {
+  std::lock_guard lock(shared_->mutex);
+  if (current_used_[stream] != current_[stream].size() || !shared_->queues[stream].empty() ||
+      (codecs_[stream] != Codec::stored && shared_->any[stream] && !shared_->complete[stream])) {
     return make_error(DeltaErrc::corrupt_payload, "native payload has a stream longer than it says");
   }
-  state.release();
-  state.closed = true;
+  shared_->closed[stream] = true;
+  Bytes().swap(current_[stream]);
+  current_used_[stream] = 0;
   return {};
 }
 
 Status StreamReader::finish() {
+  std::unique_lock lock(shared_->mutex);
+  // A thread waiting on a full queue has data nobody will read.
+  shared_->changed.wait(lock, [&] { return shared_->done || shared_->blocked_on >= 0; });
   for (unsigned s = 0; s < kStreamCount; ++s) {
-    const State& state = *states_[s];
-    if (!state.queue.empty()) return make_error(DeltaErrc::corrupt_payload, "native payload has unread stream data");
-    if (codecs_[s] != Codec::stored && state.any && !state.frame_complete && !state.closed) {
+    if (current_used_[s] != current_[s].size() || !shared_->queues[s].empty()) {
+      return make_error(DeltaErrc::corrupt_payload, "native payload has unread stream data");
+    }
+  }
+  if (shared_->failure) return *shared_->failure;
+  if (!shared_->done) return make_error(DeltaErrc::corrupt_payload, "native payload has unread stream data");
+  for (unsigned s = 0; s < kStreamCount; ++s) {
+    if (codecs_[s] != Codec::stored && shared_->any[s] && !shared_->complete[s]) {
       return make_error(DeltaErrc::corrupt_payload, "native payload has an unfinished stream");
     }
   }
-  if (!ended_) {
-    auto mark = input_.byte();
-    if (!mark) return mark.error();
-    if (*mark != kEndOfStreams) return make_error(DeltaErrc::corrupt_payload, "native payload has unread stream data");
-    ended_ = true;
-  }
-  auto end = input_.at_end();
-  if (!end) return end.error();
-  if (!*end) return make_error(DeltaErrc::corrupt_payload, "native payload has data after its end");
+  if (!shared_->ended) return make_error(DeltaErrc::corrupt_payload, "native payload has unread stream data");
   return {};
 }
 

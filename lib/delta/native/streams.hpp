@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -16,8 +17,8 @@
 
 namespace dfota::delta::native {
 
-inline constexpr unsigned kStreamCount = 3;
-enum StreamId : std::uint8_t { kControlStream = 0, kDiffStream = 1, kLiteralStream = 2 };
+inline constexpr unsigned kStreamCount = 4;
+enum StreamId : std::uint8_t { kControlStream = 0, kRunsStream = 1, kChangesStream = 2, kLiteralStream = 3 };
 inline constexpr std::uint8_t kEndOfStreams = 0xFF;
 
 enum class Codec : std::uint8_t { stored = 0, lzma2 = 2 };
@@ -34,9 +35,9 @@ struct Demand {
   std::uint64_t end = 0;
 };
 
-// Compresses each stream (LZMA2, stored where that does not help) and writes the codec bytes, the pieces in `demands`
-// order, then the end mark. The difference stream is compressed on a thread
-// of its own.
+// Compresses each stream (LZMA2, stored where that does not help) and writes
+// the codec bytes, the pieces in `demands` order, then the end mark. The
+// streams are compressed on two threads.
 Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out);
 
 // Reads bytes from a Reader through a buffer it owns.
@@ -57,9 +58,16 @@ private:
   std::size_t size_ = 0;
 };
 
-// Decodes the interleaved streams. Every size and count read is checked
-// against the limits above; failures are DeltaErrc::corrupt_payload or
-// DeltaErrc::limit_exceeded. After a failure the object must not be used.
+// Decodes the interleaved streams. start() hands the input to a thread of
+// the reader's own, which reads and decompresses the pieces in payload order
+// ahead of the caller, keeping at most kMaxQueuedBytes decoded per stream;
+// the caller's reads take the decoded bytes. The input must not be used by
+// anyone else from start() on. Every size and count read is checked against
+// the limits above; failures are DeltaErrc::corrupt_payload or
+// DeltaErrc::limit_exceeded (also when the caller needs a stream whose next
+// piece lies behind more read-ahead of another stream than allowed). After a
+// failure the object must not be used except to destroy it; the destructor
+// stops and joins the thread (waiting for a read of the input in progress).
 class StreamReader {
 public:
   explicit StreamReader(BufferedInput& input);
@@ -67,25 +75,40 @@ public:
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
 
-  // Reads the codec bytes; call once first.
+  // Reads the codec bytes and starts decoding; call once first.
   Status start();
   // Exactly `count` bytes of `stream`.
   Status read(std::uint8_t stream, std::uint8_t* out, std::size_t count);
+  // bytes[0, count) += the next `count` bytes of `stream` (mod 256).
+  Status add_to(std::uint8_t stream, std::uint8_t* bytes, std::size_t count);
   Expected<std::uint64_t> varint(std::uint8_t stream);
-  // Ends a stream that has been read to its end and frees its decoder; fails
-  // when the stream holds more than was read.
+  // Ends a stream that has been read to its end; fails when the stream holds
+  // more than was read.
   Status close(std::uint8_t stream);
-  // Fails unless every stream was read to its end and the end mark follows.
+  // Fails unless every stream was read to its end, the end mark follows and
+  // nothing follows it.
   Status finish();
 
 private:
-  struct State;
-  Status next_piece();
+  struct Shared;
+  struct Decoders;
+  // The thread's work: pieces until the end mark, a failure or stop.
+  void decode_pieces();
+  Status decode_piece(bool& at_end_mark);
+  // Makes the next decoded piece of `stream` current; waits for it.
+  Status next_current(std::uint8_t stream);
+  // Passes the next `count` bytes of `stream` to take(const uint8_t*, size_t)
+  // in the pieces they were decoded in.
+  template <class Take> Status consume(std::uint8_t stream, std::size_t count, Take&& take);
+
   BufferedInput& input_;
   std::array<Codec, kStreamCount> codecs_{};
-  std::array<std::unique_ptr<State>, kStreamCount> states_;
-  Bytes compressed_;
-  bool ended_ = false;
+  std::unique_ptr<Shared> shared_;
+  std::unique_ptr<Decoders> decoders_; // the thread's alone
+  // The caller's side: the piece being read, per stream.
+  std::array<Bytes, kStreamCount> current_;
+  std::array<std::size_t, kStreamCount> current_used_{};
+  std::thread thread_;
 };
 
 } // namespace dfota::delta::native

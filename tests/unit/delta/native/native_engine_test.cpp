@@ -128,7 +128,7 @@ TEST(NativeEngine, DamagedPayloadsNeverCrashOrOverrun) {
 
 Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint8_t kinds, std::uint64_t segments,
                  std::uint64_t entries) {
-  Bytes h{'D', 'F', 'N', '1'};
+  Bytes h{'D', 'F', 'N', '2'};
   auto varint = [&](std::uint64_t v) { native::put_varint(h, v); };
   varint(source.size());
   varint(target_size);
@@ -166,7 +166,7 @@ TEST(NativeEngine, RefusesHostileHeaders) {
   }
   // A control entry that seeks before the start of the source.
   Bytes seek_back = header_for(source, 10, 0, 0, 1);
-  seek_back.insert(seek_back.end(), {0, 0, 0});              // codecs: stored
+  seek_back.insert(seek_back.end(), {0, 0, 0, 0});           // codecs: stored
   seek_back.insert(seek_back.end(), {0, 3, 3, 0x03, 0, 10}); // control piece: seek -2, copy 0, literal 10
   auto out = decode(source, seek_back);
   ASSERT_FALSE(out);

@@ -1,0 +1,121 @@
+// The difference of the copies (target byte - predicted byte, over all copies
+// in program order) kept as runs: the runs stream holds one varint pair
+// (unchanged count, changed count) per run, the changes stream the changed
+// (non-zero) bytes. Most copied bytes are unchanged, so the coder sees a tenth
+// of the bytes it would see in one difference stream, and an applier skips
+// unchanged bytes instead of adding zeros (formats/native-delta.md,
+// "Difference").
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/error.hpp"
+#include "delta/native/streams.hpp"
+
+namespace dfota::delta::native {
+
+// Builds the runs and changes streams from the difference bytes, appended in
+// order.
+class DifferenceWriter {
+public:
+  void append(const std::uint8_t* difference, std::size_t count);
+  // Ends the last run; call once, after the last append.
+  void finish();
+
+  // Where the applier is in both streams once it has consumed the first
+  // `consumed` difference bytes; `consumed` must be a value of consumed()
+  // seen between appends. Valid after finish().
+  struct Position {
+    std::uint64_t runs_end = 0;
+    std::uint64_t changes_end = 0;
+  };
+  // A mark for the current point: pass it to position() after finish().
+  struct Mark {
+    std::size_t run = 0;
+    std::uint64_t changes = 0;
+    bool any = false;
+  };
+  Mark mark() const { return {runs_written_, changes_.size(), consumed_ > 0}; }
+  Position position(const Mark& mark) const;
+
+  std::uint64_t consumed() const { return consumed_; }
+  std::uint64_t changed() const { return changes_.size(); }
+  Bytes& runs() { return runs_; }
+  Bytes& changes() { return changes_; }
+
+private:
+  void end_run();
+  Bytes runs_;
+  Bytes changes_;
+  std::vector<std::uint64_t> run_ends_; // runs_ size after each run
+  std::size_t runs_written_ = 0;
+  std::uint64_t unchanged_ = 0; // of the open run
+  std::uint64_t changing_ = 0;  // of the open run
+  std::uint64_t consumed_ = 0;
+  bool finished_ = false;
+};
+
+// Counts non-zero difference bytes without keeping them (to compare
+// predictions before writing the streams).
+inline std::uint64_t count_changed(const std::uint8_t* difference, std::size_t count) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < count; ++i)
+    n += difference[i] != 0;
+  return n;
+}
+
+// Reads the runs and changes streams of a StreamReader. `total` is the
+// number of difference bytes the payload's copies consume; a run that would
+// reach past it is DeltaErrc::corrupt_payload. The reader never reads a run
+// before a byte of it is needed. After a failure the object must not be used.
+class DifferenceReader {
+public:
+  DifferenceReader(StreamReader& streams, std::uint64_t total) : streams_(streams), left_(total) {}
+
+  // bytes[0, count) += the next `count` difference bytes (mod 256).
+  Status add_to(std::uint8_t* bytes, std::size_t count);
+  // Calls visit(changed, length) for the next `count` difference bytes in
+  // runs of equal kind (changed bytes are read and dropped).
+  template <class Visit> Status walk(std::size_t count, Visit&& visit);
+  // Closes both streams: fails when they hold more than was consumed.
+  Status finish();
+
+private:
+  Status next_run();
+  StreamReader& streams_;
+  std::uint64_t left_ = 0; // difference bytes not yet described by a run
+  std::uint64_t unchanged_ = 0;
+  std::uint64_t changing_ = 0;
+  Bytes scratch_;
+};
+
+template <class Visit> Status DifferenceReader::walk(std::size_t count, Visit&& visit) {
+  while (count > 0) {
+    if (unchanged_ == 0 && changing_ == 0) {
+      if (auto ok = next_run(); !ok) return ok;
+    }
+    if (unchanged_ > 0) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(unchanged_, count));
+      visit(false, n);
+      unchanged_ -= n;
+      count -= n;
+      continue;
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(changing_, count));
+    scratch_.resize(std::max(scratch_.size(), std::min<std::size_t>(n, 64u << 10)));
+    for (std::size_t done = 0; done < n;) {
+      const std::size_t part = std::min(n - done, scratch_.size());
+      if (auto ok = streams_.read(kChangesStream, scratch_.data(), part); !ok) return ok;
+      done += part;
+    }
+    visit(true, n);
+    changing_ -= n;
+    count -= n;
+  }
+  return {};
+}
+
+} // namespace dfota::delta::native

@@ -1,0 +1,211 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "delta/engine.hpp"
+#include "delta/native/difference.hpp"
+#include "delta/native/streams.hpp"
+#include "delta/native/varint.hpp"
+#include "support/test_support.hpp"
+
+namespace dfota::delta::native {
+namespace {
+
+// A difference the way copies make them: long zero runs, short changed runs.
+Bytes sparse_difference(std::size_t size, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bytes d(size, 0);
+  for (std::size_t at = rng() % 64; at < size; at += 1 + rng() % 300) {
+    for (std::size_t n = 1 + rng() % 6; n > 0 && at < size; --n)
+      d[at++] = static_cast<std::uint8_t>(1 + rng() % 255);
+  }
+  return d;
+}
+
+TEST(DifferenceWriter, KeepsRunsOfUnchangedAndChangedBytes) {
+  DifferenceWriter writer;
+  const Bytes d{0, 0, 0, 7, 9, 0, 5, 0, 0};
+  writer.append(d.data(), 4); // cut inside a changed run
+  writer.append(d.data() + 4, d.size() - 4);
+  writer.finish();
+  EXPECT_EQ(writer.runs(), (Bytes{3, 2, 1, 1, 2, 0}));
+  EXPECT_EQ(writer.changes(), (Bytes{7, 9, 5}));
+  EXPECT_EQ(writer.changed(), 3u);
+}
+
+TEST(DifferenceWriter, PositionsAreWhereAReaderStandsAfterACopy) {
+  DifferenceWriter writer;
+  const Bytes d{0, 0, 4, 4, 0, 0, 0, 1};
+  std::vector<DifferenceWriter::Mark> marks{writer.mark()};
+  writer.append(d.data(), 3); // ends inside run 0 (changed part)
+  marks.push_back(writer.mark());
+  writer.append(d.data() + 3, 3); // ends inside run 1 (unchanged part)
+  marks.push_back(writer.mark());
+  writer.append(d.data() + 6, 2);
+  marks.push_back(writer.mark());
+  writer.finish();
+  // Runs: (2,2) bytes [0,2), (3,1) bytes [2,4).
+  EXPECT_EQ(writer.position(marks[0]).runs_end, 0u);
+  EXPECT_EQ(writer.position(marks[1]).runs_end, 2u);
+  EXPECT_EQ(writer.position(marks[1]).changes_end, 1u);
+  EXPECT_EQ(writer.position(marks[2]).runs_end, 4u);
+  EXPECT_EQ(writer.position(marks[2]).changes_end, 2u);
+  EXPECT_EQ(writer.position(marks[3]).runs_end, 4u);
+  EXPECT_EQ(writer.position(marks[3]).changes_end, 3u);
+}
+
+// Writes the streams (the difference's runs and changes, plus a literal
+// stream) with demands as a copy/literal program would make them.
+Bytes write_payload_streams(const Bytes& difference, const Bytes& literal, std::size_t cut) {
+  DifferenceWriter writer;
+  std::vector<DifferenceWriter::Mark> marks;
+  for (std::size_t at = 0; at < difference.size(); at += cut) {
+    writer.append(difference.data() + at, std::min(cut, difference.size() - at));
+    marks.push_back(writer.mark());
+  }
+  writer.finish();
+  std::array<Bytes, kStreamCount> streams;
+  std::vector<Demand> demands;
+  std::size_t literal_end = 0;
+  for (const auto& mark : marks) {
+    const auto at = writer.position(mark);
+    demands.push_back({kRunsStream, at.runs_end});
+    demands.push_back({kChangesStream, at.changes_end});
+    literal_end = std::min(literal.size(), literal_end + cut / 4);
+    demands.push_back({kLiteralStream, literal_end});
+  }
+  streams[kRunsStream] = writer.runs();
+  streams[kChangesStream] = writer.changes();
+  streams[kLiteralStream] = literal;
+  VectorWriter out;
+  EXPECT_TRUE(write_streams(streams, demands, out));
+  return out.bytes();
+}
+
+TEST(DifferenceReader, RoundTripsAnyDifferenceCutAnyWay) {
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    const std::size_t size = seed == 1 ? 0 : (seed * 97'531u) % 700'000;
+    Bytes difference = seed == 2 ? Bytes(size, 0) : sparse_difference(size, seed);
+    if (seed == 3) difference = test::random_bytes(size, seed); // dense: few unchanged bytes
+    const Bytes literal = test::random_bytes(size / 4, seed + 100);
+    const Bytes payload = write_payload_streams(difference, literal, 1 + seed * 4099);
+
+    SpanReader reader(payload);
+    BufferedInput input(reader);
+    StreamReader streams(input);
+    ASSERT_TRUE(streams.start());
+    DifferenceReader differences(streams, difference.size());
+    Bytes rebuilt(difference.size(), 0);
+    std::mt19937 rng(seed);
+    for (std::size_t at = 0; at < rebuilt.size();) {
+      const std::size_t n = std::min<std::size_t>(1 + rng() % 70'000, rebuilt.size() - at);
+      ASSERT_TRUE(differences.add_to(rebuilt.data() + at, n));
+      at += n;
+    }
+    Bytes literal_read(literal.size());
+    ASSERT_TRUE(streams.read(kLiteralStream, literal_read.data(), literal_read.size()));
+    ASSERT_TRUE(differences.finish());
+    auto finished = streams.finish();
+    ASSERT_TRUE(finished) << finished.error().message();
+    EXPECT_EQ(rebuilt, difference) << "seed " << seed;
+    EXPECT_EQ(literal_read, literal);
+  }
+}
+
+Bytes stored_piece(std::uint8_t stream, const Bytes& raw) {
+  Bytes piece{stream};
+  put_varint(piece, raw.size());
+  put_varint(piece, raw.size());
+  piece.insert(piece.end(), raw.begin(), raw.end());
+  return piece;
+}
+
+Bytes stored_streams(std::initializer_list<Bytes> pieces) {
+  Bytes payload(kStreamCount, static_cast<std::uint8_t>(Codec::stored));
+  for (const Bytes& p : pieces)
+    payload.insert(payload.end(), p.begin(), p.end());
+  payload.push_back(kEndOfStreams);
+  return payload;
+}
+
+// Applies `difference_bytes` difference bytes from a stored payload; returns
+// the first failure.
+Status read_difference(const Bytes& payload, std::uint64_t difference_bytes) {
+  SpanReader reader(payload);
+  BufferedInput input(reader);
+  StreamReader streams(input);
+  if (auto ok = streams.start(); !ok) return ok;
+  DifferenceReader differences(streams, difference_bytes);
+  Bytes out(static_cast<std::size_t>(difference_bytes));
+  if (auto ok = differences.add_to(out.data(), out.size()); !ok) return ok;
+  if (auto ok = differences.finish(); !ok) return ok;
+  return streams.finish();
+}
+
+TEST(DifferenceReader, RefusesRunsThatDoNotFitTheCopies) {
+  const struct {
+    const char* name;
+    Bytes payload;
+  } cases[] = {
+      {"empty run", stored_streams({stored_piece(kRunsStream, {0, 0, 3, 0})})},
+      {"run beyond the copies",
+       stored_streams({stored_piece(kRunsStream, {2, 2}), stored_piece(kChangesStream, {1, 1})})},
+      {"changes missing", stored_streams({stored_piece(kRunsStream, {1, 2})})},
+      {"changes left over", stored_streams({stored_piece(kRunsStream, {2, 1}), stored_piece(kChangesStream, {1, 1})})},
+      {"runs left over", stored_streams({stored_piece(kRunsStream, {3, 0, 1, 0})})},
+  };
+  for (const auto& c : cases) {
+    auto ok = read_difference(c.payload, 3);
+    ASSERT_FALSE(ok) << c.name;
+    EXPECT_TRUE(ok.error().is(DeltaErrc::corrupt_payload)) << c.name << ": " << ok.error().message();
+  }
+  EXPECT_TRUE(
+      read_difference(stored_streams({stored_piece(kRunsStream, {1, 2}), stored_piece(kChangesStream, {4, 5})}), 3));
+}
+
+TEST(StreamReader, RefusesAPayloadThatNeedsTooMuchReadAhead) {
+  // 1 MiB of literal pieces before the control stream a decoder needs first.
+  const Bytes literal = stored_piece(kLiteralStream, test::random_bytes(kMaxPieceSize, 3));
+  const Bytes payload = stored_streams({literal, literal, literal, literal, literal, literal, literal, literal,
+                                        stored_piece(kControlStream, {1, 2, 3})});
+
+  SpanReader reader(payload);
+  BufferedInput input(reader);
+  StreamReader streams(input);
+  ASSERT_TRUE(streams.start());
+  std::uint8_t byte = 0;
+  auto ok = streams.read(kControlStream, &byte, 1);
+  ASSERT_FALSE(ok);
+  EXPECT_TRUE(ok.error().is(DeltaErrc::limit_exceeded)) << ok.error().message();
+}
+
+TEST(StreamReader, FinishRefusesUnreadDataWithoutWaitingForever) {
+  // More of a stream than the caller reads, more than the read-ahead holds.
+  const Bytes literal = stored_piece(kLiteralStream, test::random_bytes(kMaxPieceSize, 4));
+  const Bytes payload = stored_streams({literal, literal, literal, literal, literal, literal, literal, literal});
+  SpanReader reader(payload);
+  BufferedInput input(reader);
+  StreamReader streams(input);
+  ASSERT_TRUE(streams.start());
+  Bytes some(1000);
+  ASSERT_TRUE(streams.read(kLiteralStream, some.data(), some.size()));
+  auto ok = streams.finish();
+  ASSERT_FALSE(ok);
+  EXPECT_TRUE(ok.error().is(DeltaErrc::corrupt_payload)) << ok.error().message();
+}
+
+TEST(StreamReader, StopsItsThreadWhenDestroyedHalfWay) {
+  const Bytes literal = test::random_bytes(3u << 20, 5);
+  const Bytes payload = write_payload_streams(Bytes(1u << 20, 0), literal, 1u << 16);
+  for (int i = 0; i < 20; ++i) {
+    SpanReader reader(payload);
+    BufferedInput input(reader);
+    StreamReader streams(input);
+    ASSERT_TRUE(streams.start());
+    Bytes some(static_cast<std::size_t>(i) * 1000);
+    ASSERT_TRUE(streams.read(kLiteralStream, some.data(), some.size()));
+  } // each destructor stops a thread that may be waiting on a full queue
+}
+
+} // namespace
+} // namespace dfota::delta::native
