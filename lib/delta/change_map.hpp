@@ -29,6 +29,13 @@ struct ChangeMap {
   // bytes by origin.
   std::uint64_t cell_size = 0;
   std::vector<std::array<std::uint64_t, kByteOrigins>> cells;
+
+  // A map of `target_size` bytes with nothing counted yet, in at most
+  // `cells` cells of at least one byte.
+  static ChangeMap of_size(std::uint64_t target_size, std::size_t cells);
+  // Counts target bytes [at, at + length) as `origin`; the range must lie
+  // inside target_size.
+  void count(std::uint64_t at, std::uint64_t length, ByteOrigin origin);
 };
 
 // The map of a payload of `engine` making `target_size` bytes, in at most

@@ -11,7 +11,6 @@ void DifferenceWriter::end_run() {
   put_varint(runs_, unchanged_);
   put_varint(runs_, changing_);
   run_ends_.push_back(runs_.size());
-  ++runs_written_;
   unchanged_ = changing_ = 0;
 }
 
@@ -33,8 +32,7 @@ void DifferenceWriter::append(const std::uint8_t* difference, std::size_t count)
 }
 
 void DifferenceWriter::finish() {
-  if (!finished_ && unchanged_ + changing_ > 0) end_run();
-  finished_ = true;
+  if (unchanged_ + changing_ > 0) end_run();
 }
 
 DifferenceWriter::Position DifferenceWriter::position(const Mark& mark) const {

@@ -22,7 +22,7 @@ namespace dfota::delta::native {
 class DifferenceWriter {
 public:
   void append(const std::uint8_t* difference, std::size_t count);
-  // Ends the last run; call once, after the last append.
+  // Ends the last run; call after the last append.
   void finish();
 
   // Where the applier is in both streams once it has consumed the first
@@ -38,7 +38,7 @@ public:
     std::uint64_t changes = 0;
     bool any = false;
   };
-  Mark mark() const { return {runs_written_, changes_.size(), consumed_ > 0}; }
+  Mark mark() const { return {run_ends_.size(), changes_.size(), consumed_ > 0}; }
   Position position(const Mark& mark) const;
 
   std::uint64_t consumed() const { return consumed_; }
@@ -50,12 +50,10 @@ private:
   void end_run();
   Bytes runs_;
   Bytes changes_;
-  std::vector<std::uint64_t> run_ends_; // runs_ size after each run
-  std::size_t runs_written_ = 0;
-  std::uint64_t unchanged_ = 0; // of the open run
-  std::uint64_t changing_ = 0;  // of the open run
+  std::vector<std::uint64_t> run_ends_; // runs_ size after each ended run
+  std::uint64_t unchanged_ = 0;         // of the open run
+  std::uint64_t changing_ = 0;          // of the open run
   std::uint64_t consumed_ = 0;
-  bool finished_ = false;
 };
 
 // Counts non-zero difference bytes without keeping them (to compare
@@ -89,7 +87,6 @@ private:
   std::uint64_t left_ = 0; // difference bytes not yet described by a run
   std::uint64_t unchanged_ = 0;
   std::uint64_t changing_ = 0;
-  Bytes scratch_;
 };
 
 template <class Visit> Status DifferenceReader::walk(std::size_t count, Visit&& visit) {
@@ -105,12 +102,7 @@ template <class Visit> Status DifferenceReader::walk(std::size_t count, Visit&& 
       continue;
     }
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(changing_, count));
-    scratch_.resize(std::max(scratch_.size(), std::min<std::size_t>(n, 64u << 10)));
-    for (std::size_t done = 0; done < n;) {
-      const std::size_t part = std::min(n - done, scratch_.size());
-      if (auto ok = streams_.read(kChangesStream, scratch_.data(), part); !ok) return ok;
-      done += part;
-    }
+    if (auto ok = streams_.skip(kChangesStream, n); !ok) return ok;
     visit(true, n);
     changing_ -= n;
     count -= n;

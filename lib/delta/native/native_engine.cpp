@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <lzma.h>
+#include <optional>
 
 #include "core/hash.hpp"
 #include "delta/change_map.hpp"
@@ -59,6 +60,23 @@ std::uint64_t changed_bytes(const Layout& layout, const OffsetMap& map, ByteSpan
       layout, map, source, target, entries,
       [&](const std::uint8_t* d, std::size_t n) { changed += count_changed(d, n); }, [] {});
   return changed;
+}
+
+// The difference streams of a layout, with where each entry's copy ends in
+// them.
+struct DifferenceStreams {
+  DifferenceWriter writer;
+  std::vector<DifferenceWriter::Mark> copy_ends;
+};
+DifferenceStreams difference_streams(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+                                     const std::vector<ControlEntry>& entries) {
+  DifferenceStreams result;
+  result.copy_ends.reserve(entries.size());
+  for_each_difference(
+      layout, map, source, target, entries, [&](const std::uint8_t* d, std::size_t n) { result.writer.append(d, n); },
+      [&] { result.copy_ends.push_back(result.writer.mark()); });
+  result.writer.finish();
+  return result;
 }
 
 void put_segments(Bytes& out, const AddressSpace& space) {
@@ -122,6 +140,61 @@ Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, std::uin
   return entries;
 }
 
+// The fields before the streams.
+struct PayloadHeader {
+  std::uint64_t source_size = 0;
+  std::uint64_t target_size = 0;
+  Sha256 source_digest{};
+  Layout layout;
+  std::uint64_t entry_count = 0;
+};
+
+// Reads and checks the header. With `source_size` given, another size is
+// DeltaErrc::wrong_source; with `target_size` known, another is
+// DeltaErrc::wrong_size (both before anything else is checked).
+Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
+                                    std::uint64_t target_size) {
+  std::uint8_t magic[4];
+  if (auto ok = in.read(magic, 4); !ok) return ok.error();
+  if (std::memcmp(magic, kMagic, 4) != 0) return corrupt("not a native payload (bad magic)");
+  PayloadHeader header;
+  auto made_for = in.varint();
+  if (!made_for) return made_for.error();
+  header.source_size = *made_for;
+  auto makes = in.varint();
+  if (!makes) return makes.error();
+  header.target_size = *makes;
+  if (source_size && header.source_size != *source_size) {
+    return make_error(DeltaErrc::wrong_source, "the payload was made for a source of " +
+                                                   std::to_string(header.source_size) + " bytes, this one has " +
+                                                   std::to_string(*source_size));
+  }
+  if (target_size != kUnknownSize && header.target_size != target_size) {
+    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(header.target_size) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
+  }
+  if (header.target_size > kMaxTargetSize || header.source_size > kMaxIndexedSource) {
+    return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
+  }
+  if (auto ok = in.read(header.source_digest.data(), header.source_digest.size()); !ok) return ok.error();
+  auto kinds = in.byte();
+  if (!kinds) return kinds.error();
+  if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
+  header.layout.kinds = *kinds;
+  auto source_space = read_segments(in, header.source_size);
+  if (!source_space) return source_space.error();
+  auto target_space = read_segments(in, header.target_size);
+  if (!target_space) return target_space.error();
+  header.layout.source = std::move(*source_space);
+  header.layout.target = std::move(*target_space);
+  auto entry_count = in.varint();
+  if (!entry_count) return entry_count.error();
+  if (*entry_count > kMaxControlEntries)
+    return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
+  header.entry_count = *entry_count;
+  return header;
+}
+
 std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
   std::uint64_t total = 0;
   for (const ControlEntry& e : entries)
@@ -143,20 +216,12 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   }
   Layout layout = detect_layout(source, target);
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
+  DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
   // Keep the prediction only where it makes more bytes agree.
-  if (layout.kinds != 0 &&
-      changed_bytes(layout, map, source, target, entries) >= changed_bytes(Layout{}, map, source, target, entries)) {
+  if (layout.kinds != 0 && difference.writer.changed() >= changed_bytes(Layout{}, map, source, target, entries)) {
     layout = Layout{};
+    difference = difference_streams(layout, map, source, target, entries);
   }
-
-  // The difference streams, with where each entry's copy ends in them.
-  DifferenceWriter difference;
-  std::vector<DifferenceWriter::Mark> copy_ends;
-  copy_ends.reserve(entries.size());
-  for_each_difference(
-      layout, map, source, target, entries, [&](const std::uint8_t* d, std::size_t n) { difference.append(d, n); },
-      [&] { copy_ends.push_back(difference.mark()); });
-  difference.finish();
 
   std::array<Bytes, kStreamCount> streams;
   for (const ControlEntry& e : entries) {
@@ -171,14 +236,14 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     const auto literal_start = static_cast<std::ptrdiff_t>(placed.target_start + placed.entry.copy);
     streams[kLiteralStream].insert(streams[kLiteralStream].end(), target.begin() + literal_start,
                                    target.begin() + literal_start + placed.entry.literal);
-    const DifferenceWriter::Position at = difference.position(copy_ends[entry++]);
+    const DifferenceWriter::Position at = difference.writer.position(difference.copy_ends[entry++]);
     demands.push_back({kRunsStream, at.runs_end});
     demands.push_back({kChangesStream, at.changes_end});
     demands.push_back({kLiteralStream, streams[kLiteralStream].size()});
     return {};
   });
-  streams[kRunsStream] = std::move(difference.runs());
-  streams[kChangesStream] = std::move(difference.changes());
+  streams[kRunsStream] = std::move(difference.writer.runs());
+  streams[kChangesStream] = std::move(difference.writer.changes());
 
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());
@@ -195,51 +260,19 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
 
 Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const {
   BufferedInput in(payload);
-  std::uint8_t magic[4];
-  if (auto ok = in.read(magic, 4); !ok) return ok;
-  if (std::memcmp(magic, kMagic, 4) != 0) return corrupt("not a native payload (bad magic)");
-  auto source_size = in.varint();
-  if (!source_size) return source_size.error();
-  auto made_size = in.varint();
-  if (!made_size) return made_size.error();
-  if (*source_size != source.size()) {
-    return make_error(DeltaErrc::wrong_source, "the payload was made for a source of " + std::to_string(*source_size) +
-                                                   " bytes, this one has " + std::to_string(source.size()));
-  }
-  if (target_size != kUnknownSize && *made_size != target_size) {
-    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(*made_size) + " bytes, " +
-                                                 std::to_string(target_size) + " announced");
-  }
-  if (*made_size > kMaxTargetSize || source.size() > kMaxIndexedSource) {
-    return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
-  }
-  Sha256 expected_digest{};
-  if (auto ok = in.read(expected_digest.data(), expected_digest.size()); !ok) return ok;
-  auto kinds = in.byte();
-  if (!kinds) return kinds.error();
-  if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
-  Layout layout;
-  layout.kinds = *kinds;
-  auto source_space = read_segments(in, source.size());
-  if (!source_space) return source_space.error();
-  auto target_space = read_segments(in, *made_size);
-  if (!target_space) return target_space.error();
-  layout.source = std::move(*source_space);
-  layout.target = std::move(*target_space);
-  auto entry_count = in.varint();
-  if (!entry_count) return entry_count.error();
-  if (*entry_count > kMaxControlEntries)
-    return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
+  auto header = read_header(in, source.size(), target_size);
+  if (!header) return header.error();
+  const Layout& layout = header->layout;
 
   // The streams decode on their own thread while the source is checked; a
   // wrong source is reported before any fault of the streams.
   StreamReader streams(in);
   const Status started = streams.start();
-  if (sha256(source) != expected_digest) {
+  if (sha256(source) != header->source_digest) {
     return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
   }
   if (!started) return started;
-  auto entries = read_control(streams, *entry_count, source.size(), *made_size);
+  auto entries = read_control(streams, header->entry_count, source.size(), header->target_size);
   if (!entries) return entries.error();
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(*entries) : OffsetMap{};
 
@@ -282,68 +315,25 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
 
 Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {
   BufferedInput in(payload);
-  std::uint8_t magic[4];
-  if (auto ok = in.read(magic, 4); !ok) return ok.error();
-  if (std::memcmp(magic, kMagic, 4) != 0) return corrupt("not a native payload (bad magic)");
-  auto source_size = in.varint();
-  if (!source_size) return source_size.error();
-  auto made_size = in.varint();
-  if (!made_size) return made_size.error();
-  if (*made_size != target_size) {
-    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(*made_size) + " bytes, " +
-                                                 std::to_string(target_size) + " announced");
-  }
-  if (*made_size > kMaxTargetSize || *source_size > kMaxIndexedSource)
-    return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
-  Sha256 source_digest{};
-  if (auto ok = in.read(source_digest.data(), source_digest.size()); !ok) return ok.error();
-  auto kinds = in.byte();
-  if (!kinds) return kinds.error();
-  if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
-  for (std::uint64_t image : {*source_size, *made_size}) {
-    if (auto space = read_segments(in, image); !space) return space.error();
-  }
-  auto entry_count = in.varint();
-  if (!entry_count) return entry_count.error();
-  if (*entry_count > kMaxControlEntries)
-    return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
+  auto header = read_header(in, std::nullopt, target_size);
+  if (!header) return header.error();
   StreamReader streams(in);
   if (auto ok = streams.start(); !ok) return ok.error();
-  auto entries = read_control(streams, *entry_count, *source_size, *made_size);
+  auto entries = read_control(streams, header->entry_count, header->source_size, header->target_size);
   if (!entries) return entries.error();
-
-  ChangeMap map;
-  map.target_size = *made_size;
-  const std::uint64_t count = std::max<std::uint64_t>(1, std::min<std::uint64_t>(cells, *made_size));
-  map.cell_size = std::max<std::uint64_t>(1, (*made_size + count - 1) / count);
-  map.cells.resize(static_cast<std::size_t>((*made_size + map.cell_size - 1) / map.cell_size));
-  auto count_bytes = [&](std::uint64_t at, std::uint64_t length, ByteOrigin origin) {
-    map.totals[static_cast<std::size_t>(origin)] += length;
-    while (length > 0) {
-      const std::uint64_t cell = at / map.cell_size;
-      const std::uint64_t n = std::min(length, (cell + 1) * map.cell_size - at);
-      map.cells[static_cast<std::size_t>(cell)][static_cast<std::size_t>(origin)] += n;
-      at += n;
-      length -= n;
-    }
-  };
+  ChangeMap map = ChangeMap::of_size(header->target_size, cells);
   DifferenceReader difference(streams, copied_bytes(*entries));
-  Bytes delta(kChunk);
   auto walked = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
     const ControlEntry& e = placed.entry;
     const ByteOrigin same = placed.source_start == placed.target_start ? ByteOrigin::kept : ByteOrigin::moved;
     std::uint64_t at = placed.target_start;
     auto walked_copy = difference.walk(e.copy, [&](bool changed, std::size_t length) {
-      count_bytes(at, length, changed ? ByteOrigin::changed : same);
+      map.count(at, length, changed ? ByteOrigin::changed : same);
       at += length;
     });
     if (!walked_copy) return walked_copy;
-    for (std::uint64_t done = 0; done < e.literal;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.literal - done));
-      if (auto ok = streams.read(kLiteralStream, delta.data(), n); !ok) return ok;
-      done += n;
-    }
-    count_bytes(placed.target_start + e.copy, e.literal, ByteOrigin::added);
+    if (auto ok = streams.skip(kLiteralStream, e.literal); !ok) return ok;
+    map.count(placed.target_start + e.copy, e.literal, ByteOrigin::added);
     return {};
   });
   if (!walked) return walked.error();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <lzma.h>
 #include <mutex>
@@ -428,6 +429,10 @@ Status StreamReader::add_to(std::uint8_t stream, std::uint8_t* bytes, std::size_
       bytes[i] = static_cast<std::uint8_t>(bytes[i] + difference[i]);
     bytes += n;
   });
+}
+
+Status StreamReader::skip(std::uint8_t stream, std::size_t count) {
+  return consume(stream, count, [](const std::uint8_t*, std::size_t) {});
 }
 
 Expected<std::uint64_t> StreamReader::varint(std::uint8_t stream) {

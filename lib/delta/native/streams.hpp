@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -81,6 +80,8 @@ public:
   Status read(std::uint8_t stream, std::uint8_t* out, std::size_t count);
   // bytes[0, count) += the next `count` bytes of `stream` (mod 256).
   Status add_to(std::uint8_t stream, std::uint8_t* bytes, std::size_t count);
+  // Passes over the next `count` bytes of `stream`.
+  Status skip(std::uint8_t stream, std::size_t count);
   Expected<std::uint64_t> varint(std::uint8_t stream);
   // Ends a stream that has been read to its end; fails when the stream holds
   // more than was read.
