@@ -5,51 +5,11 @@
 #include <ctime>
 #include <sstream>
 
+#include "report/markup.hpp"
+
 namespace dfota::report {
 
 namespace {
-
-// Escapes for both text and attribute values. Invalid UTF-8 passes through
-// byte-wise only when it is part of a well-formed sequence; any other
-// non-ASCII byte becomes U+FFFD so the document always parses.
-// In text content (`attribute` false) tab and line feed stay as they are.
-std::string escape(const std::string& text, bool attribute = true) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    switch (c) {
-    case '&': out += "&amp;"; continue;
-    case '<': out += "&lt;"; continue;
-    case '>': out += "&gt;"; continue;
-    case '"': out += "&quot;"; continue;
-    case '\'': out += "&apos;"; continue;
-    case '\t': out += attribute ? "&#9;" : "\t"; continue;
-    case '\n': out += attribute ? "&#10;" : "\n"; continue;
-    case '\r': out += "&#13;"; continue;
-    default: break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      out += "\xEF\xBF\xBD";
-      continue;
-    }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      continue;
-    }
-    const std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (!valid) {
-      out += "\xEF\xBF\xBD";
-      continue;
-    }
-    out.append(text, i, length);
-    i += length - 1;
-  }
-  return out;
-}
 
 std::string seconds_text(double seconds) {
   char buffer[32];
@@ -98,19 +58,19 @@ std::string to_junit_xml(const std::vector<TestSuite>& suites) {
       << "<testsuites name=\"dfota\"" << all.attributes() << " time=\"" << seconds_text(seconds) << "\">\n";
   int id = 0;
   for (const auto& suite : suites) {
-    xml << "  <testsuite name=\"" << escape(suite.name) << "\" id=\"" << id++ << "\"" << count(suite).attributes()
+    xml << "  <testsuite name=\"" << escape_markup(suite.name) << "\" id=\"" << id++ << "\"" << count(suite).attributes()
         << " time=\"" << seconds_text(suite.seconds) << "\"";
-    if (!suite.timestamp.empty()) xml << " timestamp=\"" << escape(suite.timestamp) << "\"";
-    if (!suite.hostname.empty()) xml << " hostname=\"" << escape(suite.hostname) << "\"";
+    if (!suite.timestamp.empty()) xml << " timestamp=\"" << escape_markup(suite.timestamp) << "\"";
+    if (!suite.hostname.empty()) xml << " hostname=\"" << escape_markup(suite.hostname) << "\"";
     xml << ">\n";
     if (!suite.properties.empty()) {
       xml << "    <properties>\n";
       for (const auto& [name, value] : suite.properties)
-        xml << "      <property name=\"" << escape(name) << "\" value=\"" << escape(value) << "\"/>\n";
+        xml << "      <property name=\"" << escape_markup(name) << "\" value=\"" << escape_markup(value) << "\"/>\n";
       xml << "    </properties>\n";
     }
     for (const auto& c : suite.cases) {
-      xml << "    <testcase name=\"" << escape(c.name) << "\" classname=\"" << escape(c.classname) << "\" time=\""
+      xml << "    <testcase name=\"" << escape_markup(c.name) << "\" classname=\"" << escape_markup(c.classname) << "\" time=\""
           << seconds_text(c.seconds) << "\"";
       if (c.outcome == TestCase::Outcome::passed && c.output.empty()) {
         xml << "/>\n";
@@ -119,16 +79,16 @@ std::string to_junit_xml(const std::vector<TestSuite>& suites) {
       xml << ">\n";
       switch (c.outcome) {
       case TestCase::Outcome::passed: break;
-      case TestCase::Outcome::skipped: xml << "      <skipped message=\"" << escape(c.message) << "\"/>\n"; break;
+      case TestCase::Outcome::skipped: xml << "      <skipped message=\"" << escape_markup(c.message) << "\"/>\n"; break;
       case TestCase::Outcome::failed:
       case TestCase::Outcome::error: {
         const char* tag = c.outcome == TestCase::Outcome::failed ? "failure" : "error";
-        xml << "      <" << tag << " message=\"" << escape(c.message) << "\" type=\"" << escape(c.type) << "\">"
-            << escape(c.detail, false) << "</" << tag << ">\n";
+        xml << "      <" << tag << " message=\"" << escape_markup(c.message) << "\" type=\"" << escape_markup(c.type) << "\">"
+            << escape_markup(c.detail, false) << "</" << tag << ">\n";
         break;
       }
       }
-      if (!c.output.empty()) xml << "      <system-out>" << escape(c.output, false) << "</system-out>\n";
+      if (!c.output.empty()) xml << "      <system-out>" << escape_markup(c.output, false) << "</system-out>\n";
       xml << "    </testcase>\n";
     }
     xml << "  </testsuite>\n";

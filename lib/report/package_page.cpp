@@ -8,6 +8,7 @@
 #include "delta/change_map.hpp"
 #include "package/inspector.hpp"
 #include "package/package_reader.hpp"
+#include "report/markup.hpp"
 
 namespace dfota::report {
 
@@ -121,21 +122,6 @@ footer{margin-top:32px;color:#8c959f;font-size:12px}
 
 } // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
-    }
-  }
-  return out;
-}
-
 Expected<std::string> render_package_page(const std::filesystem::path& path, const PageOptions& options) {
   auto inspection = package::inspect_package(path);
   if (!inspection) return inspection.error();
@@ -144,19 +130,19 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   const std::string name = path.filename().string();
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        << "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-       << "<title>" << html_escape(name) << " - dfota package</title><style>" << kStyle << "</style></head><body>\n";
-  html << "<h1>" << html_escape(name) << "</h1>\n";
+       << "<title>" << escape_markup(name) << " - dfota package</title><style>" << kStyle << "</style></head><body>\n";
+  html << "<h1>" << escape_markup(name) << "</h1>\n";
 
   // Package facts.
   if (in.manifest) {
     const auto& m = *in.manifest;
-    html << "<p class=\"sub\">" << html_escape(m.project) << ": <b>" << html_escape(m.source_version)
-         << "</b> &rarr; <b>" << html_escape(m.target_version) << "</b></p>\n";
+    html << "<p class=\"sub\">" << escape_markup(m.project) << ": <b>" << escape_markup(m.source_version)
+         << "</b> &rarr; <b>" << escape_markup(m.target_version) << "</b></p>\n";
   } else {
-    html << "<p class=\"sub\">" << html_escape(package::describe(in.layout)) << "</p>\n";
+    html << "<p class=\"sub\">" << escape_markup(package::describe(in.layout)) << "</p>\n";
   }
   html << "<h2>Package</h2><dl>";
-  html << "<dt>Layout</dt><dd>" << html_escape(package::describe(in.layout)) << "</dd>";
+  html << "<dt>Layout</dt><dd>" << escape_markup(package::describe(in.layout)) << "</dd>";
   html << "<dt>Size</dt><dd>" << grouped(in.file.size) << " bytes</dd>";
   html << "<dt>SHA-256</dt><dd class=\"hash\">" << in.file.sha256 << "</dd>";
   html << "<dt>MD5</dt><dd class=\"hash\">" << in.file.md5 << "</dd>";
@@ -165,10 +151,10 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   html << "<dt>Signature</dt><dd>";
   if (in.signature) {
     html << "<span class=\"warn\">signed, not verified here</span> &mdash; "
-         << signing::to_string(in.signature->algorithm) << " key <code>" << html_escape(in.signature->key_fingerprint)
+         << signing::to_string(in.signature->algorithm) << " key <code>" << escape_markup(in.signature->key_fingerprint)
          << "</code> <span class=\"note\">(verify with: dfota validate --pubkey KEY)</span>";
   } else if (in.has_signature) {
-    html << "<span class=\"bad\">unreadable signature</span>: " << html_escape(in.signature_problem);
+    html << "<span class=\"bad\">unreadable signature</span>: " << escape_markup(in.signature_problem);
   } else {
     html << "<span class=\"bad\">unsigned</span>";
   }
@@ -183,19 +169,19 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
          << ")</dd>";
     html << "<dt>Space needed</dt><dd>" << grouped(m.space_needed) << " bytes on the module</dd>";
     html << "<dt>Apply memory</dt><dd>" << grouped(m.apply_memory) << " bytes</dd>";
-    if (!m.family.empty()) html << "<dt>Family</dt><dd>" << html_escape(m.family) << "</dd>";
+    if (!m.family.empty()) html << "<dt>Family</dt><dd>" << escape_markup(m.family) << "</dd>";
   }
   for (const auto& [key, value] : in.facts)
-    html << "<dt>" << html_escape(key) << "</dt><dd>" << html_escape(value) << "</dd>";
+    html << "<dt>" << escape_markup(key) << "</dt><dd>" << escape_markup(value) << "</dd>";
   html << "</dl>\n";
 
   if (!in.manifest) {
     html << "<h2>Entries</h2><table><tr><th>Entry</th><th class=\"n\">Size</th><th class=\"n\">Stored</th></tr>";
     for (const auto& e : in.entries) {
-      html << "<tr><td><code>" << html_escape(e.name) << "</code></td><td class=\"n\">" << grouped(e.size)
+      html << "<tr><td><code>" << escape_markup(e.name) << "</code></td><td class=\"n\">" << grouped(e.size)
            << "</td><td class=\"n\">" << grouped(e.compressed_size) << "</td></tr>";
     }
-    html << "</table>\n<footer>" << html_escape(options.generated_by) << "</footer></body></html>\n";
+    html << "</table>\n<footer>" << escape_markup(options.generated_by) << "</footer></body></html>\n";
     return html.str();
   }
 
@@ -212,7 +198,7 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
       if (f.payload) ++file_engines[f.payload->engine];
     for (const auto& [e, n] : file_engines)
       engine += (engine.empty() ? "" : ", ") + e + " &times;" + std::to_string(n);
-    html << "<tr><td><b>" << html_escape(p.name) << "</b></td><td>" << firmware::to_string(p.kind) << "</td><td>"
+    html << "<tr><td><b>" << escape_markup(p.name) << "</b></td><td>" << firmware::to_string(p.kind) << "</td><td>"
          << package::to_string(p.op) << "</td><td>" << (engine.empty() ? "-" : engine) << "</td><td class=\"n\">"
          << grouped(p.payload_bytes()) << "</td><td class=\"n\">" << grouped(full) << "</td><td>"
          << size_bar(p.payload_bytes(), full) << "</td><td class=\"n\">"
@@ -230,14 +216,14 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   for (const auto& p : m.partitions) {
     if (p.kind != firmware::PartitionKind::image || !p.payload || !p.target) continue;
     any = true;
-    html << "<h3>" << html_escape(p.name) << " <span class=\"note\">" << html_escape(p.payload->engine) << ", "
+    html << "<h3>" << escape_markup(p.name) << " <span class=\"note\">" << escape_markup(p.payload->engine) << ", "
          << grouped(p.payload->size) << " bytes for " << grouped(p.target->size) << "</span></h3>\n";
     auto reader = package::open_payload(*zip, *p.payload);
     if (!reader) return reader.error();
     auto map = delta::map_changes(p.payload->engine, **reader, p.target->size, options.map_cells);
     if (!map) return map.error().with_context(p.name);
     if (!*map) {
-      html << "<p class=\"note\">No map: " << html_escape(p.payload->engine)
+      html << "<p class=\"note\">No map: " << escape_markup(p.payload->engine)
            << " payloads are applied as a whole stream; only native and full payloads are read here.</p>\n";
       continue;
     }
@@ -251,7 +237,7 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
     std::size_t changed = 0;
     for (const auto& f : p.files)
       changed += f.op != package::Operation::unchanged;
-    html << "<h2>Files of " << html_escape(p.name) << "</h2><p class=\"note\">" << changed << " of " << p.files.size()
+    html << "<h2>Files of " << escape_markup(p.name) << "</h2><p class=\"note\">" << changed << " of " << p.files.size()
          << " entries change.</p>";
     if (changed == 0) continue;
     html << "<table><tr><th>Path</th><th>Operation</th><th>Engine</th><th class=\"n\">Payload</th>"
@@ -260,8 +246,8 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
       if (f.op == package::Operation::unchanged) continue;
       const std::uint64_t full = f.target ? f.target->size : 0;
       const std::uint64_t payload = f.payload ? f.payload->size : 0;
-      html << "<tr><td><code>" << html_escape(f.path) << "</code></td><td>" << package::to_string(f.op) << "</td><td>"
-           << (f.payload ? html_escape(f.payload->engine) : "-") << "</td><td class=\"n\">" << grouped(payload)
+      html << "<tr><td><code>" << escape_markup(f.path) << "</code></td><td>" << package::to_string(f.op) << "</td><td>"
+           << (f.payload ? escape_markup(f.payload->engine) : "-") << "</td><td class=\"n\">" << grouped(payload)
            << "</td><td class=\"n\">" << grouped(full) << "</td><td>" << (full ? size_bar(payload, full) : "")
            << "</td></tr>\n";
     }
@@ -269,10 +255,10 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   }
   html << "<h2>Hashes</h2><table><tr><th>Partition</th><th>Source SHA-256</th><th>Target SHA-256</th></tr>";
   for (const auto& p : m.partitions) {
-    html << "<tr><td>" << html_escape(p.name) << "</td><td class=\"hash\">" << (p.source ? p.source->sha256 : "-")
+    html << "<tr><td>" << escape_markup(p.name) << "</td><td class=\"hash\">" << (p.source ? p.source->sha256 : "-")
          << "</td><td class=\"hash\">" << (p.target ? p.target->sha256 : "-") << "</td></tr>";
   }
-  html << "</table>\n<footer>" << html_escape(options.generated_by) << "</footer></body></html>\n";
+  html << "</table>\n<footer>" << escape_markup(options.generated_by) << "</footer></body></html>\n";
   return html.str();
 }
 

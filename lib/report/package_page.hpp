@@ -23,7 +23,4 @@ struct PageOptions {
 // payload that cannot be read fails the page too (the package is damaged).
 Expected<std::string> render_package_page(const std::filesystem::path& package, const PageOptions& options = {});
 
-// Text made safe for HTML element content and attribute values.
-std::string html_escape(std::string_view text);
-
 } // namespace dfota::report
