@@ -56,12 +56,27 @@ void python(const std::string& script, const std::vector<std::string>& args) {
   fs::remove(file);
 }
 
-std::string edit_manifest(Bytes& bytes, const std::function<void(nlohmann::ordered_json&)>& fn) {
+void edit_manifest(Bytes& bytes, const std::function<void(nlohmann::ordered_json&)>& fn) {
   auto j = nlohmann::ordered_json::parse(bytes.begin(), bytes.end());
   fn(j);
-  std::string text = j.dump(2);
+  const std::string text = j.dump(2);
   bytes.assign(text.begin(), text.end());
-  return text;
+}
+
+// A case that changes only the manifest's bytes...
+std::function<void(const fs::path&, const fs::path&)> with_manifest_bytes(std::function<void(Bytes&)> edit) {
+  return [edit](const fs::path& good, const fs::path& bad) {
+    test::rewrite_zip(good, bad, [&](std::string& name, Bytes& bytes) {
+      if (name == "manifest.json") edit(bytes);
+      return true;
+    });
+  };
+}
+
+// ... or edits it as JSON.
+std::function<void(const fs::path&, const fs::path&)>
+with_manifest_json(std::function<void(nlohmann::ordered_json&)> edit) {
+  return with_manifest_bytes([edit](Bytes& bytes) { edit_manifest(bytes, edit); });
 }
 
 std::vector<BadCase> bad_cases() {
@@ -83,30 +98,12 @@ std::vector<BadCase> bad_cases() {
          rewrite_zip(good, bad, [](std::string& name, Bytes&) { return name != "manifest.json"; });
        },
        kManifestMissing, kOk /* inspect lists a zip that is not ours */},
-      {"manifest_broken",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") bytes.resize(bytes.size() / 2);
-           return true;
-         });
-       },
-       kManifestInvalid, kManifestInvalid},
-      {"manifest_field_missing",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") edit_manifest(bytes, [](auto& j) { j.erase("target_version"); });
-           return true;
-         });
-       },
-       kManifestInvalid, kManifestInvalid},
-      {"unknown_version",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") edit_manifest(bytes, [](auto& j) { j["format_version"] = "9.0"; });
-           return true;
-         });
-       },
-       kUnsupportedVersion, kUnsupportedVersion},
+      {"manifest_broken", with_manifest_bytes([](Bytes& bytes) { bytes.resize(bytes.size() / 2); }), kManifestInvalid,
+       kManifestInvalid},
+      {"manifest_field_missing", with_manifest_json([](auto& j) { j.erase("target_version"); }), kManifestInvalid,
+       kManifestInvalid},
+      {"unknown_version", with_manifest_json([](auto& j) { j["format_version"] = "9.0"; }), kUnsupportedVersion,
+       kUnsupportedVersion},
       {"payload_hash_mismatch",
        [](const fs::path& good, const fs::path& bad) {
          rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
@@ -137,15 +134,8 @@ std::vector<BadCase> bad_cases() {
        },
        kUnsafeEntry, kUnsafeEntry},
       {"manifest_path_escape",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") {
-             edit_manifest(bytes, [](auto& j) { j["partitions"][2]["files"][0]["path"] = "../../../outside"; });
-           }
-           return true;
-         });
-       },
-       kUnsafeEntry, kUnsafeEntry},
+       with_manifest_json([](auto& j) { j["partitions"][2]["files"][0]["path"] = "../../../outside"; }), kUnsafeEntry,
+       kUnsafeEntry},
       // Truncated at many points: the central directory, then the data go.
       {"truncated_1pct", [](const fs::path& g, const fs::path& b) { truncate_to(g, b, 0.01); }, kCorruptZip,
        kCorruptZip},
@@ -176,30 +166,14 @@ std::vector<BadCase> bad_cases() {
       {"bitflip_end_record", [](const fs::path& g, const fs::path& b) { flip_bit_at(g, b, 0.9999); }, kAnyFailure,
        kAnyFailure},
       // Broken manifests.
-      {"manifest_empty",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") bytes.clear();
-           return true;
-         });
-       },
-       kManifestInvalid, kManifestInvalid},
-      {"manifest_not_an_object",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") bytes = Bytes{'[', ']'};
-           return true;
-         });
-       },
+      {"manifest_empty", with_manifest_bytes([](Bytes& bytes) { bytes.clear(); }), kManifestInvalid, kManifestInvalid},
+      {"manifest_not_an_object", with_manifest_bytes([](Bytes& bytes) {
+         bytes = Bytes{'[', ']'};
+       }),
        kManifestInvalid, kManifestInvalid},
       {"manifest_oversize_17MiB",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") bytes.insert(bytes.end(), std::size_t{17} << 20, ' ');
-           return true;
-         });
-       },
-       kLimitExceeded, kLimitExceeded},
+       with_manifest_bytes([](Bytes& bytes) { bytes.insert(bytes.end(), std::size_t{17} << 20, ' '); }), kLimitExceeded,
+       kLimitExceeded},
       {"manifest_twice",
        [](const fs::path& good, const fs::path& bad) {
          python(R"(
@@ -215,32 +189,14 @@ out.close()
                 {good.string(), bad.string()});
        },
        kCorruptZip, kCorruptZip},
-      {"engine_unknown",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json") edit_manifest(bytes, [](auto& j) { j["partitions"][0]["engine"] = "bsdiff9"; });
-           return true;
-         });
-       },
+      {"engine_unknown", with_manifest_json([](auto& j) { j["partitions"][0]["engine"] = "bsdiff9"; }),
        kManifestInvalid, kManifestInvalid},
       // Sizes that lie.
       {"payload_declared_2_to_62",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json")
-             edit_manifest(bytes, [](auto& j) { j["partitions"][1]["payload_size"] = std::uint64_t{1} << 62; });
-           return true;
-         });
-       },
+       with_manifest_json([](auto& j) { j["partitions"][1]["payload_size"] = std::uint64_t{1} << 62; }),
        kPayloadMismatch, kPayloadMismatch},
       {"target_declared_1TiB",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json")
-             edit_manifest(bytes, [](auto& j) { j["partitions"][1]["target"]["size"] = std::uint64_t{1} << 40; });
-           return true;
-         });
-       },
+       with_manifest_json([](auto& j) { j["partitions"][1]["target"]["size"] = std::uint64_t{1} << 40; }),
        kManifestInvalid, kManifestInvalid},
       {"payloads_swapped",
        [](const fs::path& good, const fs::path& bad) {
@@ -284,36 +240,22 @@ out.close()
        },
        kLimitExceeded, kLimitExceeded},
       // Symbolic links that would lead a write outside the output.
-      {"write_through_symlink",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json")
-             edit_manifest(bytes, [](auto& j) {
-               for (auto& f : j["partitions"][2]["files"]) {
-                 if (f["type"] == "symlink") f["link_target"] = "/tmp";
-                 if (f["path"] == "features.db") f["path"] = "libqfota.so.1/dfota-evil";
-               }
-             });
-           return true;
-         });
-       },
+      {"write_through_symlink", with_manifest_json([](auto& j) {
+         for (auto& f : j["partitions"][2]["files"]) {
+           if (f["type"] == "symlink") f["link_target"] = "/tmp";
+           if (f["path"] == "features.db") f["path"] = "libqfota.so.1/dfota-evil";
+         }
+       }),
        kUnsafeEntry, kUnsafeEntry},
-      {"symlink_out_of_tree",
-       [](const fs::path& good, const fs::path& bad) {
-         rewrite_zip(good, bad, [](std::string& name, Bytes& bytes) {
-           if (name == "manifest.json")
-             edit_manifest(bytes, [](auto& j) {
-               j["partitions"][2]["files"].insert(j["partitions"][2]["files"].begin(),
-                                                  nlohmann::ordered_json{{"path", "escape"},
-                                                                         {"type", "symlink"},
-                                                                         {"op", "full"},
-                                                                         {"mode", "0777"},
-                                                                         {"link_target", "../../../../../../tmp"},
-                                                                         {"target", nullptr}});
-             });
-           return true;
-         });
-       },
+      {"symlink_out_of_tree", with_manifest_json([](auto& j) {
+         j["partitions"][2]["files"].insert(j["partitions"][2]["files"].begin(),
+                                            nlohmann::ordered_json{{"path", "escape"},
+                                                                   {"type", "symlink"},
+                                                                   {"op", "full"},
+                                                                   {"mode", "0777"},
+                                                                   {"link_target", "../../../../../../tmp"},
+                                                                   {"target", nullptr}});
+       }),
        kTargetMismatch, kOk, /*validate_may_pass=*/true},
   };
 }
