@@ -1,19 +1,15 @@
 #include "sim/downloader.hpp"
 
 #include <cstdio>
-#include <curl/curl.h>
-#include <mutex>
+#include <memory>
 
 #include "core/files.hpp"
+#include "sim/curl_library.hpp"
 #include "validate/url.hpp"
 
 namespace dfota::sim {
 
 namespace {
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct Sink {
   Writer* writer = nullptr;
@@ -71,7 +67,6 @@ int http_code(CURLcode rc, long status) {
 DownloadResult download(const std::string& url, const std::filesystem::path& destination,
                         const profiles::Profile& profile, const profiles::Registry& registry,
                         const DownloadOptions& options) {
-  global_init();
   const bool ftp = url.size() >= 4 && (url.compare(0, 4, "ftp:") == 0 || url.compare(0, 4, "FTP:") == 0);
   const char* scope = ftp ? "ftp" : "http";
   const int unknown = ftp ? 601 : 701;
@@ -82,35 +77,47 @@ DownloadResult download(const std::string& url, const std::filesystem::path& des
     result.detail = file.error().message();
     return result;
   }
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  auto library = curl_library();
+  if (!library) {
+    result.code = unknown;
+    result.detail = library.error().message();
+    return result;
+  }
+  const CurlLibrary& lib = **library;
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(lib.easy_init(), lib.easy_cleanup);
+  if (!curl) {
+    result.code = unknown;
+    result.detail = "libcurl cannot start a transfer";
+    return result;
+  }
   Sink sink{&file->writer()};
   // URLs from the guides start "FTP://"/"HTTP://": schemes are case-insensitive.
   std::string lowered = url;
   if (auto colon = lowered.find("://"); colon != std::string::npos)
     for (std::size_t i = 0; i < colon; ++i)
       lowered[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(lowered[i])));
-  curl_easy_setopt(curl.get(), CURLOPT_URL, lowered.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "ftp,http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 0L);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count() / 1000 + 1));
-  curl_easy_setopt(curl.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_size));
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &sink);
-  if (options.ca_file) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, options.ca_file->c_str());
+  lib.easy_setopt(curl.get(), CURLOPT_URL, lowered.c_str());
+  lib.easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "ftp,http,https");
+  lib.easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
+  lib.easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(curl.get(), CURLOPT_FAILONERROR, 0L);
+  lib.easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  lib.easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib.easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count() / 1000 + 1));
+  lib.easy_setopt(curl.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_size));
+  lib.easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write_body);
+  lib.easy_setopt(curl.get(), CURLOPT_WRITEDATA, &sink);
+  if (options.ca_file) lib.easy_setopt(curl.get(), CURLOPT_CAINFO, options.ca_file->c_str());
   char message[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, message);
-  const CURLcode rc = curl_easy_perform(curl.get());
+  lib.easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, message);
+  const CURLcode rc = lib.easy_perform(curl.get());
   long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  lib.easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   result.code = ftp ? (rc == CURLE_OK ? 0 : ftp_code(rc)) : http_code(rc, status);
   if (sink.failed) result.code = ftp ? 619 : 729;
   result.bytes = sink.bytes;
   if (result.code != 0) {
-    result.detail = validate::redact_url(url) + ": " + (message[0] ? message : curl_easy_strerror(rc));
+    result.detail = validate::redact_url(url) + ": " + (message[0] ? message : lib.easy_strerror(rc));
     if (!ftp && rc == CURLE_OK) result.detail += " (HTTP status " + std::to_string(status) + ")";
     bool listed = false;
     for (const auto* entry : registry.lookup(result.code, profile.id))

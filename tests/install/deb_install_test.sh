@@ -14,6 +14,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 program_deb=$(ls "$scratch"/debs/dfota_*.deb)
 dev_deb=$(ls "$scratch"/debs/dfota-dev_*.deb)
 [[ $(dpkg-deb -f "$program_deb" Depends) == *libzip* ]] || fail "the program package does not depend on libzip"
+# libcurl is loaded with dlopen for URL downloads only: a runtime dependency
+# that dpkg-shlibdeps cannot see, and no NEEDED entry of the program.
+[[ $(dpkg-deb -f "$program_deb" Depends) == *libcurl4* ]] || fail "the program package does not depend on libcurl4"
 [[ $(dpkg-deb -f "$dev_deb" Depends) == *libzip-dev* ]] || fail "the -dev package does not depend on libzip-dev"
 # dpkg's own unpacking into an alternative root (no maintainer scripts to run).
 dpkg-deb -x "$program_deb" "$scratch/root"
@@ -28,6 +31,7 @@ done
 # The installed program, with no hint where its profiles are.
 unset DFOTA_FORMATS_DIR
 "$usr/bin/dfota" --version | grep -q "dfota" || fail "dfota --version"
+if readelf -d "$usr/bin/dfota" | grep -q 'NEEDED.*libcurl'; then fail "dfota links libcurl at start"; fi
 "$usr/bin/dfota" explain 511 --profile rg50xq >/dev/null || fail "the installed dfota does not find its profiles"
 pkg=$scratch/v1-to-v2.zip
 "$usr/bin/dfota" build --from "$source_dir/samples/firmware/v1" --to "$source_dir/samples/firmware/v2" -o "$pkg" >/dev/null
