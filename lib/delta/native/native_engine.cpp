@@ -303,14 +303,18 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
 
 std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
-  // read and the one being decoded; the control program and the offset map;
-  // the input buffer, one compressed piece and the chunk buffer.
+  // read and the one being decoded; the literal lane's waiting packed pieces
+  // (kMaxQueuedBytes and one more) and the one it decodes; the control
+  // program and the offset map; the input buffer, one compressed piece and
+  // the chunk buffer.
   lzma_options_lzma options{};
   options.dict_size = std::uint32_t{1} << kMaxWindowLog;
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  constexpr std::uint64_t kMaxPackedPiece = 2 * kMaxPieceSize + 1024;
   const std::uint64_t per_stream = lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes + 2 * kMaxPieceSize;
+  const std::uint64_t lane = kMaxQueuedBytes + 2 * kMaxPackedPiece;
   const std::uint64_t program = kMaxControlEntries * (sizeof(ControlEntry) + sizeof(MapEntry));
-  return kStreamCount * per_stream + program + (64u << 10) + (2 * kMaxPieceSize + 1024) + kChunk;
+  return kStreamCount * per_stream + lane + program + (64u << 10) + kMaxPackedPiece + kChunk;
 }
 
 Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {

@@ -211,13 +211,20 @@ struct StreamReader::Shared {
   std::mutex mutex;
   std::condition_variable changed;
   std::array<std::deque<Bytes>, kStreamCount> queues;
-  std::array<std::size_t, kStreamCount> queued{};
   std::array<bool, kStreamCount> complete{}; // the LZMA2 end mark was decoded
   std::array<bool, kStreamCount> any{};      // a piece was decoded
   std::array<bool, kStreamCount> closed{};
-  int blocked_on = -1; // the stream whose full queue the thread waits on
-  bool done = false;   // the thread has stopped
-  bool ended = false;  // ... after the end mark, with nothing after it
+  std::array<std::size_t, kStreamCount> queued{}; // decoded bytes queued or promised (read-ahead in use)
+  int blocked_on = -1;                            // the stream whose full queue the reading thread waits on
+  // The literal lane: packed pieces waiting, their bytes, pieces handed over
+  // whose bytes are not queued yet, no more to come, the lane has stopped.
+  std::deque<Piece> lane_pending;
+  std::size_t lane_packed = 0;
+  std::size_t lane_in_flight = 0;
+  bool lane_closed = false;
+  bool lane_done = true;
+  bool done = false;  // the reading thread has stopped (and the lane with it)
+  bool ended = false; // ... after the end mark, with nothing after it
   std::optional<Error> failure;
   bool stop = false;
 };
@@ -246,6 +253,7 @@ StreamReader::~StreamReader() {
   }
   shared_->changed.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (lane_thread_.joinable()) lane_thread_.join();
 }
 
 Status StreamReader::start() {
@@ -268,6 +276,11 @@ Status StreamReader::start() {
     }
   }
   try {
+    if (codecs_[kLiteralStream] == Codec::lzma2) {
+      shared_->lane_done = false;
+      lane_thread_ = std::thread([this] { decode_lane(); });
+      lane_ = true;
+    }
     thread_ = std::thread([this] { decode_pieces(); });
   } catch (const std::system_error&) {
     return make_error(DeltaErrc::limit_exceeded, "native payload: cannot start a decoding thread");
@@ -275,13 +288,51 @@ Status StreamReader::start() {
   return {};
 }
 
+namespace {
+
+// Decompresses one piece: `packed` must make exactly raw.size() bytes.
+// `complete` tells whether the stream's end mark was in it.
+Status inflate(lzma_stream& lzma, const Bytes& packed, Bytes& raw, bool& complete) {
+  lzma.next_in = packed.data();
+  lzma.avail_in = packed.size();
+  lzma.next_out = raw.data();
+  lzma.avail_out = raw.size();
+  complete = false;
+  for (;;) {
+    const std::size_t before_in = lzma.avail_in, before_out = lzma.avail_out;
+    const lzma_ret rc = lzma_code(&lzma, LZMA_RUN);
+    if (rc == LZMA_STREAM_END) {
+      complete = true;
+      break;
+    }
+    if (rc == LZMA_MEMLIMIT_ERROR || rc == LZMA_MEM_ERROR) {
+      return make_error(DeltaErrc::limit_exceeded, "native payload stream: lzma needs too much memory");
+    }
+    if (rc != LZMA_OK && rc != LZMA_BUF_ERROR) {
+      return make_error(DeltaErrc::corrupt_payload, "native payload stream: lzma data is corrupt");
+    }
+    if (lzma.avail_in == 0 && lzma.avail_out == 0) break;
+    if (lzma.avail_in == before_in && lzma.avail_out == before_out) break;
+  }
+  if (lzma.avail_out != 0 || lzma.avail_in != 0) {
+    return make_error(DeltaErrc::corrupt_payload, "native payload has a piece that decodes to the wrong size");
+  }
+  return {};
+}
+
+Error past_the_end() {
+  return make_error(DeltaErrc::corrupt_payload, "native payload has data past the end of a stream");
+}
+
+} // namespace
+
 void StreamReader::decode_pieces() {
   Status status;
   bool at_end_mark = false;
   while (status && !at_end_mark) {
     {
       std::lock_guard lock(shared_->mutex);
-      if (shared_->stop) break;
+      if (shared_->stop || shared_->failure) break;
     }
     status = decode_piece(at_end_mark);
   }
@@ -294,9 +345,12 @@ void StreamReader::decode_pieces() {
     }
   }
   {
-    std::lock_guard lock(shared_->mutex);
-    if (!status) shared_->failure = status.error();
-    shared_->ended = status && at_end_mark;
+    std::unique_lock lock(shared_->mutex);
+    if (!status && !shared_->failure) shared_->failure = status.error();
+    shared_->lane_closed = true;
+    shared_->changed.notify_all();
+    shared_->changed.wait(lock, [&] { return shared_->lane_done; });
+    shared_->ended = status && at_end_mark && !shared_->failure;
     shared_->done = true;
   }
   shared_->changed.notify_all();
@@ -323,61 +377,106 @@ Status StreamReader::decode_piece(bool& at_end_mark) {
   if ((stored && *packed_size != *raw_size) || *packed_size > 2 * kMaxPieceSize + 1024) {
     return make_error(DeltaErrc::corrupt_payload, "native payload has a piece of impossible size");
   }
-  if (!stored && !decoders_->started[stream]) {
-    return make_error(DeltaErrc::corrupt_payload, "native payload has data past the end of a stream");
+  const bool to_lane = lane_ && stream == kLiteralStream;
+  if (!stored && !to_lane && !decoders_->started[stream]) return past_the_end();
+
+  // Promise the piece a place in the stream's read-ahead before reading it,
+  // and for the lane room among its waiting pieces (the lane drains those on
+  // its own, so that wait is not a block on the caller).
+  const auto raw_bytes = static_cast<std::size_t>(*raw_size);
+  const auto packed_bytes = static_cast<std::size_t>(*packed_size);
+  {
+    std::unique_lock lock(shared_->mutex);
+    if (shared_->closed[stream]) return past_the_end();
+    while (shared_->queued[stream] + raw_bytes > kMaxQueuedBytes && !shared_->stop && !shared_->failure) {
+      shared_->blocked_on = static_cast<int>(stream);
+      shared_->changed.notify_all();
+      shared_->changed.wait(lock);
+    }
+    shared_->blocked_on = -1;
+    if (to_lane) {
+      shared_->changed.wait(lock, [&] {
+        return shared_->lane_packed == 0 || shared_->lane_packed + packed_bytes <= kMaxQueuedBytes || shared_->stop ||
+               shared_->failure;
+      });
+    }
+    if (shared_->stop || shared_->failure) return {};
+    shared_->queued[stream] += raw_bytes;
   }
-  Bytes raw(static_cast<std::size_t>(*raw_size));
+
+  if (to_lane) {
+    Piece piece{raw_bytes, Bytes(packed_bytes)};
+    if (auto ok = input_.read(piece.data.data(), piece.data.size()); !ok) return ok;
+    {
+      std::lock_guard lock(shared_->mutex);
+      shared_->lane_packed += piece.data.size();
+      ++shared_->lane_in_flight;
+      shared_->lane_pending.push_back(std::move(piece));
+    }
+    shared_->changed.notify_all();
+    return {};
+  }
+
+  Bytes raw(raw_bytes);
   bool complete = false;
   if (stored) {
     if (auto ok = input_.read(raw.data(), raw.size()); !ok) return ok;
   } else {
     Bytes& compressed = decoders_->compressed;
-    compressed.resize(static_cast<std::size_t>(*packed_size));
+    compressed.resize(packed_bytes);
     if (auto ok = input_.read(compressed.data(), compressed.size()); !ok) return ok;
-    lzma_stream& lzma = decoders_->lzma[stream];
-    lzma.next_in = compressed.data();
-    lzma.avail_in = compressed.size();
-    lzma.next_out = raw.data();
-    lzma.avail_out = raw.size();
-    for (;;) {
-      const std::size_t before_in = lzma.avail_in, before_out = lzma.avail_out;
-      const lzma_ret rc = lzma_code(&lzma, LZMA_RUN);
-      if (rc == LZMA_STREAM_END) {
-        complete = true;
-        break;
-      }
-      if (rc == LZMA_MEMLIMIT_ERROR || rc == LZMA_MEM_ERROR) {
-        return make_error(DeltaErrc::limit_exceeded, "native payload stream: lzma needs too much memory");
-      }
-      if (rc != LZMA_OK && rc != LZMA_BUF_ERROR) {
-        return make_error(DeltaErrc::corrupt_payload, "native payload stream: lzma data is corrupt");
-      }
-      if (lzma.avail_in == 0 && lzma.avail_out == 0) break;
-      if (lzma.avail_in == before_in && lzma.avail_out == before_out) break;
-    }
-    if (lzma.avail_out != 0 || lzma.avail_in != 0) {
-      return make_error(DeltaErrc::corrupt_payload, "native payload has a piece that decodes to the wrong size");
-    }
+    if (auto ok = inflate(decoders_->lzma[stream], compressed, raw, complete); !ok) return ok;
     if (complete) decoders_->release(stream); // a later piece of this stream is an error (above)
   }
-  std::unique_lock lock(shared_->mutex);
-  if (shared_->closed[stream]) {
-    return make_error(DeltaErrc::corrupt_payload, "native payload has data past the end of a stream");
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->queues[stream].push_back(std::move(raw));
+    shared_->any[stream] = true;
+    shared_->complete[stream] = shared_->complete[stream] || complete;
   }
-  while (shared_->queued[stream] + raw.size() > kMaxQueuedBytes && !shared_->stop) {
-    shared_->blocked_on = static_cast<int>(stream);
-    shared_->changed.notify_all();
-    shared_->changed.wait(lock);
-  }
-  shared_->blocked_on = -1;
-  if (shared_->stop) return {};
-  shared_->queued[stream] += raw.size();
-  shared_->queues[stream].push_back(std::move(raw));
-  shared_->any[stream] = true;
-  shared_->complete[stream] = shared_->complete[stream] || complete;
-  lock.unlock();
   shared_->changed.notify_all();
   return {};
+}
+
+void StreamReader::decode_lane() {
+  Status status;
+  for (;;) {
+    Piece piece;
+    {
+      std::unique_lock lock(shared_->mutex);
+      shared_->changed.wait(lock, [&] {
+        return shared_->stop || shared_->failure || !shared_->lane_pending.empty() || shared_->lane_closed;
+      });
+      if (shared_->stop || shared_->failure || shared_->lane_pending.empty()) break;
+      piece = std::move(shared_->lane_pending.front());
+      shared_->lane_pending.pop_front();
+      shared_->lane_packed -= piece.data.size();
+    }
+    shared_->changed.notify_all();
+    Bytes raw(piece.raw_size);
+    bool complete = false;
+    if (!decoders_->started[kLiteralStream]) {
+      status = past_the_end();
+      break;
+    }
+    status = inflate(decoders_->lzma[kLiteralStream], piece.data, raw, complete);
+    if (!status) break;
+    if (complete) decoders_->release(kLiteralStream);
+    {
+      std::lock_guard lock(shared_->mutex);
+      shared_->queues[kLiteralStream].push_back(std::move(raw));
+      shared_->any[kLiteralStream] = true;
+      shared_->complete[kLiteralStream] = shared_->complete[kLiteralStream] || complete;
+      --shared_->lane_in_flight;
+    }
+    shared_->changed.notify_all();
+  }
+  {
+    std::lock_guard lock(shared_->mutex);
+    if (!status && !shared_->failure) shared_->failure = status.error();
+    shared_->lane_done = true;
+  }
+  shared_->changed.notify_all();
 }
 
 Status StreamReader::next_current(std::uint8_t stream) {
@@ -395,7 +494,8 @@ Status StreamReader::next_current(std::uint8_t stream) {
     }
     if (shared_->failure) return *shared_->failure;
     if (shared_->done) return make_error(DeltaErrc::corrupt_payload, "native payload ends before its streams do");
-    if (shared_->blocked_on >= 0) {
+    const bool on_the_lane = stream == kLiteralStream && shared_->lane_in_flight > 0;
+    if (shared_->blocked_on >= 0 && !on_the_lane) {
       return make_error(DeltaErrc::limit_exceeded, "native payload needs more read-ahead than allowed");
     }
     shared_->changed.wait(lock);

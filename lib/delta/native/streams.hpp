@@ -60,13 +60,17 @@ private:
 // Decodes the interleaved streams. start() hands the input to a thread of
 // the reader's own, which reads and decompresses the pieces in payload order
 // ahead of the caller, keeping at most kMaxQueuedBytes decoded per stream;
-// the caller's reads take the decoded bytes. The input must not be used by
-// anyone else from start() on. Every size and count read is checked against
-// the limits above; failures are DeltaErrc::corrupt_payload or
-// DeltaErrc::limit_exceeded (also when the caller needs a stream whose next
-// piece lies behind more read-ahead of another stream than allowed). After a
-// failure the object must not be used except to destroy it; the destructor
-// stops and joins the thread (waiting for a read of the input in progress).
+// the caller's reads take the decoded bytes. An LZMA2 literal stream is
+// decompressed on a second thread (the literal lane): the reading thread
+// passes it the packed pieces (at most kMaxQueuedBytes of them waiting), so
+// that the two largest decompression jobs run side by side. The input must
+// not be used by anyone else from start() on. Every size and count read is
+// checked against the limits above; failures are DeltaErrc::corrupt_payload
+// or DeltaErrc::limit_exceeded (also when the caller needs a stream whose
+// next piece lies behind more read-ahead of another stream than allowed).
+// After a failure the object must not be used except to destroy it; the
+// destructor stops and joins the threads (waiting for a read of the input
+// in progress).
 class StreamReader {
 public:
   explicit StreamReader(BufferedInput& input);
@@ -93,9 +97,12 @@ public:
 private:
   struct Shared;
   struct Decoders;
-  // The thread's work: pieces until the end mark, a failure or stop.
+  // The reading thread's work: pieces until the end mark, a failure or stop;
+  // then waits for the literal lane to finish.
   void decode_pieces();
   Status decode_piece(bool& at_end_mark);
+  // The literal lane's work: the packed pieces it is handed, in order.
+  void decode_lane();
   // Makes the next decoded piece of `stream` current; waits for it.
   Status next_current(std::uint8_t stream);
   // Passes the next `count` bytes of `stream` to take(const uint8_t*, size_t)
@@ -105,11 +112,13 @@ private:
   BufferedInput& input_;
   std::array<Codec, kStreamCount> codecs_{};
   std::unique_ptr<Shared> shared_;
-  std::unique_ptr<Decoders> decoders_; // the thread's alone
+  std::unique_ptr<Decoders> decoders_; // the threads' alone (the lane's stream is the lane's)
+  bool lane_ = false;                  // the literal stream is decoded on the lane
   // The caller's side: the piece being read, per stream.
   std::array<Bytes, kStreamCount> current_;
   std::array<std::size_t, kStreamCount> current_used_{};
   std::thread thread_;
+  std::thread lane_thread_;
 };
 
 } // namespace dfota::delta::native

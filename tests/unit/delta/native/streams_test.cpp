@@ -207,5 +207,147 @@ TEST(StreamReader, StopsItsThreadWhenDestroyedHalfWay) {
   } // each destructor stops a thread that may be waiting on a full queue
 }
 
+// Bytes LZMA2 packs well (so that a literal stream goes to the lane).
+Bytes compressible(std::size_t size, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i)
+    out[i] = static_cast<std::uint8_t>((i % 61) * 3 + (rng() % 4 == 0 ? rng() % 7 : 0));
+  return out;
+}
+
+// The pieces of a payload written by write_streams: where each starts.
+struct PieceAt {
+  std::uint8_t stream;
+  std::size_t header; // offset of the stream id
+  std::size_t data;   // offset of the packed bytes
+  std::size_t packed;
+};
+std::vector<PieceAt> pieces_of(const Bytes& payload) {
+  std::vector<PieceAt> pieces;
+  std::size_t at = kStreamCount;
+  auto varint = [&] {
+    std::uint64_t value = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      const std::uint8_t b = payload.at(at++);
+      value |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) return value;
+    }
+  };
+  while (payload.at(at) != kEndOfStreams) {
+    PieceAt piece{payload[at], at, 0, 0};
+    ++at;
+    varint();
+    piece.packed = static_cast<std::size_t>(varint());
+    piece.data = at;
+    at += piece.packed;
+    pieces.push_back(piece);
+  }
+  return pieces;
+}
+
+TEST(StreamReader, DecodesAnLzmaLiteralStreamOnItsLane) {
+  const Bytes difference = sparse_difference(900'000, 11);
+  const Bytes literal = compressible(3u << 20, 12);
+  const Bytes payload = write_payload_streams(difference, literal, 40'000);
+  ASSERT_EQ(payload[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
+
+  SpanReader reader(payload);
+  BufferedInput input(reader);
+  StreamReader streams(input);
+  ASSERT_TRUE(streams.start());
+  DifferenceReader differences(streams, difference.size());
+  Bytes rebuilt(difference.size(), 0), literal_read(literal.size());
+  std::mt19937 rng(13);
+  std::size_t d = 0, l = 0;
+  while (d < rebuilt.size() || l < literal_read.size()) {
+    const std::size_t n = std::min<std::size_t>(1 + rng() % 50'000, rebuilt.size() - d);
+    ASSERT_TRUE(differences.add_to(rebuilt.data() + d, n));
+    d += n;
+    const std::size_t m = std::min<std::size_t>(1 + rng() % 150'000, literal_read.size() - l);
+    auto ok = streams.read(kLiteralStream, literal_read.data() + l, m);
+    ASSERT_TRUE(ok) << ok.error().message();
+    l += m;
+  }
+  ASSERT_TRUE(differences.finish());
+  auto finished = streams.finish();
+  ASSERT_TRUE(finished) << finished.error().message();
+  EXPECT_EQ(rebuilt, difference);
+  EXPECT_EQ(literal_read, literal);
+}
+
+TEST(StreamReader, ReportsALiteralPieceTheLaneCannotDecode) {
+  const Bytes literal = compressible(2u << 20, 14);
+  const Bytes good = write_payload_streams(Bytes(100'000, 0), literal, 4'000);
+  ASSERT_EQ(good[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
+  std::vector<PieceAt> literal_pieces;
+  for (const PieceAt& p : pieces_of(good))
+    if (p.stream == kLiteralStream) literal_pieces.push_back(p);
+  ASSERT_GE(literal_pieces.size(), 4u);
+
+  // Its packed bytes cut short (the piece claims fewer), or garbled.
+  const PieceAt& victim = literal_pieces[2];
+  Bytes cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(victim.header + 1));
+  put_varint(cut, kPieceSize);
+  put_varint(cut, victim.packed / 2);
+  cut.insert(cut.end(), good.begin() + static_cast<std::ptrdiff_t>(victim.data),
+             good.begin() + static_cast<std::ptrdiff_t>(victim.data + victim.packed / 2));
+  cut.insert(cut.end(), good.begin() + static_cast<std::ptrdiff_t>(victim.data + victim.packed), good.end());
+  Bytes garbled = good;
+  for (std::size_t i = victim.data; i < victim.data + victim.packed; i += 7)
+    garbled[i] = static_cast<std::uint8_t>(~garbled[i]);
+
+  // A piece of the wrong size is always caught; garbled LZMA2 data may decode
+  // to other bytes (the payload's digests catch those), but never hangs.
+  for (const bool must_fail : {true, false}) {
+    SpanReader reader(must_fail ? cut : garbled);
+    BufferedInput input(reader);
+    StreamReader streams(input);
+    ASSERT_TRUE(streams.start());
+    Bytes out(literal.size());
+    Status ok = streams.read(kLiteralStream, out.data(), out.size());
+    if (ok) ok = streams.finish();
+    if (!must_fail && ok) {
+      EXPECT_NE(out, literal);
+      continue;
+    }
+    ASSERT_FALSE(ok);
+    EXPECT_TRUE(ok.error().is(DeltaErrc::corrupt_payload)) << ok.error().message();
+  }
+}
+
+TEST(StreamReader, RefusesTooMuchReadAheadOnTheLane) {
+  // 1 MiB of an LZMA2 literal stream before the control stream.
+  std::array<Bytes, kStreamCount> streams_in;
+  streams_in[kControlStream] = {1, 2, 3};
+  streams_in[kLiteralStream] = compressible(1u << 20, 15);
+  const std::vector<Demand> demands{{kLiteralStream, 1u << 20}, {kControlStream, 3}};
+  VectorWriter out;
+  ASSERT_TRUE(write_streams(streams_in, demands, out));
+  ASSERT_EQ(out.bytes()[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
+
+  SpanReader reader(out.bytes());
+  BufferedInput input(reader);
+  StreamReader streams(input);
+  ASSERT_TRUE(streams.start());
+  std::uint8_t byte = 0;
+  auto ok = streams.read(kControlStream, &byte, 1);
+  ASSERT_FALSE(ok);
+  EXPECT_TRUE(ok.error().is(DeltaErrc::limit_exceeded)) << ok.error().message();
+}
+
+TEST(StreamReader, StopsItsLaneWhenDestroyedHalfWay) {
+  const Bytes payload = write_payload_streams(sparse_difference(1u << 20, 16), compressible(4u << 20, 17), 1u << 16);
+  ASSERT_EQ(payload[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
+  for (int i = 0; i < 20; ++i) {
+    SpanReader reader(payload);
+    BufferedInput input(reader);
+    StreamReader streams(input);
+    ASSERT_TRUE(streams.start());
+    Bytes some(static_cast<std::size_t>(i) * 5000);
+    ASSERT_TRUE(streams.read(kLiteralStream, some.data(), some.size()));
+  }
+}
+
 } // namespace
 } // namespace dfota::delta::native
