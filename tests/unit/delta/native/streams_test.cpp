@@ -163,12 +163,9 @@ TEST(DifferenceReader, RefusesRunsThatDoNotFitTheCopies) {
       read_difference(stored_streams({stored_piece(kRunsStream, {1, 2}), stored_piece(kChangesStream, {4, 5})}), 3));
 }
 
-TEST(StreamReader, RefusesAPayloadThatNeedsTooMuchReadAhead) {
-  // 1 MiB of literal pieces before the control stream a decoder needs first.
-  const Bytes literal = stored_piece(kLiteralStream, test::random_bytes(kMaxPieceSize, 3));
-  const Bytes payload = stored_streams({literal, literal, literal, literal, literal, literal, literal, literal,
-                                        stored_piece(kControlStream, {1, 2, 3})});
-
+// Reads the control stream's first byte, which lies behind more of the
+// literal stream than the read-ahead holds: limit_exceeded, not a wait.
+void expect_read_ahead_refused(const Bytes& payload) {
   SpanReader reader(payload);
   BufferedInput input(reader);
   StreamReader streams(input);
@@ -177,6 +174,27 @@ TEST(StreamReader, RefusesAPayloadThatNeedsTooMuchReadAhead) {
   auto ok = streams.read(kControlStream, &byte, 1);
   ASSERT_FALSE(ok);
   EXPECT_TRUE(ok.error().is(DeltaErrc::limit_exceeded)) << ok.error().message();
+}
+
+// Destroys readers that stand at different places in the literal stream;
+// each destructor stops threads that may be waiting on a full queue.
+void destroy_half_way(const Bytes& payload) {
+  for (int i = 0; i < 20; ++i) {
+    SpanReader reader(payload);
+    BufferedInput input(reader);
+    StreamReader streams(input);
+    ASSERT_TRUE(streams.start());
+    Bytes some(static_cast<std::size_t>(i) * 5000);
+    ASSERT_TRUE(streams.read(kLiteralStream, some.data(), some.size()));
+  }
+}
+
+TEST(StreamReader, RefusesAPayloadThatNeedsTooMuchReadAhead) {
+  // 1 MiB of literal pieces before the control stream a decoder needs first.
+  const Bytes literal = stored_piece(kLiteralStream, test::random_bytes(kMaxPieceSize, 3));
+  const Bytes payload = stored_streams({literal, literal, literal, literal, literal, literal, literal, literal,
+                                        stored_piece(kControlStream, {1, 2, 3})});
+  expect_read_ahead_refused(payload);
 }
 
 TEST(StreamReader, FinishRefusesUnreadDataWithoutWaitingForever) {
@@ -195,16 +213,7 @@ TEST(StreamReader, FinishRefusesUnreadDataWithoutWaitingForever) {
 }
 
 TEST(StreamReader, StopsItsThreadWhenDestroyedHalfWay) {
-  const Bytes literal = test::random_bytes(3u << 20, 5);
-  const Bytes payload = write_payload_streams(Bytes(1u << 20, 0), literal, 1u << 16);
-  for (int i = 0; i < 20; ++i) {
-    SpanReader reader(payload);
-    BufferedInput input(reader);
-    StreamReader streams(input);
-    ASSERT_TRUE(streams.start());
-    Bytes some(static_cast<std::size_t>(i) * 1000);
-    ASSERT_TRUE(streams.read(kLiteralStream, some.data(), some.size()));
-  } // each destructor stops a thread that may be waiting on a full queue
+  destroy_half_way(write_payload_streams(Bytes(1u << 20, 0), test::random_bytes(3u << 20, 5), 1u << 16));
 }
 
 // Bytes LZMA2 packs well (so that a literal stream goes to the lane).
@@ -325,28 +334,13 @@ TEST(StreamReader, RefusesTooMuchReadAheadOnTheLane) {
   VectorWriter out;
   ASSERT_TRUE(write_streams(streams_in, demands, out));
   ASSERT_EQ(out.bytes()[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
-
-  SpanReader reader(out.bytes());
-  BufferedInput input(reader);
-  StreamReader streams(input);
-  ASSERT_TRUE(streams.start());
-  std::uint8_t byte = 0;
-  auto ok = streams.read(kControlStream, &byte, 1);
-  ASSERT_FALSE(ok);
-  EXPECT_TRUE(ok.error().is(DeltaErrc::limit_exceeded)) << ok.error().message();
+  expect_read_ahead_refused(out.bytes());
 }
 
 TEST(StreamReader, StopsItsLaneWhenDestroyedHalfWay) {
   const Bytes payload = write_payload_streams(sparse_difference(1u << 20, 16), compressible(4u << 20, 17), 1u << 16);
   ASSERT_EQ(payload[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
-  for (int i = 0; i < 20; ++i) {
-    SpanReader reader(payload);
-    BufferedInput input(reader);
-    StreamReader streams(input);
-    ASSERT_TRUE(streams.start());
-    Bytes some(static_cast<std::size_t>(i) * 5000);
-    ASSERT_TRUE(streams.read(kLiteralStream, some.data(), some.size()));
-  }
+  destroy_half_way(payload);
 }
 
 } // namespace
