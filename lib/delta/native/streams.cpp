@@ -215,7 +215,12 @@ struct StreamReader::Shared {
   std::array<bool, kStreamCount> any{};      // a piece was decoded
   std::array<bool, kStreamCount> closed{};
   std::array<std::size_t, kStreamCount> queued{}; // decoded bytes queued or promised (read-ahead in use)
-  int blocked_on = -1;                            // the stream whose full queue the reading thread waits on
+  // The stream whose full queue the reading thread waits on, and the bytes
+  // it needs there. The thread wakes some time after the caller makes room,
+  // so only stuck() tells that it cannot go on without the caller.
+  int blocked_on = -1;
+  std::size_t blocked_need = 0;
+  bool stuck() const { return blocked_on >= 0 && queued[blocked_on] + blocked_need > kMaxQueuedBytes; }
   // The literal lane: packed pieces waiting, their bytes, pieces handed over
   // whose bytes are not queued yet, no more to come, the lane has stopped.
   std::deque<Piece> lane_pending;
@@ -390,6 +395,7 @@ Status StreamReader::decode_piece(bool& at_end_mark) {
     if (shared_->closed[stream]) return past_the_end();
     while (shared_->queued[stream] + raw_bytes > kMaxQueuedBytes && !shared_->stop && !shared_->failure) {
       shared_->blocked_on = static_cast<int>(stream);
+      shared_->blocked_need = raw_bytes;
       shared_->changed.notify_all();
       shared_->changed.wait(lock);
     }
@@ -495,7 +501,7 @@ Status StreamReader::next_current(std::uint8_t stream) {
     if (shared_->failure) return *shared_->failure;
     if (shared_->done) return make_error(DeltaErrc::corrupt_payload, "native payload ends before its streams do");
     const bool on_the_lane = stream == kLiteralStream && shared_->lane_in_flight > 0;
-    if (shared_->blocked_on >= 0 && !on_the_lane) {
+    if (shared_->stuck() && !on_the_lane) {
       return make_error(DeltaErrc::limit_exceeded, "native payload needs more read-ahead than allowed");
     }
     shared_->changed.wait(lock);
@@ -573,7 +579,7 @@ Status StreamReader::close(std::uint8_t stream) {
 Status StreamReader::finish() {
   std::unique_lock lock(shared_->mutex);
   // A thread waiting on a full queue has data nobody will read.
-  shared_->changed.wait(lock, [&] { return shared_->done || shared_->blocked_on >= 0; });
+  shared_->changed.wait(lock, [&] { return shared_->done || shared_->stuck(); });
   for (unsigned s = 0; s < kStreamCount; ++s) {
     if (current_used_[s] != current_[s].size() || !shared_->queues[s].empty()) {
       return make_error(DeltaErrc::corrupt_payload, "native payload has unread stream data");

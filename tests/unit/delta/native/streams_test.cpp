@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "delta/engine.hpp"
 #include "delta/native/difference.hpp"
@@ -195,6 +197,52 @@ TEST(StreamReader, RefusesAPayloadThatNeedsTooMuchReadAhead) {
   const Bytes payload = stored_streams({literal, literal, literal, literal, literal, literal, literal, literal,
                                         stored_piece(kControlStream, {1, 2, 3})});
   expect_read_ahead_refused(payload);
+}
+
+TEST(StreamReader, ACallerThatEmptiesAFullQueueWaitsForTheThreadToWake) {
+  // The thread blocks on a full literal queue again and again; the caller
+  // takes all of it at once and asks for more before the thread has woken.
+  std::vector<Bytes> pieces;
+  Bytes literal;
+  for (std::uint32_t i = 0; i < 96; ++i) {
+    const Bytes raw = test::random_bytes(kPieceSize, 100 + i);
+    literal.insert(literal.end(), raw.begin(), raw.end());
+    pieces.push_back(stored_piece(kLiteralStream, raw));
+  }
+  Bytes payload(kStreamCount, static_cast<std::uint8_t>(Codec::stored));
+  for (const Bytes& p : pieces)
+    payload.insert(payload.end(), p.begin(), p.end());
+  payload.push_back(kEndOfStreams);
+  // Busy threads on every core make the reading thread wake late.
+  std::atomic<bool> busy{true};
+  std::vector<std::thread> hogs;
+  for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i)
+    hogs.emplace_back([&busy] {
+      while (busy.load(std::memory_order_relaxed)) {
+      }
+    });
+  struct Stop {
+    std::atomic<bool>& busy;
+    std::vector<std::thread>& hogs;
+    ~Stop() {
+      busy = false;
+      for (auto& t : hogs)
+        t.join();
+    }
+  } stop{busy, hogs};
+  for (int round = 0; round < 20; ++round) {
+    SpanReader reader(payload);
+    BufferedInput input(reader);
+    StreamReader streams(input);
+    ASSERT_TRUE(streams.start());
+    Bytes out(literal.size());
+    for (std::size_t at = 0; at < out.size(); at += 1u << 20) {
+      auto ok = streams.read(kLiteralStream, out.data() + at, std::min<std::size_t>(1u << 20, out.size() - at));
+      ASSERT_TRUE(ok) << "round " << round << " at " << at << ": " << ok.error().message();
+    }
+    ASSERT_TRUE(streams.finish());
+    EXPECT_EQ(out, literal);
+  }
 }
 
 TEST(StreamReader, FinishRefusesUnreadDataWithoutWaitingForever) {
