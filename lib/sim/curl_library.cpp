@@ -11,10 +11,10 @@ namespace {
 
 constexpr const char* kSoname = "libcurl.so.4"; // the ABI since libcurl 7.16
 
-template <class Function> bool resolve(void* handle, const char* name, Function& function, std::string& missing) {
+// Looks `name` up; adds it to `missing` when the library lacks it.
+template <class Function> void resolve(void* handle, const char* name, Function& function, std::string& missing) {
   function = reinterpret_cast<Function>(dlsym(handle, name));
   if (!function) missing += missing.empty() ? name : std::string(", ") + name;
-  return function != nullptr;
 }
 
 Expected<const CurlLibrary*> load() {

@@ -221,6 +221,12 @@ struct StreamReader::Shared {
   int blocked_on = -1;
   std::size_t blocked_need = 0;
   bool stuck() const { return blocked_on >= 0 && queued[blocked_on] + blocked_need > kMaxQueuedBytes; }
+  // Queues a decoded piece (its room was promised before); the mutex is held.
+  void deliver(unsigned stream, Bytes raw, bool end_mark) {
+    queues[stream].push_back(std::move(raw));
+    any[stream] = true;
+    complete[stream] = complete[stream] || end_mark;
+  }
   // The literal lane: packed pieces waiting, their bytes, pieces handed over
   // whose bytes are not queued yet, no more to come, the lane has stopped.
   std::deque<Piece> lane_pending;
@@ -246,6 +252,9 @@ struct StreamReader::Decoders {
     if (started[s]) lzma_end(&lzma[s]);
     started[s] = false;
   }
+  // Decompresses the next piece of stream `s`; after the piece with the
+  // stream's end mark the decoder is released, and a later piece is an error.
+  Status decode(unsigned s, const Bytes& packed, Bytes& raw, bool& end_mark);
 };
 
 StreamReader::StreamReader(BufferedInput& input)
@@ -330,6 +339,14 @@ Error past_the_end() {
 }
 
 } // namespace
+
+Status StreamReader::Decoders::decode(unsigned s, const Bytes& packed, Bytes& raw, bool& end_mark) {
+  end_mark = false;
+  if (!started[s]) return past_the_end();
+  if (auto ok = inflate(lzma[s], packed, raw, end_mark); !ok) return ok;
+  if (end_mark) release(s);
+  return {};
+}
 
 void StreamReader::decode_pieces() {
   Status status;
@@ -431,14 +448,11 @@ Status StreamReader::decode_piece(bool& at_end_mark) {
     Bytes& compressed = decoders_->compressed;
     compressed.resize(packed_bytes);
     if (auto ok = input_.read(compressed.data(), compressed.size()); !ok) return ok;
-    if (auto ok = inflate(decoders_->lzma[stream], compressed, raw, complete); !ok) return ok;
-    if (complete) decoders_->release(stream); // a later piece of this stream is an error (above)
+    if (auto ok = decoders_->decode(stream, compressed, raw, complete); !ok) return ok;
   }
   {
     std::lock_guard lock(shared_->mutex);
-    shared_->queues[stream].push_back(std::move(raw));
-    shared_->any[stream] = true;
-    shared_->complete[stream] = shared_->complete[stream] || complete;
+    shared_->deliver(stream, std::move(raw), complete);
   }
   shared_->changed.notify_all();
   return {};
@@ -461,18 +475,11 @@ void StreamReader::decode_lane() {
     shared_->changed.notify_all();
     Bytes raw(piece.raw_size);
     bool complete = false;
-    if (!decoders_->started[kLiteralStream]) {
-      status = past_the_end();
-      break;
-    }
-    status = inflate(decoders_->lzma[kLiteralStream], piece.data, raw, complete);
+    status = decoders_->decode(kLiteralStream, piece.data, raw, complete);
     if (!status) break;
-    if (complete) decoders_->release(kLiteralStream);
     {
       std::lock_guard lock(shared_->mutex);
-      shared_->queues[kLiteralStream].push_back(std::move(raw));
-      shared_->any[kLiteralStream] = true;
-      shared_->complete[kLiteralStream] = shared_->complete[kLiteralStream] || complete;
+      shared_->deliver(kLiteralStream, std::move(raw), complete);
       --shared_->lane_in_flight;
     }
     shared_->changed.notify_all();
