@@ -179,7 +179,7 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   if (auto ok = in.read(header.source_digest.data(), header.source_digest.size()); !ok) return ok.error();
   auto kinds = in.byte();
   if (!kinds) return kinds.error();
-  if ((*kinds & ~kAllReferenceKinds) != 0) return corrupt("unknown reference kinds");
+  static_assert(kAllReferenceKinds == 0xFF, "every bit names a kind; refuse unknown bits when one is free");
   header.layout.kinds = *kinds;
   auto source_space = read_segments(in, header.source_size);
   if (!source_space) return source_space.error();
@@ -216,12 +216,24 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   }
   Layout layout = detect_layout(source, target);
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
-  DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
-  // Keep the prediction only where it makes more bytes agree.
-  if (layout.kinds != 0 && difference.writer.changed() >= changed_bytes(Layout{}, map, source, target, entries)) {
-    layout = Layout{};
-    difference = difference_streams(layout, map, source, target, entries);
+  // Keep the set of kinds that makes the most bytes agree, and no prediction
+  // where none helps.
+  if (layout.kinds != 0) {
+    std::uint8_t best = 0;
+    std::uint64_t fewest = changed_bytes(Layout{}, map, source, target, entries);
+    for (const std::uint8_t kinds : {layout.kinds, layout.alternative_kinds}) {
+      if (kinds == 0) continue;
+      Layout trial = layout;
+      trial.kinds = kinds;
+      if (const std::uint64_t changed = changed_bytes(trial, map, source, target, entries); changed < fewest) {
+        best = kinds;
+        fewest = changed;
+      }
+    }
+    if (best == 0) layout = Layout{};
+    layout.kinds = best;
   }
+  DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
   for (const ControlEntry& e : entries) {
@@ -305,7 +317,7 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
   // read and the one being decoded; the literal lane's waiting packed pieces
   // (kMaxQueuedBytes and one more) and the one it decodes; the control
-  // program and the offset map; the input buffer, one compressed piece and
+  // program and the offset map; the Thumb literal words ahead; the input buffer, one compressed piece and
   // the chunk buffer.
   lzma_options_lzma options{};
   options.dict_size = std::uint32_t{1} << kMaxWindowLog;
@@ -314,7 +326,8 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   const std::uint64_t per_stream = lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes + 2 * kMaxPieceSize;
   const std::uint64_t lane = kMaxQueuedBytes + 2 * kMaxPackedPiece;
   const std::uint64_t program = kMaxControlEntries * (sizeof(ControlEntry) + sizeof(MapEntry));
-  return kStreamCount * per_stream + lane + program + (64u << 10) + kMaxPackedPiece + kChunk;
+  const std::uint64_t literals = 2 * kMaxThumbLiterals * 16; // a vector's growth at most doubles
+  return kStreamCount * per_stream + lane + program + literals + (64u << 10) + kMaxPackedPiece + kChunk;
 }
 
 Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {

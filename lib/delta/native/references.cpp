@@ -74,7 +74,7 @@ std::uint8_t kinds_for(const ElfInfo& elf) {
   switch (elf.machine) {
   case 3: return kX86Relative | (elf.is64 ? 0 : kAbsolute32);                  // EM_386
   case 62: return kX86Relative | kX64RipRelative;                              // EM_X86_64
-  case 40: return kArm32Branch | kArm32Literal | (elf.is64 ? 0 : kAbsolute32); // EM_ARM
+  case 40: return kArm32Branch | kArm32Literal | (elf.is64 ? 0 : kAbsolute32); // EM_ARM (A32; Thumb-2 below)
   case 183: return kArm64Branch;                                               // EM_AARCH64
   default: return 0;
   }
@@ -134,9 +134,13 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   auto new_elf = read_elf(target);
   if (!old_elf || !new_elf || old_elf->machine != new_elf->machine || old_elf->is64 != new_elf->is64) return layout;
   layout.kinds = kinds_for(*old_elf);
+  if (old_elf->machine == 40 && !old_elf->is64) layout.alternative_kinds = kThumbBranch | kThumbLiteral | kAbsolute32;
   layout.source = AddressSpace(old_elf->segments);
   layout.target = AddressSpace(new_elf->segments);
-  if (layout.source.empty() || layout.target.empty()) layout.kinds &= static_cast<std::uint8_t>(~kAbsolute32);
+  if (layout.source.empty() || layout.target.empty()) {
+    layout.kinds &= static_cast<std::uint8_t>(~kAbsolute32);
+    layout.alternative_kinds &= static_cast<std::uint8_t>(~kAbsolute32);
+  }
   return layout;
 }
 
@@ -267,8 +271,15 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
       return relative(3, 7);
     return false;
   }
-  if ((source_start_ + at) % 4 != 0 || left < 4) return false;
+  if (left < 4) return false;
   const std::uint32_t word = load32(p);
+  if (kinds & kThumbLiteral) {
+    if (take_literal(at)) return true;
+    if ((source_start_ + at) % 2 == 0) note_literal_load(at, word);
+  }
+  if ((kinds & kThumbBranch) && (source_start_ + at) % 2 == 0 && is_thumb_branch(word) && thumb_branch(at, word))
+    return true;
+  if ((source_start_ + at) % 4 != 0) return false;
   auto word_branch = [&](unsigned bits, std::uint64_t pc_bias) -> bool {
     auto site = source_site(at);
     auto new_site = target_site(at);
@@ -316,6 +327,90 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
   return false;
 }
 
+bool BlockPrediction::thumb_branch(std::uint64_t at, std::uint32_t word) {
+  auto site = source_site(at);
+  auto new_site = target_site(at);
+  if (!site || !new_site) return false;
+  // Offset S:I1:I2:imm10:imm11:0 with I = NOT(J XOR S), counted from the
+  // instruction's address + 4; BLX counts from that rounded down to a word.
+  const std::uint32_t first = word & 0xFFFF, second = word >> 16;
+  const std::uint32_t s = (first >> 10) & 1, j1 = (second >> 13) & 1, j2 = (second >> 11) & 1;
+  const std::uint32_t i1 = (j1 ^ s) ^ 1, i2 = (j2 ^ s) ^ 1;
+  std::int64_t offset =
+      static_cast<std::int64_t>(s << 24 | i1 << 23 | i2 << 22 | (first & 0x3FF) << 12 | (second & 0x7FF) << 1);
+  if (s) offset -= std::int64_t{1} << 25;
+  const bool to_arm = (second & 0x1000) == 0 && (second & 0x4000) != 0; // BLX
+  const std::uint64_t pc = to_arm ? (*site + 4) & ~std::uint64_t{3} : *site + 4;
+  const std::uint64_t new_pc = to_arm ? (*new_site + 4) & ~std::uint64_t{3} : *new_site + 4;
+  auto moved = map_vaddr(pc + static_cast<std::uint64_t>(offset));
+  if (!moved) return false;
+  const auto delta = static_cast<std::int64_t>(*moved - new_pc);
+  if (delta % (to_arm ? 4 : 2) != 0 || delta < -(std::int64_t{1} << 24) || delta >= (std::int64_t{1} << 24))
+    return false;
+  const auto d = static_cast<std::uint32_t>(delta);
+  const std::uint32_t ns = (d >> 24) & 1, ni1 = (d >> 23) & 1, ni2 = (d >> 22) & 1;
+  const std::uint32_t nj1 = (ni1 ^ ns) ^ 1, nj2 = (ni2 ^ ns) ^ 1;
+  const std::uint32_t new_first = (first & 0xF800) | ns << 10 | ((d >> 12) & 0x3FF);
+  const std::uint32_t new_second = (second & 0xD000) | nj1 << 13 | nj2 << 11 | ((d >> 1) & 0x7FF);
+  store32(pending_, new_first | new_second << 16);
+  pending_size_ = 4;
+  return true;
+}
+
+bool BlockPrediction::take_literal(std::uint64_t at) {
+  std::size_t passed = 0;
+  while (passed < literals_.size() && literals_[passed].at < at)
+    ++passed;
+  literals_.erase(literals_.begin(), literals_.begin() + static_cast<std::ptrdiff_t>(passed));
+  if (literals_.empty() || literals_.front().at != at) return false;
+  store32(pending_, literals_.front().word);
+  pending_size_ = 4;
+  literals_.erase(literals_.begin());
+  return true;
+}
+
+void BlockPrediction::note_literal_load(std::uint64_t at, std::uint32_t word) {
+  const std::uint32_t first = word & 0xFFFF, second = word >> 16;
+  unsigned rt = 0, size = 0;
+  std::int64_t offset = 0;
+  if ((first & 0xF800) == 0x4800) { // LDR Rt, [PC, #imm8 * 4]
+    rt = (first >> 8) & 7;
+    offset = static_cast<std::int64_t>(first & 0xFF) * 4;
+    size = 2;
+  } else if ((first & 0xFF7F) == 0xF85F) { // LDR.W Rt, [PC, #+/-imm12]
+    rt = second >> 12;
+    offset = (first & 0x80) ? static_cast<std::int64_t>(second & 0xFFF) : -static_cast<std::int64_t>(second & 0xFFF);
+    size = 4;
+  } else {
+    return;
+  }
+  if (offset % 4 != 0) return; // literal words are word-aligned
+  auto site = source_site(at);
+  if (!site) return;
+  const std::int64_t literal_at =
+      static_cast<std::int64_t>(at) + static_cast<std::int64_t>(((*site + 4) & ~std::uint64_t{3}) - *site) + offset;
+  if (literal_at < static_cast<std::int64_t>(at + size) || static_cast<std::uint64_t>(literal_at) + 4 > length_) return;
+  // ADD Rt, PC (T2: 01000100 D 1111 Rdn, Rt = D:Rdn) within the next 8 halfwords.
+  std::uint64_t anchor = at + size;
+  for (;; anchor += 2) {
+    if (anchor >= at + size + 16 || anchor + 2 > length_) return;
+    const unsigned h = block_[anchor] | static_cast<unsigned>(block_[anchor + 1]) << 8;
+    if ((h & 0xFF78) == 0x4478 && (((h >> 4) & 8) | (h & 7)) == rt) break;
+  }
+  auto anchor_site = source_site(anchor);
+  auto new_anchor_site = target_site(anchor);
+  if (!anchor_site || !new_anchor_site) return;
+  const auto literal = static_cast<std::uint64_t>(literal_at);
+  const std::uint32_t address = static_cast<std::uint32_t>(*anchor_site + 4) + load32(block_ + literal);
+  auto moved = map_vaddr(address);
+  if (!moved) return;
+  const Literal entry{literal, static_cast<std::uint32_t>(*moved - (*new_anchor_site + 4))};
+  auto it = std::lower_bound(literals_.begin(), literals_.end(), literal,
+                             [](const Literal& l, std::uint64_t position) { return l.at < position; });
+  if (it != literals_.end() && it->at == literal) return; // the first load of a word decides
+  literals_.insert(it, entry);
+}
+
 void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
   while (count > 0) {
     if (pending_used_ < pending_size_) {
@@ -341,9 +436,12 @@ void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
       while (at < stop && !(kX86Lead[block_[at]] && predict_at(at)))
         ++at;
     } else {
-      at += (4 - (source_start_ + at) % 4) % 4;
-      while (at < stop && !(at + 4 <= length_ && may_be_word_reference(load32(block_ + at)) && predict_at(at)))
-        at += 4;
+      // Thumb-2 instructions are halfword-aligned; the word kinds are
+      // checked at word-aligned positions only.
+      const unsigned step = (layout_.kinds & (kThumbBranch | kThumbLiteral)) ? 2 : 4;
+      at += (step - (source_start_ + at) % step) % step;
+      while (at < stop && !(at + 4 <= length_ && may_be_reference(at, load32(block_ + at)) && predict_at(at)))
+        at += step;
       if (at > stop) at = stop;
     }
     const std::size_t plain = static_cast<std::size_t>(at - position_);

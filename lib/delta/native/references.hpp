@@ -28,8 +28,22 @@ enum ReferenceKinds : std::uint8_t {
   kArm64Branch = 8,    // A64 B/BL with a 26-bit word offset
   kAbsolute32 = 16,    // aligned 32-bit little-endian words holding a loaded address
   kArm32Literal = 32,  // A32 LDR/LDRB/STR (PC-relative, 12-bit byte offset)
-  kAllReferenceKinds = 63,
+  kThumbBranch = 64,   // Thumb-2 BL, BLX and B.W with a 25-bit halfword offset (halfword-aligned)
+  kThumbLiteral = 128, // literal words a Thumb LDR (literal) loads and an ADD Rt, PC adds the PC to (PIC)
+  kAllReferenceKinds = 255,
 };
+
+// The most literal words a BlockPrediction remembers at once.
+inline constexpr std::size_t kMaxThumbLiterals = 1026;
+
+// True when the little-endian word at a halfword-aligned position has the
+// shape of a Thumb-2 BL, BLX (H bit clear) or B.W: first halfword 11110xxx,
+// second 11x1x, 11x0x...0 or 10x1x.
+inline bool is_thumb_branch(std::uint32_t word) {
+  const std::uint32_t second = word >> 16;
+  if ((word & 0xF800) != 0xF000) return false;
+  return (second & 0xD000) == 0xD000 || (second & 0xD000) == 0x9000 || (second & 0xD001) == 0xC000;
+}
 
 // Where file bytes [offset, offset + size) are loaded (an ELF PT_LOAD).
 struct Segment {
@@ -73,6 +87,11 @@ struct Layout {
   std::uint8_t kinds = 0; // ReferenceKinds
   AddressSpace source;
   AddressSpace target;
+  // Another set of kinds worth trying on the same images (0: none). 32-bit
+  // ARM code is either A32 or Thumb-2 and the ELF header does not say which:
+  // the encoder keeps the set that leaves fewer bytes changed. Not in the
+  // payload.
+  std::uint8_t alternative_kinds = 0;
 };
 
 // Guesses a layout from the two images (ELF program headers and machine).
@@ -118,10 +137,24 @@ private:
   // If a reference starts at block position `at`, writes its predicted bytes
   // to pending_ and returns true.
   bool predict_at(std::uint64_t at);
-  // False when the aligned word `word` cannot start a reference of the
-  // layout's word kinds (most words): a test without a call.
-  bool may_be_word_reference(std::uint32_t word) const {
+  // predict_at() for a Thumb-2 branch `word` (is_thumb_branch()) at `at`.
+  bool thumb_branch(std::uint64_t at, std::uint32_t word);
+  // When `word` at `at` is a Thumb LDR (literal) into Rt followed within 8
+  // halfwords by ADD Rt, PC, remembers the prediction of the literal word
+  // it loads (which must lie ahead in the block).
+  void note_literal_load(std::uint64_t at, std::uint32_t word);
+  // Writes the literal word remembered for `at`, if any, to pending_; drops
+  // the ones the walk has passed.
+  bool take_literal(std::uint64_t at);
+  // False when the word at block position `at` cannot start a reference of
+  // the layout's word or Thumb kinds (most words): a test without a call.
+  bool may_be_reference(std::uint64_t at, std::uint32_t word) const {
     const std::uint8_t kinds = layout_.kinds;
+    if ((kinds & kThumbBranch) && is_thumb_branch(word)) return true;
+    if ((kinds & kThumbLiteral) &&
+        ((!literals_.empty() && literals_.front().at <= at) || (word & 0xF800) == 0x4800 || (word & 0xFF7F) == 0xF85F))
+      return true;
+    if ((source_start_ + at) % 4 != 0) return false;
     if ((kinds & kArm32Branch) && (word >> 28) != 0xF && ((word >> 25) & 7) == 5) return true;
     if ((kinds & kArm32Literal) && (word >> 28) != 0xF && (word & 0x0E5F0000) == 0x041F0000) return true;
     if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000) return true;
@@ -142,6 +175,14 @@ private:
   std::uint64_t position_ = 0; // next block position to predict
   const Segment* source_segment_ = nullptr;
   const Segment* target_segment_ = nullptr;
+  // Literal words ahead (block position, predicted word), sorted by
+  // position. They are word-aligned and lie at most 4 KiB + 8 ahead of the
+  // walk: at most kMaxThumbLiterals of them.
+  struct Literal {
+    std::uint64_t at;
+    std::uint32_t word;
+  };
+  std::vector<Literal> literals_;
   std::uint8_t pending_[8] = {};
   unsigned pending_size_ = 0;
   unsigned pending_used_ = 0;

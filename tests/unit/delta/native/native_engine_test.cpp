@@ -69,6 +69,89 @@ Bytes arm_image(std::uint32_t seed, std::size_t functions, std::size_t inserted_
   return image;
 }
 
+// Thumb-2 BL (or B.W with `link` false) at `from` to `to`, as the
+// little-endian word of its two halfwords.
+std::uint32_t thumb_branch(std::uint32_t from, std::uint32_t to, bool link = true) {
+  const std::uint32_t offset = to - (from + 4);
+  const std::uint32_t s = (offset >> 24) & 1, i1 = (offset >> 23) & 1, i2 = (offset >> 22) & 1;
+  const std::uint32_t j1 = (i1 ^ s) ^ 1, j2 = (i2 ^ s) ^ 1;
+  const std::uint32_t first = 0xF000 | s << 10 | ((offset >> 12) & 0x3FF);
+  const std::uint32_t second = (link ? 0xD000 : 0x9000) | j1 << 13 | j2 << 11 | ((offset >> 1) & 0x7FF);
+  return first | second << 16;
+}
+// BLX (to A32 code at a word-aligned `to`).
+std::uint32_t thumb_blx(std::uint32_t from, std::uint32_t to) {
+  const std::uint32_t offset = to - ((from + 4) & ~3u);
+  const std::uint32_t s = (offset >> 24) & 1, i1 = (offset >> 23) & 1, i2 = (offset >> 22) & 1;
+  const std::uint32_t j1 = (i1 ^ s) ^ 1, j2 = (i2 ^ s) ^ 1;
+  const std::uint32_t first = 0xF000 | s << 10 | ((offset >> 12) & 0x3FF);
+  const std::uint32_t second = 0xC000 | j1 << 13 | j2 << 11 | ((offset >> 1) & 0x7FE);
+  return first | second << 16;
+}
+void put16(Bytes& b, std::size_t at, std::uint32_t v) {
+  b[at] = static_cast<std::uint8_t>(v);
+  b[at + 1] = static_cast<std::uint8_t>(v >> 8);
+}
+
+// Like arm_image(), in Thumb-2 position-independent code: functions of 96
+// halfwords (BL and B.W calls at any halfword, LDR r3 / ADD r3, PC pairs
+// loading PC-relative literals that point at other functions) followed by
+// a pool of four literal words.
+Bytes thumb_image(std::size_t functions, std::size_t inserted_at, std::size_t inserted_words) {
+  constexpr std::size_t kCode = 96 * 2, kFunction = kCode + 16;
+  std::vector<std::size_t> starts;
+  std::size_t size = 0x34 + 32;
+  for (std::size_t f = 0; f < functions; ++f) {
+    if (f == inserted_at) size += inserted_words * 4;
+    starts.push_back(size);
+    size += kFunction;
+  }
+  Bytes image(size, 0);
+  for (std::size_t f = 0; f < functions; ++f) {
+    std::mt19937 draw(static_cast<std::uint32_t>(f) * 7919u + 3);
+    const std::size_t start = starts[f];
+    for (std::size_t h = 0; h < kCode / 2; ++h)
+      put16(image, start + 2 * h, 0x2000 | (draw() & 0x07FF)); // MOVS Rd, #imm8: no reference
+    std::size_t pool = 0;
+    for (std::size_t h = 0; h + 2 < kCode / 2; h += 3 + draw() % 6) {
+      const std::size_t at = start + 2 * h;
+      const auto callee = static_cast<std::uint32_t>(starts[draw() % functions]);
+      const std::uint32_t kind = draw() % 4;
+      if (kind == 0 && pool < 4) { // LDR r3, [PC, #n]; ADD r3, PC; pool word: callee - (anchor + 4)
+        const std::size_t literal = start + kCode + 4 * pool++;
+        put16(image, at, 0x4B00 | static_cast<std::uint32_t>((literal - ((at + 4) & ~std::size_t{3})) / 4));
+        put16(image, at + 2, 0x447B);
+        put32(image, literal, callee - static_cast<std::uint32_t>(at + 2 + 4));
+      } else if (kind == 3) {
+        put32(image, at, thumb_blx(static_cast<std::uint32_t>(at), callee & ~3u));
+      } else {
+        put32(image, at, thumb_branch(static_cast<std::uint32_t>(at), callee, kind == 1));
+      }
+    }
+  }
+  const char ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
+  std::memcpy(image.data(), ident, sizeof ident);
+  image[18] = 40;            // EM_ARM
+  put32(image, 28, 0x34);    // e_phoff
+  image[42] = 32;            // e_phentsize
+  image[44] = 1;             // e_phnum
+  put32(image, 0x34 + 0, 1); // PT_LOAD of the whole file at address 0, like a shared library
+  put32(image, 0x34 + 16, static_cast<std::uint32_t>(size));
+  put32(image, 0x34 + 20, static_cast<std::uint32_t>(size));
+  return image;
+}
+
+// The reference kinds a payload's header names.
+std::uint8_t payload_kinds(ByteSpan payload) {
+  std::size_t at = 4;
+  for (int varints = 0; varints < 2; ++varints) {
+    while (payload[at] & 0x80)
+      ++at;
+    ++at;
+  }
+  return payload[at + 32];
+}
+
 Bytes encode(const char* engine, ByteSpan source, ByteSpan target) {
   VectorWriter payload;
   auto ok = find_engine(engine)->diff(source, target, payload);
@@ -94,6 +177,46 @@ TEST(NativeEngine, PredictsMovedCallsAndPointersInArmCode) {
   // cost almost nothing, without it each one is a difference to pay for.
   const Bytes zstd = encode("zstd", source, target);
   EXPECT_LT(native.size() * 3, zstd.size()) << "native " << native.size() << " vs zstd " << zstd.size();
+}
+
+TEST(NativeEngine, PredictsMovedCallsAndLiteralsInThumbCode) {
+  ASSERT_EQ(thumb_branch(0x1000, 0x1000), 0xFFFEF7FFu); // "bl ." is f7ff fffe
+  const Bytes source = thumb_image(300, 300, 0);
+  const Bytes target = thumb_image(300, 120, 25); // code inserted before function 120
+  const Bytes native = encode("native", source, target);
+  auto out = decode(source, native, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, target);
+  EXPECT_EQ(payload_kinds(native), native::kThumbBranch | native::kThumbLiteral | native::kAbsolute32);
+  const Bytes zstd = encode("zstd", source, target);
+  EXPECT_LT(native.size() * 3, zstd.size()) << "native " << native.size() << " vs zstd " << zstd.size();
+  // A32 code keeps the A32 kinds.
+  const Bytes arm = encode("native", arm_image(1, 400, 400, 0), arm_image(1, 400, 150, 37));
+  EXPECT_EQ(payload_kinds(arm), native::kArm32Branch | native::kArm32Literal | native::kAbsolute32);
+}
+
+TEST(BlockPrediction, RewritesThumbBranchesAndLiteralsForTheirNewPlaces) {
+  // Block [0, 0x100) stays in place; [0x1000, 0x1100) moves to 0x1200.
+  Bytes source(0x1100, 0);
+  put32(source, 0x12, thumb_branch(0x12, 0x1040));        // BL at 2 mod 4
+  put32(source, 0x16, thumb_blx(0x16, 0x1080));           // BLX to A32 code
+  put32(source, 0x1A, thumb_branch(0x1A, 0x10F0, false)); // B.W
+  put16(source, 0x20, 0x4B07);                            // LDR r3, [PC, #28]: the word at 0x40
+  put16(source, 0x22, 0x4600);                            // MOV r0, r0
+  put16(source, 0x24, 0x447B);                            // ADD r3, PC: r3 = 0x24 + 4 + word
+  put32(source, 0x40, 0x1050 - (0x24 + 4));
+  put32(source, 0x44, 0x1050 - (0x24 + 4)); // the same value, but nothing loads it
+  native::Layout layout;
+  layout.kinds = native::kThumbBranch | native::kThumbLiteral;
+  const native::OffsetMap map({{0, 0x100, 0}, {0x1000, 0x100, 0x1200}});
+  Bytes predicted(0x100);
+  native::BlockPrediction(layout, map, source, 0, 0, 0x100).fill(predicted.data(), predicted.size());
+  Bytes expected(source.begin(), source.begin() + 0x100);
+  put32(expected, 0x12, thumb_branch(0x12, 0x1240));
+  put32(expected, 0x16, thumb_blx(0x16, 0x1280));
+  put32(expected, 0x1A, thumb_branch(0x1A, 0x12F0, false));
+  put32(expected, 0x40, 0x1250 - (0x24 + 4));
+  EXPECT_EQ(predicted, expected);
 }
 
 TEST(NativeEngine, RefusesAnotherSourceBeforeWritingAnything) {
@@ -155,7 +278,6 @@ TEST(NativeEngine, RefusesHostileHeaders) {
       {"bad magic", {'D', 'F', 'N', '9'}, DeltaErrc::corrupt_payload},
       {"too many entries", header_for(source, 10, 0, 0, std::uint64_t{1} << 40), DeltaErrc::limit_exceeded},
       {"too many segments", header_for(source, 10, 0, 65, 1), DeltaErrc::corrupt_payload},
-      {"unknown kinds", header_for(source, 10, 0x80, 0, 1), DeltaErrc::corrupt_payload},
       {"huge target", header_for(source, std::uint64_t{1} << 40, 0, 0, 1), DeltaErrc::limit_exceeded},
       {"no streams", header_for(source, 10, 0, 0, 1), DeltaErrc::corrupt_payload},
   };
@@ -178,7 +300,11 @@ TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
   // An x86 call at 5001 to 3000, inside the first map entry.
   source[5001] = 0xE8;
   put32(source, 5002, static_cast<std::uint32_t>(3000 - (5001 + 5)));
+  // Thumb code from 12000 on.
+  const Bytes thumb = thumb_image(60, 60, 0);
+  std::copy(thumb.begin() + 0x54, thumb.begin() + 0x54 + 12000, source.begin() + 12000);
   for (std::uint8_t kinds : {std::uint8_t(native::kArm32Branch | native::kAbsolute32 | native::kArm32Literal),
+                             std::uint8_t(native::kThumbBranch | native::kThumbLiteral | native::kAbsolute32),
                              std::uint8_t(native::kX86Relative | native::kX64RipRelative)}) {
     native::Layout layout;
     layout.kinds = kinds;
