@@ -177,10 +177,10 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
     return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
   }
   if (auto ok = in.read(header.source_digest.data(), header.source_digest.size()); !ok) return ok.error();
-  auto kinds = in.byte();
+  auto kinds = in.varint();
   if (!kinds) return kinds.error();
-  static_assert(kAllReferenceKinds == 0xFF, "every bit names a kind; refuse unknown bits when one is free");
-  header.layout.kinds = *kinds;
+  if ((*kinds & ~std::uint64_t{kAllReferenceKinds}) != 0) return corrupt("unknown reference kinds");
+  header.layout.kinds = static_cast<KindSet>(*kinds);
   auto source_space = read_segments(in, header.source_size);
   if (!source_space) return source_space.error();
   auto target_space = read_segments(in, header.target_size);
@@ -219,9 +219,9 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   // Keep the set of kinds that makes the most bytes agree, and no prediction
   // where none helps.
   if (layout.kinds != 0) {
-    std::uint8_t best = 0;
+    KindSet best = 0;
     std::uint64_t fewest = changed_bytes(Layout{}, map, source, target, entries);
-    for (const std::uint8_t kinds : {layout.kinds, layout.alternative_kinds}) {
+    for (const KindSet kinds : {layout.kinds, layout.alternative_kinds}) {
       if (kinds == 0) continue;
       Layout trial = layout;
       trial.kinds = kinds;
@@ -262,7 +262,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   put_varint(header, target.size());
   const Sha256 source_digest = sha256(source);
   header.insert(header.end(), source_digest.begin(), source_digest.end());
-  header.push_back(layout.kinds);
+  put_varint(header, layout.kinds);
   put_segments(header, layout.source);
   put_segments(header, layout.target);
   put_varint(header, entries.size());

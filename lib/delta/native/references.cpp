@@ -70,12 +70,13 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
   return info;
 }
 
-std::uint8_t kinds_for(const ElfInfo& elf) {
+KindSet kinds_for(const ElfInfo& elf) {
+  const KindSet absolute = elf.is64 ? kAbsolute64 : kAbsolute32;
   switch (elf.machine) {
-  case 3: return kX86Relative | (elf.is64 ? 0 : kAbsolute32);                  // EM_386
-  case 62: return kX86Relative | kX64RipRelative;                              // EM_X86_64
-  case 40: return kArm32Branch | kArm32Literal | (elf.is64 ? 0 : kAbsolute32); // EM_ARM (A32; Thumb-2 below)
-  case 183: return kArm64Branch;                                               // EM_AARCH64
+  case 3: return kX86Relative | absolute;                    // EM_386
+  case 62: return kX86Relative | kX64RipRelative | absolute; // EM_X86_64
+  case 40: return kArm32Branch | kArm32Literal | absolute;   // EM_ARM (A32; Thumb-2 below)
+  case 183: return kArm64Branch | absolute;                  // EM_AARCH64
   default: return 0;
   }
 }
@@ -138,8 +139,8 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   layout.source = AddressSpace(old_elf->segments);
   layout.target = AddressSpace(new_elf->segments);
   if (layout.source.empty() || layout.target.empty()) {
-    layout.kinds &= static_cast<std::uint8_t>(~kAbsolute32);
-    layout.alternative_kinds &= static_cast<std::uint8_t>(~kAbsolute32);
+    layout.kinds &= ~KindSet{kAbsolute32 | kAbsolute64};
+    layout.alternative_kinds &= ~KindSet{kAbsolute32 | kAbsolute64};
   }
   return layout;
 }
@@ -242,7 +243,7 @@ std::optional<std::uint64_t> BlockPrediction::map_vaddr(std::uint64_t source_vad
 }
 
 bool BlockPrediction::predict_at(std::uint64_t at) {
-  const std::uint8_t kinds = layout_.kinds;
+  const KindSet kinds = layout_.kinds;
   const std::uint64_t left = length_ - at;
   const std::uint8_t* p = block_ + at;
   // A relative reference: a signed 32-bit displacement at `field` counted from
@@ -264,12 +265,14 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
   };
   if (kinds & (kX86Relative | kX64RipRelative)) {
     const std::uint8_t b = p[0];
-    if ((kinds & kX86Relative) && (b == 0xE8 || b == 0xE9)) return relative(1, 5);
-    if ((kinds & kX86Relative) && b == 0x0F && left >= 2 && (p[1] & 0xF0) == 0x80) return relative(2, 6);
-    if ((kinds & kX64RipRelative) && (b == 0x48 || b == 0x4C) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) &&
-        (p[2] & 0xC7) == 0x05)
-      return relative(3, 7);
-    return false;
+    if ((kinds & kX86Relative) && (b == 0xE8 || b == 0xE9)) {
+      if (relative(1, 5)) return true;
+    } else if ((kinds & kX86Relative) && b == 0x0F && left >= 2 && (p[1] & 0xF0) == 0x80) {
+      if (relative(2, 6)) return true;
+    } else if ((kinds & kX64RipRelative) && (b == 0x48 || b == 0x4C) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) &&
+               (p[2] & 0xC7) == 0x05) {
+      if (relative(3, 7)) return true;
+    }
   }
   if (left < 4) return false;
   const std::uint32_t word = load32(p);
@@ -317,12 +320,22 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
     }
   }
   if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000 && word_branch(26, 0)) return true;
-  if (kinds & kAbsolute32) {
+  if ((kinds & kAbsolute32) && layout_.source.may_hold(word)) {
     auto moved = map_vaddr(word);
-    if (!moved || *moved > UINT32_MAX) return false;
-    store32(pending_, static_cast<std::uint32_t>(*moved));
-    pending_size_ = 4;
-    return true;
+    if (moved && *moved <= UINT32_MAX) {
+      store32(pending_, static_cast<std::uint32_t>(*moved));
+      pending_size_ = 4;
+      return true;
+    }
+  }
+  if ((kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && left >= 8) {
+    auto moved = map_vaddr(load_le64(p));
+    if (moved) {
+      store32(pending_, static_cast<std::uint32_t>(*moved));
+      store32(pending_ + 4, static_cast<std::uint32_t>(*moved >> 32));
+      pending_size_ = 8;
+      return true;
+    }
   }
   return false;
 }
@@ -433,7 +446,7 @@ void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
     const std::uint64_t stop = position_ + count;
     std::uint64_t at = position_;
     if (layout_.kinds & (kX86Relative | kX64RipRelative)) {
-      while (at < stop && !(kX86Lead[block_[at]] && predict_at(at)))
+      while (at < stop && !((kX86Lead[block_[at]] || may_be_absolute(at)) && predict_at(at)))
         ++at;
     } else {
       // Thumb-2 instructions are halfword-aligned; the word kinds are

@@ -21,7 +21,8 @@
 namespace dfota::delta::native {
 
 // The kinds of reference the predictor rewrites (a bit set).
-enum ReferenceKinds : std::uint8_t {
+using KindSet = std::uint32_t;
+enum ReferenceKinds : KindSet {
   kX86Relative = 1,    // E8 call / E9 jmp rel32, 0F 80..8F jcc rel32
   kX64RipRelative = 2, // REX.W (48/4C) 8B/8D with a RIP-relative disp32
   kArm32Branch = 4,    // A32 B/BL with a 24-bit word offset
@@ -30,7 +31,8 @@ enum ReferenceKinds : std::uint8_t {
   kArm32Literal = 32,  // A32 LDR/LDRB/STR (PC-relative, 12-bit byte offset)
   kThumbBranch = 64,   // Thumb-2 BL, BLX and B.W with a 25-bit halfword offset (halfword-aligned)
   kThumbLiteral = 128, // literal words a Thumb LDR (literal) loads and an ADD Rt, PC adds the PC to (PIC)
-  kAllReferenceKinds = 255,
+  kAbsolute64 = 256,   // 8-aligned 64-bit little-endian words holding a loaded address
+  kAllReferenceKinds = 511,
 };
 
 // The most literal words a BlockPrediction remembers at once.
@@ -84,14 +86,14 @@ private:
 
 // What the predictor knows of both images.
 struct Layout {
-  std::uint8_t kinds = 0; // ReferenceKinds
+  KindSet kinds = 0; // ReferenceKinds
   AddressSpace source;
   AddressSpace target;
   // Another set of kinds worth trying on the same images (0: none). 32-bit
   // ARM code is either A32 or Thumb-2 and the ELF header does not say which:
   // the encoder keeps the set that leaves fewer bytes changed. Not in the
   // payload.
-  std::uint8_t alternative_kinds = 0;
+  KindSet alternative_kinds = 0;
 };
 
 // Guesses a layout from the two images (ELF program headers and machine).
@@ -149,7 +151,7 @@ private:
   // False when the word at block position `at` cannot start a reference of
   // the layout's word or Thumb kinds (most words): a test without a call.
   bool may_be_reference(std::uint64_t at, std::uint32_t word) const {
-    const std::uint8_t kinds = layout_.kinds;
+    const KindSet kinds = layout_.kinds;
     if ((kinds & kThumbBranch) && is_thumb_branch(word)) return true;
     if ((kinds & kThumbLiteral) &&
         ((!literals_.empty() && literals_.front().at <= at) || (word & 0xF800) == 0x4800 || (word & 0xFF7F) == 0xF85F))
@@ -158,7 +160,26 @@ private:
     if ((kinds & kArm32Branch) && (word >> 28) != 0xF && ((word >> 25) & 7) == 5) return true;
     if ((kinds & kArm32Literal) && (word >> 28) != 0xF && (word & 0x0E5F0000) == 0x041F0000) return true;
     if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000) return true;
-    return (kinds & kAbsolute32) && layout_.source.may_hold(word);
+    if ((kinds & kAbsolute32) && layout_.source.may_hold(word)) return true;
+    return may_be_absolute64(at);
+  }
+  // The same for the absolute kinds alone (all that x86 code has besides
+  // its instructions), at any position.
+  bool may_be_absolute(std::uint64_t at) const {
+    if ((source_start_ + at) % 4 != 0 || length_ - at < 4) return false;
+    if ((layout_.kinds & kAbsolute32) && layout_.source.may_hold(load_le32(block_ + at))) return true;
+    return may_be_absolute64(at);
+  }
+  bool may_be_absolute64(std::uint64_t at) const {
+    return (layout_.kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && length_ - at >= 8 &&
+           layout_.source.may_hold(load_le64(block_ + at));
+  }
+  static std::uint32_t load_le32(const std::uint8_t* p) {
+    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+           static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+  }
+  static std::uint64_t load_le64(const std::uint8_t* p) {
+    return load_le32(p) | static_cast<std::uint64_t>(load_le32(p + 4)) << 32;
   }
   std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const;
   // Load addresses of block positions (to_vaddr of source_start_ + at and of
