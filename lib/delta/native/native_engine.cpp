@@ -149,6 +149,45 @@ struct PayloadHeader {
   std::uint64_t entry_count = 0;
 };
 
+void put_regions(Bytes& out, const std::vector<RelativeRegion>& regions) {
+  put_varint(out, regions.size());
+  for (const RelativeRegion& r : regions) {
+    put_varint(out, r.offset);
+    put_varint(out, r.size);
+    put_varint(out, r.mode);
+    put_varint(out, r.source_base);
+    put_varint(out, r.target_base);
+  }
+}
+
+Expected<std::vector<RelativeRegion>> read_regions(BufferedInput& in, std::uint64_t source_size) {
+  auto count = in.varint();
+  if (!count) return count.error();
+  if (*count == 0 || *count > kMaxRelativeRegions) return corrupt("bad number of relative regions");
+  std::vector<RelativeRegion> regions;
+  std::uint64_t end = 0;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    std::uint64_t fields[5];
+    for (std::uint64_t& f : fields) {
+      auto v = in.varint();
+      if (!v) return v.error();
+      f = *v;
+    }
+    RelativeRegion r;
+    r.offset = fields[0];
+    r.size = fields[1];
+    if (fields[2] > RelativeRegion::kToSelf) return corrupt("unknown relative region mode");
+    r.mode = static_cast<RelativeRegion::Mode>(fields[2]);
+    r.source_base = fields[3];
+    r.target_base = fields[4];
+    if (r.size == 0 || r.offset < end || r.offset > source_size || r.size > source_size - r.offset)
+      return corrupt("relative regions out of order or outside the source");
+    end = r.offset + r.size;
+    regions.push_back(r);
+  }
+  return regions;
+}
+
 // Reads and checks the header. With `source_size` given, another size is
 // DeltaErrc::wrong_source; with `target_size` known, another is
 // DeltaErrc::wrong_size (both before anything else is checked).
@@ -187,6 +226,11 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   if (!target_space) return target_space.error();
   header.layout.source = std::move(*source_space);
   header.layout.target = std::move(*target_space);
+  if (header.layout.kinds & kRelativeWords) {
+    auto regions = read_regions(in, header.source_size);
+    if (!regions) return regions.error();
+    header.layout.regions = std::move(*regions);
+  }
   auto entry_count = in.varint();
   if (!entry_count) return entry_count.error();
   if (*entry_count > kMaxControlEntries)
@@ -265,6 +309,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   put_varint(header, layout.kinds);
   put_segments(header, layout.source);
   put_segments(header, layout.target);
+  if (layout.kinds & kRelativeWords) put_regions(header, layout.regions);
   put_varint(header, entries.size());
   if (auto ok = payload.write(header); !ok) return ok;
   return write_streams(streams, demands, payload);

@@ -29,6 +29,7 @@ struct ElfInfo {
   unsigned machine = 0;
   bool is64 = false;
   std::vector<Segment> segments;
+  std::optional<Segment> eh_frame_hdr; // PT_GNU_EH_FRAME, inside the image
 };
 
 // The machine and PT_LOAD segments of a little-endian ELF image, clamped to
@@ -52,7 +53,8 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
   for (unsigned i = 0; i < phnum; ++i) {
     const std::uint64_t at = phoff + static_cast<std::uint64_t>(i) * phentsize;
     if (phoff > image.size() || at > image.size() - need) break;
-    if (load_le(image, at, 4) != 1) continue; // PT_LOAD
+    const std::uint64_t type = load_le(image, at, 4);
+    if (type != 1 && type != 0x6474E550) continue; // PT_LOAD, PT_GNU_EH_FRAME
     Segment s;
     if (info.is64) {
       s.offset = load_le(image, at + 8, 8);
@@ -65,7 +67,11 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
     }
     if (s.offset >= image.size() || s.size == 0) continue;
     s.size = std::min<std::uint64_t>(s.size, image.size() - s.offset);
-    info.segments.push_back(s);
+    if (type == 1) {
+      info.segments.push_back(s);
+    } else {
+      info.eh_frame_hdr = s;
+    }
   }
   return info;
 }
@@ -129,6 +135,40 @@ std::optional<std::uint64_t> AddressSpace::to_vaddr(std::uint64_t offset) const 
   return std::nullopt;
 }
 
+// The .eh_frame_hdr search table (addresses relative to the header) and the
+// .eh_frame records it points to (addresses relative to the field), when
+// both images have a header of the usual encodings.
+std::vector<RelativeRegion> unwind_regions(ByteSpan source, const ElfInfo& old_elf, const ElfInfo& new_elf,
+                                           const AddressSpace& source_space) {
+  std::vector<RelativeRegion> regions;
+  if (!old_elf.eh_frame_hdr || !new_elf.eh_frame_hdr) return regions;
+  const Segment& hdr = *old_elf.eh_frame_hdr;
+  // version 1, eh_frame_ptr pcrel sdata4, fde_count udata4, table datarel sdata4
+  if (!(hdr.size >= 12 && source[hdr.offset] == 1 && source[hdr.offset + 1] == 0x1B && source[hdr.offset + 2] == 0x03 &&
+        source[hdr.offset + 3] == 0x3B))
+    return regions;
+  regions.push_back({hdr.offset + 12, hdr.size - 12, RelativeRegion::kToBase, hdr.vaddr, new_elf.eh_frame_hdr->vaddr});
+  // .eh_frame: from where the header points to the zero terminator.
+  const auto pointer = static_cast<std::int32_t>(load_le(source, hdr.offset + 4, 4));
+  auto start = source_space.to_offset(hdr.vaddr + 4 + static_cast<std::uint64_t>(static_cast<std::int64_t>(pointer)));
+  if (!start || *start >= source.size()) return regions;
+  std::uint64_t end = *start;
+  while (end + 4 <= source.size()) {
+    const std::uint64_t length = load_le(source, end, 4);
+    if (length == 0 || length == 0xFFFFFFFF || length > source.size() - end - 4) break;
+    end += 4 + length;
+  }
+  if (end > *start && (end <= hdr.offset || *start >= hdr.offset + hdr.size)) {
+    RelativeRegion records{*start, end - *start, RelativeRegion::kToSelf, 0, 0};
+    if (records.offset < hdr.offset) {
+      regions.insert(regions.begin(), records);
+    } else {
+      regions.push_back(records);
+    }
+  }
+  return regions;
+}
+
 Layout detect_layout(ByteSpan source, ByteSpan target) {
   Layout layout;
   auto old_elf = read_elf(source);
@@ -138,6 +178,11 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   if (old_elf->machine == 40 && !old_elf->is64) layout.alternative_kinds = kThumbBranch | kThumbLiteral | kAbsolute32;
   layout.source = AddressSpace(old_elf->segments);
   layout.target = AddressSpace(new_elf->segments);
+  layout.regions = unwind_regions(source, *old_elf, *new_elf, layout.source);
+  if (!layout.regions.empty()) {
+    layout.kinds |= kRelativeWords;
+    if (layout.alternative_kinds != 0) layout.alternative_kinds |= kRelativeWords;
+  }
   if (layout.source.empty() || layout.target.empty()) {
     layout.kinds &= ~KindSet{kAbsolute32 | kAbsolute64};
     layout.alternative_kinds &= ~KindSet{kAbsolute32 | kAbsolute64};
@@ -220,6 +265,47 @@ BlockPrediction::BlockPrediction(const Layout& layout, const OffsetMap& map, Byt
     source_segment_ = whole(layout.source, source_start);
     target_segment_ = whole(layout.target, target_start);
   }
+  if (layout.kinds & kRelativeWords) {
+    for (const RelativeRegion& r : layout.regions) {
+      const std::uint64_t begin = std::max(r.offset, source_start),
+                          end = std::min(r.offset + r.size, source_start + length);
+      if (begin >= end) continue;
+      if (regions_begin_ == regions_end_) regions_begin_ = begin - source_start;
+      regions_end_ = end - source_start;
+    }
+  }
+}
+
+bool BlockPrediction::relative_word(std::uint64_t at) {
+  const std::uint64_t offset = source_start_ + at;
+  if (offset % 4 != 0 || length_ - at < 4) return false;
+  const RelativeRegion* region = nullptr;
+  for (const RelativeRegion& r : layout_.regions) {
+    if (offset >= r.offset && offset - r.offset + 4 <= r.size) region = &r;
+  }
+  if (region == nullptr) return false;
+  const auto value = static_cast<std::int32_t>(load32(block_ + at));
+  std::uint64_t from = region->source_base, to = region->target_base;
+  if (region->mode == RelativeRegion::kToSelf) {
+    auto site = source_site(at);
+    auto new_site = target_site(at);
+    if (!site || !new_site) return false;
+    from = *site;
+    to = *new_site;
+  }
+  const std::uint64_t address = from + static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
+  if (region->mode == RelativeRegion::kToSelf) {
+    // A word pointing into its own region is a length or a back-pointer, not an address.
+    auto region_start = layout_.source.to_vaddr(region->offset);
+    if (region_start && address - *region_start < region->size) return false;
+  }
+  auto moved = map_vaddr(address);
+  if (!moved) return false;
+  const auto predicted = static_cast<std::int64_t>(*moved - to);
+  if (predicted < INT32_MIN || predicted > INT32_MAX) return false;
+  store32(pending_, static_cast<std::uint32_t>(predicted));
+  pending_size_ = 4;
+  return true;
 }
 
 std::optional<std::uint64_t> BlockPrediction::source_site(std::uint64_t at) const {
@@ -248,6 +334,7 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
   const std::uint8_t* p = block_ + at;
   // A relative reference: a signed 32-bit displacement at `field` counted from
   // the end of an instruction `size` bytes long.
+  if (near_region(at) && relative_word(at)) return true;
   auto relative = [&](unsigned field, unsigned size) -> bool {
     if (left < size) return false;
     auto site_end = source_site(at + size);

@@ -23,16 +23,17 @@ namespace dfota::delta::native {
 // The kinds of reference the predictor rewrites (a bit set).
 using KindSet = std::uint32_t;
 enum ReferenceKinds : KindSet {
-  kX86Relative = 1,    // E8 call / E9 jmp rel32, 0F 80..8F jcc rel32
-  kX64RipRelative = 2, // REX.W (48/4C) 8B/8D with a RIP-relative disp32
-  kArm32Branch = 4,    // A32 B/BL with a 24-bit word offset
-  kArm64Branch = 8,    // A64 B/BL with a 26-bit word offset
-  kAbsolute32 = 16,    // aligned 32-bit little-endian words holding a loaded address
-  kArm32Literal = 32,  // A32 LDR/LDRB/STR (PC-relative, 12-bit byte offset)
-  kThumbBranch = 64,   // Thumb-2 BL, BLX and B.W with a 25-bit halfword offset (halfword-aligned)
-  kThumbLiteral = 128, // literal words a Thumb LDR (literal) loads and an ADD Rt, PC adds the PC to (PIC)
-  kAbsolute64 = 256,   // 8-aligned 64-bit little-endian words holding a loaded address
-  kAllReferenceKinds = 511,
+  kX86Relative = 1,     // E8 call / E9 jmp rel32, 0F 80..8F jcc rel32
+  kX64RipRelative = 2,  // REX.W (48/4C) 8B/8D with a RIP-relative disp32
+  kArm32Branch = 4,     // A32 B/BL with a 24-bit word offset
+  kArm64Branch = 8,     // A64 B/BL with a 26-bit word offset
+  kAbsolute32 = 16,     // aligned 32-bit little-endian words holding a loaded address
+  kArm32Literal = 32,   // A32 LDR/LDRB/STR (PC-relative, 12-bit byte offset)
+  kThumbBranch = 64,    // Thumb-2 BL, BLX and B.W with a 25-bit halfword offset (halfword-aligned)
+  kThumbLiteral = 128,  // literal words a Thumb LDR (literal) loads and an ADD Rt, PC adds the PC to (PIC)
+  kAbsolute64 = 256,    // 8-aligned 64-bit little-endian words holding a loaded address
+  kRelativeWords = 512, // 32-bit words in the layout's regions holding an address relative to a base or to themselves
+  kAllReferenceKinds = 1023,
 };
 
 // The most literal words a BlockPrediction remembers at once.
@@ -84,6 +85,19 @@ private:
   bool offsets_disjoint_ = true;
 };
 
+// A source region whose aligned 32-bit words hold addresses relative to a
+// base (a table such as .eh_frame_hdr's) or to the word's own address (the
+// PC-relative fields of .eh_frame).
+struct RelativeRegion {
+  enum Mode : std::uint8_t { kToBase = 0, kToSelf = 1 };
+  std::uint64_t offset = 0; // source file offset
+  std::uint64_t size = 0;
+  Mode mode = kToBase;
+  std::uint64_t source_base = 0; // kToBase: the base address in each image
+  std::uint64_t target_base = 0;
+};
+inline constexpr unsigned kMaxRelativeRegions = 16;
+
 // What the predictor knows of both images.
 struct Layout {
   KindSet kinds = 0; // ReferenceKinds
@@ -94,6 +108,8 @@ struct Layout {
   // the encoder keeps the set that leaves fewer bytes changed. Not in the
   // payload.
   KindSet alternative_kinds = 0;
+  // With kRelativeWords: sorted by offset, disjoint, inside the source.
+  std::vector<RelativeRegion> regions;
 };
 
 // Guesses a layout from the two images (ELF program headers and machine).
@@ -139,6 +155,10 @@ private:
   // If a reference starts at block position `at`, writes its predicted bytes
   // to pending_ and returns true.
   bool predict_at(std::uint64_t at);
+  // True when `at` lies in the span of the regions the block overlaps.
+  bool near_region(std::uint64_t at) const { return at >= regions_begin_ && at < regions_end_; }
+  // predict_at() for a word of a relative region at `at`.
+  bool relative_word(std::uint64_t at);
   // predict_at() for a Thumb-2 branch `word` (is_thumb_branch()) at `at`.
   bool thumb_branch(std::uint64_t at, std::uint32_t word);
   // When `word` at `at` is a Thumb LDR (literal) into Rt followed within 8
@@ -151,6 +171,7 @@ private:
   // False when the word at block position `at` cannot start a reference of
   // the layout's word or Thumb kinds (most words): a test without a call.
   bool may_be_reference(std::uint64_t at, std::uint32_t word) const {
+    if (near_region(at)) return true;
     const KindSet kinds = layout_.kinds;
     if ((kinds & kThumbBranch) && is_thumb_branch(word)) return true;
     if ((kinds & kThumbLiteral) &&
@@ -167,6 +188,7 @@ private:
   // its instructions), at any position.
   bool may_be_absolute(std::uint64_t at) const {
     if ((source_start_ + at) % 4 != 0 || length_ - at < 4) return false;
+    if (near_region(at)) return true;
     if ((layout_.kinds & kAbsolute32) && layout_.source.may_hold(load_le32(block_ + at))) return true;
     return may_be_absolute64(at);
   }
@@ -194,6 +216,10 @@ private:
   std::uint64_t target_start_;
   std::uint64_t length_;
   std::uint64_t position_ = 0; // next block position to predict
+  // Block positions [regions_begin_, regions_end_) hold every word of the
+  // relative regions the block overlaps (empty without kRelativeWords).
+  std::uint64_t regions_begin_ = 0;
+  std::uint64_t regions_end_ = 0;
   const Segment* source_segment_ = nullptr;
   const Segment* target_segment_ = nullptr;
   // Literal words ahead (block position, predicted word), sorted by

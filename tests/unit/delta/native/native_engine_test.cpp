@@ -158,11 +158,14 @@ std::uint64_t payload_kinds(ByteSpan payload) {
 }
 
 // A little-endian x86-64 ELF loaded at 0x400000: functions of filler bytes
-// (no instruction the predictor knows) and, at the end, a table of 8-byte
-// pointers to them, as in .data.rel.ro.
+// (no instruction the predictor knows); a table of 8-byte pointers to them,
+// as in .data.rel.ro; and their unwind tables: .eh_frame_hdr (a search
+// table relative to itself) and .eh_frame (one CIE, then an FDE per
+// function whose pc_begin is relative to the field).
 Bytes x64_image(std::size_t functions, std::size_t inserted_at, std::size_t inserted_bytes) {
+  constexpr std::uint32_t kBase = 0x400000;
   std::vector<std::size_t> starts;
-  std::size_t size = 64 + 56;
+  std::size_t size = 64 + 2 * 56;
   for (std::size_t f = 0; f < functions; ++f) {
     if (f == inserted_at) size += inserted_bytes;
     starts.push_back(size);
@@ -170,26 +173,51 @@ Bytes x64_image(std::size_t functions, std::size_t inserted_at, std::size_t inse
   }
   size = (size + 7) & ~std::size_t{7};
   const std::size_t table = size;
-  size += functions * 8;
+  const std::size_t hdr = table + functions * 8;
+  const std::size_t eh_frame = hdr + 12 + functions * 8;
+  const std::size_t cie = 16, fde = 24;
+  size = eh_frame + cie + functions * fde + 4;
   Bytes image(size, 0);
+  auto va = [&](std::size_t offset) { return static_cast<std::uint32_t>(kBase + offset); };
+  image[hdr] = 1;
+  image[hdr + 1] = 0x1B;
+  image[hdr + 2] = 0x03;
+  image[hdr + 3] = 0x3B;
+  put32(image, hdr + 4, va(eh_frame) - va(hdr + 4));
+  put32(image, hdr + 8, static_cast<std::uint32_t>(functions));
+  put32(image, eh_frame, cie - 4); // CIE: length, id 0, then filler
+  put32(image, eh_frame + 8, 0x00527A01);
   for (std::size_t f = 0; f < functions; ++f) {
     std::mt19937 draw(static_cast<std::uint32_t>(f) + 17);
     for (std::size_t i = 0; i < 200; ++i)
       image[starts[f] + i] = static_cast<std::uint8_t>(0x90 | (draw() & 0x0F));
-    const std::uint64_t address = 0x400000 + starts[(f * 7) % functions];
+    const std::uint64_t address = kBase + starts[(f * 7) % functions];
     put32(image, table + 8 * f, static_cast<std::uint32_t>(address));
     put32(image, table + 8 * f + 4, static_cast<std::uint32_t>(address >> 32));
+    const std::size_t record = eh_frame + cie + f * fde;
+    put32(image, record, fde - 4);                                                // length
+    put32(image, record + 4, static_cast<std::uint32_t>(record + 4 - eh_frame));  // back to the CIE
+    put32(image, record + 8, va(starts[f]) - va(record + 8));                     // pc_begin
+    put32(image, record + 12, 200);                                               // pc_range
+    put32(image, record + 16, 0x0E0A4100 | static_cast<std::uint32_t>(f & 0xFF)); // instructions
+    put32(image, hdr + 12 + 8 * f, va(starts[f]) - va(hdr));
+    put32(image, hdr + 16 + 8 * f, va(record) - va(hdr));
   }
   const char ident[] = {0x7F, 'E', 'L', 'F', 2, 1, 1};
   std::memcpy(image.data(), ident, sizeof ident);
-  image[18] = 62;                                          // EM_X86_64
-  image[32] = 64;                                          // e_phoff
-  image[54] = 56;                                          // e_phentsize
-  image[56] = 1;                                           // e_phnum
-  put32(image, 64 + 0, 1);                                 // PT_LOAD of the whole file
-  put32(image, 64 + 16, 0x400000);                         // p_vaddr
-  put32(image, 64 + 32, static_cast<std::uint32_t>(size)); // p_filesz
-  put32(image, 64 + 40, static_cast<std::uint32_t>(size)); // p_memsz
+  image[18] = 62;          // EM_X86_64
+  image[32] = 64;          // e_phoff
+  image[54] = 56;          // e_phentsize
+  image[56] = 2;           // e_phnum
+  put32(image, 64 + 0, 1); // PT_LOAD of the whole file
+  put32(image, 64 + 16, kBase);
+  put32(image, 64 + 32, static_cast<std::uint32_t>(size));
+  put32(image, 64 + 40, static_cast<std::uint32_t>(size));
+  put32(image, 120 + 0, 0x6474E550); // PT_GNU_EH_FRAME
+  put32(image, 120 + 8, static_cast<std::uint32_t>(hdr));
+  put32(image, 120 + 16, va(hdr));
+  put32(image, 120 + 32, static_cast<std::uint32_t>(12 + functions * 8));
+  put32(image, 120 + 40, static_cast<std::uint32_t>(12 + functions * 8));
   return image;
 }
 
@@ -236,17 +264,38 @@ TEST(NativeEngine, PredictsMovedCallsAndLiteralsInThumbCode) {
   EXPECT_EQ(payload_kinds(arm), native::kArm32Branch | native::kArm32Literal | native::kAbsolute32);
 }
 
-TEST(NativeEngine, PredictsMovedPointersInX64Data) {
+TEST(NativeEngine, PredictsMovedPointersAndUnwindTablesInX64Data) {
   const Bytes source = x64_image(500, 500, 0);
   const Bytes target = x64_image(500, 100, 24); // 24 bytes inserted before function 100
   const Bytes native = encode("native", source, target);
   auto out = decode(source, native, target.size());
   ASSERT_TRUE(out) << out.error().message();
   EXPECT_EQ(*out, target);
-  EXPECT_EQ(payload_kinds(native), native::kX86Relative | native::kX64RipRelative | native::kAbsolute64);
-  // 400 of the 500 pointers changed; predicted, they cost nothing.
+  EXPECT_EQ(payload_kinds(native),
+            native::kX86Relative | native::kX64RipRelative | native::kAbsolute64 | native::kRelativeWords);
+  // 400 of the 500 pointers and the unwind entries of 400 functions changed;
+  // predicted, they cost nothing.
   const Bytes zstd = encode("zstd", source, target);
-  EXPECT_LT(native.size() * 3, zstd.size()) << "native " << native.size() << " vs zstd " << zstd.size();
+  EXPECT_LT(native.size() * 4, zstd.size()) << "native " << native.size() << " vs zstd " << zstd.size();
+}
+
+TEST(BlockPrediction, RewritesWordsRelativeToABaseOrToThemselves) {
+  Bytes source(0x1100, 0);
+  put32(source, 0x20, 0x1040 - 0x10); // relative to the base 0x10
+  put32(source, 0x24, 0x2000);        // relative to the base, but nowhere mapped: kept
+  put32(source, 0x40, 0x1050 - 0x40); // relative to itself
+  put32(source, 0x44, 8);             // relative to itself, pointing into its own region: a length, kept
+  native::Layout layout;
+  layout.kinds = native::kRelativeWords;
+  layout.regions = {{0x20, 8, native::RelativeRegion::kToBase, 0x10, 0x30},
+                    {0x40, 8, native::RelativeRegion::kToSelf, 0, 0}};
+  const native::OffsetMap map({{0, 0x100, 0x100}, {0x1000, 0x100, 0x1200}}); // the block moves too
+  Bytes predicted(0x80);
+  native::BlockPrediction(layout, map, source, 0, 0x100, 0x80).fill(predicted.data(), predicted.size());
+  Bytes expected(source.begin(), source.begin() + 0x80);
+  put32(expected, 0x20, 0x1240 - 0x30);
+  put32(expected, 0x40, 0x1250 - (0x100 + 0x40));
+  EXPECT_EQ(predicted, expected);
 }
 
 TEST(BlockPrediction, RewritesThumbBranchesAndLiteralsForTheirNewPlaces) {
@@ -332,7 +381,8 @@ TEST(NativeEngine, RefusesHostileHeaders) {
       {"bad magic", {'D', 'F', 'N', '9'}, DeltaErrc::corrupt_payload},
       {"too many entries", header_for(source, 10, 0, 0, std::uint64_t{1} << 40), DeltaErrc::limit_exceeded},
       {"too many segments", header_for(source, 10, 0, 65, 1), DeltaErrc::corrupt_payload},
-      {"unknown kinds", header_for(source, 10, 0x200, 0, 1), DeltaErrc::corrupt_payload},
+      {"unknown kinds", header_for(source, 10, 0x400, 0, 1), DeltaErrc::corrupt_payload},
+      {"relative regions cut short", header_for(source, 10, native::kRelativeWords, 0, 1), DeltaErrc::corrupt_payload},
       {"huge target", header_for(source, std::uint64_t{1} << 40, 0, 0, 1), DeltaErrc::limit_exceeded},
       {"no streams", header_for(source, 10, 0, 0, 1), DeltaErrc::corrupt_payload},
   };
