@@ -13,6 +13,7 @@
 #include "delta/native/control.hpp"
 #include "delta/native/difference.hpp"
 #include "delta/native/matcher.hpp"
+#include "delta/native/realign.hpp"
 #include "delta/native/references.hpp"
 #include "delta/native/streams.hpp"
 #include "delta/native/varint.hpp"
@@ -277,7 +278,19 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     if (best == 0) layout = Layout{};
     layout.kinds = best;
   }
-  DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
+  OffsetMap map_used = map;
+  if (layout.kinds != 0) {
+    std::vector<ControlEntry> realigned = realign(entries, layout, map, source, target);
+    if (realigned.size() != entries.size()) {
+      OffsetMap realigned_map = offset_map_for(realigned);
+      if (changed_bytes(layout, realigned_map, source, target, realigned) <
+          changed_bytes(layout, map, source, target, entries)) {
+        entries = std::move(realigned);
+        map_used = std::move(realigned_map);
+      }
+    }
+  }
+  DifferenceStreams difference = difference_streams(layout, map_used, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
   for (const ControlEntry& e : entries) {

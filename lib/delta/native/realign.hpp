@@ -1,0 +1,33 @@
+// Prediction-aware realignment of a control program. The matcher aligns
+// raw bytes; after prediction another nearby source position can agree far
+// better. The typical case is a table that grew: in a relocation or symbol
+// table with entries inserted, every entry after an insertion sits a stride
+// later in the target, and the raw bytes of the misaligned entries are about
+// as alike as those of the aligned ones (all their addresses moved), so the
+// matcher keeps one long misaligned copy. Realignment walks each long copy in
+// windows and, where a window's prediction disagrees with the target, tries
+// the nearby diagonals and splits the copy where one does better.
+#pragma once
+
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "delta/native/control.hpp"
+#include "delta/native/references.hpp"
+
+namespace dfota::delta::native {
+
+// The window realign() judges copies by, and how far (in bytes, both ways,
+// in steps of 4) it looks for a better diagonal from the current one.
+inline constexpr std::uint64_t kRealignWindow = 256;
+inline constexpr std::int64_t kRealignReach = 128;
+
+// Returns `entries` with copies split and re-pointed where that makes fewer
+// bytes differ from their prediction under `layout` and `map` (the map of
+// `entries`); the copies and literals still cover the target in the same
+// order. Returns `entries` unchanged when splitting would exceed
+// kMaxControlEntries.
+std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, const Layout& layout, const OffsetMap& map,
+                                  ByteSpan source, ByteSpan target);
+
+} // namespace dfota::delta::native

@@ -1,0 +1,102 @@
+#include "delta/native/realign.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dfota::delta::native {
+namespace {
+
+void put64(Bytes& b, std::size_t at, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+// A RELA-like table at offset 0: 24-byte entries of (address, 8, address)
+// for the addresses 0x10000 + 16·i of a region that moves by `shift`
+// in the target, with `inserted` entries added after entry `at`.
+Bytes table(std::size_t entries, std::uint64_t shift, std::size_t at, std::size_t inserted) {
+  Bytes out;
+  auto entry = [&](std::uint64_t address) {
+    const std::size_t p = out.size();
+    out.resize(p + 24);
+    put64(out, p, address);
+    put64(out, p + 8, 8);
+    put64(out, p + 16, address);
+  };
+  for (std::size_t i = 0; i < entries; ++i) {
+    entry(0x10000 + 16 * i + shift);
+    if (i == at) {
+      for (std::size_t k = 0; k < inserted; ++k)
+        entry(0x10000 + 16 * i + 8 + shift);
+    }
+  }
+  return out;
+}
+
+// Bytes of the target's copies that differ from their prediction.
+std::uint64_t changed(const std::vector<ControlEntry>& entries, const Layout& layout, const OffsetMap& map,
+                      ByteSpan source, ByteSpan target) {
+  std::uint64_t count = 0;
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    Bytes predicted(placed.entry.copy);
+    BlockPrediction(layout, map, source, placed.source_start, placed.target_start, placed.entry.copy)
+        .fill(predicted.data(), predicted.size());
+    for (std::size_t i = 0; i < predicted.size(); ++i)
+      count += predicted[i] != target[placed.target_start + i];
+    return {};
+  });
+  return count;
+}
+
+TEST(Realign, FollowsATableThatGrewEntryByEntry) {
+  // Source: the table, then 0x20000 bytes of "code" at 0x10000. Target: the
+  // table with 2 entries more after entry 100 and 1 after entry 300, code
+  // moved 0x40 later.
+  constexpr std::size_t kEntries = 600;
+  Bytes source = table(kEntries, 0, kEntries, 0);
+  Bytes target = table(kEntries, 0x40, 100, 2);
+  {
+    Bytes more = table(kEntries, 0x40, 300, 1);
+    // Entries after 300 gain one more insertion: splice the two.
+    target.resize(24 * (kEntries + 3));
+    std::copy(more.begin() + 24 * 301, more.end(), target.begin() + 24 * 303);
+    for (std::size_t i = 301; i < kEntries; ++i) { // addresses as in the first table
+      put64(target, 24 * (i + 3), 0x10000 + 16 * i + 0x40);
+      put64(target, 24 * (i + 3) + 16, 0x10000 + 16 * i + 0x40);
+    }
+  }
+  source.resize(0x10000 + 0x20000, 0x5A);
+  const std::size_t table_size = 24 * (kEntries + 3);
+  Bytes code(source.begin() + 0x10000, source.end());
+  target.resize(0x10040, 0);
+  target.insert(target.end(), code.begin(), code.end());
+
+  Layout layout;
+  layout.kinds = kAbsolute64;
+  // One copy of the whole table on its first diagonal, then the code.
+  const std::vector<ControlEntry> entries = {
+      {0, static_cast<std::uint32_t>(table_size), static_cast<std::uint32_t>(0x10040 - table_size)},
+      {static_cast<std::int64_t>(0x10000 - table_size), 0x20000, 0}};
+  const OffsetMap map = offset_map_for(entries);
+  const std::vector<ControlEntry> realigned = realign(entries, layout, map, source, target);
+  ASSERT_GT(realigned.size(), entries.size());
+
+  // The same target, in order; far fewer bytes differ.
+  std::uint64_t covered = 0;
+  for (const ControlEntry& e : realigned)
+    covered += std::uint64_t{e.copy} + e.literal;
+  EXPECT_EQ(covered, target.size());
+  const std::uint64_t before = changed(entries, layout, map, source, target);
+  const std::uint64_t after = changed(realigned, layout, offset_map_for(realigned), source, target);
+  EXPECT_LT(after * 4, before) << "before " << before << ", after " << after;
+}
+
+TEST(Realign, LeavesAProgramWithoutPredictionAlone) {
+  const Bytes source(4096, 1), target(4096, 2);
+  const std::vector<ControlEntry> entries = {{0, 4096, 0}};
+  const auto realigned = realign(entries, Layout{}, OffsetMap{}, source, target);
+  ASSERT_EQ(realigned.size(), 1u);
+  EXPECT_EQ(realigned[0].copy, 4096u);
+}
+
+} // namespace
+} // namespace dfota::delta::native
