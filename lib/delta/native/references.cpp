@@ -12,6 +12,9 @@ std::uint32_t load32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
          static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
+[[gnu::always_inline]] inline std::uint64_t load64(const std::uint8_t* p) {
+  return load32(p) | static_cast<std::uint64_t>(load32(p + 4)) << 32;
+}
 void store32(std::uint8_t* p, std::uint32_t v) {
   p[0] = static_cast<std::uint8_t>(v);
   p[1] = static_cast<std::uint8_t>(v >> 8);
@@ -87,7 +90,7 @@ KindSet kinds_for(const ElfInfo& elf) {
   }
 }
 
-// First bytes of the x86 instructions predict_at() recognises.
+// First bytes of the x86 instructions predict_x86() recognises.
 constexpr auto kX86Lead = [] {
   std::array<bool, 256> lead{};
   lead[0xE8] = lead[0xE9] = lead[0x0F] = lead[0x48] = lead[0x4C] = true;
@@ -328,13 +331,12 @@ std::optional<std::uint64_t> BlockPrediction::map_vaddr(std::uint64_t source_vad
   return layout_.target.to_vaddr(*moved);
 }
 
-bool BlockPrediction::predict_at(std::uint64_t at) {
+bool BlockPrediction::predict_x86(std::uint64_t at) {
   const KindSet kinds = layout_.kinds;
   const std::uint64_t left = length_ - at;
   const std::uint8_t* p = block_ + at;
   // A relative reference: a signed 32-bit displacement at `field` counted from
   // the end of an instruction `size` bytes long.
-  if (near_region(at) && relative_word(at)) return true;
   auto relative = [&](unsigned field, unsigned size) -> bool {
     if (left < size) return false;
     auto site_end = source_site(at + size);
@@ -350,26 +352,19 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
     pending_size_ = size;
     return true;
   };
-  if (kinds & (kX86Relative | kX64RipRelative)) {
-    const std::uint8_t b = p[0];
-    if ((kinds & kX86Relative) && (b == 0xE8 || b == 0xE9)) {
-      if (relative(1, 5)) return true;
-    } else if ((kinds & kX86Relative) && b == 0x0F && left >= 2 && (p[1] & 0xF0) == 0x80) {
-      if (relative(2, 6)) return true;
-    } else if ((kinds & kX64RipRelative) && (b == 0x48 || b == 0x4C) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) &&
-               (p[2] & 0xC7) == 0x05) {
-      if (relative(3, 7)) return true;
-    }
-  }
-  if (left < 4) return false;
-  const std::uint32_t word = load32(p);
-  if (kinds & kThumbLiteral) {
-    if (take_literal(at)) return true;
-    if ((source_start_ + at) % 2 == 0) note_literal_load(at, word);
-  }
-  if ((kinds & kThumbBranch) && (source_start_ + at) % 2 == 0 && is_thumb_branch(word) && thumb_branch(at, word))
-    return true;
-  if ((source_start_ + at) % 4 != 0) return false;
+  const std::uint8_t b = p[0];
+  if ((kinds & kX86Relative) && (b == 0xE8 || b == 0xE9)) return relative(1, 5);
+  if ((kinds & kX86Relative) && b == 0x0F && left >= 2 && (p[1] & 0xF0) == 0x80) return relative(2, 6);
+  if ((kinds & kX64RipRelative) && (b == 0x48 || b == 0x4C) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) &&
+      (p[2] & 0xC7) == 0x05)
+    return relative(3, 7);
+  return false;
+}
+
+bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
+  const KindSet kinds = layout_.kinds;
+  const std::uint64_t left = length_ - at;
+  const std::uint8_t* p = block_ + at;
   auto word_branch = [&](unsigned bits, std::uint64_t pc_bias) -> bool {
     auto site = source_site(at);
     auto new_site = target_site(at);
@@ -415,8 +410,8 @@ bool BlockPrediction::predict_at(std::uint64_t at) {
       return true;
     }
   }
-  if ((kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && left >= 8) {
-    auto moved = map_vaddr(load_le64(p));
+  if ((kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && left >= 8 && load64(p) >= kMinAbsolute64) {
+    auto moved = map_vaddr(load64(p));
     if (moved) {
       store32(pending_, static_cast<std::uint32_t>(*moved));
       store32(pending_ + 4, static_cast<std::uint32_t>(*moved >> 32));
@@ -511,6 +506,105 @@ void BlockPrediction::note_literal_load(std::uint64_t at, std::uint32_t word) {
   literals_.insert(it, entry);
 }
 
+std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t stop) {
+  // Everything the filter reads, in locals: the predictions change members.
+  const KindSet kinds = layout_.kinds;
+  const std::uint8_t* const block = block_;
+  const std::uint64_t length = length_, source_start = source_start_;
+  const std::uint64_t regions_begin = regions_begin_, regions_end = regions_end_;
+  const std::uint64_t low = layout_.source.vaddr_low(), high = layout_.source.vaddr_high();
+  const bool absolute32 = kinds & kAbsolute32, absolute64 = kinds & kAbsolute64;
+  auto in_regions = [&](std::uint64_t i) { return i >= regions_begin && i < regions_end; };
+  // At a 4-aligned source offset with 4 bytes left.
+  auto may_be_absolute = [&](std::uint64_t i, std::uint32_t word) {
+    if (absolute32 && word >= low && word < high) return true;
+    if (!absolute64 || (source_start + i) % 8 != 0 || length - i < 8) return false;
+    const std::uint64_t value = load64(block + i);
+    return value >= low && value < high && value >= kMinAbsolute64;
+  };
+
+  if (kinds & (kX86Relative | kX64RipRelative)) {
+    // Instructions start at a handful of lead bytes, found by a tight scan;
+    // the word kinds and regions are checked at the aligned positions before
+    // each and at it (after the region, before the word kinds).
+    const bool words = absolute32 || absolute64;
+    const bool aligned_checks = words || regions_end > regions_begin;
+    auto word_at = [&](std::uint64_t i) {
+      if (in_regions(i) && relative_word(i)) return true;
+      if (!words) return false;
+      const std::uint32_t word = load32(block + i);
+      return may_be_absolute(i, word) && predict_word(i, word);
+    };
+    while (at < stop) {
+      // The first lead byte at or after `at` (the block's end when none),
+      // remembered: the walk only moves forward.
+      if (next_lead_ < at || next_lead_ == kUnknownLead) {
+        std::uint64_t scan = at;
+        while (scan < length && !kX86Lead[block[scan]])
+          ++scan;
+        next_lead_ = scan;
+      }
+      const std::uint64_t lead = std::min(next_lead_, stop);
+      if (aligned_checks) {
+        for (std::uint64_t i = at + ((4 - ((source_start + at) & 3)) & 3); i < lead && length - i >= 4; i += 4) {
+          if (word_at(i)) return i;
+        }
+      }
+      if (lead >= stop) return stop;
+      const bool aligned = aligned_checks && ((source_start + lead) & 3) == 0 && length - lead >= 4;
+      if (aligned && in_regions(lead) && relative_word(lead)) return lead;
+      if (predict_x86(lead)) return lead;
+      if (aligned && words) {
+        const std::uint32_t word = load32(block + lead);
+        if (may_be_absolute(lead, word) && predict_word(lead, word)) return lead;
+      }
+      at = lead + 1;
+    }
+    return stop;
+  }
+
+  // Thumb-2 instructions are halfword-aligned; the word kinds are checked at
+  // word-aligned positions only.
+  const bool thumb_branch = kinds & kThumbBranch, thumb_literal = kinds & kThumbLiteral;
+  const bool arm32_branch = kinds & kArm32Branch, arm32_literal = kinds & kArm32Literal;
+  const bool arm64_branch = kinds & kArm64Branch;
+  const std::uint64_t step = (thumb_branch || thumb_literal) ? 2 : 4;
+  if (step == 4 && regions_end == regions_begin) {
+    // The usual case, word kinds alone: the tightest loop.
+    at += (4 - ((source_start + at) & 3)) & 3;
+    for (; at < stop && length - at >= 4; at += 4) {
+      const std::uint32_t word = load32(block + at);
+      const bool conditional = (word >> 28) != 0xF;
+      const bool candidate = (arm32_branch && conditional && ((word >> 25) & 7) == 5) ||
+                             (arm32_literal && conditional && (word & 0x0E5F0000) == 0x041F0000) ||
+                             (arm64_branch && (word & 0x7C000000) == 0x14000000) || may_be_absolute(at, word);
+      if (candidate && predict_word(at, word)) return at;
+    }
+    return stop;
+  }
+  auto next_literal = [&] { return literals_.empty() ? UINT64_MAX : literals_.front().at; };
+  std::uint64_t literal = next_literal();
+  at += (step - ((source_start + at) & (step - 1))) & (step - 1); // step is 2 or 4
+  for (; at < stop; at += step) {
+    if (length - at < 4) continue;
+    const std::uint32_t word = load32(block + at);
+    if (in_regions(at) && relative_word(at)) return at;
+    if (thumb_literal) {
+      if (literal <= at && take_literal(at)) return at;
+      if ((word & 0xF800) == 0x4800 || (word & 0xFF7F) == 0xF85F) note_literal_load(at, word);
+      literal = next_literal();
+    }
+    if (thumb_branch && is_thumb_branch(word) && this->thumb_branch(at, word)) return at;
+    if ((source_start + at) % 4 != 0) continue;
+    const bool conditional = (word >> 28) != 0xF;
+    const bool candidate = (arm32_branch && conditional && ((word >> 25) & 7) == 5) ||
+                           (arm32_literal && conditional && (word & 0x0E5F0000) == 0x041F0000) ||
+                           (arm64_branch && (word & 0x7C000000) == 0x14000000) || may_be_absolute(at, word);
+    if (candidate && predict_word(at, word)) return at;
+  }
+  return std::min(at, stop);
+}
+
 void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
   while (count > 0) {
     if (pending_used_ < pending_size_) {
@@ -528,22 +622,7 @@ void BlockPrediction::fill(std::uint8_t* out, std::size_t count) {
       return;
     }
     // Copy plain bytes up to the next reference within this call's range.
-    // Word references start at aligned source offsets; x86 ones at one of a
-    // few opcode bytes.
-    const std::uint64_t stop = position_ + count;
-    std::uint64_t at = position_;
-    if (layout_.kinds & (kX86Relative | kX64RipRelative)) {
-      while (at < stop && !((kX86Lead[block_[at]] || may_be_absolute(at)) && predict_at(at)))
-        ++at;
-    } else {
-      // Thumb-2 instructions are halfword-aligned; the word kinds are
-      // checked at word-aligned positions only.
-      const unsigned step = (layout_.kinds & (kThumbBranch | kThumbLiteral)) ? 2 : 4;
-      at += (step - (source_start_ + at) % step) % step;
-      while (at < stop && !(at + 4 <= length_ && may_be_reference(at, load32(block_ + at)) && predict_at(at)))
-        at += step;
-      if (at > stop) at = stop;
-    }
+    const std::uint64_t at = next_reference(position_, position_ + count);
     const std::size_t plain = static_cast<std::size_t>(at - position_);
     std::memcpy(out, block_ + position_, plain);
     out += plain;

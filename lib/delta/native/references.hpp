@@ -75,6 +75,9 @@ public:
   // False for an address outside every segment (true for all when there are
   // none); cheap, for filtering before to_offset().
   bool may_hold(std::uint64_t vaddr) const { return segments_.empty() || (vaddr >= vaddr_low_ && vaddr < vaddr_high_); }
+  // The range may_hold() accepts.
+  std::uint64_t vaddr_low() const { return segments_.empty() ? 0 : vaddr_low_; }
+  std::uint64_t vaddr_high() const { return segments_.empty() ? UINT64_MAX : vaddr_high_; }
 
 private:
   std::vector<Segment> segments_;
@@ -97,6 +100,9 @@ struct RelativeRegion {
   std::uint64_t target_base = 0;
 };
 inline constexpr unsigned kMaxRelativeRegions = 16;
+// Absolute 64-bit words below this are counts and offsets, not addresses
+// (nothing points into an image's first page of headers).
+inline constexpr std::uint64_t kMinAbsolute64 = 4096;
 
 // What the predictor knows of both images.
 struct Layout {
@@ -152,14 +158,17 @@ public:
   void fill(std::uint8_t* out, std::size_t count);
 
 private:
-  // If a reference starts at block position `at`, writes its predicted bytes
-  // to pending_ and returns true.
-  bool predict_at(std::uint64_t at);
+  // If an x86 instruction reference starts at block position `at`, writes
+  // its predicted bytes to pending_ and returns true.
+  bool predict_x86(std::uint64_t at);
+  // The same for the word kinds (A32, A64, absolute) at a 4-aligned source
+  // offset holding `word`, with 4 bytes left.
+  bool predict_word(std::uint64_t at, std::uint32_t word);
   // True when `at` lies in the span of the regions the block overlaps.
   bool near_region(std::uint64_t at) const { return at >= regions_begin_ && at < regions_end_; }
-  // predict_at() for a word of a relative region at `at`.
+  // The same for a word of a relative region at `at`.
   bool relative_word(std::uint64_t at);
-  // predict_at() for a Thumb-2 branch `word` (is_thumb_branch()) at `at`.
+  // The same for a Thumb-2 branch `word` (is_thumb_branch()) at `at`.
   bool thumb_branch(std::uint64_t at, std::uint32_t word);
   // When `word` at `at` is a Thumb LDR (literal) into Rt followed within 8
   // halfwords by ADD Rt, PC, remembers the prediction of the literal word
@@ -168,41 +177,10 @@ private:
   // Writes the literal word remembered for `at`, if any, to pending_; drops
   // the ones the walk has passed.
   bool take_literal(std::uint64_t at);
-  // False when the word at block position `at` cannot start a reference of
-  // the layout's word or Thumb kinds (most words): a test without a call.
-  bool may_be_reference(std::uint64_t at, std::uint32_t word) const {
-    if (near_region(at)) return true;
-    const KindSet kinds = layout_.kinds;
-    if ((kinds & kThumbBranch) && is_thumb_branch(word)) return true;
-    if ((kinds & kThumbLiteral) &&
-        ((!literals_.empty() && literals_.front().at <= at) || (word & 0xF800) == 0x4800 || (word & 0xFF7F) == 0xF85F))
-      return true;
-    if ((source_start_ + at) % 4 != 0) return false;
-    if ((kinds & kArm32Branch) && (word >> 28) != 0xF && ((word >> 25) & 7) == 5) return true;
-    if ((kinds & kArm32Literal) && (word >> 28) != 0xF && (word & 0x0E5F0000) == 0x041F0000) return true;
-    if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000) return true;
-    if ((kinds & kAbsolute32) && layout_.source.may_hold(word)) return true;
-    return may_be_absolute64(at);
-  }
-  // The same for the absolute kinds alone (all that x86 code has besides
-  // its instructions), at any position.
-  bool may_be_absolute(std::uint64_t at) const {
-    if ((source_start_ + at) % 4 != 0 || length_ - at < 4) return false;
-    if (near_region(at)) return true;
-    if ((layout_.kinds & kAbsolute32) && layout_.source.may_hold(load_le32(block_ + at))) return true;
-    return may_be_absolute64(at);
-  }
-  bool may_be_absolute64(std::uint64_t at) const {
-    return (layout_.kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && length_ - at >= 8 &&
-           layout_.source.may_hold(load_le64(block_ + at));
-  }
-  static std::uint32_t load_le32(const std::uint8_t* p) {
-    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-           static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-  }
-  static std::uint64_t load_le64(const std::uint8_t* p) {
-    return load_le32(p) | static_cast<std::uint64_t>(load_le32(p + 4)) << 32;
-  }
+  // The first block position in [at, stop) where a reference starts, with
+  // its predicted bytes in pending_; stop when none does. Filters the
+  // positions with cheap tests on locals before trying a prediction.
+  std::uint64_t next_reference(std::uint64_t at, std::uint64_t stop);
   std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const;
   // Load addresses of block positions (to_vaddr of source_start_ + at and of
   // target_start_ + at), through the block's sole segment where it has one.
@@ -220,6 +198,9 @@ private:
   // relative regions the block overlaps (empty without kRelativeWords).
   std::uint64_t regions_begin_ = 0;
   std::uint64_t regions_end_ = 0;
+  // x86: the first lead byte at or after the walk's position (or length_).
+  static constexpr std::uint64_t kUnknownLead = UINT64_MAX;
+  std::uint64_t next_lead_ = kUnknownLead;
   const Segment* source_segment_ = nullptr;
   const Segment* target_segment_ = nullptr;
   // Literal words ahead (block position, predicted word), sorted by
