@@ -408,9 +408,9 @@ TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
   // Thumb code from 12000 on.
   const Bytes thumb = thumb_image(60, 60, 0);
   std::copy(thumb.begin() + 0x54, thumb.begin() + 0x54 + 12000, source.begin() + 12000);
-  // 64-bit pointers to 3000 at 8000 and 8013 (only the aligned one is one).
+  // 64-bit pointers to 5000 at 8000 and 8013 (only the aligned one is one).
   for (std::size_t at : {8000, 8013}) {
-    put32(source, at, 3000);
+    put32(source, at, 5000);
     put32(source, at + 4, 0);
   }
   for (native::KindSet kinds : {native::KindSet(native::kArm32Branch | native::kAbsolute32 | native::kArm32Literal),
