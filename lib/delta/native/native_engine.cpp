@@ -263,9 +263,10 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   const OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
   // Keep the set of kinds that makes the most bytes agree, and no prediction
   // where none helps.
+  std::uint64_t fewest = 0; // changed bytes with the kinds kept
   if (layout.kinds != 0) {
     KindSet best = 0;
-    std::uint64_t fewest = changed_bytes(Layout{}, map, source, target, entries);
+    fewest = changed_bytes(Layout{}, map, source, target, entries);
     for (const KindSet kinds : {layout.kinds, layout.alternative_kinds}) {
       if (kinds == 0) continue;
       Layout trial = layout;
@@ -283,8 +284,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     std::vector<ControlEntry> realigned = realign(entries, layout, map, source, target);
     if (realigned.size() != entries.size()) {
       OffsetMap realigned_map = offset_map_for(realigned);
-      if (changed_bytes(layout, realigned_map, source, target, realigned) <
-          changed_bytes(layout, map, source, target, entries)) {
+      if (changed_bytes(layout, realigned_map, source, target, realigned) < fewest) {
         entries = std::move(realigned);
         map_used = std::move(realigned_map);
       }
