@@ -22,12 +22,18 @@ std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, cons
   if (layout.kinds == 0) return entries;
   std::array<std::uint8_t, kRealignWindow> predicted{};
   // Bytes of target[t, t + n) that differ from the prediction of the copy
-  // from source[s, s + n).
-  auto changed = [&](std::uint64_t s, std::uint64_t t, std::uint64_t n) {
-    BlockPrediction(layout, map, source, s, t, n).fill(predicted.data(), static_cast<std::size_t>(n));
+  // from source[s, s + n); stops counting (returning at least `limit`) once
+  // it reaches `limit`.
+  auto changed = [&](std::uint64_t s, std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
+    BlockPrediction prediction(layout, map, source, s, t, n);
     std::uint64_t count = 0;
-    for (std::uint64_t i = 0; i < n; ++i)
-      count += predicted[i] != target[t + i];
+    for (std::uint64_t done = 0; done < n && count < limit;) {
+      const std::uint64_t m = std::min<std::uint64_t>(64, n - done);
+      prediction.fill(predicted.data(), static_cast<std::size_t>(m));
+      for (std::uint64_t i = 0; i < m; ++i)
+        count += predicted[i] != target[t + done + i];
+      done += m;
+    }
     return count;
   };
 
@@ -48,13 +54,15 @@ std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, cons
         const std::int64_t s = static_cast<std::int64_t>(t) + d;
         return s >= 0 && static_cast<std::uint64_t>(s) + n <= source.size();
       };
-      std::uint64_t best = changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal), t, n);
+      std::uint64_t best =
+          changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal), t, n, UINT64_MAX);
       if (best > n / 16) {
         std::int64_t best_diagonal = diagonal;
         auto consider = [&](std::int64_t d) {
           if (d == diagonal || !fits(d)) return;
-          const std::uint64_t c = changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + d), t, n);
           // A split costs a control entry: demand a clear gain.
+          if (best <= 8) return;
+          const std::uint64_t c = changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + d), t, n, best - 8);
           if (c + 8 < best) {
             best = c;
             best_diagonal = d;

@@ -18,6 +18,23 @@ void put32(Bytes& b, std::size_t at, std::uint32_t v) {
     b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
+// The header of a little-endian 32-bit ARM ELF whose one PT_LOAD maps the
+// whole of `image` at `vaddr`.
+void put_arm_elf_header(Bytes& image, std::uint32_t vaddr) {
+  const char ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
+  std::memcpy(image.data(), ident, sizeof ident);
+  image[18] = 40;                // EM_ARM
+  put32(image, 28, 0x34);        // e_phoff
+  image[42] = 32;                // e_phentsize
+  image[44] = 1;                 // e_phnum
+  put32(image, 0x34 + 0, 1);     // PT_LOAD
+  put32(image, 0x34 + 4, 0);     // p_offset
+  put32(image, 0x34 + 8, vaddr); // p_vaddr
+  const auto total = static_cast<std::uint32_t>(image.size());
+  put32(image, 0x34 + 16, total); // p_filesz
+  put32(image, 0x34 + 20, total); // p_memsz
+}
+
 // A little-endian 32-bit ARM ELF whose one PT_LOAD maps the whole file at
 // 0x10000, holding "functions" of random words, BL calls between them and
 // literal words pointing into the image.
@@ -54,18 +71,7 @@ Bytes arm_image(std::uint32_t seed, std::size_t functions, std::size_t inserted_
   (void)rng;
   Bytes image(0x54 + body.size(), 0);
   std::copy(body.begin(), body.end(), image.begin() + 0x54);
-  const char ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
-  std::memcpy(image.data(), ident, sizeof ident);
-  image[18] = 40;                  // EM_ARM
-  put32(image, 28, 0x34);          // e_phoff
-  image[42] = 32;                  // e_phentsize
-  image[44] = 1;                   // e_phnum
-  put32(image, 0x34 + 0, 1);       // PT_LOAD
-  put32(image, 0x34 + 4, 0);       // p_offset
-  put32(image, 0x34 + 8, 0x10000); // p_vaddr
-  const auto total = static_cast<std::uint32_t>(image.size());
-  put32(image, 0x34 + 16, total); // p_filesz
-  put32(image, 0x34 + 20, total); // p_memsz
+  put_arm_elf_header(image, 0x10000);
   return image;
 }
 
@@ -129,15 +135,7 @@ Bytes thumb_image(std::size_t functions, std::size_t inserted_at, std::size_t in
       }
     }
   }
-  const char ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
-  std::memcpy(image.data(), ident, sizeof ident);
-  image[18] = 40;            // EM_ARM
-  put32(image, 28, 0x34);    // e_phoff
-  image[42] = 32;            // e_phentsize
-  image[44] = 1;             // e_phnum
-  put32(image, 0x34 + 0, 1); // PT_LOAD of the whole file at address 0, like a shared library
-  put32(image, 0x34 + 16, static_cast<std::uint32_t>(size));
-  put32(image, 0x34 + 20, static_cast<std::uint32_t>(size));
+  put_arm_elf_header(image, 0); // at address 0, like a shared library
   return image;
 }
 
