@@ -298,9 +298,21 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
   }
   const std::uint64_t address = from + static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
   if (region->mode == RelativeRegion::kToSelf) {
-    // A word pointing into its own region is a length or a back-pointer, not an address.
     auto region_start = layout_.source.to_vaddr(region->offset);
-    if (region_start && address - *region_start < region->size) return false;
+    if (!region_start) return false;
+    // A distance back to an earlier record of the region (an FDE's CIE
+    // pointer); small ones are lengths and sizes.
+    const std::uint32_t back = load32(block_ + at);
+    if (back >= kMinBackDistance && back <= from - *region_start) {
+      auto moved = map_vaddr(from - back);
+      if (!moved || to < *moved || to - *moved > UINT32_MAX) return false;
+      store32(pending_, static_cast<std::uint32_t>(to - *moved));
+      pending_size_ = 4;
+      return true;
+    }
+    // Otherwise an address outside the region; one inside it is a length or a
+    // back-pointer, not an address.
+    if (address - *region_start < region->size) return false;
   }
   auto moved = map_vaddr(address);
   if (!moved) return false;

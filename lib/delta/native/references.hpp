@@ -100,6 +100,10 @@ struct RelativeRegion {
   std::uint64_t target_base = 0;
 };
 inline constexpr unsigned kMaxRelativeRegions = 16;
+// In a kToSelf region, a word w >= this that reaches back from its own
+// address to the region's start or later is a distance back (below it, a
+// length or a size).
+inline constexpr std::uint32_t kMinBackDistance = 256;
 // Absolute 64-bit words below this are counts and offsets, not addresses
 // (nothing points into an image's first page of headers).
 inline constexpr std::uint64_t kMinAbsolute64 = 4096;

@@ -278,21 +278,26 @@ TEST(NativeEngine, PredictsMovedPointersAndUnwindTablesInX64Data) {
 }
 
 TEST(BlockPrediction, RewritesWordsRelativeToABaseOrToThemselves) {
+  // The block [0, 0x400) lands 0x108 later; what it points to moved as the
+  // map says: [0, 0x100) by 0x100, [0x1000, 0x1100) to 0x1200.
   Bytes source(0x1100, 0);
-  put32(source, 0x20, 0x1040 - 0x10); // relative to the base 0x10
-  put32(source, 0x24, 0x2000);        // relative to the base, but nowhere mapped: kept
-  put32(source, 0x40, 0x1050 - 0x40); // relative to itself
-  put32(source, 0x44, 8);             // relative to itself, pointing into its own region: a length, kept
+  put32(source, 0x20, 0x1040 - 0x10);  // relative to the base 0x10
+  put32(source, 0x24, 0x2000);         // relative to the base, but nowhere mapped: kept
+  put32(source, 0x40, 0x1050 - 0x40);  // relative to itself
+  put32(source, 0x44, 8);              // pointing into its own region: a length, kept
+  put32(source, 0x340, 0x340 - 0x50);  // a distance back to 0x50 in the region
+  put32(source, 0x344, 0x344 - 0x300); // back, but too short to be one: kept
   native::Layout layout;
   layout.kinds = native::kRelativeWords;
   layout.regions = {{0x20, 8, native::RelativeRegion::kToBase, 0x10, 0x30},
-                    {0x40, 8, native::RelativeRegion::kToSelf, 0, 0}};
-  const native::OffsetMap map({{0, 0x100, 0x100}, {0x1000, 0x100, 0x1200}}); // the block moves too
-  Bytes predicted(0x80);
-  native::BlockPrediction(layout, map, source, 0, 0x100, 0x80).fill(predicted.data(), predicted.size());
-  Bytes expected(source.begin(), source.begin() + 0x80);
+                    {0x40, 0x3C0, native::RelativeRegion::kToSelf, 0, 0}};
+  const native::OffsetMap map({{0, 0x100, 0x100}, {0x1000, 0x100, 0x1200}});
+  Bytes predicted(0x400);
+  native::BlockPrediction(layout, map, source, 0, 0x108, 0x400).fill(predicted.data(), predicted.size());
+  Bytes expected(source.begin(), source.begin() + 0x400);
   put32(expected, 0x20, 0x1240 - 0x30);
-  put32(expected, 0x40, 0x1250 - (0x100 + 0x40));
+  put32(expected, 0x40, 0x1250 - (0x108 + 0x40));
+  put32(expected, 0x340, (0x108 + 0x340) - 0x150);
   EXPECT_EQ(predicted, expected);
 }
 
