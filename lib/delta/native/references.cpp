@@ -97,6 +97,15 @@ constexpr auto kX86Lead = [] {
   return lead;
 }();
 
+// True when the bytes at p (left of them) have the shape of an x86
+// reference predict_x86() rewrites; p[0] is a lead byte.
+[[gnu::always_inline]] inline bool x86_shape(const std::uint8_t* p, std::uint64_t left, KindSet kinds) {
+  const std::uint8_t b = p[0];
+  if (b == 0xE8 || b == 0xE9) return (kinds & kX86Relative) != 0;
+  if (b == 0x0F) return (kinds & kX86Relative) && left >= 2 && (p[1] & 0xF0) == 0x80;
+  return (kinds & kX64RipRelative) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) && (p[2] & 0xC7) == 0x05;
+}
+
 } // namespace
 
 AddressSpace::AddressSpace(std::vector<Segment> segments) : segments_(std::move(segments)) {
@@ -552,7 +561,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       // remembered: the walk only moves forward.
       if (next_lead_ < at || next_lead_ == kUnknownLead) {
         std::uint64_t scan = at;
-        while (scan < length && !kX86Lead[block[scan]])
+        while (scan < length && !(kX86Lead[block[scan]] && x86_shape(block + scan, length - scan, kinds)))
           ++scan;
         next_lead_ = scan;
       }
