@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace dfota::delta::native {
 
@@ -104,6 +107,31 @@ constexpr auto kX86Lead = [] {
   if (b == 0xE8 || b == 0xE9) return (kinds & kX86Relative) != 0;
   if (b == 0x0F) return (kinds & kX86Relative) && left >= 2 && (p[1] & 0xF0) == 0x80;
   return (kinds & kX64RipRelative) && left >= 3 && (p[1] == 0x8B || p[1] == 0x8D) && (p[2] & 0xC7) == 0x05;
+}
+
+// The first position in [from, length) where x86_shape() holds, or length.
+std::uint64_t next_x86_shape(const std::uint8_t* block, std::uint64_t from, std::uint64_t length, KindSet kinds) {
+  std::uint64_t i = from;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: E8/E9 are (b & 0xFE) == 0xE8, 48/4C are
+  // (b & 0xFB) == 0x48.
+  const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE)), e8 = _mm_set1_epi8(static_cast<char>(0xE8));
+  const __m128i fb = _mm_set1_epi8(static_cast<char>(0xFB)), x48 = _mm_set1_epi8(0x48);
+  const __m128i x0f = _mm_set1_epi8(0x0F);
+  for (; length - i >= 16 && i < length; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i));
+    const __m128i leads = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(v, fe), e8), _mm_cmpeq_epi8(v, x0f)),
+                                       _mm_cmpeq_epi8(_mm_and_si128(v, fb), x48));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(leads)); mask != 0; mask &= mask - 1) {
+      const std::uint64_t at = i + static_cast<unsigned>(__builtin_ctz(mask));
+      if (x86_shape(block + at, length - at, kinds)) return at;
+    }
+  }
+#endif
+  for (; i < length; ++i) {
+    if (kX86Lead[block[i]] && x86_shape(block + i, length - i, kinds)) return i;
+  }
+  return length;
 }
 
 } // namespace
@@ -560,10 +588,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       // The first lead byte at or after `at` (the block's end when none),
       // remembered: the walk only moves forward.
       if (next_lead_ < at || next_lead_ == kUnknownLead) {
-        std::uint64_t scan = at;
-        while (scan < length && !(kX86Lead[block[scan]] && x86_shape(block + scan, length - scan, kinds)))
-          ++scan;
-        next_lead_ = scan;
+        next_lead_ = next_x86_shape(block, at, length, kinds);
       }
       const std::uint64_t lead = std::min(next_lead_, stop);
       if (aligned_checks) {
