@@ -168,8 +168,6 @@ private:
   // The same for the word kinds (A32, A64, absolute) at a 4-aligned source
   // offset holding `word`, with 4 bytes left.
   bool predict_word(std::uint64_t at, std::uint32_t word);
-  // True when `at` lies in the span of the regions the block overlaps.
-  bool near_region(std::uint64_t at) const { return at >= regions_begin_ && at < regions_end_; }
   // The same for a word of a relative region at `at`.
   bool relative_word(std::uint64_t at);
   // The same for a Thumb-2 branch `word` (is_thumb_branch()) at `at`.
