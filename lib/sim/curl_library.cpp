@@ -1,8 +1,6 @@
 #include "sim/curl_library.hpp"
 
 #include <dlfcn.h>
-#include <mutex>
-#include <optional>
 #include <string>
 
 namespace dfota::sim {
@@ -47,10 +45,8 @@ Expected<const CurlLibrary*> load() {
 } // namespace
 
 Expected<const CurlLibrary*> curl_library() {
-  static std::once_flag once;
-  static std::optional<Expected<const CurlLibrary*>> loaded;
-  std::call_once(once, [] { loaded.emplace(load()); });
-  return *loaded;
+  static const Expected<const CurlLibrary*> loaded = load(); // initialised once, thread-safely
+  return loaded;
 }
 
 } // namespace dfota::sim

@@ -260,7 +260,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     entries = to_control(*blocks, target.size());
   }
   Layout layout = detect_layout(source, target);
-  const OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
+  OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
   // Keep the set of kinds that makes the most bytes agree, and no prediction
   // where none helps.
   std::uint64_t fewest = 0; // changed bytes with the kinds kept
@@ -279,18 +279,17 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     if (best == 0) layout = Layout{};
     layout.kinds = best;
   }
-  OffsetMap map_used = map;
   if (layout.kinds != 0) {
     std::vector<ControlEntry> realigned = realign(entries, layout, map, source, target);
     if (realigned.size() != entries.size()) {
       OffsetMap realigned_map = offset_map_for(realigned);
       if (changed_bytes(layout, realigned_map, source, target, realigned) < fewest) {
         entries = std::move(realigned);
-        map_used = std::move(realigned_map);
+        map = std::move(realigned_map);
       }
     }
   }
-  DifferenceStreams difference = difference_streams(layout, map_used, source, target, entries);
+  DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
   for (const ControlEntry& e : entries) {
@@ -375,8 +374,8 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
   // read and the one being decoded; the literal lane's waiting packed pieces
   // (kMaxQueuedBytes and one more) and the one it decodes; the control
-  // program and the offset map; the Thumb literal words ahead; the input buffer, one compressed piece and
-  // the chunk buffer.
+  // program and the offset map; the Thumb literal words ahead; the input
+  // buffer, one compressed piece and the chunk buffer.
   lzma_options_lzma options{};
   options.dict_size = std::uint32_t{1} << kMaxWindowLog;
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};

@@ -76,9 +76,9 @@ std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, cons
         diagonal = best_diagonal;
       }
       const std::uint64_t s = static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal);
-      const bool continues = done > 0 && pieces.back().target_start + pieces.back().copy == t &&
-                             pieces.back().source_start + pieces.back().copy == s;
-      if (continues) {
+      // After the first window, the last piece ends where this one starts in
+      // the target; it continues when it does in the source too.
+      if (done > 0 && pieces.back().source_start + pieces.back().copy == s) {
         pieces.back().copy += static_cast<std::uint32_t>(n);
       } else {
         pieces.push_back({s, t, static_cast<std::uint32_t>(n), 0});

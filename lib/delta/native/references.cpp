@@ -324,24 +324,20 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
     if (offset >= r.offset && offset - r.offset + 4 <= r.size) region = &r;
   }
   if (region == nullptr) return false;
-  const auto value = static_cast<std::int32_t>(load32(block_ + at));
-  std::uint64_t from = region->source_base, to = region->target_base;
+  const std::uint32_t word = load32(block_ + at);
+  const auto value = static_cast<std::int64_t>(static_cast<std::int32_t>(word));
+  std::uint64_t address = region->source_base + static_cast<std::uint64_t>(value);
+  std::uint64_t to = region->target_base;
   if (region->mode == RelativeRegion::kToSelf) {
     auto site = source_site(at);
     auto new_site = target_site(at);
-    if (!site || !new_site) return false;
-    from = *site;
-    to = *new_site;
-  }
-  const std::uint64_t address = from + static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
-  if (region->mode == RelativeRegion::kToSelf) {
     auto region_start = layout_.source.to_vaddr(region->offset);
-    if (!region_start) return false;
+    if (!site || !new_site || !region_start) return false;
+    to = *new_site;
     // A distance back to an earlier record of the region (an FDE's CIE
     // pointer); small ones are lengths and sizes.
-    const std::uint32_t back = load32(block_ + at);
-    if (back >= kMinBackDistance && back <= from - *region_start) {
-      auto moved = map_vaddr(from - back);
+    if (word >= kMinBackDistance && word <= *site - *region_start) {
+      auto moved = map_vaddr(*site - word);
       if (!moved || to < *moved || to - *moved > UINT32_MAX) return false;
       store32(pending_, static_cast<std::uint32_t>(to - *moved));
       pending_size_ = 4;
@@ -349,6 +345,7 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
     }
     // Otherwise an address outside the region; one inside it is a length or a
     // back-pointer, not an address.
+    address = *site + static_cast<std::uint64_t>(value);
     if (address - *region_start < region->size) return false;
   }
   auto moved = map_vaddr(address);
@@ -578,8 +575,9 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
     // each and at it (after the region, before the word kinds).
     const bool words = absolute32 || absolute64;
     const bool aligned_checks = words || regions_end > regions_begin;
-    auto word_at = [&](std::uint64_t i) {
-      if (in_regions(i) && relative_word(i)) return true;
+    // At a 4-aligned source offset with 4 bytes left.
+    auto region_at = [&](std::uint64_t i) { return in_regions(i) && relative_word(i); };
+    auto absolute_at = [&](std::uint64_t i) {
       if (!words) return false;
       const std::uint32_t word = load32(block + i);
       return may_be_absolute(i, word) && predict_word(i, word);
@@ -593,17 +591,12 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       const std::uint64_t lead = std::min(next_lead_, stop);
       if (aligned_checks) {
         for (std::uint64_t i = at + ((4 - ((source_start + at) & 3)) & 3); i < lead && length - i >= 4; i += 4) {
-          if (word_at(i)) return i;
+          if (region_at(i) || absolute_at(i)) return i;
         }
       }
       if (lead >= stop) return stop;
       const bool aligned = aligned_checks && ((source_start + lead) & 3) == 0 && length - lead >= 4;
-      if (aligned && in_regions(lead) && relative_word(lead)) return lead;
-      if (predict_x86(lead)) return lead;
-      if (aligned && words) {
-        const std::uint32_t word = load32(block + lead);
-        if (may_be_absolute(lead, word) && predict_word(lead, word)) return lead;
-      }
+      if ((aligned && region_at(lead)) || predict_x86(lead) || (aligned && absolute_at(lead))) return lead;
       at = lead + 1;
     }
     return stop;
@@ -615,16 +608,19 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   const bool arm32_branch = kinds & kArm32Branch, arm32_literal = kinds & kArm32Literal;
   const bool arm64_branch = kinds & kArm64Branch;
   const std::uint64_t step = (thumb_branch || thumb_literal) ? 2 : 4;
+  // At a 4-aligned source offset: may `word` be a reference of a word kind?
+  auto word_candidate = [&](std::uint64_t i, std::uint32_t word) {
+    const bool conditional = (word >> 28) != 0xF;
+    return (arm32_branch && conditional && ((word >> 25) & 7) == 5) ||
+           (arm32_literal && conditional && (word & 0x0E5F0000) == 0x041F0000) ||
+           (arm64_branch && (word & 0x7C000000) == 0x14000000) || may_be_absolute(i, word);
+  };
   if (step == 4 && regions_end == regions_begin) {
     // The usual case, word kinds alone: the tightest loop.
     at += (4 - ((source_start + at) & 3)) & 3;
     for (; at < stop && length - at >= 4; at += 4) {
       const std::uint32_t word = load32(block + at);
-      const bool conditional = (word >> 28) != 0xF;
-      const bool candidate = (arm32_branch && conditional && ((word >> 25) & 7) == 5) ||
-                             (arm32_literal && conditional && (word & 0x0E5F0000) == 0x041F0000) ||
-                             (arm64_branch && (word & 0x7C000000) == 0x14000000) || may_be_absolute(at, word);
-      if (candidate && predict_word(at, word)) return at;
+      if (word_candidate(at, word) && predict_word(at, word)) return at;
     }
     return stop;
   }
@@ -641,12 +637,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       literal = next_literal();
     }
     if (thumb_branch && is_thumb_branch(word) && this->thumb_branch(at, word)) return at;
-    if ((source_start + at) % 4 != 0) continue;
-    const bool conditional = (word >> 28) != 0xF;
-    const bool candidate = (arm32_branch && conditional && ((word >> 25) & 7) == 5) ||
-                           (arm32_literal && conditional && (word & 0x0E5F0000) == 0x041F0000) ||
-                           (arm64_branch && (word & 0x7C000000) == 0x14000000) || may_be_absolute(at, word);
-    if (candidate && predict_word(at, word)) return at;
+    if ((source_start + at) % 4 == 0 && word_candidate(at, word) && predict_word(at, word)) return at;
   }
   return std::min(at, stop);
 }
