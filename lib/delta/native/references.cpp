@@ -134,6 +134,56 @@ std::uint64_t next_x86_shape(const std::uint8_t* block, std::uint64_t from, std:
   return length;
 }
 
+// The Thumb walk's fast skip. From `from` (a 4-aligned source offset), in
+// whole 16-byte steps that end at or before `end` and leave 2 bytes to spare
+// before `length`: the first 2-aligned position holding a Thumb LDR
+// (literal) first halfword (when `literal`), a Thumb-2 BL/BLX/B.W (when
+// `branch`), or, at 4-aligned positions, a word in [low, high) (when
+// `absolute`; low >= kMinAbsolute). Returns where the steps stopped when
+// none is found. A superset of what next_reference() checks one by one, so
+// that skipping the rest changes nothing.
+std::uint64_t next_thumb_candidate(const std::uint8_t* block, std::uint64_t from, std::uint64_t end,
+                                   std::uint64_t length, bool literal, bool branch, bool absolute, std::uint64_t low,
+                                   std::uint64_t high) {
+  std::uint64_t i = from;
+#if defined(__SSE2__)
+  auto set16 = [](unsigned v) { return _mm_set1_epi16(static_cast<short>(v)); };
+  const __m128i none = _mm_setzero_si128(), all = _mm_cmpeq_epi8(none, none);
+  const __m128i literal_on = literal ? all : none, branch_on = branch ? all : none;
+  const __m128i f800 = set16(0xF800), x4800 = set16(0x4800), ff7f = set16(0xFF7F), f85f = set16(0xF85F);
+  const __m128i f000 = set16(0xF000), d000 = set16(0xD000), x9000 = set16(0x9000), d001 = set16(0xD001),
+                c000 = set16(0xC000);
+  // Unsigned 32-bit comparisons as signed ones on values biased by 2^31.
+  const __m128i bias = _mm_set1_epi32(INT32_MIN);
+  const bool bounded = high <= UINT32_MAX;
+  const __m128i low_biased = _mm_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(low) ^ 0x80000000u));
+  const __m128i high_biased =
+      _mm_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(bounded ? high : 0) ^ 0x80000000u));
+  const __m128i word_on = (absolute && low <= UINT32_MAX) ? _mm_set1_epi32(0xFFFF) : none; // a word's first halfword
+  for (; i < end && end - i >= 16 && length - i >= 18; i += 16) {
+    const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i));
+    const __m128i second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i + 2));
+    const __m128i loads = _mm_or_si128(_mm_cmpeq_epi16(_mm_and_si128(first, f800), x4800),
+                                       _mm_cmpeq_epi16(_mm_and_si128(first, ff7f), f85f));
+    const __m128i second_branch = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi16(_mm_and_si128(second, d000), d000),
+                                                            _mm_cmpeq_epi16(_mm_and_si128(second, d000), x9000)),
+                                               _mm_cmpeq_epi16(_mm_and_si128(second, d001), c000));
+    const __m128i branches = _mm_and_si128(_mm_cmpeq_epi16(_mm_and_si128(first, f800), f000), second_branch);
+    const __m128i biased = _mm_xor_si128(first, bias);
+    __m128i words = _mm_andnot_si128(_mm_cmpgt_epi32(low_biased, biased), word_on);
+    if (bounded) words = _mm_and_si128(words, _mm_cmpgt_epi32(high_biased, biased));
+    const __m128i hits =
+        _mm_or_si128(_mm_or_si128(_mm_and_si128(loads, literal_on), _mm_and_si128(branches, branch_on)), words);
+    if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits)); mask != 0) {
+      return i + static_cast<unsigned>(__builtin_ctz(mask));
+    }
+  }
+#else
+  (void)block, (void)end, (void)length, (void)literal, (void)branch, (void)absolute, (void)low, (void)high;
+#endif
+  return i;
+}
+
 } // namespace
 
 AddressSpace::AddressSpace(std::vector<Segment> segments) : segments_(std::move(segments)) {
@@ -448,7 +498,7 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
     }
   }
   if ((kinds & kArm64Branch) && (word & 0x7C000000) == 0x14000000 && word_branch(26, 0)) return true;
-  if ((kinds & kAbsolute32) && layout_.source.may_hold(word)) {
+  if ((kinds & kAbsolute32) && word >= kMinAbsolute && layout_.source.may_hold(word)) {
     auto moved = map_vaddr(word);
     if (moved && *moved <= UINT32_MAX) {
       store32(pending_, static_cast<std::uint32_t>(*moved));
@@ -456,7 +506,7 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
       return true;
     }
   }
-  if ((kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && left >= 8 && load64(p) >= kMinAbsolute64) {
+  if ((kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && left >= 8 && load64(p) >= kMinAbsolute) {
     auto moved = map_vaddr(load64(p));
     if (moved) {
       store32(pending_, static_cast<std::uint32_t>(*moved));
@@ -563,10 +613,10 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   auto in_regions = [&](std::uint64_t i) { return i >= regions_begin && i < regions_end; };
   // At a 4-aligned source offset with 4 bytes left.
   auto may_be_absolute = [&](std::uint64_t i, std::uint32_t word) {
-    if (absolute32 && word >= low && word < high) return true;
+    if (absolute32 && word >= low && word < high && word >= kMinAbsolute) return true;
     if (!absolute64 || (source_start + i) % 8 != 0 || length - i < 8) return false;
     const std::uint64_t value = load64(block + i);
-    return value >= low && value < high && value >= kMinAbsolute64;
+    return value >= low && value < high && value >= kMinAbsolute;
   };
 
   if (kinds & (kX86Relative | kX64RipRelative)) {
@@ -626,8 +676,20 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   }
   auto next_literal = [&] { return literals_.empty() ? UINT64_MAX : literals_.front().at; };
   std::uint64_t literal = next_literal();
+  // The fast skip serves the Thumb set (word kinds other than absolute 32
+  // are checked one by one).
+  const bool skip = step == 2 && (kinds & ~KindSet{kThumbBranch | kThumbLiteral | kAbsolute32 | kRelativeWords}) == 0;
+  const std::uint64_t skip_low = std::max(low, kMinAbsolute);
   at += (step - ((source_start + at) & (step - 1))) & (step - 1); // step is 2 or 4
   for (; at < stop; at += step) {
+    if (skip && ((source_start + at) & 3) == 0) {
+      // Up to the next remembered literal, and never into a region.
+      std::uint64_t end = std::min(stop, literal);
+      if (at < regions_begin) end = std::min(end, regions_begin);
+      if (in_regions(at)) end = at;
+      at = next_thumb_candidate(block, at, end, length, thumb_literal, thumb_branch, absolute32, skip_low, high);
+      if (at >= stop) break;
+    }
     if (length - at < 4) continue;
     const std::uint32_t word = load32(block + at);
     if (in_regions(at) && relative_word(at)) return at;

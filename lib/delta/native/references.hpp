@@ -104,9 +104,9 @@ inline constexpr unsigned kMaxRelativeRegions = 16;
 // address to the region's start or later is a distance back (below it, a
 // length or a size).
 inline constexpr std::uint32_t kMinBackDistance = 256;
-// Absolute 64-bit words below this are counts and offsets, not addresses
-// (nothing points into an image's first page of headers).
-inline constexpr std::uint64_t kMinAbsolute64 = 4096;
+// Absolute words (32- and 64-bit) below this are counts and offsets, not
+// addresses (nothing points into an image's first page of headers).
+inline constexpr std::uint64_t kMinAbsolute = 4096;
 
 // What the predictor knows of both images.
 struct Layout {

@@ -416,13 +416,21 @@ TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
     put32(source, at, 5000);
     put32(source, at + 4, 0);
   }
+  // Pieces of at most 9 bytes take the one-by-one walk; the whole block also
+  // takes the fast skips (x86 lead bytes, Thumb candidates). The last set
+  // loads the image at 0, so that only words in [4096, image size) are
+  // absolute candidates and the Thumb skip has long stretches to pass.
+  constexpr native::KindSet kThumbSet = native::kThumbBranch | native::kThumbLiteral | native::kAbsolute32;
   for (native::KindSet kinds : {native::KindSet(native::kArm32Branch | native::kAbsolute32 | native::kArm32Literal),
-                                native::KindSet(native::kThumbBranch | native::kThumbLiteral | native::kAbsolute32),
-                                native::KindSet(native::kX86Relative | native::kX64RipRelative),
+                                kThumbSet, native::KindSet(native::kX86Relative | native::kX64RipRelative),
                                 native::KindSet(native::kX86Relative | native::kX64RipRelative | native::kAbsolute64),
-                                native::KindSet(native::kArm64Branch | native::kAbsolute64)}) {
+                                native::KindSet(native::kArm64Branch | native::kAbsolute64), kThumbSet | 1024}) {
     native::Layout layout;
-    layout.kinds = kinds;
+    layout.kinds = kinds & native::kAllReferenceKinds;
+    if (kinds & 1024) {
+      layout.source = native::AddressSpace({{0, 0, source.size()}});
+      layout.target = native::AddressSpace({{0, 0, source.size() + 4000}});
+    }
     const native::OffsetMap map({{0, 20000, 512}, {20000, 30000, 24000}});
     ASSERT_TRUE(map.is_valid());
     const std::uint64_t start = 1001, length = source.size() - 2000;
