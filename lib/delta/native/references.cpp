@@ -285,9 +285,12 @@ OffsetMap::OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries
   for (std::size_t i = 1; i < entries_.size(); ++i) {
     if (entries_[i].source_start < entries_[i - 1].source_start) return;
   }
-  // Pages small enough for a handful of entries each, at most 2^16 of them.
+  // About two pages per entry (a handful of entries in each, in a table
+  // small enough to stay in cache), at most 2^16 of them.
   const std::uint64_t span = entries_.back().source_start + 1;
-  while (page_shift_ < 63 && (span >> page_shift_) >= (1u << 16))
+  const std::uint64_t most_pages = std::min<std::uint64_t>(1u << 16, std::max<std::uint64_t>(1024, 2 * entries_.size()));
+  page_shift_ = 0;
+  while (page_shift_ < 63 && (span >> page_shift_) >= most_pages)
     ++page_shift_;
   const std::uint64_t pages = (span >> page_shift_) + 1;
   page_first_.resize(pages + 1);
