@@ -82,7 +82,7 @@ std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, cons
         pieces.back().copy += static_cast<std::uint32_t>(n);
       } else {
         pieces.push_back({s, t, static_cast<std::uint32_t>(n), 0});
-        moved_any = moved_any || done > 0;
+        moved_any = moved_any || done > 0 || s != placed.source_start;
       }
       done += n;
     }

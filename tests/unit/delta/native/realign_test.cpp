@@ -90,6 +90,24 @@ TEST(Realign, FollowsATableThatGrewEntryByEntry) {
   EXPECT_LT(after * 4, before) << "before " << before << ", after " << after;
 }
 
+TEST(Realign, MovesACopyThatIsOffItsDiagonalFromTheFirstWindow) {
+  // The target drops the table's first entry; the matcher's copy starts at
+  // the source's start, 24 bytes off everywhere.
+  constexpr std::size_t kEntries = 100;
+  const Bytes source = table(kEntries, 0, kEntries, 0);
+  const Bytes target(source.begin() + 24, source.end());
+  Layout layout;
+  layout.kinds = kAbsolute64;
+  const std::vector<ControlEntry> entries = {{0, static_cast<std::uint32_t>(target.size()), 0}};
+  const OffsetMap map = offset_map_for(entries);
+  ASSERT_GT(changed(entries, layout, map, source, target), 100u);
+  const std::vector<ControlEntry> realigned = realign(entries, layout, map, source, target);
+  ASSERT_EQ(realigned.size(), 1u);
+  EXPECT_EQ(realigned[0].seek, 24);
+  EXPECT_EQ(realigned[0].copy, target.size());
+  EXPECT_EQ(changed(realigned, layout, offset_map_for(realigned), source, target), 0u);
+}
+
 TEST(Realign, LeavesAProgramWithoutPredictionAlone) {
   const Bytes source(4096, 1), target(4096, 2);
   const std::vector<ControlEntry> entries = {{0, 4096, 0}};
