@@ -280,11 +280,10 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     layout.kinds = best;
   }
   if (layout.kinds != 0) {
-    std::vector<ControlEntry> realigned = realign(entries, layout, map, source, target);
-    if (realigned.size() != entries.size()) {
-      OffsetMap realigned_map = offset_map_for(realigned);
-      if (changed_bytes(layout, realigned_map, source, target, realigned) < fewest) {
-        entries = std::move(realigned);
+    if (auto realigned = realign(entries, layout, map, source, target)) {
+      OffsetMap realigned_map = offset_map_for(*realigned);
+      if (changed_bytes(layout, realigned_map, source, target, *realigned) < fewest) {
+        entries = std::move(*realigned);
         map = std::move(realigned_map);
       }
     }

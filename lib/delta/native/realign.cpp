@@ -17,9 +17,9 @@ struct Piece {
 
 } // namespace
 
-std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, const Layout& layout, const OffsetMap& map,
-                                  ByteSpan source, ByteSpan target) {
-  if (layout.kinds == 0) return entries;
+std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
+                                                 const OffsetMap& map, ByteSpan source, ByteSpan target) {
+  if (layout.kinds == 0) return std::nullopt;
   std::array<std::uint8_t, kRealignWindow> predicted{};
   // Bytes of target[t, t + n) that differ from the prediction of the copy
   // from source[s, s + n); stops counting (returning at least `limit`) once
@@ -89,7 +89,7 @@ std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, cons
     pieces.back().literal = placed.entry.literal;
     return {};
   });
-  if (!moved_any || pieces.size() > kMaxControlEntries) return entries;
+  if (!moved_any || pieces.size() > kMaxControlEntries) return std::nullopt;
 
   std::vector<ControlEntry> result;
   result.reserve(pieces.size());

@@ -9,6 +9,7 @@
 // the nearby diagonals and splits the copy where one does better.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -25,9 +26,9 @@ inline constexpr std::int64_t kRealignReach = 128;
 // Returns `entries` with copies split and re-pointed where that makes fewer
 // bytes differ from their prediction under `layout` and `map` (the map of
 // `entries`); the copies and literals still cover the target in the same
-// order. Returns `entries` unchanged when splitting would exceed
+// order. Returns nullopt when no copy moved, or when splitting would exceed
 // kMaxControlEntries.
-std::vector<ControlEntry> realign(const std::vector<ControlEntry>& entries, const Layout& layout, const OffsetMap& map,
-                                  ByteSpan source, ByteSpan target);
+std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
+                                                 const OffsetMap& map, ByteSpan source, ByteSpan target);
 
 } // namespace dfota::delta::native
