@@ -282,9 +282,28 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   if (layout.kinds != 0) {
     if (auto realigned = realign(entries, layout, map, source, target)) {
       OffsetMap realigned_map = offset_map_for(*realigned);
-      if (changed_bytes(layout, realigned_map, source, target, *realigned) < fewest) {
+      if (const std::uint64_t changed = changed_bytes(layout, realigned_map, source, target, *realigned);
+          changed < fewest) {
         entries = std::move(*realigned);
         map = std::move(realigned_map);
+        fewest = changed;
+      }
+    }
+    // Extending copies trades literal bytes and entries for changed bytes:
+    // judged by all three.
+    if (auto extended = extend_copies(entries, layout, map, source, target)) {
+      OffsetMap extended_map = offset_map_for(*extended);
+      auto cost = [](std::uint64_t changed, const std::vector<ControlEntry>& program) {
+        std::uint64_t total = kChangedCost * changed + kEntryCost * program.size();
+        for (const ControlEntry& e : program)
+          total += e.literal;
+        return total;
+      };
+      const std::uint64_t changed = changed_bytes(layout, extended_map, source, target, *extended);
+      if (cost(changed, *extended) < cost(fewest, entries)) {
+        entries = std::move(*extended);
+        map = std::move(extended_map);
+        fewest = changed;
       }
     }
   }

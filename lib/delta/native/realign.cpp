@@ -7,6 +7,73 @@ namespace dfota::delta::native {
 
 namespace {
 
+// Bytes of target[t, t + n) that differ from the prediction of the copy
+// from source[s, s + n) under `layout` and `map`; stops counting (returning
+// at least `limit`) once it reaches `limit`.
+std::uint64_t changed_in(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target, std::uint64_t s,
+                         std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
+  std::array<std::uint8_t, 64> predicted{};
+  BlockPrediction prediction(layout, map, source, s, t, n);
+  std::uint64_t count = 0;
+  for (std::uint64_t done = 0; done < n && count < limit;) {
+    const std::uint64_t m = std::min<std::uint64_t>(predicted.size(), n - done);
+    prediction.fill(predicted.data(), static_cast<std::size_t>(m));
+    for (std::uint64_t i = 0; i < m; ++i)
+      count += predicted[i] != target[t + done + i];
+    done += m;
+  }
+  return count;
+}
+
+// A stretch of the target: copied from `source` (kLiteral: sent as is).
+struct Span {
+  static constexpr std::int64_t kLiteral = -1;
+  std::uint64_t target_start;
+  std::uint64_t length;
+  std::int64_t source; // source start, or kLiteral
+};
+
+// The program as spans in target order, without empty ones.
+std::vector<Span> spans_of(const std::vector<ControlEntry>& entries) {
+  std::vector<Span> spans;
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    if (placed.entry.copy > 0) {
+      spans.push_back({placed.target_start, placed.entry.copy, static_cast<std::int64_t>(placed.source_start)});
+    }
+    if (placed.entry.literal > 0) {
+      spans.push_back({placed.target_start + placed.entry.copy, placed.entry.literal, Span::kLiteral});
+    }
+    return {};
+  });
+  return spans;
+}
+
+// The program of spans in target order: a copy that goes on where the one
+// before it ends (in both images) joins it.
+std::vector<ControlEntry> program_of(const std::vector<Span>& spans) {
+  std::vector<ControlEntry> entries;
+  std::uint64_t source_position = 0;
+  bool joinable = false; // the last entry ends with its copy
+  for (const Span& span : spans) {
+    if (span.source == Span::kLiteral) {
+      if (entries.empty()) entries.push_back({0, 0, 0});
+      entries.back().literal += static_cast<std::uint32_t>(span.length);
+      joinable = false;
+      continue;
+    }
+    const auto start = static_cast<std::uint64_t>(span.source);
+    if (joinable && start == source_position && entries.back().copy + span.length <= UINT32_MAX) {
+      entries.back().copy += static_cast<std::uint32_t>(span.length);
+    } else {
+      entries.push_back(
+          {span.source - static_cast<std::int64_t>(source_position), static_cast<std::uint32_t>(span.length), 0});
+    }
+    source_position = start + span.length;
+    joinable = true;
+  }
+  return entries;
+}
+
 // A copy and the literal after it, placed.
 struct Piece {
   std::uint64_t source_start;
@@ -20,21 +87,8 @@ struct Piece {
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
                                                  const OffsetMap& map, ByteSpan source, ByteSpan target) {
   if (layout.kinds == 0) return std::nullopt;
-  std::array<std::uint8_t, kRealignWindow> predicted{};
-  // Bytes of target[t, t + n) that differ from the prediction of the copy
-  // from source[s, s + n); stops counting (returning at least `limit`) once
-  // it reaches `limit`.
   auto changed = [&](std::uint64_t s, std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
-    BlockPrediction prediction(layout, map, source, s, t, n);
-    std::uint64_t count = 0;
-    for (std::uint64_t done = 0; done < n && count < limit;) {
-      const std::uint64_t m = std::min<std::uint64_t>(64, n - done);
-      prediction.fill(predicted.data(), static_cast<std::size_t>(m));
-      for (std::uint64_t i = 0; i < m; ++i)
-        count += predicted[i] != target[t + done + i];
-      done += m;
-    }
-    return count;
+    return changed_in(layout, map, source, target, s, t, n, limit);
   };
 
   std::vector<Piece> pieces;
@@ -100,6 +154,70 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
     source_position = p.source_start + p.copy;
   }
   return result;
+}
+
+std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
+                                                       const OffsetMap& map, ByteSpan source, ByteSpan target) {
+  if (layout.kinds == 0) return std::nullopt;
+  std::vector<Span> spans = spans_of(entries);
+  std::vector<Span> result;
+  result.reserve(spans.size());
+  bool extended_any = false;
+  for (std::size_t next = 0; next < spans.size();) {
+    result.push_back(spans[next++]);
+    const Span copy = result.back();
+    if (copy.source == Span::kLiteral || copy.length < kExtendFrom) continue;
+    const std::int64_t diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
+    // spans[next] is the first span not yet passed; its first `used` bytes
+    // are taken by the extension.
+    std::uint64_t at = copy.target_start + copy.length, used = 0;
+    while (next < spans.size()) {
+      const std::uint64_t n = std::min(kRealignWindow, target.size() - at);
+      const std::int64_t from = static_cast<std::int64_t>(at) + diagonal;
+      if (n == 0 || from < 0 || static_cast<std::uint64_t>(from) + n > source.size()) break;
+      // What the current coverage of [at, at + n) costs.
+      std::uint64_t current = 0;
+      bool same_diagonal = true;
+      for (std::size_t k = next, skip = used, left = n; left > 0 && k < spans.size(); ++k, skip = 0) {
+        const Span& span = spans[k];
+        const std::uint64_t take = std::min<std::uint64_t>(left, span.length - skip);
+        if (skip == 0) current += kEntryCost;
+        if (span.source == Span::kLiteral) {
+          current += take;
+          same_diagonal = false;
+        } else {
+          const auto start = static_cast<std::uint64_t>(span.source) + skip;
+          current +=
+              kChangedCost * changed_in(layout, map, source, target, start, span.target_start + skip, take, UINT64_MAX);
+          same_diagonal = same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
+        }
+        left -= take;
+      }
+      if (same_diagonal) break; // what follows goes on along the diagonal already
+      if (kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, n, current) >=
+          current)
+        break;
+      // Take the window: the copy grows, the spans under it shrink.
+      result.back().length += n;
+      at += n;
+      used += n;
+      while (next < spans.size() && used >= spans[next].length) {
+        used -= spans[next].length;
+        ++next;
+      }
+      extended_any = true;
+    }
+    if (used > 0) {
+      Span& rest = spans[next];
+      rest.target_start += used;
+      rest.length -= used;
+      if (rest.source != Span::kLiteral) rest.source += static_cast<std::int64_t>(used);
+    }
+  }
+  if (!extended_any) return std::nullopt;
+  std::vector<ControlEntry> program = program_of(result);
+  if (program.size() > kMaxControlEntries) return std::nullopt;
+  return program;
 }
 
 } // namespace dfota::delta::native

@@ -31,4 +31,24 @@ inline constexpr std::int64_t kRealignReach = 128;
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
                                                  const OffsetMap& map, ByteSpan source, ByteSpan target);
 
+// Copies of at least kExtendFrom bytes are continued along their diagonal,
+// window by window (kRealignWindow), over what follows them in the target
+// while the diagonal leaves less to send there than the current coverage:
+// its changed bytes against the changed bytes of the copies there, every
+// byte of the literals there and kEntryCost per entry that starts there. The
+// matcher stops a copy where raw bytes stop agreeing, but after prediction
+// the same diagonal often goes on agreeing, and the matcher has covered the
+// rest with short copies from elsewhere that happen to agree in raw bytes:
+// a PLT whose every entry changed because the GOT moved is the typical case.
+inline constexpr std::uint64_t kExtendFrom = 512;
+inline constexpr std::uint64_t kEntryCost = 4;
+inline constexpr std::uint64_t kChangedCost = 3;
+
+// Returns `entries` with copies extended as above under `layout` and `map`
+// (the map of `entries`); the copies and literals still cover the target in
+// the same order. Returns nullopt when no copy was extended, or when the
+// program would exceed kMaxControlEntries.
+std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
+                                                       const OffsetMap& map, ByteSpan source, ByteSpan target);
+
 } // namespace dfota::delta::native

@@ -93,6 +93,18 @@ KindSet kinds_for(const ElfInfo& elf) {
   }
 }
 
+// True when `image` holds an A32 PLT entry (the three words
+// BlockPrediction::arm_plt_entry() reads) at a 4-aligned offset.
+bool has_arm_plt_entry(ByteSpan image) {
+  for (std::uint64_t at = 0; image.size() >= 12 && at <= image.size() - 12; at += 4) {
+    if ((load32(image.data() + at) & kArmPltFirstMask) == kArmPltFirst &&
+        (load32(image.data() + at + 4) & 0xFFFFFF00) == 0xE28CCA00 &&
+        (load32(image.data() + at + 8) & 0xFFFFF000) == 0xE5BCF000)
+      return true;
+  }
+  return false;
+}
+
 // First bytes of the x86 instructions predict_x86() recognises.
 constexpr auto kX86Lead = [] {
   std::array<bool, 256> lead{};
@@ -138,13 +150,14 @@ std::uint64_t next_x86_shape(const std::uint8_t* block, std::uint64_t from, std:
 // whole 16-byte steps that end at or before `end` and leave 2 bytes to spare
 // before `length`: the first 2-aligned position holding a Thumb LDR
 // (literal) first halfword (when `literal`), a Thumb-2 BL/BLX/B.W (when
-// `branch`), or, at 4-aligned positions, a word in [low, high) (when
-// `absolute`; low >= kMinAbsolute). Returns where the steps stopped when
+// `branch`), or, at 4-aligned positions, the first word of an A32 PLT entry
+// (when `plt`) or a word in [low, high) (when `absolute`; low >=
+// kMinAbsolute). Returns where the steps stopped when
 // none is found. A superset of what next_reference() checks one by one, so
 // that skipping the rest changes nothing.
 std::uint64_t next_thumb_candidate(const std::uint8_t* block, std::uint64_t from, std::uint64_t end,
-                                   std::uint64_t length, bool literal, bool branch, bool absolute, std::uint64_t low,
-                                   std::uint64_t high) {
+                                   std::uint64_t length, bool literal, bool branch, bool plt, bool absolute,
+                                   std::uint64_t low, std::uint64_t high) {
   std::uint64_t i = from;
 #if defined(__SSE2__)
   auto set16 = [](unsigned v) { return _mm_set1_epi16(static_cast<short>(v)); };
@@ -159,7 +172,11 @@ std::uint64_t next_thumb_candidate(const std::uint8_t* block, std::uint64_t from
   const __m128i low_biased = _mm_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(low) ^ 0x80000000u));
   const __m128i high_biased =
       _mm_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(bounded ? high : 0) ^ 0x80000000u));
-  const __m128i word_on = (absolute && low <= UINT32_MAX) ? _mm_set1_epi32(0xFFFF) : none; // a word's first halfword
+  const __m128i first_halfword = _mm_set1_epi32(0xFFFF); // marks a word at its first halfword
+  const __m128i word_on = (absolute && low <= UINT32_MAX) ? first_halfword : none;
+  const __m128i plt_on = plt ? first_halfword : none;
+  const __m128i plt_mask = _mm_set1_epi32(static_cast<int>(kArmPltFirstMask));
+  const __m128i plt_first = _mm_set1_epi32(static_cast<int>(kArmPltFirst));
   for (; i < end && end - i >= 16 && length - i >= 18; i += 16) {
     const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i));
     const __m128i second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i + 2));
@@ -172,6 +189,7 @@ std::uint64_t next_thumb_candidate(const std::uint8_t* block, std::uint64_t from
     const __m128i biased = _mm_xor_si128(first, bias);
     __m128i words = _mm_andnot_si128(_mm_cmpgt_epi32(low_biased, biased), word_on);
     if (bounded) words = _mm_and_si128(words, _mm_cmpgt_epi32(high_biased, biased));
+    words = _mm_or_si128(words, _mm_and_si128(_mm_cmpeq_epi32(_mm_and_si128(first, plt_mask), plt_first), plt_on));
     const __m128i hits =
         _mm_or_si128(_mm_or_si128(_mm_and_si128(loads, literal_on), _mm_and_si128(branches, branch_on)), words);
     if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits)); mask != 0) {
@@ -179,7 +197,7 @@ std::uint64_t next_thumb_candidate(const std::uint8_t* block, std::uint64_t from
     }
   }
 #else
-  (void)block, (void)end, (void)length, (void)literal, (void)branch, (void)absolute, (void)low, (void)high;
+  (void)block, (void)end, (void)length, (void)literal, (void)branch, (void)plt, (void)absolute, (void)low, (void)high;
 #endif
   return i;
 }
@@ -265,7 +283,15 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   auto new_elf = read_elf(target);
   if (!old_elf || !new_elf || old_elf->machine != new_elf->machine || old_elf->is64 != new_elf->is64) return layout;
   layout.kinds = kinds_for(*old_elf);
-  if (old_elf->machine == 40 && !old_elf->is64) layout.alternative_kinds = kThumbBranch | kThumbLiteral | kAbsolute32;
+  if (old_elf->machine == 40 && !old_elf->is64) {
+    layout.alternative_kinds = kThumbBranch | kThumbLiteral | kAbsolute32;
+    // PLT entries are A32 code in Thumb images too; the kind is named only
+    // where the source has one.
+    if (has_arm_plt_entry(source)) {
+      layout.kinds |= kArmPltEntry;
+      layout.alternative_kinds |= kArmPltEntry;
+    }
+  }
   layout.source = AddressSpace(old_elf->segments);
   layout.target = AddressSpace(new_elf->segments);
   layout.regions = unwind_regions(source, *old_elf, *new_elf, layout.source);
@@ -288,7 +314,8 @@ OffsetMap::OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries
   // About two pages per entry (a handful of entries in each, in a table
   // small enough to stay in cache), at most 2^16 of them.
   const std::uint64_t span = entries_.back().source_start + 1;
-  const std::uint64_t most_pages = std::min<std::uint64_t>(1u << 16, std::max<std::uint64_t>(1024, 2 * entries_.size()));
+  const std::uint64_t most_pages =
+      std::min<std::uint64_t>(1u << 16, std::max<std::uint64_t>(1024, 2 * entries_.size()));
   page_shift_ = 0;
   while (page_shift_ < 63 && (span >> page_shift_) >= most_pages)
     ++page_shift_;
@@ -464,6 +491,7 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
   const KindSet kinds = layout_.kinds;
   const std::uint64_t left = length_ - at;
   const std::uint8_t* p = block_ + at;
+  if ((kinds & kArmPltEntry) && (word & kArmPltFirstMask) == kArmPltFirst && arm_plt_entry(at, word)) return true;
   auto word_branch = [&](unsigned bits, std::uint64_t pc_bias) -> bool {
     auto site = source_site(at);
     auto new_site = target_site(at);
@@ -519,6 +547,28 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
     }
   }
   return false;
+}
+
+bool BlockPrediction::arm_plt_entry(std::uint64_t at, std::uint32_t word) {
+  // ADD ip, pc, #a << 20; ADD ip, ip, #b << 12; LDR pc, [ip, #c]!: the GOT
+  // slot is at the first instruction's address + 8 + (a << 20 | b << 12) + c.
+  if (length_ - at < 12) return false;
+  const std::uint32_t second = load32(block_ + at + 4), third = load32(block_ + at + 8);
+  if ((second & 0xFFFFFF00) != 0xE28CCA00 || (third & 0xFFFFF000) != 0xE5BCF000) return false;
+  auto site = source_site(at);
+  auto new_site = target_site(at);
+  if (!site || !new_site) return false;
+  const std::uint32_t offset = (word & 0xFF) << 20 | (second & 0xFF) << 12 | (third & 0xFFF);
+  auto moved = map_vaddr(*site + 8 + offset);
+  if (!moved || *moved < *new_site + 8) return false;
+  const std::uint64_t new_offset = *moved - (*new_site + 8);
+  if (new_offset >= (std::uint64_t{1} << 28)) return false;
+  const auto fits = static_cast<std::uint32_t>(new_offset);
+  store32(pending_, kArmPltFirst | fits >> 20);
+  store32(pending_ + 4, 0xE28CCA00 | ((fits >> 12) & 0xFF));
+  store32(pending_ + 8, 0xE5BCF000 | (fits & 0xFFF));
+  pending_size_ = 12;
+  return true;
 }
 
 bool BlockPrediction::thumb_branch(std::uint64_t at, std::uint32_t word) {
@@ -659,14 +709,15 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   // word-aligned positions only.
   const bool thumb_branch = kinds & kThumbBranch, thumb_literal = kinds & kThumbLiteral;
   const bool arm32_branch = kinds & kArm32Branch, arm32_literal = kinds & kArm32Literal;
-  const bool arm64_branch = kinds & kArm64Branch;
+  const bool arm64_branch = kinds & kArm64Branch, arm_plt = kinds & kArmPltEntry;
   const std::uint64_t step = (thumb_branch || thumb_literal) ? 2 : 4;
   // At a 4-aligned source offset: may `word` be a reference of a word kind?
   auto word_candidate = [&](std::uint64_t i, std::uint32_t word) {
     const bool conditional = (word >> 28) != 0xF;
     return (arm32_branch && conditional && ((word >> 25) & 7) == 5) ||
            (arm32_literal && conditional && (word & 0x0E5F0000) == 0x041F0000) ||
-           (arm64_branch && (word & 0x7C000000) == 0x14000000) || may_be_absolute(i, word);
+           (arm64_branch && (word & 0x7C000000) == 0x14000000) ||
+           (arm_plt && (word & kArmPltFirstMask) == kArmPltFirst) || may_be_absolute(i, word);
   };
   if (step == 4 && regions_end == regions_begin) {
     // The usual case, word kinds alone: the tightest loop.
@@ -681,7 +732,8 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   std::uint64_t literal = next_literal();
   // The fast skip serves the Thumb set (word kinds other than absolute 32
   // are checked one by one).
-  const bool skip = step == 2 && (kinds & ~KindSet{kThumbBranch | kThumbLiteral | kAbsolute32 | kRelativeWords}) == 0;
+  const bool skip =
+      step == 2 && (kinds & ~KindSet{kThumbBranch | kThumbLiteral | kArmPltEntry | kAbsolute32 | kRelativeWords}) == 0;
   const std::uint64_t skip_low = std::max(low, kMinAbsolute);
   at += (step - ((source_start + at) & (step - 1))) & (step - 1); // step is 2 or 4
   for (; at < stop; at += step) {
@@ -690,7 +742,8 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       std::uint64_t end = std::min(stop, literal);
       if (at < regions_begin) end = std::min(end, regions_begin);
       if (in_regions(at)) end = at;
-      at = next_thumb_candidate(block, at, end, length, thumb_literal, thumb_branch, absolute32, skip_low, high);
+      at = next_thumb_candidate(block, at, end, length, thumb_literal, thumb_branch, arm_plt, absolute32, skip_low,
+                                high);
       if (at >= stop) break;
     }
     if (length - at < 4) continue;

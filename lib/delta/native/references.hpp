@@ -33,7 +33,8 @@ enum ReferenceKinds : KindSet {
   kThumbLiteral = 128,  // literal words a Thumb LDR (literal) loads and an ADD Rt, PC adds the PC to (PIC)
   kAbsolute64 = 256,    // 8-aligned 64-bit little-endian words holding a loaded address
   kRelativeWords = 512, // 32-bit words in the layout's regions holding an address relative to a base or to themselves
-  kAllReferenceKinds = 1023,
+  kArmPltEntry = 1024,  // A32 PLT entries: ADD ip, pc / ADD ip, ip / LDR pc, [ip] reaching a GOT slot (12 bytes)
+  kAllReferenceKinds = 2047,
 };
 
 // The most literal words a BlockPrediction remembers at once.
@@ -104,6 +105,10 @@ inline constexpr unsigned kMaxRelativeRegions = 16;
 // address to the region's start or later is a distance back (below it, a
 // length or a size).
 inline constexpr std::uint32_t kMinBackDistance = 256;
+// The first word of an A32 PLT entry (ADD ip, pc, #imm8 << 20) with its
+// immediate cleared, and the mask that keeps the rest.
+inline constexpr std::uint32_t kArmPltFirst = 0xE28FC600, kArmPltFirstMask = 0xFFFFFF00;
+
 // Absolute words (32- and 64-bit) below this are counts and offsets, not
 // addresses (nothing points into an image's first page of headers).
 inline constexpr std::uint64_t kMinAbsolute = 4096;
@@ -170,6 +175,9 @@ private:
   bool predict_word(std::uint64_t at, std::uint32_t word);
   // The same for a word of a relative region at `at`.
   bool relative_word(std::uint64_t at);
+  // The same for an A32 PLT entry at `at` (4-aligned), whose first word is
+  // `word`.
+  bool arm_plt_entry(std::uint64_t at, std::uint32_t word);
   // The same for a Thumb-2 branch `word` (is_thumb_branch()) at `at`.
   bool thumb_branch(std::uint64_t at, std::uint32_t word);
   // When `word` at `at` is a Thumb LDR (literal) into Rt followed within 8
@@ -213,7 +221,7 @@ private:
     std::uint32_t word;
   };
   std::vector<Literal> literals_;
-  std::uint8_t pending_[8] = {};
+  std::uint8_t pending_[12] = {}; // a reference's predicted bytes (a PLT entry's are the most)
   unsigned pending_size_ = 0;
   unsigned pending_used_ = 0;
 };

@@ -325,6 +325,36 @@ TEST(BlockPrediction, RewritesThumbBranchesAndLiteralsForTheirNewPlaces) {
   EXPECT_EQ(predicted, expected);
 }
 
+// An A32 PLT entry at `at` (address `site`) reaching the GOT slot at `slot`.
+void put_plt_entry(Bytes& b, std::size_t at, std::uint32_t site, std::uint32_t slot) {
+  const std::uint32_t offset = slot - (site + 8);
+  put32(b, at, 0xE28FC600 | offset >> 20);                // ADD ip, pc, #a << 20
+  put32(b, at + 4, 0xE28CCA00 | ((offset >> 12) & 0xFF)); // ADD ip, ip, #b << 12
+  put32(b, at + 8, 0xE5BCF000 | (offset & 0xFFF));        // LDR pc, [ip, #c]!
+}
+
+TEST(BlockPrediction, RewritesPltEntriesForTheirGotSlots) {
+  // File [0, 0x100) is loaded at 0 in both images; file [0x1000, 0x1100)
+  // (the GOT) at 0x300000 in the source and, as [0x1200, 0x1300), at
+  // 0x500000 in the target. The block [0, 0x100) stays in place.
+  Bytes source(0x1100, 0);
+  put_plt_entry(source, 0x20, 0x20, 0x300040);
+  put_plt_entry(source, 0x2C, 0x2C, 0x3000F0);
+  put_plt_entry(source, 0x40, 0x40, 0x300044);
+  put32(source, 0x48, 0xE59CF000); // not LDR pc, [ip, #c]! (no writeback): not an entry
+  native::Layout layout;
+  layout.kinds = native::kArmPltEntry;
+  layout.source = native::AddressSpace({{0, 0, 0x100}, {0x300000, 0x1000, 0x100}});
+  layout.target = native::AddressSpace({{0, 0, 0x100}, {0x500000, 0x1200, 0x100}});
+  const native::OffsetMap map({{0, 0x100, 0}, {0x1000, 0x100, 0x1200}});
+  Bytes predicted(0x100);
+  native::BlockPrediction(layout, map, source, 0, 0, 0x100).fill(predicted.data(), predicted.size());
+  Bytes expected(source.begin(), source.begin() + 0x100);
+  put_plt_entry(expected, 0x20, 0x20, 0x500040);
+  put_plt_entry(expected, 0x2C, 0x2C, 0x5000F0);
+  EXPECT_EQ(predicted, expected);
+}
+
 TEST(NativeEngine, RefusesAnotherSourceBeforeWritingAnything) {
   const Bytes source = test::random_bytes(30000, 5), target = test::mutate(source, 6);
   const Bytes payload = encode("native", source, target);
@@ -411,6 +441,9 @@ TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
   // Thumb code from 12000 on.
   const Bytes thumb = thumb_image(60, 60, 0);
   std::copy(thumb.begin() + 0x54, thumb.begin() + 0x54 + 12000, source.begin() + 12000);
+  // PLT entries among the A32 words and the Thumb code.
+  for (std::uint32_t at : {6000u, 6012u, 16000u, 16012u})
+    put_plt_entry(source, at, at, 3000 + at / 8);
   // 64-bit pointers to 5000 at 8000 and 8013 (only the aligned one is one).
   for (std::size_t at : {8000, 8013}) {
     put32(source, at, 5000);
@@ -420,14 +453,17 @@ TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
   // takes the fast skips (x86 lead bytes, Thumb candidates). The last set
   // loads the image at 0, so that only words in [4096, image size) are
   // absolute candidates and the Thumb skip has long stretches to pass.
-  constexpr native::KindSet kThumbSet = native::kThumbBranch | native::kThumbLiteral | native::kAbsolute32;
-  for (native::KindSet kinds : {native::KindSet(native::kArm32Branch | native::kAbsolute32 | native::kArm32Literal),
-                                kThumbSet, native::KindSet(native::kX86Relative | native::kX64RipRelative),
-                                native::KindSet(native::kX86Relative | native::kX64RipRelative | native::kAbsolute64),
-                                native::KindSet(native::kArm64Branch | native::kAbsolute64), kThumbSet | 1024}) {
+  constexpr native::KindSet kThumbSet =
+      native::kThumbBranch | native::kThumbLiteral | native::kArmPltEntry | native::kAbsolute32;
+  constexpr native::KindSet kLoadedAtZero = native::kAllReferenceKinds + 1;
+  for (native::KindSet kinds :
+       {native::KindSet(native::kArm32Branch | native::kAbsolute32 | native::kArm32Literal | native::kArmPltEntry),
+        kThumbSet, native::KindSet(native::kX86Relative | native::kX64RipRelative),
+        native::KindSet(native::kX86Relative | native::kX64RipRelative | native::kAbsolute64),
+        native::KindSet(native::kArm64Branch | native::kAbsolute64), kThumbSet | kLoadedAtZero}) {
     native::Layout layout;
     layout.kinds = kinds & native::kAllReferenceKinds;
-    if (kinds & 1024) {
+    if (kinds & kLoadedAtZero) {
       layout.source = native::AddressSpace({{0, 0, source.size()}});
       layout.target = native::AddressSpace({{0, 0, source.size() + 4000}});
     }

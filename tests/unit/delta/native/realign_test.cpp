@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace dfota::delta::native {
 namespace {
 
@@ -108,6 +110,65 @@ TEST(Realign, MovesACopyThatIsOffItsDiagonalFromTheFirstWindow) {
   EXPECT_EQ((*realigned)[0].seek, 24);
   EXPECT_EQ((*realigned)[0].copy, target.size());
   EXPECT_EQ(changed(*realigned, layout, offset_map_for(*realigned), source, target), 0u);
+}
+
+// Source: 8192 bytes of "code", then a table of 256 pointers into it.
+// Target: 16 bytes inserted before the code, the table's pointers moved
+// with it; or, with `fresh_table`, a table of new random bytes.
+struct CodeAndTable {
+  Bytes source, target;
+};
+CodeAndTable code_and_table(bool fresh_table) {
+  CodeAndTable images;
+  std::mt19937 rng(7);
+  Bytes code(8192);
+  for (auto& b : code)
+    b = static_cast<std::uint8_t>(rng());
+  images.source = code;
+  images.source.resize(8192 + 256 * 8);
+  images.target = Bytes(16, 0xAB);
+  images.target.insert(images.target.end(), code.begin(), code.end());
+  images.target.resize(16 + 8192 + 256 * 8);
+  for (std::size_t i = 0; i < 256; ++i) {
+    put64(images.source, 8192 + 8 * i, 4096 + 16 * i);
+    put64(images.target, 16 + 8192 + 8 * i, fresh_table ? rng() : 4096 + 16 * i + 16);
+  }
+  return images;
+}
+
+TEST(ExtendCopies, ContinuesACopyWhereItsDiagonalPredictsWhatFollows) {
+  const auto [source, target] = code_and_table(false);
+  Layout layout;
+  layout.kinds = kAbsolute64;
+  // As a raw matcher leaves it: the table sent as a literal.
+  const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2048}};
+  const OffsetMap map = offset_map_for(entries);
+  const auto extended = extend_copies(entries, layout, map, source, target);
+  ASSERT_TRUE(extended);
+  ASSERT_EQ(extended->size(), 2u);
+  EXPECT_EQ((*extended)[1].seek, 0);
+  EXPECT_EQ((*extended)[1].copy, 8192u + 2048u);
+  EXPECT_EQ((*extended)[1].literal, 0u);
+  EXPECT_EQ(changed(*extended, layout, offset_map_for(*extended), source, target), 0u);
+
+  // Short copies from elsewhere and a literal after them give way too.
+  const std::vector<ControlEntry> scattered = {{0, 0, 16}, {0, 8192, 0}, {-4000, 600, 0}, {1000, 600, 848}};
+  const auto rejoined = extend_copies(scattered, layout, offset_map_for(scattered), source, target);
+  ASSERT_TRUE(rejoined);
+  std::uint64_t covered = 0;
+  for (const ControlEntry& e : *rejoined)
+    covered += std::uint64_t{e.copy} + e.literal;
+  EXPECT_EQ(covered, target.size());
+  EXPECT_EQ((*rejoined)[1].copy, 8192u + 2048u);
+}
+
+TEST(ExtendCopies, LeavesWhatTheDiagonalDoesNotPredict) {
+  const auto [source, target] = code_and_table(true);
+  Layout layout;
+  layout.kinds = kAbsolute64;
+  const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2048}};
+  EXPECT_FALSE(extend_copies(entries, layout, offset_map_for(entries), source, target));
+  EXPECT_FALSE(extend_copies(entries, Layout{}, offset_map_for(entries), source, target)) << "no prediction";
 }
 
 TEST(Realign, LeavesAProgramWithoutPredictionAlone) {
