@@ -42,6 +42,16 @@ const Bytes& native_fuzz_source() {
       x ^= x << 5;
       b = static_cast<std::uint8_t>(x);
     }
+    // Eight A32 PLT entries at 4096 (reaching GOT slots at 6144 and up), so
+    // that payloads naming that kind reach its prediction.
+    for (std::uint32_t entry = 0; entry < 8; ++entry) {
+      const std::uint32_t at = 4096 + 12 * entry, offset = 6144 + 4 * entry - (at + 8);
+      const std::uint32_t words[3] = {0xE28FC600 | offset >> 20, 0xE28CCA00 | ((offset >> 12) & 0xFF),
+                                      0xE5BCF000 | (offset & 0xFFF)};
+      for (std::uint32_t w = 0; w < 3; ++w)
+        for (std::uint32_t k = 0; k < 4; ++k)
+          s[at + 4 * w + k] = static_cast<std::uint8_t>(words[w] >> (8 * k));
+    }
     return s;
   }();
   return source;

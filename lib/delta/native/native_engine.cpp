@@ -247,66 +247,10 @@ std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
   return total;
 }
 
-} // namespace
-
-Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
-  if (target.size() > kMaxTargetSize) {
-    return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
-  }
-  std::vector<ControlEntry> entries;
-  {
-    auto blocks = match_blocks(source, target);
-    if (!blocks) return blocks.error();
-    entries = to_control(*blocks, target.size());
-  }
-  Layout layout = detect_layout(source, target);
-  OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
-  // Keep the set of kinds that makes the most bytes agree, and no prediction
-  // where none helps.
-  std::uint64_t fewest = 0; // changed bytes with the kinds kept
-  if (layout.kinds != 0) {
-    KindSet best = 0;
-    fewest = changed_bytes(Layout{}, map, source, target, entries);
-    for (const KindSet kinds : {layout.kinds, layout.alternative_kinds}) {
-      if (kinds == 0) continue;
-      Layout trial = layout;
-      trial.kinds = kinds;
-      if (const std::uint64_t changed = changed_bytes(trial, map, source, target, entries); changed < fewest) {
-        best = kinds;
-        fewest = changed;
-      }
-    }
-    if (best == 0) layout = Layout{};
-    layout.kinds = best;
-  }
-  if (layout.kinds != 0) {
-    if (auto realigned = realign(entries, layout, map, source, target)) {
-      OffsetMap realigned_map = offset_map_for(*realigned);
-      if (const std::uint64_t changed = changed_bytes(layout, realigned_map, source, target, *realigned);
-          changed < fewest) {
-        entries = std::move(*realigned);
-        map = std::move(realigned_map);
-        fewest = changed;
-      }
-    }
-    // Extending copies trades literal bytes and entries for changed bytes:
-    // judged by all three.
-    if (auto extended = extend_copies(entries, layout, map, source, target)) {
-      OffsetMap extended_map = offset_map_for(*extended);
-      auto cost = [](std::uint64_t changed, const std::vector<ControlEntry>& program) {
-        std::uint64_t total = kChangedCost * changed + kEntryCost * program.size();
-        for (const ControlEntry& e : program)
-          total += e.literal;
-        return total;
-      };
-      const std::uint64_t changed = changed_bytes(layout, extended_map, source, target, *extended);
-      if (cost(changed, *extended) < cost(fewest, entries)) {
-        entries = std::move(*extended);
-        map = std::move(extended_map);
-        fewest = changed;
-      }
-    }
-  }
+// Writes the payload of the program `entries` (with `map`, its offset map)
+// under `layout`.
+Status write_payload(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+                     const std::vector<ControlEntry>& entries, const Sha256& source_digest, Writer& payload) {
   DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
@@ -334,7 +278,6 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());
   put_varint(header, target.size());
-  const Sha256 source_digest = sha256(source);
   header.insert(header.end(), source_digest.begin(), source_digest.end());
   put_varint(header, layout.kinds);
   put_segments(header, layout.source);
@@ -343,6 +286,93 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   put_varint(header, entries.size());
   if (auto ok = payload.write(header); !ok) return ok;
   return write_streams(streams, demands, payload);
+}
+
+} // namespace
+
+Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
+  if (target.size() > kMaxTargetSize) {
+    return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
+  }
+  struct Program {
+    Layout layout;
+    std::vector<ControlEntry> entries;
+    OffsetMap map;
+  };
+  std::optional<Program> extended; // the program with copies extended, when that looks better
+  std::vector<ControlEntry> entries;
+  {
+    auto blocks = match_blocks(source, target);
+    if (!blocks) return blocks.error();
+    entries = to_control(*blocks, target.size());
+  }
+  Layout layout = detect_layout(source, target);
+  OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
+  // Keep the set of kinds that makes the most bytes agree, and no prediction
+  // where none helps.
+  std::uint64_t fewest = 0; // changed bytes with the kinds kept
+  if (layout.kinds != 0) {
+    KindSet best = 0;
+    fewest = changed_bytes(Layout{}, map, source, target, entries);
+    for (const KindSet kinds : {layout.kinds, layout.alternative_kinds}) {
+      if (kinds == 0) continue;
+      Layout trial = layout;
+      trial.kinds = kinds;
+      if (const std::uint64_t changed = changed_bytes(trial, map, source, target, entries); changed < fewest) {
+        best = kinds;
+        fewest = changed;
+      }
+    }
+    const Layout detected = layout;
+    if (best == 0) layout = Layout{};
+    layout.kinds = best;
+    if (best != 0) {
+      if (auto realigned = realign(entries, layout, map, source, target)) {
+        OffsetMap realigned_map = offset_map_for(*realigned);
+        if (const std::uint64_t changed = changed_bytes(layout, realigned_map, source, target, *realigned);
+            changed < fewest) {
+          entries = std::move(*realigned);
+          map = std::move(realigned_map);
+          fewest = changed;
+        }
+      }
+    }
+    // Extending copies trades literal bytes and entries for changed bytes:
+    // judged by all three. A PLT is predicted only once the copies follow it,
+    // so where no kinds were kept, the sets with PLT entries get their chance
+    // with the extension.
+    auto cost = [](std::uint64_t changed, const std::vector<ControlEntry>& program) {
+      std::uint64_t total = kChangedCost * changed + kEntryCost * program.size();
+      for (const ControlEntry& e : program)
+        total += e.literal;
+      return total;
+    };
+    std::uint64_t cheapest = cost(fewest, entries);
+    for (const KindSet kinds : {detected.kinds, detected.alternative_kinds}) {
+      if (best != 0 ? kinds != best : (kinds & kArmPltEntry) == 0) continue;
+      Layout extending = detected;
+      extending.kinds = kinds;
+      if (auto longer = extend_copies(entries, extending, map, source, target)) {
+        OffsetMap longer_map = offset_map_for(*longer);
+        if (const std::uint64_t c = cost(changed_bytes(extending, longer_map, source, target, *longer), *longer);
+            c < cheapest) {
+          cheapest = c;
+          extended = Program{extending, std::move(*longer), std::move(longer_map)};
+        }
+      }
+    }
+  }
+  const Sha256 source_digest = sha256(source);
+  if (!extended) return write_payload(layout, map, source, target, entries, source_digest, payload);
+  // The cost that chose the extension is rough: both payloads are made and
+  // the smaller one is kept.
+  VectorWriter plain, longer;
+  if (auto ok = write_payload(layout, map, source, target, entries, source_digest, plain); !ok) return ok;
+  if (auto ok =
+          write_payload(extended->layout, extended->map, source, target, extended->entries, source_digest, longer);
+      !ok)
+    return ok;
+  return payload.write(longer.bytes().size() < plain.bytes().size() ? longer.bytes() : plain.bytes());
 }
 
 Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const {

@@ -25,6 +25,26 @@ std::uint64_t changed_in(const Layout& layout, const OffsetMap& map, ByteSpan so
   return count;
 }
 
+// How many of the bytes target[t, t + n) the copy along `diagonal` (source
+// = target + diagonal, inside the source) predicts before the first it
+// does not.
+std::uint64_t agreeing_prefix(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+                              std::uint64_t t, std::int64_t diagonal, std::uint64_t n) {
+  const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
+  if (s < 0 || static_cast<std::uint64_t>(s) + n > source.size()) return 0;
+  std::array<std::uint8_t, 64> predicted{};
+  BlockPrediction prediction(layout, map, source, static_cast<std::uint64_t>(s), t, n);
+  for (std::uint64_t done = 0; done < n;) {
+    const std::uint64_t m = std::min<std::uint64_t>(predicted.size(), n - done);
+    prediction.fill(predicted.data(), static_cast<std::size_t>(m));
+    for (std::uint64_t i = 0; i < m; ++i) {
+      if (predicted[i] != target[t + done + i]) return done + i;
+    }
+    done += m;
+  }
+  return n;
+}
+
 // A stretch of the target: copied from `source` (kLiteral: sent as is).
 struct Span {
   static constexpr std::int64_t kLiteral = -1;
@@ -167,14 +187,22 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
     result.push_back(spans[next++]);
     const Span copy = result.back();
     if (copy.source == Span::kLiteral || copy.length < kExtendFrom) continue;
-    const std::int64_t diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
+    std::int64_t diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
+    bool grown = false;
     // spans[next] is the first span not yet passed; its first `used` bytes
     // are taken by the extension.
     std::uint64_t at = copy.target_start + copy.length, used = 0;
     while (next < spans.size()) {
-      const std::uint64_t n = std::min(kRealignWindow, target.size() - at);
-      const std::int64_t from = static_cast<std::int64_t>(at) + diagonal;
-      if (n == 0 || from < 0 || static_cast<std::uint64_t>(from) + n > source.size()) break;
+      const std::uint64_t n = std::min(kExtendWindow, target.size() - at);
+      if (n == 0) break;
+      // What a copy on diagonal d costs in [at, at + n), counted up to
+      // about `limit`.
+      auto cost_on = [&](std::int64_t d, std::uint64_t limit) -> std::uint64_t {
+        const std::int64_t from = static_cast<std::int64_t>(at) + d;
+        if (from < 0 || static_cast<std::uint64_t>(from) + n > source.size()) return UINT64_MAX;
+        return kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, n,
+                                         limit / kChangedCost + 1);
+      };
       // What the current coverage of [at, at + n) costs.
       std::uint64_t current = 0;
       bool same_diagonal = true;
@@ -194,18 +222,51 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
         left -= take;
       }
       if (same_diagonal) break; // what follows goes on along the diagonal already
-      if (kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, n, current) >=
-          current)
+      // Takes the next `length` bytes: the copy grows, the spans under it
+      // shrink.
+      auto take = [&](std::uint64_t length) {
+        grown = extended_any = true;
+        result.back().length += length;
+        at += length;
+        used += length;
+        while (next < spans.size() && used >= spans[next].length) {
+          used -= spans[next].length;
+          ++next;
+        }
+      };
+      // Where the diagonal falls clearly short after it has grown, the copy
+      // may have been following a table past an entry inserted into it (or
+      // removed from it): the table goes on at a nearby diagonal, where a
+      // new copy costs an entry. First the words up to the insertion, which
+      // the diagonal still predicts.
+      const std::uint64_t own = cost_on(diagonal, current);
+      if (grown && (own >= current || own > kChangedCost * (n / 8))) {
+        if (const std::uint64_t agreeing = agreeing_prefix(layout, map, source, target, at, diagonal, n) & ~3ull;
+            agreeing > 0) {
+          take(agreeing);
+          continue;
+        }
+        std::uint64_t best = std::min(own, current);
+        std::int64_t best_diagonal = diagonal;
+        for (std::int64_t step = 4; step <= kExtendReach; step += 4) {
+          for (const std::int64_t d : {diagonal - step, diagonal + step}) {
+            const std::uint64_t cost = cost_on(d, best);
+            if (cost < best) {
+              best = cost;
+              best_diagonal = d;
+            }
+          }
+        }
+        if (best_diagonal != diagonal && best + kEntryCost < std::min(own, current)) {
+          diagonal = best_diagonal;
+          result.push_back({at, 0, static_cast<std::int64_t>(at) + diagonal});
+        } else if (own >= current) {
+          break;
+        }
+      } else if (own >= current) {
         break;
-      // Take the window: the copy grows, the spans under it shrink.
-      result.back().length += n;
-      at += n;
-      used += n;
-      while (next < spans.size() && used >= spans[next].length) {
-        used -= spans[next].length;
-        ++next;
       }
-      extended_any = true;
+      take(n);
     }
     if (used > 0) {
       Span& rest = spans[next];

@@ -32,15 +32,21 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
                                                  const OffsetMap& map, ByteSpan source, ByteSpan target);
 
 // Copies of at least kExtendFrom bytes are continued along their diagonal,
-// window by window (kRealignWindow), over what follows them in the target
-// while the diagonal leaves less to send there than the current coverage:
-// its changed bytes against the changed bytes of the copies there, every
-// byte of the literals there and kEntryCost per entry that starts there. The
-// matcher stops a copy where raw bytes stop agreeing, but after prediction
-// the same diagonal often goes on agreeing, and the matcher has covered the
-// rest with short copies from elsewhere that happen to agree in raw bytes:
-// a PLT whose every entry changed because the GOT moved is the typical case.
+// window by window (kExtendWindow bytes), over what follows them in the
+// target while the diagonal leaves less to send there than the current
+// coverage. Costs: kChangedCost per changed byte, one per literal byte and
+// kEntryCost per entry that starts in the window. The matcher stops a copy
+// where raw bytes stop agreeing, but after prediction the same diagonal
+// often goes on agreeing, and the matcher has covered the rest with short
+// copies from elsewhere that happen to agree in raw bytes: a PLT whose every
+// entry changed because the GOT moved is the typical case. Once a copy has
+// grown, where its diagonal stops predicting it keeps the words that still
+// agree and then looks for the table's continuation on the diagonals up to
+// kExtendReach bytes away (entries inserted or removed), starting a new copy
+// there when that pays for its entry.
 inline constexpr std::uint64_t kExtendFrom = 512;
+inline constexpr std::uint64_t kExtendWindow = 128;
+inline constexpr std::int64_t kExtendReach = 4096;
 inline constexpr std::uint64_t kEntryCost = 4;
 inline constexpr std::uint64_t kChangedCost = 3;
 

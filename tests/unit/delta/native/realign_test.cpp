@@ -162,6 +162,28 @@ TEST(ExtendCopies, ContinuesACopyWhereItsDiagonalPredictsWhatFollows) {
   EXPECT_EQ((*rejoined)[1].copy, 8192u + 2048u);
 }
 
+TEST(ExtendCopies, FollowsATableOnPastAnInsertedEntry) {
+  auto [source, target] = code_and_table(false);
+  // A 4-byte field after the table's 100th pointer: the rest lies 4 bytes
+  // later, where the copy's diagonal no longer predicts it.
+  const std::size_t inserted = 16 + 8192 + 8 * 100;
+  const Bytes field = {0xEF, 0xBE, 0xAD, 0xDE};
+  target.insert(target.begin() + static_cast<std::ptrdiff_t>(inserted), field.begin(), field.end());
+  Layout layout;
+  layout.kinds = kAbsolute64;
+  const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2052}};
+  const OffsetMap map = offset_map_for(entries);
+  const auto extended = extend_copies(entries, layout, map, source, target);
+  ASSERT_TRUE(extended);
+  std::uint64_t literal = 0;
+  for (const ControlEntry& e : *extended)
+    literal += e.literal;
+  EXPECT_EQ(literal, 16u) << "the table is copied, in pieces";
+  EXPECT_LE(changed(*extended, layout, offset_map_for(*extended), source, target), 8u);
+  ASSERT_GE(extended->size(), 3u);
+  EXPECT_EQ((*extended)[2].seek, -4) << "the second piece starts 4 bytes back in the source";
+}
+
 TEST(ExtendCopies, LeavesWhatTheDiagonalDoesNotPredict) {
   const auto [source, target] = code_and_table(true);
   Layout layout;
