@@ -195,32 +195,38 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
     while (next < spans.size()) {
       const std::uint64_t n = std::min(kExtendWindow, target.size() - at);
       if (n == 0) break;
-      // What a copy on diagonal d costs in [at, at + n), counted up to
+      // What a copy on diagonal d costs in [at, at + length), counted up to
       // about `limit`.
-      auto cost_on = [&](std::int64_t d, std::uint64_t limit) -> std::uint64_t {
+      auto cost_on = [&](std::int64_t d, std::uint64_t length, std::uint64_t limit) -> std::uint64_t {
         const std::int64_t from = static_cast<std::int64_t>(at) + d;
-        if (from < 0 || static_cast<std::uint64_t>(from) + n > source.size()) return UINT64_MAX;
-        return kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, n,
+        if (from < 0 || static_cast<std::uint64_t>(from) + length > source.size()) return UINT64_MAX;
+        return kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, length,
                                          limit / kChangedCost + 1);
       };
-      // What the current coverage of [at, at + n) costs.
-      std::uint64_t current = 0;
-      bool same_diagonal = true;
-      for (std::size_t k = next, skip = used, left = n; left > 0 && k < spans.size(); ++k, skip = 0) {
-        const Span& span = spans[k];
-        const std::uint64_t take = std::min<std::uint64_t>(left, span.length - skip);
-        if (skip == 0) current += kEntryCost;
-        if (span.source == Span::kLiteral) {
-          current += take;
-          same_diagonal = false;
-        } else {
-          const auto start = static_cast<std::uint64_t>(span.source) + skip;
-          current +=
-              kChangedCost * changed_in(layout, map, source, target, start, span.target_start + skip, take, UINT64_MAX);
-          same_diagonal = same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
+      // What the current coverage of [at, at + length) costs; whether it is
+      // all copies along `diagonal`.
+      auto coverage = [&](std::uint64_t length, bool* same_diagonal) {
+        std::uint64_t cost = 0;
+        *same_diagonal = true;
+        for (std::size_t k = next, skip = used, left = length; left > 0 && k < spans.size(); ++k, skip = 0) {
+          const Span& span = spans[k];
+          const std::uint64_t piece = std::min<std::uint64_t>(left, span.length - skip);
+          if (skip == 0) cost += kEntryCost;
+          if (span.source == Span::kLiteral) {
+            cost += piece;
+            *same_diagonal = false;
+          } else {
+            const auto start = static_cast<std::uint64_t>(span.source) + skip;
+            cost += kChangedCost *
+                    changed_in(layout, map, source, target, start, span.target_start + skip, piece, UINT64_MAX);
+            *same_diagonal = *same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
+          }
+          left -= piece;
         }
-        left -= take;
-      }
+        return cost;
+      };
+      bool same_diagonal = true;
+      const std::uint64_t current = coverage(n, &same_diagonal);
       if (same_diagonal) break; // what follows goes on along the diagonal already
       // Takes the next `length` bytes: the copy grows, the spans under it
       // shrink.
@@ -239,7 +245,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
       // removed from it): the table goes on at a nearby diagonal, where a
       // new copy costs an entry. First the words up to the insertion, which
       // the diagonal still predicts.
-      const std::uint64_t own = cost_on(diagonal, current);
+      const std::uint64_t own = cost_on(diagonal, n, current);
       if (grown && (own >= current || own > kChangedCost * (n / 8))) {
         if (const std::uint64_t agreeing = agreeing_prefix(layout, map, source, target, at, diagonal, n) & ~3ull;
             agreeing > 0) {
@@ -250,7 +256,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
         std::int64_t best_diagonal = diagonal;
         for (std::int64_t step = 4; step <= kExtendReach; step += 4) {
           for (const std::int64_t d : {diagonal - step, diagonal + step}) {
-            const std::uint64_t cost = cost_on(d, best);
+            const std::uint64_t cost = cost_on(d, n, best);
             if (cost < best) {
               best = cost;
               best_diagonal = d;
@@ -261,7 +267,12 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
           diagonal = best_diagonal;
           result.push_back({at, 0, static_cast<std::int64_t>(at) + diagonal});
         } else if (own >= current) {
-          break;
+          // A window that does worse may still be worth passing through when
+          // the diagonal does better over the next kExtendLookahead windows.
+          const std::uint64_t ahead = std::min(kExtendLookahead * kExtendWindow, target.size() - at);
+          bool ignored = false;
+          const std::uint64_t current_ahead = coverage(ahead, &ignored);
+          if (cost_on(diagonal, ahead, current_ahead) >= current_ahead) break;
         }
       } else if (own >= current) {
         break;

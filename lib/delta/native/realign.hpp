@@ -43,9 +43,12 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
 // grown, where its diagonal stops predicting it keeps the words that still
 // agree and then looks for the table's continuation on the diagonals up to
 // kExtendReach bytes away (entries inserted or removed), starting a new copy
-// there when that pays for its entry.
+// there when that pays for its entry; failing that, it goes on through a
+// window that costs more when the diagonal costs less over the next
+// kExtendLookahead windows (one entry a little off does not end a table).
 inline constexpr std::uint64_t kExtendFrom = 512;
 inline constexpr std::uint64_t kExtendWindow = 128;
+inline constexpr std::uint64_t kExtendLookahead = 4;
 inline constexpr std::int64_t kExtendReach = 4096;
 inline constexpr std::uint64_t kEntryCost = 4;
 inline constexpr std::uint64_t kChangedCost = 3;
