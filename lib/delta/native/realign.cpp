@@ -189,6 +189,10 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
     if (copy.source == Span::kLiteral || copy.length < kExtendFrom) continue;
     std::int64_t diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
     bool grown = false;
+    // Where the next search for the table's continuation may start
+    // (kSearchPause), and the searches in a row that found nothing.
+    std::uint64_t search_from = 0;
+    unsigned failed_searches = 0;
     // spans[next] is the first span not yet passed; its first `used` bytes
     // are taken by the extension.
     std::uint64_t at = copy.target_start + copy.length, used = 0;
@@ -254,7 +258,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
         }
         std::uint64_t best = std::min(own, current);
         std::int64_t best_diagonal = diagonal;
-        for (std::int64_t step = 4; step <= kExtendReach; step += 4) {
+        for (std::int64_t step = 4; at >= search_from && step <= kExtendReach; step += 4) {
           for (const std::int64_t d : {diagonal - step, diagonal + step}) {
             const std::uint64_t cost = cost_on(d, n, best);
             if (cost < best) {
@@ -263,10 +267,16 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
             }
           }
         }
-        if (best_diagonal != diagonal && best + kEntryCost < std::min(own, current)) {
+        const bool switched = best_diagonal != diagonal && best + kEntryCost < std::min(own, current);
+        if (switched) {
           diagonal = best_diagonal;
           result.push_back({at, 0, static_cast<std::int64_t>(at) + diagonal});
-        } else if (own >= current) {
+          failed_searches = 0;
+        } else if (at >= search_from && ++failed_searches == kSearchesBeforePause) {
+          search_from = at + kSearchPause;
+          failed_searches = 0;
+        }
+        if (!switched && own >= current) {
           // A window that does worse may still be worth passing through when
           // the diagonal does better over the next kExtendLookahead windows.
           const std::uint64_t ahead = std::min(kExtendLookahead * kExtendWindow, target.size() - at);

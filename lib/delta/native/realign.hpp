@@ -46,10 +46,16 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
 // there when that pays for its entry; failing that, it goes on through a
 // window that costs more when the diagonal costs less over the next
 // kExtendLookahead windows (one entry a little off does not end a table).
+// A search weighs some two thousand diagonals: after kSearchesBeforePause in
+// a row that found nothing, the next waits until the copy has grown
+// kSearchPause bytes more, so that a long stretch the diagonal predicts
+// poorly costs a bounded amount of work.
 inline constexpr std::uint64_t kExtendFrom = 512;
 inline constexpr std::uint64_t kExtendWindow = 128;
 inline constexpr std::uint64_t kExtendLookahead = 4;
 inline constexpr std::int64_t kExtendReach = 4096;
+inline constexpr std::uint64_t kSearchPause = 4096;
+inline constexpr unsigned kSearchesBeforePause = 4;
 inline constexpr std::uint64_t kEntryCost = 4;
 inline constexpr std::uint64_t kChangedCost = 3;
 
