@@ -288,90 +288,106 @@ Status write_payload(const Layout& layout, const OffsetMap& map, ByteSpan source
   return write_streams(streams, demands, payload);
 }
 
+// A control program, the layout it is predicted under and its offset map.
+struct Program {
+  Layout layout;
+  std::vector<ControlEntry> entries;
+  OffsetMap map;
+  std::uint64_t changed = 0; // bytes of its copies that differ from their prediction
+};
+
+// What a program leaves to send, roughly, as extend_copies() weighs it.
+std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>& entries) {
+  std::uint64_t total = kChangedCost * changed + kEntryCost * entries.size();
+  for (const ControlEntry& e : entries)
+    total += e.literal;
+  return total;
+}
+
+// The matcher's program `entries` under the set of kinds of `detected` that
+// makes the most bytes agree (none where none helps), realigned when that
+// makes fewer differ.
+Program predicted_program(std::vector<ControlEntry> entries, const Layout& detected, ByteSpan source, ByteSpan target) {
+  if (detected.kinds == 0) return Program{detected, std::move(entries), OffsetMap{}, 0};
+  OffsetMap map = offset_map_for(entries);
+  KindSet best = 0;
+  std::uint64_t fewest = changed_bytes(Layout{}, map, source, target, entries);
+  for (const KindSet kinds : {detected.kinds, detected.alternative_kinds}) {
+    if (kinds == 0) continue;
+    Layout trial = detected;
+    trial.kinds = kinds;
+    if (const std::uint64_t changed = changed_bytes(trial, map, source, target, entries); changed < fewest) {
+      best = kinds;
+      fewest = changed;
+    }
+  }
+  Program program{best != 0 ? detected : Layout{}, std::move(entries), std::move(map), fewest};
+  program.layout.kinds = best;
+  if (best == 0) return program;
+  if (auto realigned = realign(program.entries, program.layout, program.map, source, target)) {
+    OffsetMap realigned_map = offset_map_for(*realigned);
+    if (const std::uint64_t changed = changed_bytes(program.layout, realigned_map, source, target, *realigned);
+        changed < program.changed) {
+      program.entries = std::move(*realigned);
+      program.map = std::move(realigned_map);
+      program.changed = changed;
+    }
+  }
+  return program;
+}
+
+// `program` with its copies extended (extend_copies()), when the rough cost
+// says that pays; nullopt otherwise. Extending trades literal bytes and
+// entries for changed bytes. A PLT is predicted only once the copies follow
+// it, so where `program` kept no kinds, the sets of `detected` with PLT
+// entries get their chance.
+std::optional<Program> extended_program(const Program& program, const Layout& detected, ByteSpan source,
+                                        ByteSpan target) {
+  std::optional<Program> extended;
+  std::uint64_t cheapest = rough_cost(program.changed, program.entries);
+  const KindSet kept = program.layout.kinds;
+  for (const KindSet kinds : {detected.kinds, detected.alternative_kinds}) {
+    if (kinds == 0 || (kept != 0 ? kinds != kept : (kinds & kArmPltEntry) == 0)) continue;
+    Layout extending = detected;
+    extending.kinds = kinds;
+    if (auto longer = extend_copies(program.entries, extending, program.map, source, target)) {
+      OffsetMap longer_map = offset_map_for(*longer);
+      const std::uint64_t changed = changed_bytes(extending, longer_map, source, target, *longer);
+      if (const std::uint64_t cost = rough_cost(changed, *longer); cost < cheapest) {
+        cheapest = cost;
+        extended = Program{extending, std::move(*longer), std::move(longer_map), changed};
+      }
+    }
+  }
+  return extended;
+}
+
 } // namespace
 
 Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
   if (target.size() > kMaxTargetSize) {
     return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
   }
-  struct Program {
-    Layout layout;
-    std::vector<ControlEntry> entries;
-    OffsetMap map;
-  };
-  std::optional<Program> extended; // the program with copies extended, when that looks better
   std::vector<ControlEntry> entries;
   {
-    auto blocks = match_blocks(source, target);
+    auto blocks = match_blocks(source, target); // freed before prediction starts
     if (!blocks) return blocks.error();
     entries = to_control(*blocks, target.size());
   }
-  Layout layout = detect_layout(source, target);
-  OffsetMap map = layout.kinds != 0 ? offset_map_for(entries) : OffsetMap{};
-  // Keep the set of kinds that makes the most bytes agree, and no prediction
-  // where none helps.
-  std::uint64_t fewest = 0; // changed bytes with the kinds kept
-  if (layout.kinds != 0) {
-    KindSet best = 0;
-    fewest = changed_bytes(Layout{}, map, source, target, entries);
-    for (const KindSet kinds : {layout.kinds, layout.alternative_kinds}) {
-      if (kinds == 0) continue;
-      Layout trial = layout;
-      trial.kinds = kinds;
-      if (const std::uint64_t changed = changed_bytes(trial, map, source, target, entries); changed < fewest) {
-        best = kinds;
-        fewest = changed;
-      }
-    }
-    const Layout detected = layout;
-    if (best == 0) layout = Layout{};
-    layout.kinds = best;
-    if (best != 0) {
-      if (auto realigned = realign(entries, layout, map, source, target)) {
-        OffsetMap realigned_map = offset_map_for(*realigned);
-        if (const std::uint64_t changed = changed_bytes(layout, realigned_map, source, target, *realigned);
-            changed < fewest) {
-          entries = std::move(*realigned);
-          map = std::move(realigned_map);
-          fewest = changed;
-        }
-      }
-    }
-    // Extending copies trades literal bytes and entries for changed bytes:
-    // judged by all three. A PLT is predicted only once the copies follow it,
-    // so where no kinds were kept, the sets with PLT entries get their chance
-    // with the extension.
-    auto cost = [](std::uint64_t changed, const std::vector<ControlEntry>& program) {
-      std::uint64_t total = kChangedCost * changed + kEntryCost * program.size();
-      for (const ControlEntry& e : program)
-        total += e.literal;
-      return total;
-    };
-    std::uint64_t cheapest = cost(fewest, entries);
-    for (const KindSet kinds : {detected.kinds, detected.alternative_kinds}) {
-      if (best != 0 ? kinds != best : (kinds & kArmPltEntry) == 0) continue;
-      Layout extending = detected;
-      extending.kinds = kinds;
-      if (auto longer = extend_copies(entries, extending, map, source, target)) {
-        OffsetMap longer_map = offset_map_for(*longer);
-        if (const std::uint64_t c = cost(changed_bytes(extending, longer_map, source, target, *longer), *longer);
-            c < cheapest) {
-          cheapest = c;
-          extended = Program{extending, std::move(*longer), std::move(longer_map)};
-        }
-      }
-    }
-  }
+  const Layout detected = detect_layout(source, target);
+  const Program program = predicted_program(std::move(entries), detected, source, target);
+  const std::optional<Program> extended = extended_program(program, detected, source, target);
+
   const Sha256 source_digest = sha256(source);
-  if (!extended) return write_payload(layout, map, source, target, entries, source_digest, payload);
+  auto write = [&](const Program& p, Writer& out) {
+    return write_payload(p.layout, p.map, source, target, p.entries, source_digest, out);
+  };
+  if (!extended) return write(program, payload);
   // The cost that chose the extension is rough: both payloads are made and
   // the smaller one is kept.
   VectorWriter plain, longer;
-  if (auto ok = write_payload(layout, map, source, target, entries, source_digest, plain); !ok) return ok;
-  if (auto ok =
-          write_payload(extended->layout, extended->map, source, target, extended->entries, source_digest, longer);
-      !ok)
-    return ok;
+  if (auto ok = write(program, plain); !ok) return ok;
+  if (auto ok = write(*extended, longer); !ok) return ok;
   return payload.write(longer.bytes().size() < plain.bytes().size() ? longer.bytes() : plain.bytes());
 }
 
