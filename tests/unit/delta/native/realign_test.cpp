@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 
 namespace dfota::delta::native {
@@ -136,14 +137,24 @@ CodeAndTable code_and_table(bool fresh_table) {
   return images;
 }
 
-TEST(ExtendCopies, ContinuesACopyWhereItsDiagonalPredictsWhatFollows) {
-  const auto [source, target] = code_and_table(false);
+// The layout of code_and_table(): 64-bit pointers, no segments.
+Layout pointer_layout() {
   Layout layout;
   layout.kinds = kAbsolute64;
-  // As a raw matcher leaves it: the table sent as a literal.
-  const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2048}};
-  const OffsetMap map = offset_map_for(entries);
-  const auto extended = extend_copies(entries, layout, map, source, target);
+  return layout;
+}
+
+// extend_copies() on the program a raw matcher leaves for code_and_table():
+// 16 literal bytes, the code copied, then `table` bytes sent as a literal.
+std::optional<std::vector<ControlEntry>> extend_past_code(ByteSpan source, ByteSpan target, std::uint32_t table) {
+  const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, table}};
+  return extend_copies(entries, pointer_layout(), offset_map_for(entries), source, target);
+}
+
+TEST(ExtendCopies, ContinuesACopyWhereItsDiagonalPredictsWhatFollows) {
+  const auto [source, target] = code_and_table(false);
+  const Layout layout = pointer_layout();
+  const auto extended = extend_past_code(source, target, 2048);
   ASSERT_TRUE(extended);
   ASSERT_EQ(extended->size(), 2u);
   EXPECT_EQ((*extended)[1].seek, 0);
@@ -169,11 +180,8 @@ TEST(ExtendCopies, FollowsATableOnPastAnInsertedEntry) {
   const std::size_t inserted = 16 + 8192 + 8 * 100;
   const Bytes field = {0xEF, 0xBE, 0xAD, 0xDE};
   target.insert(target.begin() + static_cast<std::ptrdiff_t>(inserted), field.begin(), field.end());
-  Layout layout;
-  layout.kinds = kAbsolute64;
-  const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2052}};
-  const OffsetMap map = offset_map_for(entries);
-  const auto extended = extend_copies(entries, layout, map, source, target);
+  const Layout layout = pointer_layout();
+  const auto extended = extend_past_code(source, target, 2052);
   ASSERT_TRUE(extended);
   std::uint64_t literal = 0;
   for (const ControlEntry& e : *extended)
@@ -186,10 +194,8 @@ TEST(ExtendCopies, FollowsATableOnPastAnInsertedEntry) {
 
 TEST(ExtendCopies, LeavesWhatTheDiagonalDoesNotPredict) {
   const auto [source, target] = code_and_table(true);
-  Layout layout;
-  layout.kinds = kAbsolute64;
+  EXPECT_FALSE(extend_past_code(source, target, 2048));
   const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2048}};
-  EXPECT_FALSE(extend_copies(entries, layout, offset_map_for(entries), source, target));
   EXPECT_FALSE(extend_copies(entries, Layout{}, offset_map_for(entries), source, target)) << "no prediction";
 }
 
