@@ -296,14 +296,6 @@ struct Program {
   std::uint64_t changed = 0; // bytes of its copies that differ from their prediction
 };
 
-// What a program leaves to send, roughly, as extend_copies() weighs it.
-std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>& entries) {
-  std::uint64_t total = kChangedCost * changed + kEntryCost * entries.size();
-  for (const ControlEntry& e : entries)
-    total += e.literal;
-  return total;
-}
-
 // The matcher's program `entries` under the set of kinds of `detected` that
 // makes the most bytes agree (none where none helps), realigned when that
 // makes fewer differ.

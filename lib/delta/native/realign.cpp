@@ -7,21 +7,31 @@ namespace dfota::delta::native {
 
 namespace {
 
-// Bytes of target[t, t + n) that differ from the prediction of the copy
-// from source[s, s + n) under `layout` and `map`; stops counting (returning
-// at least `limit`) once it reaches `limit`.
-std::uint64_t changed_in(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target, std::uint64_t s,
-                         std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
+// Passes to mismatch(i), in order, each offset i in [0, n) where the
+// prediction of the copy from source[s, s + n) under `layout` and `map`
+// differs from target[t + i], until it returns false.
+template <class Mismatch>
+void for_each_mismatch(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target, std::uint64_t s,
+                       std::uint64_t t, std::uint64_t n, Mismatch&& mismatch) {
   std::array<std::uint8_t, 64> predicted{};
   BlockPrediction prediction(layout, map, source, s, t, n);
-  std::uint64_t count = 0;
-  for (std::uint64_t done = 0; done < n && count < limit;) {
+  for (std::uint64_t done = 0; done < n;) {
     const std::uint64_t m = std::min<std::uint64_t>(predicted.size(), n - done);
     prediction.fill(predicted.data(), static_cast<std::size_t>(m));
-    for (std::uint64_t i = 0; i < m; ++i)
-      count += predicted[i] != target[t + done + i];
+    for (std::uint64_t i = 0; i < m; ++i) {
+      if (predicted[i] != target[t + done + i] && !mismatch(done + i)) return;
+    }
     done += m;
   }
+}
+
+// Bytes of target[t, t + n) that differ from the prediction of the copy
+// from source[s, s + n); stops counting at `limit`.
+std::uint64_t changed_in(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target, std::uint64_t s,
+                         std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
+  std::uint64_t count = 0;
+  if (limit == 0) return 0;
+  for_each_mismatch(layout, map, source, target, s, t, n, [&](std::uint64_t) { return ++count < limit; });
   return count;
 }
 
@@ -32,17 +42,12 @@ std::uint64_t agreeing_prefix(const Layout& layout, const OffsetMap& map, ByteSp
                               std::uint64_t t, std::int64_t diagonal, std::uint64_t n) {
   const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
   if (s < 0 || static_cast<std::uint64_t>(s) + n > source.size()) return 0;
-  std::array<std::uint8_t, 64> predicted{};
-  BlockPrediction prediction(layout, map, source, static_cast<std::uint64_t>(s), t, n);
-  for (std::uint64_t done = 0; done < n;) {
-    const std::uint64_t m = std::min<std::uint64_t>(predicted.size(), n - done);
-    prediction.fill(predicted.data(), static_cast<std::size_t>(m));
-    for (std::uint64_t i = 0; i < m; ++i) {
-      if (predicted[i] != target[t + done + i]) return done + i;
-    }
-    done += m;
-  }
-  return n;
+  std::uint64_t agreeing = n;
+  for_each_mismatch(layout, map, source, target, static_cast<std::uint64_t>(s), t, n, [&](std::uint64_t i) {
+    agreeing = i;
+    return false;
+  });
+  return agreeing;
 }
 
 // A stretch of the target: copied from `source` (kLiteral: sent as is).
@@ -68,9 +73,11 @@ std::vector<Span> spans_of(const std::vector<ControlEntry>& entries) {
   return spans;
 }
 
-// The program of spans in target order: a copy that goes on where the one
-// before it ends (in both images) joins it.
-std::vector<ControlEntry> program_of(const std::vector<Span>& spans) {
+// The program of spans in target order. With `join_copies`, a copy that
+// goes on where the one before it ends (in both images) joins it: the
+// extension leaves such pairs where it meets a copy on its own diagonal.
+// realign() joins its windows itself and keeps the matcher's entries apart.
+std::vector<ControlEntry> program_of(const std::vector<Span>& spans, bool join_copies) {
   std::vector<ControlEntry> entries;
   std::uint64_t source_position = 0;
   bool joinable = false; // the last entry ends with its copy
@@ -82,7 +89,7 @@ std::vector<ControlEntry> program_of(const std::vector<Span>& spans) {
       continue;
     }
     const auto start = static_cast<std::uint64_t>(span.source);
-    if (joinable && start == source_position && entries.back().copy + span.length <= UINT32_MAX) {
+    if (join_copies && joinable && start == source_position && entries.back().copy + span.length <= UINT32_MAX) {
       entries.back().copy += static_cast<std::uint32_t>(span.length);
     } else {
       entries.push_back(
@@ -94,14 +101,6 @@ std::vector<ControlEntry> program_of(const std::vector<Span>& spans) {
   return entries;
 }
 
-// A copy and the literal after it, placed.
-struct Piece {
-  std::uint64_t source_start;
-  std::uint64_t target_start;
-  std::uint32_t copy;
-  std::uint32_t literal;
-};
-
 } // namespace
 
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
@@ -111,12 +110,14 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
     return changed_in(layout, map, source, target, s, t, n, limit);
   };
 
-  std::vector<Piece> pieces;
+  std::vector<Span> spans;
   bool moved_any = false;
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     const std::uint64_t copy = placed.entry.copy;
+    const std::uint64_t literal_start = placed.target_start + copy;
     if (copy < 2 * kRealignWindow) {
-      pieces.push_back({placed.source_start, placed.target_start, placed.entry.copy, placed.entry.literal});
+      if (copy > 0) spans.push_back({placed.target_start, copy, static_cast<std::int64_t>(placed.source_start)});
+      if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
       return {};
     }
     const auto own = static_cast<std::int64_t>(placed.source_start - placed.target_start); // source = target + own
@@ -149,31 +150,31 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
         }
         diagonal = best_diagonal;
       }
-      const std::uint64_t s = static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal);
-      // After the first window, the last piece ends where this one starts in
+      const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
+      // After the first window, the last span ends where this one starts in
       // the target; it continues when it does in the source too.
-      if (done > 0 && pieces.back().source_start + pieces.back().copy == s) {
-        pieces.back().copy += static_cast<std::uint32_t>(n);
+      if (done > 0 && spans.back().source + static_cast<std::int64_t>(spans.back().length) == s) {
+        spans.back().length += n;
       } else {
-        pieces.push_back({s, t, static_cast<std::uint32_t>(n), 0});
-        moved_any = moved_any || done > 0 || s != placed.source_start;
+        spans.push_back({t, n, s});
+        moved_any = moved_any || done > 0 || s != static_cast<std::int64_t>(placed.source_start);
       }
       done += n;
     }
-    pieces.back().literal = placed.entry.literal;
+    if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
     return {};
   });
-  if (!moved_any || pieces.size() > kMaxControlEntries) return std::nullopt;
+  if (!moved_any) return std::nullopt;
+  std::vector<ControlEntry> program = program_of(spans, false);
+  if (program.size() > kMaxControlEntries) return std::nullopt;
+  return program;
+}
 
-  std::vector<ControlEntry> result;
-  result.reserve(pieces.size());
-  std::uint64_t source_position = 0;
-  for (const Piece& p : pieces) {
-    result.push_back(
-        {static_cast<std::int64_t>(p.source_start) - static_cast<std::int64_t>(source_position), p.copy, p.literal});
-    source_position = p.source_start + p.copy;
-  }
-  return result;
+std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>& entries) {
+  std::uint64_t total = kChangedCost * changed + kEntryCost * entries.size();
+  for (const ControlEntry& e : entries)
+    total += e.literal;
+  return total;
 }
 
 std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
@@ -183,109 +184,121 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
   std::vector<Span> result;
   result.reserve(spans.size());
   bool extended_any = false;
-  for (std::size_t next = 0; next < spans.size();) {
+  // The copy being extended (result.back()) and its diagonal; spans[next] is
+  // the first span not yet passed, and its first `used` bytes are taken.
+  std::size_t next = 0;
+  std::uint64_t at = 0, used = 0;
+  std::int64_t diagonal = 0;
+
+  // What a copy on diagonal d costs in [at, at + length), counted up to
+  // about `limit`; UINT64_MAX when the source does not hold it.
+  auto cost_on = [&](std::int64_t d, std::uint64_t length, std::uint64_t limit) -> std::uint64_t {
+    const std::int64_t from = static_cast<std::int64_t>(at) + d;
+    if (from < 0 || static_cast<std::uint64_t>(from) + length > source.size()) return UINT64_MAX;
+    return kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, length,
+                                     limit / kChangedCost + 1);
+  };
+  // What the current coverage of [at, at + length) costs, and whether it is
+  // all copies along the diagonal.
+  struct Coverage {
+    std::uint64_t cost = 0;
+    bool same_diagonal = true;
+  };
+  auto coverage = [&](std::uint64_t length) {
+    Coverage c;
+    for (std::size_t k = next, skip = used, left = length; left > 0 && k < spans.size(); ++k, skip = 0) {
+      const Span& span = spans[k];
+      const std::uint64_t piece = std::min<std::uint64_t>(left, span.length - skip);
+      if (skip == 0) c.cost += kEntryCost;
+      if (span.source == Span::kLiteral) {
+        c.cost += piece;
+        c.same_diagonal = false;
+      } else {
+        const auto start = static_cast<std::uint64_t>(span.source) + skip;
+        c.cost +=
+            kChangedCost * changed_in(layout, map, source, target, start, span.target_start + skip, piece, UINT64_MAX);
+        c.same_diagonal = c.same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
+      }
+      left -= piece;
+    }
+    return c;
+  };
+  // Takes the next `length` bytes: the copy grows, the spans under it shrink.
+  auto take = [&](std::uint64_t length) {
+    extended_any = true;
+    result.back().length += length;
+    at += length;
+    used += length;
+    while (next < spans.size() && used >= spans[next].length) {
+      used -= spans[next].length;
+      ++next;
+    }
+  };
+  // The diagonal up to kExtendReach bytes away that costs least in
+  // [at, at + n), if it costs less than `bound`, with its cost.
+  auto continuation = [&](std::uint64_t n, std::uint64_t bound) {
+    std::pair<std::int64_t, std::uint64_t> best{diagonal, bound};
+    for (std::int64_t step = 4; step <= kExtendReach; step += 4) {
+      for (const std::int64_t d : {diagonal - step, diagonal + step}) {
+        if (const std::uint64_t cost = cost_on(d, n, best.second); cost < best.second) best = {d, cost};
+      }
+    }
+    return best;
+  };
+
+  while (next < spans.size()) {
     result.push_back(spans[next++]);
     const Span copy = result.back();
     if (copy.source == Span::kLiteral || copy.length < kExtendFrom) continue;
-    std::int64_t diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
+    diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
+    at = copy.target_start + copy.length;
+    used = 0;
     bool grown = false;
     // Where the next search for the table's continuation may start
     // (kSearchPause), and the searches in a row that found nothing.
     std::uint64_t search_from = 0;
     unsigned failed_searches = 0;
-    // spans[next] is the first span not yet passed; its first `used` bytes
-    // are taken by the extension.
-    std::uint64_t at = copy.target_start + copy.length, used = 0;
     while (next < spans.size()) {
       const std::uint64_t n = std::min(kExtendWindow, target.size() - at);
       if (n == 0) break;
-      // What a copy on diagonal d costs in [at, at + length), counted up to
-      // about `limit`.
-      auto cost_on = [&](std::int64_t d, std::uint64_t length, std::uint64_t limit) -> std::uint64_t {
-        const std::int64_t from = static_cast<std::int64_t>(at) + d;
-        if (from < 0 || static_cast<std::uint64_t>(from) + length > source.size()) return UINT64_MAX;
-        return kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, length,
-                                         limit / kChangedCost + 1);
-      };
-      // What the current coverage of [at, at + length) costs; whether it is
-      // all copies along `diagonal`.
-      auto coverage = [&](std::uint64_t length, bool* same_diagonal) {
-        std::uint64_t cost = 0;
-        *same_diagonal = true;
-        for (std::size_t k = next, skip = used, left = length; left > 0 && k < spans.size(); ++k, skip = 0) {
-          const Span& span = spans[k];
-          const std::uint64_t piece = std::min<std::uint64_t>(left, span.length - skip);
-          if (skip == 0) cost += kEntryCost;
-          if (span.source == Span::kLiteral) {
-            cost += piece;
-            *same_diagonal = false;
-          } else {
-            const auto start = static_cast<std::uint64_t>(span.source) + skip;
-            cost += kChangedCost *
-                    changed_in(layout, map, source, target, start, span.target_start + skip, piece, UINT64_MAX);
-            *same_diagonal = *same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
-          }
-          left -= piece;
-        }
-        return cost;
-      };
-      bool same_diagonal = true;
-      const std::uint64_t current = coverage(n, &same_diagonal);
-      if (same_diagonal) break; // what follows goes on along the diagonal already
-      // Takes the next `length` bytes: the copy grows, the spans under it
-      // shrink.
-      auto take = [&](std::uint64_t length) {
-        grown = extended_any = true;
-        result.back().length += length;
-        at += length;
-        used += length;
-        while (next < spans.size() && used >= spans[next].length) {
-          used -= spans[next].length;
-          ++next;
-        }
-      };
+      const Coverage current = coverage(n);
+      if (current.same_diagonal) break; // what follows goes on along the diagonal already
+      const std::uint64_t own = cost_on(diagonal, n, current.cost);
       // Where the diagonal falls clearly short after it has grown, the copy
       // may have been following a table past an entry inserted into it (or
       // removed from it): the table goes on at a nearby diagonal, where a
       // new copy costs an entry. First the words up to the insertion, which
       // the diagonal still predicts.
-      const std::uint64_t own = cost_on(diagonal, n, current);
-      if (grown && (own >= current || own > kChangedCost * (n / 8))) {
-        if (const std::uint64_t agreeing = agreeing_prefix(layout, map, source, target, at, diagonal, n) & ~3ull;
-            agreeing > 0) {
-          take(agreeing);
-          continue;
-        }
-        std::uint64_t best = std::min(own, current);
-        std::int64_t best_diagonal = diagonal;
-        for (std::int64_t step = 4; at >= search_from && step <= kExtendReach; step += 4) {
-          for (const std::int64_t d : {diagonal - step, diagonal + step}) {
-            const std::uint64_t cost = cost_on(d, n, best);
-            if (cost < best) {
-              best = cost;
-              best_diagonal = d;
-            }
-          }
-        }
-        const bool switched = best_diagonal != diagonal && best + kEntryCost < std::min(own, current);
-        if (switched) {
-          diagonal = best_diagonal;
-          result.push_back({at, 0, static_cast<std::int64_t>(at) + diagonal});
-          failed_searches = 0;
-        } else if (at >= search_from && ++failed_searches == kSearchesBeforePause) {
-          search_from = at + kSearchPause;
-          failed_searches = 0;
-        }
-        if (!switched && own >= current) {
-          // A window that does worse may still be worth passing through when
-          // the diagonal does better over the next kExtendLookahead windows.
-          const std::uint64_t ahead = std::min(kExtendLookahead * kExtendWindow, target.size() - at);
-          bool ignored = false;
-          const std::uint64_t current_ahead = coverage(ahead, &ignored);
-          if (cost_on(diagonal, ahead, current_ahead) >= current_ahead) break;
-        }
-      } else if (own >= current) {
-        break;
+      const bool short_fall = own >= current.cost || own > kChangedCost * (n / 8);
+      if (!grown || !short_fall) {
+        if (own >= current.cost) break;
+        take(n);
+        grown = true;
+        continue;
+      }
+      if (const std::uint64_t agreeing = agreeing_prefix(layout, map, source, target, at, diagonal, n) & ~3ull;
+          agreeing > 0) {
+        take(agreeing);
+        continue;
+      }
+      const auto [best_diagonal, best] =
+          at >= search_from ? continuation(n, std::min(own, current.cost))
+                            : std::pair<std::int64_t, std::uint64_t>{diagonal, std::min(own, current.cost)};
+      const bool switched = best_diagonal != diagonal && best + kEntryCost < std::min(own, current.cost);
+      if (switched) {
+        diagonal = best_diagonal;
+        result.push_back({at, 0, static_cast<std::int64_t>(at) + diagonal});
+        failed_searches = 0;
+      } else if (at >= search_from && ++failed_searches == kSearchesBeforePause) {
+        search_from = at + kSearchPause;
+        failed_searches = 0;
+      }
+      if (!switched && own >= current.cost) {
+        // A window that does worse may still be worth passing through when
+        // the diagonal does better over the next kExtendLookahead windows.
+        const std::uint64_t ahead = std::min(kExtendLookahead * kExtendWindow, target.size() - at);
+        const std::uint64_t current_ahead = coverage(ahead).cost;
+        if (cost_on(diagonal, ahead, current_ahead) >= current_ahead) break;
       }
       take(n);
     }
@@ -297,7 +310,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
     }
   }
   if (!extended_any) return std::nullopt;
-  std::vector<ControlEntry> program = program_of(result);
+  std::vector<ControlEntry> program = program_of(result, true);
   if (program.size() > kMaxControlEntries) return std::nullopt;
   return program;
 }

@@ -59,6 +59,10 @@ inline constexpr unsigned kSearchesBeforePause = 4;
 inline constexpr std::uint64_t kEntryCost = 4;
 inline constexpr std::uint64_t kChangedCost = 3;
 
+// What the program `entries`, with `changed` bytes of its copies differing
+// from their prediction, leaves to send, roughly, with the weights above.
+std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>& entries);
+
 // Returns `entries` with copies extended as above under `layout` and `map`
 // (the map of `entries`); the copies and literals still cover the target in
 // the same order. Returns nullopt when no copy was extended, or when the

@@ -97,10 +97,8 @@ KindSet kinds_for(const ElfInfo& elf) {
 // BlockPrediction::arm_plt_entry() reads) at a 4-aligned offset.
 bool has_arm_plt_entry(ByteSpan image) {
   for (std::uint64_t at = 0; image.size() >= 12 && at <= image.size() - 12; at += 4) {
-    if ((load32(image.data() + at) & kArmPltFirstMask) == kArmPltFirst &&
-        (load32(image.data() + at + 4) & 0xFFFFFF00) == 0xE28CCA00 &&
-        (load32(image.data() + at + 8) & 0xFFFFF000) == 0xE5BCF000)
-      return true;
+    const std::uint8_t* p = image.data() + at;
+    if (is_arm_plt_entry(load32(p), load32(p + 4), load32(p + 8))) return true;
   }
   return false;
 }
@@ -554,7 +552,7 @@ bool BlockPrediction::arm_plt_entry(std::uint64_t at, std::uint32_t word) {
   // slot is at the first instruction's address + 8 + (a << 20 | b << 12) + c.
   if (length_ - at < 12) return false;
   const std::uint32_t second = load32(block_ + at + 4), third = load32(block_ + at + 8);
-  if ((second & 0xFFFFFF00) != 0xE28CCA00 || (third & 0xFFFFF000) != 0xE5BCF000) return false;
+  if (!is_arm_plt_entry(word, second, third)) return false;
   auto site = source_site(at);
   auto new_site = target_site(at);
   if (!site || !new_site) return false;
@@ -565,8 +563,8 @@ bool BlockPrediction::arm_plt_entry(std::uint64_t at, std::uint32_t word) {
   if (new_offset >= (std::uint64_t{1} << 28)) return false;
   const auto fits = static_cast<std::uint32_t>(new_offset);
   store32(pending_, kArmPltFirst | fits >> 20);
-  store32(pending_ + 4, 0xE28CCA00 | ((fits >> 12) & 0xFF));
-  store32(pending_ + 8, 0xE5BCF000 | (fits & 0xFFF));
+  store32(pending_ + 4, kArmPltSecond | ((fits >> 12) & 0xFF));
+  store32(pending_ + 8, kArmPltThird | (fits & 0xFFF));
   pending_size_ = 12;
   return true;
 }
@@ -661,15 +659,16 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   const std::uint8_t* const block = block_;
   const std::uint64_t length = length_, source_start = source_start_;
   const std::uint64_t regions_begin = regions_begin_, regions_end = regions_end_;
-  const std::uint64_t low = layout_.source.vaddr_low(), high = layout_.source.vaddr_high();
+  // Words below kMinAbsolute are numbers, whatever the address space.
+  const std::uint64_t low = std::max(layout_.source.vaddr_low(), kMinAbsolute), high = layout_.source.vaddr_high();
   const bool absolute32 = kinds & kAbsolute32, absolute64 = kinds & kAbsolute64;
   auto in_regions = [&](std::uint64_t i) { return i >= regions_begin && i < regions_end; };
   // At a 4-aligned source offset with 4 bytes left.
   auto may_be_absolute = [&](std::uint64_t i, std::uint32_t word) {
-    if (absolute32 && word >= low && word < high && word >= kMinAbsolute) return true;
+    if (absolute32 && word >= low && word < high) return true;
     if (!absolute64 || (source_start + i) % 8 != 0 || length - i < 8) return false;
     const std::uint64_t value = load64(block + i);
-    return value >= low && value < high && value >= kMinAbsolute;
+    return value >= low && value < high;
   };
 
   if (kinds & (kX86Relative | kX64RipRelative)) {
@@ -734,7 +733,6 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
   // are checked one by one).
   const bool skip =
       step == 2 && (kinds & ~KindSet{kThumbBranch | kThumbLiteral | kArmPltEntry | kAbsolute32 | kRelativeWords}) == 0;
-  const std::uint64_t skip_low = std::max(low, kMinAbsolute);
   at += (step - ((source_start + at) & (step - 1))) & (step - 1); // step is 2 or 4
   for (; at < stop; at += step) {
     if (skip && ((source_start + at) & 3) == 0) {
@@ -742,8 +740,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       std::uint64_t end = std::min(stop, literal);
       if (at < regions_begin) end = std::min(end, regions_begin);
       if (in_regions(at)) end = at;
-      at = next_thumb_candidate(block, at, end, length, thumb_literal, thumb_branch, arm_plt, absolute32, skip_low,
-                                high);
+      at = next_thumb_candidate(block, at, end, length, thumb_literal, thumb_branch, arm_plt, absolute32, low, high);
       if (at >= stop) break;
     }
     if (length - at < 4) continue;

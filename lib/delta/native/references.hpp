@@ -105,9 +105,18 @@ inline constexpr unsigned kMaxRelativeRegions = 16;
 // address to the region's start or later is a distance back (below it, a
 // length or a size).
 inline constexpr std::uint32_t kMinBackDistance = 256;
-// The first word of an A32 PLT entry (ADD ip, pc, #imm8 << 20) with its
-// immediate cleared, and the mask that keeps the rest.
+// The words of an A32 PLT entry with their immediates cleared: ADD ip, pc,
+// #a << 20; ADD ip, ip, #b << 12; LDR pc, [ip, #c]!. Masks keep the rest.
 inline constexpr std::uint32_t kArmPltFirst = 0xE28FC600, kArmPltFirstMask = 0xFFFFFF00;
+inline constexpr std::uint32_t kArmPltSecond = 0xE28CCA00, kArmPltSecondMask = 0xFFFFFF00;
+inline constexpr std::uint32_t kArmPltThird = 0xE5BCF000, kArmPltThirdMask = 0xFFFFF000;
+
+// True when the little-endian words w0, w1, w2 have the shape of an A32 PLT
+// entry.
+inline bool is_arm_plt_entry(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2) {
+  return (w0 & kArmPltFirstMask) == kArmPltFirst && (w1 & kArmPltSecondMask) == kArmPltSecond &&
+         (w2 & kArmPltThirdMask) == kArmPltThird;
+}
 
 // Absolute words (32- and 64-bit) below this are counts and offsets, not
 // addresses (nothing points into an image's first page of headers).
