@@ -9,7 +9,7 @@ namespace dfota::delta {
 // prediction of moved branch/call targets and pointers in ELF code, and
 // separately compressed control, difference (as runs) and literal streams
 // (formats/native-delta.md). Apply memory is bounded by a constant (about
-// 10.7 MiB, apply_memory()) whatever the image size, besides reading the
+// 14.2 MiB, apply_memory()) whatever the image size, besides reading the
 // source by position; apply() decodes the streams on two more threads.
 class NativeEngine final : public Engine {
 public:

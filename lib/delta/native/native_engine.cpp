@@ -37,9 +37,10 @@ template <class Sink, class EndOfCopy>
 void for_each_difference(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
                          const std::vector<ControlEntry>& entries, Sink&& sink, EndOfCopy&& end_of_copy) {
   Bytes chunk(kChunk);
+  const MovedAddresses moved(layout.source, map, layout.target);
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     const std::uint32_t copy = placed.entry.copy;
-    BlockPrediction prediction(layout, map, source, placed.source_start, placed.target_start, copy);
+    BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, copy);
     for (std::uint64_t done = 0; done < copy;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, copy - done));
       prediction.fill(chunk.data(), n);
@@ -399,13 +400,14 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   if (!started) return started;
   auto entries = read_control(streams, header->entry_count, source.size(), header->target_size);
   if (!entries) return entries.error();
-  const OffsetMap map = layout.kinds != 0 ? offset_map_for(*entries) : OffsetMap{};
+  const MovedAddresses moved =
+      layout.kinds != 0 ? MovedAddresses(layout.source, offset_map_for(*entries), layout.target) : MovedAddresses{};
 
   DifferenceReader difference(streams, copied_bytes(*entries));
   Bytes buffer(kChunk);
   auto produced = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
     const ControlEntry& e = placed.entry;
-    BlockPrediction prediction(layout, map, source, placed.source_start, placed.target_start, e.copy);
+    BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, e.copy);
     for (std::uint64_t done = 0; done < e.copy;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
       prediction.fill(buffer.data(), n);
@@ -430,17 +432,22 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
   // read and the one being decoded; the literal lane's waiting packed pieces
   // (kMaxQueuedBytes and one more) and the one it decodes; the control
-  // program and the offset map; the Thumb literal words ahead; the input
-  // buffer, one compressed piece and the chunk buffer.
+  // program; the offset map while the moved-address table is made from it
+  // (two tables of entries and their page indexes at once; making the offset
+  // map holds its candidates and the kept entries, no more); the Thumb
+  // literal words ahead; the input buffer, one compressed piece and the
+  // chunk buffer.
   lzma_options_lzma options{};
   options.dict_size = std::uint32_t{1} << kMaxWindowLog;
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   constexpr std::uint64_t kMaxPackedPiece = 2 * kMaxPieceSize + 1024;
   const std::uint64_t per_stream = lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes + 2 * kMaxPieceSize;
   const std::uint64_t lane = kMaxQueuedBytes + 2 * kMaxPackedPiece;
-  const std::uint64_t program = kMaxControlEntries * (sizeof(ControlEntry) + sizeof(MapEntry));
+  constexpr std::uint64_t kMaxPageIndex = ((std::uint64_t{1} << 16) + 2) * sizeof(std::uint32_t);
+  const std::uint64_t program = kMaxControlEntries * sizeof(ControlEntry);
+  const std::uint64_t maps = (2 * kMaxControlEntries + kMaxComposedExtra) * sizeof(MapEntry) + 2 * kMaxPageIndex;
   const std::uint64_t literals = 2 * kMaxThumbLiterals * 16; // a vector's growth at most doubles
-  return kStreamCount * per_stream + lane + program + literals + (64u << 10) + kMaxPackedPiece + kChunk;
+  return kStreamCount * per_stream + lane + program + maps + literals + (64u << 10) + kMaxPackedPiece + kChunk;
 }
 
 Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {

@@ -8,13 +8,13 @@ namespace dfota::delta::native {
 namespace {
 
 // Passes to mismatch(i), in order, each offset i in [0, n) where the
-// prediction of the copy from source[s, s + n) under `layout` and `map`
+// prediction of the copy from source[s, s + n) under `layout` and `moved`
 // differs from target[t + i], until it returns false.
 template <class Mismatch>
-void for_each_mismatch(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target, std::uint64_t s,
-                       std::uint64_t t, std::uint64_t n, Mismatch&& mismatch) {
+void for_each_mismatch(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
+                       std::uint64_t s, std::uint64_t t, std::uint64_t n, Mismatch&& mismatch) {
   std::array<std::uint8_t, 64> predicted{};
-  BlockPrediction prediction(layout, map, source, s, t, n);
+  BlockPrediction prediction(layout, moved, source, s, t, n);
   for (std::uint64_t done = 0; done < n;) {
     const std::uint64_t m = std::min<std::uint64_t>(predicted.size(), n - done);
     prediction.fill(predicted.data(), static_cast<std::size_t>(m));
@@ -27,23 +27,23 @@ void for_each_mismatch(const Layout& layout, const OffsetMap& map, ByteSpan sour
 
 // Bytes of target[t, t + n) that differ from the prediction of the copy
 // from source[s, s + n); stops counting at `limit`.
-std::uint64_t changed_in(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target, std::uint64_t s,
-                         std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
+std::uint64_t changed_in(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
+                         std::uint64_t s, std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
   std::uint64_t count = 0;
   if (limit == 0) return 0;
-  for_each_mismatch(layout, map, source, target, s, t, n, [&](std::uint64_t) { return ++count < limit; });
+  for_each_mismatch(layout, moved, source, target, s, t, n, [&](std::uint64_t) { return ++count < limit; });
   return count;
 }
 
 // How many of the bytes target[t, t + n) the copy along `diagonal` (source
 // = target + diagonal, inside the source) predicts before the first it
 // does not.
-std::uint64_t agreeing_prefix(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+std::uint64_t agreeing_prefix(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                               std::uint64_t t, std::int64_t diagonal, std::uint64_t n) {
   const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
   if (s < 0 || static_cast<std::uint64_t>(s) + n > source.size()) return 0;
   std::uint64_t agreeing = n;
-  for_each_mismatch(layout, map, source, target, static_cast<std::uint64_t>(s), t, n, [&](std::uint64_t i) {
+  for_each_mismatch(layout, moved, source, target, static_cast<std::uint64_t>(s), t, n, [&](std::uint64_t i) {
     agreeing = i;
     return false;
   });
@@ -106,8 +106,9 @@ std::vector<ControlEntry> program_of(const std::vector<Span>& spans, bool join_c
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
                                                  const OffsetMap& map, ByteSpan source, ByteSpan target) {
   if (layout.kinds == 0) return std::nullopt;
+  const MovedAddresses moved(layout.source, map, layout.target);
   auto changed = [&](std::uint64_t s, std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
-    return changed_in(layout, map, source, target, s, t, n, limit);
+    return changed_in(layout, moved, source, target, s, t, n, limit);
   };
 
   std::vector<Span> spans;
@@ -180,6 +181,7 @@ std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>&
 std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
                                                        const OffsetMap& map, ByteSpan source, ByteSpan target) {
   if (layout.kinds == 0) return std::nullopt;
+  const MovedAddresses moved(layout.source, map, layout.target);
   std::vector<Span> spans = spans_of(entries);
   std::vector<Span> result;
   result.reserve(spans.size());
@@ -195,7 +197,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
   auto cost_on = [&](std::int64_t d, std::uint64_t length, std::uint64_t limit) -> std::uint64_t {
     const std::int64_t from = static_cast<std::int64_t>(at) + d;
     if (from < 0 || static_cast<std::uint64_t>(from) + length > source.size()) return UINT64_MAX;
-    return kChangedCost * changed_in(layout, map, source, target, static_cast<std::uint64_t>(from), at, length,
+    return kChangedCost * changed_in(layout, moved, source, target, static_cast<std::uint64_t>(from), at, length,
                                      limit / kChangedCost + 1);
   };
   // What the current coverage of [at, at + length) costs, and whether it is
@@ -215,8 +217,8 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
         c.same_diagonal = false;
       } else {
         const auto start = static_cast<std::uint64_t>(span.source) + skip;
-        c.cost +=
-            kChangedCost * changed_in(layout, map, source, target, start, span.target_start + skip, piece, UINT64_MAX);
+        c.cost += kChangedCost *
+                  changed_in(layout, moved, source, target, start, span.target_start + skip, piece, UINT64_MAX);
         c.same_diagonal = c.same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
       }
       left -= piece;
@@ -276,7 +278,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
         grown = true;
         continue;
       }
-      if (const std::uint64_t agreeing = agreeing_prefix(layout, map, source, target, at, diagonal, n) & ~3ull;
+      if (const std::uint64_t agreeing = agreeing_prefix(layout, moved, source, target, at, diagonal, n) & ~3ull;
           agreeing > 0) {
         take(agreeing);
         continue;

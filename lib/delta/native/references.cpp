@@ -328,21 +328,7 @@ OffsetMap::OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries
   }
 }
 
-std::optional<std::uint64_t> OffsetMap::map(std::uint64_t source_offset) const {
-  auto first = entries_.begin();
-  auto last = entries_.end();
-  if (!page_first_.empty()) {
-    // Entries starting at or before the page start are before page_first_[page];
-    // the one that may hold source_offset is the last entry starting at or
-    // before it, which lies in [page_first_[page] - 1, page_first_[page + 1]).
-    const std::uint64_t page = source_offset >> page_shift_;
-    if (page + 1 < page_first_.size()) {
-      first += page_first_[page] > 0 ? page_first_[page] - 1 : 0;
-      last = entries_.begin() + page_first_[page + 1];
-    } else {
-      first += entries_.size() - 1;
-    }
-  }
+std::optional<std::uint64_t> OffsetMap::map_within(Iterator first, Iterator last, std::uint64_t source_offset) {
   // A page mostly holds a handful of entries: then a forward scan beats a
   // binary search.
   auto it = first;
@@ -369,9 +355,117 @@ bool OffsetMap::is_valid() const {
   return true;
 }
 
-BlockPrediction::BlockPrediction(const Layout& layout, const OffsetMap& map, ByteSpan source,
+namespace {
+
+// One image's load map resolved as AddressSpace resolves it, keyed by
+// address (to file offsets) or by file offset (to addresses): sorted,
+// disjoint pieces (source_start: the key, target_start: what it resolves
+// to), the first segment holding a key deciding. A key range ends where its
+// segment ends, or at UINT64_MAX (exclusive) when that overflows, as
+// AddressSpace's own range check does. Without segments, the identity.
+std::vector<MapEntry> resolved_pieces(const std::vector<Segment>& segments, bool by_address) {
+  if (segments.empty()) return {MapEntry{0, UINT64_MAX, 0}};
+  auto key = [&](const Segment& s) { return by_address ? s.vaddr : s.offset; };
+  auto key_end = [&](const Segment& s) { return key(s) + s.size < key(s) ? UINT64_MAX : key(s) + s.size; };
+  std::vector<std::uint64_t> cuts;
+  for (const Segment& s : segments) {
+    cuts.push_back(key(s));
+    cuts.push_back(key_end(s));
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<MapEntry> pieces;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const std::uint64_t from = cuts[i], length = cuts[i + 1] - cuts[i];
+    const auto holder = std::find_if(segments.begin(), segments.end(),
+                                     [&](const Segment& s) { return from >= key(s) && from - key(s) < s.size; });
+    if (holder == segments.end()) continue;
+    const std::uint64_t to = (by_address ? holder->offset : holder->vaddr) + (from - key(*holder));
+    if (!pieces.empty() && pieces.back().source_start + pieces.back().length == from &&
+        pieces.back().target_start + pieces.back().length == to) {
+      pieces.back().length += length;
+    } else {
+      pieces.push_back({from, length, to});
+    }
+  }
+  return pieces;
+}
+
+// The last piece starting at or before `key` (pieces.begin() when none
+// does): the one that may hold it.
+std::vector<MapEntry>::const_iterator piece_before(const std::vector<MapEntry>& pieces, std::uint64_t key) {
+  auto it = std::upper_bound(pieces.begin(), pieces.end(), key,
+                             [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
+  return it == pieces.begin() ? it : it - 1;
+}
+
+} // namespace
+
+MovedAddresses::MovedAddresses(const AddressSpace& source, OffsetMap map, const AddressSpace& target) {
+  const std::vector<MapEntry> source_pieces = resolved_pieces(source.segments(), true);  // address -> offset
+  const std::vector<MapEntry> target_pieces = resolved_pieces(target.segments(), false); // offset -> address
+  const std::vector<MapEntry>& moves = map.entries();                                    // offset -> offset
+  // Source pieces whose offsets do not overlap meet each entry once: the
+  // table then has at most this many ranges.
+  const std::size_t most = moves.size() + source_pieces.size() + target_pieces.size();
+  std::vector<MapEntry> table;
+  table.reserve(most);
+  auto add = [&](std::uint64_t from, std::uint64_t length, std::uint64_t to) {
+    if (!table.empty() && table.back().source_start + table.back().length == from &&
+        table.back().target_start + table.back().length == to) {
+      table.back().length += length;
+      return true;
+    }
+    if (table.size() == most) return false;
+    table.push_back({from, length, to});
+    return true;
+  };
+  // Source pieces in address order; within one, offsets grow with addresses
+  // and the offset map's entries are met in order, so the table comes out
+  // sorted by source address and disjoint.
+  bool fits = true;
+  for (const MapEntry& piece : source_pieces) {
+    const std::uint64_t low = piece.target_start;
+    const std::uint64_t high = low + piece.length < low ? UINT64_MAX : low + piece.length;
+    for (auto move = piece_before(moves, low); fits && move != moves.end() && move->source_start < high; ++move) {
+      const std::uint64_t begin = std::max(low, move->source_start);
+      const std::uint64_t end = std::min(high, move->source_start + move->length);
+      if (begin >= end) continue;
+      std::uint64_t address = piece.source_start + (begin - low);
+      std::uint64_t offset = move->target_start + (begin - move->source_start);
+      std::uint64_t left = end - begin;
+      // Where those target offsets are loaded, piece by piece.
+      for (auto at = piece_before(target_pieces, offset); fits && left > 0 && at != target_pieces.end(); ++at) {
+        if (offset < at->source_start) {
+          const std::uint64_t unloaded = std::min(left, at->source_start - offset);
+          address += unloaded;
+          offset += unloaded;
+          left -= unloaded;
+          if (left == 0) break;
+        }
+        if (offset - at->source_start >= at->length) continue;
+        const std::uint64_t n = std::min(left, at->length - (offset - at->source_start));
+        fits = add(address, n, at->target_start + (offset - at->source_start));
+        address += n;
+        offset += n;
+        left -= n;
+      }
+    }
+    if (!fits) break;
+  }
+  if (fits) {
+    table_ = OffsetMap(std::move(table));
+    return;
+  }
+  composed_ = false;
+  table_ = std::move(map);
+  source_ = source;
+  target_ = target;
+}
+
+BlockPrediction::BlockPrediction(const Layout& layout, const MovedAddresses& moved, ByteSpan source,
                                  std::uint64_t source_start, std::uint64_t target_start, std::uint64_t length)
-    : layout_(layout), map_(map), block_(source.data() + source_start), source_start_(source_start),
+    : layout_(layout), moved_(moved), block_(source.data() + source_start), source_start_(source_start),
       target_start_(target_start), length_(length) {
   // Only a block that lies whole in one segment of each image maps by bias.
   auto whole = [length](const AddressSpace& space, std::uint64_t start) -> const Segment* {
@@ -433,26 +527,6 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
   store32(pending_, static_cast<std::uint32_t>(predicted));
   pending_size_ = 4;
   return true;
-}
-
-std::optional<std::uint64_t> BlockPrediction::source_site(std::uint64_t at) const {
-  if (source_segment_ != nullptr && at < length_)
-    return source_segment_->vaddr + (source_start_ + at - source_segment_->offset);
-  return layout_.source.to_vaddr(source_start_ + at);
-}
-
-std::optional<std::uint64_t> BlockPrediction::target_site(std::uint64_t at) const {
-  if (target_segment_ != nullptr && at < length_)
-    return target_segment_->vaddr + (target_start_ + at - target_segment_->offset);
-  return layout_.target.to_vaddr(target_start_ + at);
-}
-
-std::optional<std::uint64_t> BlockPrediction::map_vaddr(std::uint64_t source_vaddr) const {
-  auto offset = layout_.source.to_offset(source_vaddr);
-  if (!offset) return std::nullopt;
-  auto moved = map_.map(*offset);
-  if (!moved) return std::nullopt;
-  return layout_.target.to_vaddr(*moved);
 }
 
 bool BlockPrediction::predict_x86(std::uint64_t at) {

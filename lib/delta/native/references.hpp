@@ -151,11 +151,32 @@ public:
   OffsetMap() = default;
   // `entries` must be sorted by source_start and disjoint (is_valid() checks).
   explicit OffsetMap(std::vector<MapEntry> entries);
-  std::optional<std::uint64_t> map(std::uint64_t source_offset) const;
+  std::optional<std::uint64_t> map(std::uint64_t source_offset) const {
+    auto first = entries_.begin();
+    auto last = entries_.end();
+    if (!page_first_.empty()) {
+      // Entries starting at or before the page start are before
+      // page_first_[page]; the one that may hold source_offset is the last
+      // entry starting at or before it, in [page_first_[page] - 1,
+      // page_first_[page + 1]).
+      const std::uint64_t page = source_offset >> page_shift_;
+      if (page + 1 < page_first_.size()) {
+        first += page_first_[page] > 0 ? page_first_[page] - 1 : 0;
+        last = entries_.begin() + page_first_[page + 1];
+      } else {
+        first += static_cast<std::ptrdiff_t>(entries_.size() - 1);
+      }
+    }
+    return map_within(first, last, source_offset);
+  }
   const std::vector<MapEntry>& entries() const { return entries_; }
   bool is_valid() const;
 
 private:
+  using Iterator = std::vector<MapEntry>::const_iterator;
+  // map() among the entries [first, last), which hold the one that may
+  // contain source_offset.
+  static std::optional<std::uint64_t> map_within(Iterator first, Iterator last, std::uint64_t source_offset);
   std::vector<MapEntry> entries_;
   // page_first_[p]: index of the first entry that starts after page p begins
   // (pages of 2^page_shift_ source bytes), so that map() searches only the
@@ -164,13 +185,52 @@ private:
   unsigned page_shift_ = 12;
 };
 
+// moved(a) of formats/native-delta.md ("Predictor"): where a source load
+// address went in the target, va_tgt(map(off_src(a))), each image's first
+// segment holding an address or offset deciding as AddressSpace does. The
+// two load maps and the offset map are composed once into one table of
+// address ranges, so that a lookup is one search of that table instead of a
+// segment scan, an offset map search and another segment scan. The table
+// holds at most one range per offset map entry plus one per segment
+// boundary (kMaxComposedExtra); where it would hold more (source segments
+// that load the same file bytes at several addresses, which no linker
+// writes), the three steps are kept and taken at each lookup instead. Keeps
+// no reference to what it was made from.
+class MovedAddresses {
+public:
+  MovedAddresses() = default;
+  MovedAddresses(const AddressSpace& source, OffsetMap map, const AddressSpace& target);
+  std::optional<std::uint64_t> operator()(std::uint64_t source_vaddr) const {
+    if (composed_) return table_.map(source_vaddr);
+    auto offset = source_.to_offset(source_vaddr);
+    if (!offset) return std::nullopt;
+    auto moved = table_.map(*offset);
+    if (!moved) return std::nullopt;
+    return target_.to_vaddr(*moved);
+  }
+  // True when lookups take the composed table.
+  bool composed() const { return composed_; }
+  // With composed(): source address ranges and where they went, sorted and
+  // disjoint.
+  const std::vector<MapEntry>& ranges() const { return table_.entries(); }
+
+private:
+  bool composed_ = true;
+  OffsetMap table_;              // composed: keyed by source address; else the offset map
+  AddressSpace source_, target_; // kept only when not composed
+};
+// The table's ranges beyond the offset map's entries, at most: one per
+// resolved piece of the two load maps (each image has at most
+// 2 * kMaxSegments - 1).
+inline constexpr std::size_t kMaxComposedExtra = 4 * kMaxSegments;
+
 // Produces the predicted bytes of one copied block, source[source_start,
 // source_start + length) placed at target_start, in consecutive calls of any
 // size: the result does not depend on how the block is cut into calls.
 // Keeps references to everything it is given.
 class BlockPrediction {
 public:
-  BlockPrediction(const Layout& layout, const OffsetMap& map, ByteSpan source, std::uint64_t source_start,
+  BlockPrediction(const Layout& layout, const MovedAddresses& moved, ByteSpan source, std::uint64_t source_start,
                   std::uint64_t target_start, std::uint64_t length);
   // Writes the next `count` predicted bytes (count <= what is left).
   void fill(std::uint8_t* out, std::size_t count);
@@ -200,14 +260,22 @@ private:
   // its predicted bytes in pending_; stop when none does. Filters the
   // positions with cheap tests on locals before trying a prediction.
   std::uint64_t next_reference(std::uint64_t at, std::uint64_t stop);
-  std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const;
+  std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const { return moved_(source_vaddr); }
   // Load addresses of block positions (to_vaddr of source_start_ + at and of
   // target_start_ + at), through the block's sole segment where it has one.
-  std::optional<std::uint64_t> source_site(std::uint64_t at) const;
-  std::optional<std::uint64_t> target_site(std::uint64_t at) const;
+  std::optional<std::uint64_t> source_site(std::uint64_t at) const {
+    if (source_segment_ != nullptr && at < length_)
+      return source_segment_->vaddr + (source_start_ + at - source_segment_->offset);
+    return layout_.source.to_vaddr(source_start_ + at);
+  }
+  std::optional<std::uint64_t> target_site(std::uint64_t at) const {
+    if (target_segment_ != nullptr && at < length_)
+      return target_segment_->vaddr + (target_start_ + at - target_segment_->offset);
+    return layout_.target.to_vaddr(target_start_ + at);
+  }
 
   const Layout& layout_;
-  const OffsetMap& map_;
+  const MovedAddresses& moved_;
   const std::uint8_t* block_; // source bytes of the block
   std::uint64_t source_start_;
   std::uint64_t target_start_;

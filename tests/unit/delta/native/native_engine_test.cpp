@@ -353,7 +353,8 @@ TEST(BlockPrediction, RewritesWordsRelativeToABaseOrToThemselves) {
                     {0x40, 0x3C0, native::RelativeRegion::kToSelf, 0, 0}};
   const native::OffsetMap map({{0, 0x100, 0x100}, {0x1000, 0x100, 0x1200}});
   Bytes predicted(0x400);
-  native::BlockPrediction(layout, map, source, 0, 0x108, 0x400).fill(predicted.data(), predicted.size());
+  native::BlockPrediction(layout, native::MovedAddresses(layout.source, map, layout.target), source, 0, 0x108, 0x400)
+      .fill(predicted.data(), predicted.size());
   Bytes expected(source.begin(), source.begin() + 0x400);
   put32(expected, 0x20, 0x1240 - 0x30);
   put32(expected, 0x40, 0x1250 - (0x108 + 0x40));
@@ -376,7 +377,8 @@ TEST(BlockPrediction, RewritesThumbBranchesAndLiteralsForTheirNewPlaces) {
   layout.kinds = native::kThumbBranch | native::kThumbLiteral;
   const native::OffsetMap map({{0, 0x100, 0}, {0x1000, 0x100, 0x1200}});
   Bytes predicted(0x100);
-  native::BlockPrediction(layout, map, source, 0, 0, 0x100).fill(predicted.data(), predicted.size());
+  native::BlockPrediction(layout, native::MovedAddresses(layout.source, map, layout.target), source, 0, 0, 0x100)
+      .fill(predicted.data(), predicted.size());
   Bytes expected(source.begin(), source.begin() + 0x100);
   put32(expected, 0x12, thumb_branch(0x12, 0x1240));
   put32(expected, 0x16, thumb_blx(0x16, 0x1280));
@@ -400,7 +402,8 @@ TEST(BlockPrediction, RewritesPltEntriesForTheirGotSlots) {
   layout.target = native::AddressSpace({{0, 0, 0x100}, {0x500000, 0x1200, 0x100}});
   const native::OffsetMap map({{0, 0x100, 0}, {0x1000, 0x100, 0x1200}});
   Bytes predicted(0x100);
-  native::BlockPrediction(layout, map, source, 0, 0, 0x100).fill(predicted.data(), predicted.size());
+  native::BlockPrediction(layout, native::MovedAddresses(layout.source, map, layout.target), source, 0, 0, 0x100)
+      .fill(predicted.data(), predicted.size());
   Bytes expected(source.begin(), source.begin() + 0x100);
   put_plt_entry(expected, 0x20, 0x20, 0x500040);
   put_plt_entry(expected, 0x2C, 0x2C, 0x5000F0);
@@ -523,8 +526,11 @@ TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
     ASSERT_TRUE(map.is_valid());
     const std::uint64_t start = 1001, length = source.size() - 2000;
     Bytes whole(length), pieces(length);
-    native::BlockPrediction(layout, map, source, start, 77, length).fill(whole.data(), length);
-    native::BlockPrediction cut(layout, map, source, start, 77, length);
+    native::BlockPrediction(layout, native::MovedAddresses(layout.source, map, layout.target), source, start, 77,
+                            length)
+        .fill(whole.data(), length);
+    const native::MovedAddresses moved(layout.source, map, layout.target);
+    native::BlockPrediction cut(layout, moved, source, start, 77, length);
     std::mt19937 rng(kinds);
     for (std::uint64_t done = 0; done < length;) {
       const std::uint64_t n = std::min<std::uint64_t>(1 + rng() % 9, length - done);

@@ -39,9 +39,10 @@ Bytes table(std::size_t entries, std::uint64_t shift, std::size_t at, std::size_
 std::uint64_t changed(const std::vector<ControlEntry>& entries, const Layout& layout, const OffsetMap& map,
                       ByteSpan source, ByteSpan target) {
   std::uint64_t count = 0;
+  const MovedAddresses moved(layout.source, map, layout.target);
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     Bytes predicted(placed.entry.copy);
-    BlockPrediction(layout, map, source, placed.source_start, placed.target_start, placed.entry.copy)
+    BlockPrediction(layout, moved, source, placed.source_start, placed.target_start, placed.entry.copy)
         .fill(predicted.data(), predicted.size());
     for (std::size_t i = 0; i < predicted.size(); ++i)
       count += predicted[i] != target[placed.target_start + i];
