@@ -328,23 +328,6 @@ OffsetMap::OffsetMap(std::vector<MapEntry> entries) : entries_(std::move(entries
   }
 }
 
-std::optional<std::uint64_t> OffsetMap::map_within(Iterator first, Iterator last, std::uint64_t source_offset) {
-  // A page mostly holds a handful of entries: then a forward scan beats a
-  // binary search.
-  auto it = first;
-  if (last - first <= 8) {
-    while (it != last && it->source_start <= source_offset)
-      ++it;
-  } else {
-    it = std::upper_bound(first, last, source_offset,
-                          [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
-  }
-  if (it == first) return std::nullopt;
-  --it;
-  if (source_offset - it->source_start >= it->length) return std::nullopt;
-  return it->target_start + (source_offset - it->source_start);
-}
-
 bool OffsetMap::is_valid() const {
   std::uint64_t end = 0;
   for (const MapEntry& e : entries_) {
@@ -478,24 +461,33 @@ BlockPrediction::BlockPrediction(const Layout& layout, const MovedAddresses& mov
     target_segment_ = whole(layout.target, target_start);
   }
   if (layout.kinds & kRelativeWords) {
-    for (const RelativeRegion& r : layout.regions) {
+    for (unsigned i = 0; i < layout.regions.size() && i < kMaxRelativeRegions; ++i) {
+      const RelativeRegion& r = layout.regions[i];
       const std::uint64_t begin = std::max(r.offset, source_start),
                           end = std::min(r.offset + r.size, source_start + length);
       if (begin >= end) continue;
-      if (regions_begin_ == regions_end_) regions_begin_ = begin - source_start;
+      if (regions_begin_ == regions_end_) {
+        regions_begin_ = begin - source_start;
+        first_region_ = region_ = i;
+      }
       regions_end_ = end - source_start;
+      end_region_ = i + 1;
+      region_starts_[i] = layout.source.to_vaddr(r.offset);
     }
   }
 }
 
 bool BlockPrediction::relative_word(std::uint64_t at) {
   const std::uint64_t offset = source_start_ + at;
-  if (offset % 4 != 0 || length_ - at < 4) return false;
-  const RelativeRegion* region = nullptr;
-  for (const RelativeRegion& r : layout_.regions) {
-    if (offset >= r.offset && offset - r.offset + 4 <= r.size) region = &r;
-  }
-  if (region == nullptr) return false;
+  if (offset % 4 != 0 || length_ - at < 4 || first_region_ == end_region_) return false;
+  // The regions are sorted and disjoint: the walk's region is the first that
+  // does not end at or before the word.
+  const std::vector<RelativeRegion>& regions = layout_.regions;
+  if (region_ > first_region_ && offset < regions[region_].offset) region_ = first_region_;
+  while (region_ + 1 < end_region_ && offset >= regions[region_].offset + regions[region_].size)
+    ++region_;
+  const RelativeRegion* region = &regions[region_];
+  if (offset < region->offset || offset - region->offset + 4 > region->size) return false;
   const std::uint32_t word = load32(block_ + at);
   const auto value = static_cast<std::int64_t>(static_cast<std::int32_t>(word));
   std::uint64_t address = region->source_base + static_cast<std::uint64_t>(value);
@@ -503,7 +495,7 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
   if (region->mode == RelativeRegion::kToSelf) {
     auto site = source_site(at);
     auto new_site = target_site(at);
-    auto region_start = layout_.source.to_vaddr(region->offset);
+    const std::optional<std::uint64_t>& region_start = region_starts_[region_];
     if (!site || !new_site || !region_start) return false;
     to = *new_site;
     // A distance back to an earlier record of the region (an FDE's CIE

@@ -12,6 +12,8 @@
 // offset map, so encoder and decoder agree by construction.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -176,7 +178,22 @@ private:
   using Iterator = std::vector<MapEntry>::const_iterator;
   // map() among the entries [first, last), which hold the one that may
   // contain source_offset.
-  static std::optional<std::uint64_t> map_within(Iterator first, Iterator last, std::uint64_t source_offset);
+  static std::optional<std::uint64_t> map_within(Iterator first, Iterator last, std::uint64_t source_offset) {
+    // A page mostly holds a handful of entries: then a forward scan beats a
+    // binary search.
+    auto it = first;
+    if (last - first <= 8) {
+      while (it != last && it->source_start <= source_offset)
+        ++it;
+    } else {
+      it = std::upper_bound(first, last, source_offset,
+                            [](std::uint64_t value, const MapEntry& e) { return value < e.source_start; });
+    }
+    if (it == first) return std::nullopt;
+    --it;
+    if (source_offset - it->source_start >= it->length) return std::nullopt;
+    return it->target_start + (source_offset - it->source_start);
+  }
   std::vector<MapEntry> entries_;
   // page_first_[p]: index of the first entry that starts after page p begins
   // (pages of 2^page_shift_ source bytes), so that map() searches only the
@@ -285,6 +302,11 @@ private:
   // relative regions the block overlaps (empty without kRelativeWords).
   std::uint64_t regions_begin_ = 0;
   std::uint64_t regions_end_ = 0;
+  // Those regions are layout_.regions[first_region_, end_region_); the walk
+  // meets them in order, region_ is the one it is in or before. Their load
+  // addresses (nullopt outside every segment), by index.
+  unsigned first_region_ = 0, end_region_ = 0, region_ = 0;
+  std::array<std::optional<std::uint64_t>, kMaxRelativeRegions> region_starts_{};
   // x86: the first lead byte at or after the walk's position (or length_).
   static constexpr std::uint64_t kUnknownLead = UINT64_MAX;
   std::uint64_t next_lead_ = kUnknownLead;
