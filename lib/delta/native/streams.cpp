@@ -35,20 +35,34 @@ std::vector<Piece> stored_pieces(const Bytes& raw) {
 }
 
 // LZMA2 at preset 9 with the longest match length; the dictionary is no
-// larger than the stream (nor than a decoder's kMaxWindowLog).
-lzma_options_lzma lzma_options(std::size_t stream_size) {
+// larger than the stream (nor than a decoder's kMaxWindowLog). The literal
+// context and position bits suit each stream: the control, runs and changes
+// streams are bytes with no alignment (pb 0), the control stream's varints
+// gain from less literal context (lc 1), the changed bytes from a little
+// less (lc 2); the literal stream keeps LZMA's defaults (lc 3, pb 2: code is
+// mostly 2- or 4-aligned). On the benchmark pairs this takes 0.1-1 % off
+// every payload. LZMA2 carries these settings in its chunks, so a decoder
+// needs nothing more.
+lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size) {
   lzma_options_lzma options{};
   lzma_lzma_preset(&options, 9);
   options.dict_size = std::uint32_t{1} << std::min(kMaxWindowLog, ceil_log2(stream_size, 12));
   options.nice_len = 273;
+  switch (stream_id) {
+  case kControlStream: options.lc = 1, options.lp = 0, options.pb = 0; break;
+  case kRunsStream: options.lc = 3, options.lp = 0, options.pb = 0; break;
+  case kChangesStream: options.lc = 2, options.lp = 0, options.pb = 0; break;
+  default: break;
+  }
   return options;
 }
 
-// Compresses `raw` as one LZMA2 stream cut into pieces (sync flushes).
-Expected<CompressedStream> compress_lzma(const Bytes& raw) {
+// Compresses `raw`, the stream numbered `stream_id`, as one LZMA2 stream cut
+// into pieces (sync flushes).
+Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw) {
   CompressedStream result;
   if (raw.empty()) return result;
-  lzma_options_lzma options = lzma_options(raw.size());
+  lzma_options_lzma options = lzma_options(stream_id, raw.size());
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream stream = LZMA_STREAM_INIT;
   if (lzma_raw_encoder(&stream, filters) != LZMA_OK) return make_error(DeltaErrc::encode_failed, "lzma: cannot start");
@@ -87,8 +101,8 @@ std::size_t packed_size(const CompressedStream& c) {
 }
 
 // LZMA2, or stored when that is not smaller.
-Expected<CompressedStream> compress_stream(const Bytes& raw) {
-  auto packed = compress_lzma(raw);
+Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw) {
+  auto packed = compress_lzma(stream_id, raw);
   if (!packed) return packed;
   if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
@@ -111,7 +125,7 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
   std::array<CompressedStream, kStreamCount> compressed;
   auto run = [&](const std::vector<unsigned>& list) -> Status {
     for (unsigned s : list) {
-      auto c = compress_stream(streams[s]);
+      auto c = compress_stream(s, streams[s]);
       if (!c) return c.error();
       compressed[s] = std::move(*c);
     }

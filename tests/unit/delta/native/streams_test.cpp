@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -331,6 +332,31 @@ TEST(StreamReader, DecodesAnLzmaLiteralStreamOnItsLane) {
   ASSERT_TRUE(finished) << finished.error().message();
   EXPECT_EQ(rebuilt, difference);
   EXPECT_EQ(literal_read, literal);
+}
+
+// The literal context and position settings are the encoder's choice per
+// stream, carried in each LZMA2 stream's first chunk: control byte 0xE0
+// (dictionary reset, new properties), four size bytes, then the properties
+// byte (pb * 5 + lp) * 9 + lc.
+TEST(WriteStreams, EachLzmaStreamCarriesTheSettingsThatSuitIt) {
+  Bytes difference(400'000, 0); // changed bytes from a few values, so that they pack
+  std::mt19937 rng(21);
+  for (std::size_t at = 0; at < difference.size(); at += 20 + rng() % 200)
+    difference[at] = static_cast<std::uint8_t>(1 + rng() % 4);
+  const Bytes payload = write_payload_streams(difference, compressible(300'000, 22), 40'000);
+  const std::array<std::pair<std::uint8_t, unsigned>, 3> expected{{
+      {kRunsStream, (0 * 5 + 0) * 9 + 3},    // lc 3, lp 0, pb 0
+      {kChangesStream, (0 * 5 + 0) * 9 + 2}, // lc 2, lp 0, pb 0
+      {kLiteralStream, (2 * 5 + 0) * 9 + 3}, // lc 3, lp 0, pb 2 (LZMA's defaults)
+  }};
+  const auto pieces = pieces_of(payload);
+  for (const auto& [stream, properties] : expected) {
+    ASSERT_EQ(payload[stream], static_cast<std::uint8_t>(Codec::lzma2)) << int{stream};
+    const auto first = std::find_if(pieces.begin(), pieces.end(), [&](const PieceAt& p) { return p.stream == stream; });
+    ASSERT_NE(first, pieces.end());
+    EXPECT_EQ(payload[first->data], 0xE0) << int{stream};
+    EXPECT_EQ(payload[first->data + 5], properties) << int{stream};
+  }
 }
 
 TEST(StreamReader, ReportsALiteralPieceTheLaneCannotDecode) {
