@@ -350,7 +350,9 @@ TEST(WriteStreams, EachLzmaStreamCarriesTheSettingsThatSuitIt) {
       {kLiteralStream, (2 * 5 + 0) * 9 + 3}, // lc 3, lp 0, pb 2 (LZMA's defaults)
   }};
   const auto pieces = pieces_of(payload);
-  for (const auto& [stream, properties] : expected) {
+  for (const auto& stream_properties : expected) {
+    const std::uint8_t stream = stream_properties.first; // a plain copy: clang 14 captures no structured binding
+    const unsigned properties = stream_properties.second;
     ASSERT_EQ(payload[stream], static_cast<std::uint8_t>(Codec::lzma2)) << int{stream};
     const auto first = std::find_if(pieces.begin(), pieces.end(), [&](const PieceAt& p) { return p.stream == stream; });
     ASSERT_NE(first, pieces.end());
