@@ -77,4 +77,8 @@ OffsetMap offset_map_for(const std::vector<ControlEntry>& entries) {
   return OffsetMap(std::move(kept));
 }
 
+MovedAddresses moved_addresses_for(const Layout& layout, const std::vector<ControlEntry>& entries) {
+  return MovedAddresses(layout.source, offset_map_for(entries), layout.target);
+}
+
 } // namespace dfota::delta::native

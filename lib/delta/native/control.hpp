@@ -59,4 +59,9 @@ std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::
 // is still kMinMapLength long. Entries must lie inside the images.
 OffsetMap offset_map_for(const std::vector<ControlEntry>& entries);
 
+// What the predictor looks moved addresses up in: the offset map of
+// `entries` composed with `layout`'s two load maps (MovedAddresses). Made
+// once per program; it depends on the layout's segments, not its kinds.
+MovedAddresses moved_addresses_for(const Layout& layout, const std::vector<ControlEntry>& entries);
+
 } // namespace dfota::delta::native

@@ -34,10 +34,9 @@ Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_pa
 // prediction) of every copy, in program order, a chunk at a time, and
 // end_of_copy() after each entry's copy.
 template <class Sink, class EndOfCopy>
-void for_each_difference(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+void for_each_difference(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                          const std::vector<ControlEntry>& entries, Sink&& sink, EndOfCopy&& end_of_copy) {
   Bytes chunk(kChunk);
-  const MovedAddresses moved(layout.source, map, layout.target);
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     const std::uint32_t copy = placed.entry.copy;
     BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, copy);
@@ -55,11 +54,11 @@ void for_each_difference(const Layout& layout, const OffsetMap& map, ByteSpan so
   });
 }
 
-std::uint64_t changed_bytes(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+std::uint64_t changed_bytes(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                             const std::vector<ControlEntry>& entries) {
   std::uint64_t changed = 0;
   for_each_difference(
-      layout, map, source, target, entries,
+      layout, moved, source, target, entries,
       [&](const std::uint8_t* d, std::size_t n) { changed += count_changed(d, n); }, [] {});
   return changed;
 }
@@ -70,12 +69,12 @@ struct DifferenceStreams {
   DifferenceWriter writer;
   std::vector<DifferenceWriter::Mark> copy_ends;
 };
-DifferenceStreams difference_streams(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
-                                     const std::vector<ControlEntry>& entries) {
+DifferenceStreams difference_streams(const Layout& layout, const MovedAddresses& moved, ByteSpan source,
+                                     ByteSpan target, const std::vector<ControlEntry>& entries) {
   DifferenceStreams result;
   result.copy_ends.reserve(entries.size());
   for_each_difference(
-      layout, map, source, target, entries, [&](const std::uint8_t* d, std::size_t n) { result.writer.append(d, n); },
+      layout, moved, source, target, entries, [&](const std::uint8_t* d, std::size_t n) { result.writer.append(d, n); },
       [&] { result.copy_ends.push_back(result.writer.mark()); });
   result.writer.finish();
   return result;
@@ -248,11 +247,11 @@ std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
   return total;
 }
 
-// Writes the payload of the program `entries` (with `map`, its offset map)
-// under `layout`.
-Status write_payload(const Layout& layout, const OffsetMap& map, ByteSpan source, ByteSpan target,
+// Writes the payload of the program `entries` (with `moved`, its
+// moved_addresses_for()) under `layout`.
+Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                      const std::vector<ControlEntry>& entries, const Sha256& source_digest, Writer& payload) {
-  DifferenceStreams difference = difference_streams(layout, map, source, target, entries);
+  DifferenceStreams difference = difference_streams(layout, moved, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
   for (const ControlEntry& e : entries) {
@@ -293,7 +292,7 @@ Status write_payload(const Layout& layout, const OffsetMap& map, ByteSpan source
 struct Program {
   Layout layout;
   std::vector<ControlEntry> entries;
-  OffsetMap map;
+  MovedAddresses moved;      // moved_addresses_for() the detected layout and `entries`
   std::uint64_t changed = 0; // bytes of its copies that differ from their prediction
 };
 
@@ -301,28 +300,29 @@ struct Program {
 // makes the most bytes agree (none where none helps), realigned when that
 // makes fewer differ.
 Program predicted_program(std::vector<ControlEntry> entries, const Layout& detected, ByteSpan source, ByteSpan target) {
-  if (detected.kinds == 0) return Program{detected, std::move(entries), OffsetMap{}, 0};
-  OffsetMap map = offset_map_for(entries);
+  if (detected.kinds == 0) return Program{detected, std::move(entries), MovedAddresses{}, 0};
+  // One table serves every trial: the sets of kinds share the segments.
+  MovedAddresses moved = moved_addresses_for(detected, entries);
   KindSet best = 0;
-  std::uint64_t fewest = changed_bytes(Layout{}, map, source, target, entries);
+  std::uint64_t fewest = changed_bytes(Layout{}, moved, source, target, entries);
   for (const KindSet kinds : {detected.kinds, detected.alternative_kinds}) {
     if (kinds == 0) continue;
     Layout trial = detected;
     trial.kinds = kinds;
-    if (const std::uint64_t changed = changed_bytes(trial, map, source, target, entries); changed < fewest) {
+    if (const std::uint64_t changed = changed_bytes(trial, moved, source, target, entries); changed < fewest) {
       best = kinds;
       fewest = changed;
     }
   }
-  Program program{best != 0 ? detected : Layout{}, std::move(entries), std::move(map), fewest};
+  Program program{best != 0 ? detected : Layout{}, std::move(entries), std::move(moved), fewest};
   program.layout.kinds = best;
   if (best == 0) return program;
-  if (auto realigned = realign(program.entries, program.layout, program.map, source, target)) {
-    OffsetMap realigned_map = offset_map_for(*realigned);
-    if (const std::uint64_t changed = changed_bytes(program.layout, realigned_map, source, target, *realigned);
+  if (auto realigned = realign(program.entries, program.layout, program.moved, source, target)) {
+    MovedAddresses realigned_moved = moved_addresses_for(detected, *realigned);
+    if (const std::uint64_t changed = changed_bytes(program.layout, realigned_moved, source, target, *realigned);
         changed < program.changed) {
       program.entries = std::move(*realigned);
-      program.map = std::move(realigned_map);
+      program.moved = std::move(realigned_moved);
       program.changed = changed;
     }
   }
@@ -343,12 +343,12 @@ std::optional<Program> extended_program(const Program& program, const Layout& de
     if (kinds == 0 || (kept != 0 ? kinds != kept : (kinds & kArmPltEntry) == 0)) continue;
     Layout extending = detected;
     extending.kinds = kinds;
-    if (auto longer = extend_copies(program.entries, extending, program.map, source, target)) {
-      OffsetMap longer_map = offset_map_for(*longer);
-      const std::uint64_t changed = changed_bytes(extending, longer_map, source, target, *longer);
+    if (auto longer = extend_copies(program.entries, extending, program.moved, source, target)) {
+      MovedAddresses longer_moved = moved_addresses_for(detected, *longer);
+      const std::uint64_t changed = changed_bytes(extending, longer_moved, source, target, *longer);
       if (const std::uint64_t cost = rough_cost(changed, *longer); cost < cheapest) {
         cheapest = cost;
-        extended = Program{extending, std::move(*longer), std::move(longer_map), changed};
+        extended = Program{extending, std::move(*longer), std::move(longer_moved), changed};
       }
     }
   }
@@ -373,7 +373,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
 
   const Sha256 source_digest = sha256(source);
   auto write = [&](const Program& p, Writer& out) {
-    return write_payload(p.layout, p.map, source, target, p.entries, source_digest, out);
+    return write_payload(p.layout, p.moved, source, target, p.entries, source_digest, out);
   };
   if (!extended) return write(program, payload);
   // The cost that chose the extension is rough: both payloads are made and
@@ -400,8 +400,7 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   if (!started) return started;
   auto entries = read_control(streams, header->entry_count, source.size(), header->target_size);
   if (!entries) return entries.error();
-  const MovedAddresses moved =
-      layout.kinds != 0 ? MovedAddresses(layout.source, offset_map_for(*entries), layout.target) : MovedAddresses{};
+  const MovedAddresses moved = layout.kinds != 0 ? moved_addresses_for(layout, *entries) : MovedAddresses{};
 
   DifferenceReader difference(streams, copied_bytes(*entries));
   Bytes buffer(kChunk);

@@ -104,9 +104,8 @@ std::vector<ControlEntry> program_of(const std::vector<Span>& spans, bool join_c
 } // namespace
 
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
-                                                 const OffsetMap& map, ByteSpan source, ByteSpan target) {
+                                                 const MovedAddresses& moved, ByteSpan source, ByteSpan target) {
   if (layout.kinds == 0) return std::nullopt;
-  const MovedAddresses moved(layout.source, map, layout.target);
   auto changed = [&](std::uint64_t s, std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
     return changed_in(layout, moved, source, target, s, t, n, limit);
   };
@@ -179,9 +178,8 @@ std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>&
 }
 
 std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
-                                                       const OffsetMap& map, ByteSpan source, ByteSpan target) {
+                                                       const MovedAddresses& moved, ByteSpan source, ByteSpan target) {
   if (layout.kinds == 0) return std::nullopt;
-  const MovedAddresses moved(layout.source, map, layout.target);
   std::vector<Span> spans = spans_of(entries);
   std::vector<Span> result;
   result.reserve(spans.size());

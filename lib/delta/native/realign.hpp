@@ -24,12 +24,12 @@ inline constexpr std::uint64_t kRealignWindow = 256;
 inline constexpr std::int64_t kRealignReach = 128;
 
 // Returns `entries` with copies split and re-pointed where that makes fewer
-// bytes differ from their prediction under `layout` and `map` (the map of
-// `entries`); the copies and literals still cover the target in the same
+// bytes differ from their prediction under `layout` and `moved`
+// (moved_addresses_for() `layout` and `entries`); the copies and literals still cover the target in the same
 // order. Returns nullopt when no copy moved, or when splitting would exceed
 // kMaxControlEntries.
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
-                                                 const OffsetMap& map, ByteSpan source, ByteSpan target);
+                                                 const MovedAddresses& moved, ByteSpan source, ByteSpan target);
 
 // Copies of at least kExtendFrom bytes are continued along their diagonal,
 // window by window (kExtendWindow bytes), over what follows them in the
@@ -63,11 +63,11 @@ inline constexpr std::uint64_t kChangedCost = 3;
 // from their prediction, leaves to send, roughly, with the weights above.
 std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>& entries);
 
-// Returns `entries` with copies extended as above under `layout` and `map`
-// (the map of `entries`); the copies and literals still cover the target in
+// Returns `entries` with copies extended as above under `layout` and
+// `moved` (moved_addresses_for() `layout` and `entries`); the copies and literals still cover the target in
 // the same order. Returns nullopt when no copy was extended, or when the
 // program would exceed kMaxControlEntries.
 std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
-                                                       const OffsetMap& map, ByteSpan source, ByteSpan target);
+                                                       const MovedAddresses& moved, ByteSpan source, ByteSpan target);
 
 } // namespace dfota::delta::native

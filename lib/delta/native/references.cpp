@@ -340,6 +340,21 @@ bool OffsetMap::is_valid() const {
 
 namespace {
 
+// Appends the range [from, from + length) -> to to the sorted `ranges`,
+// joining it to the last range when it continues it; false, with nothing
+// appended, when that would make more than `most` ranges.
+bool append_range(std::vector<MapEntry>& ranges, std::uint64_t from, std::uint64_t length, std::uint64_t to,
+                  std::size_t most = SIZE_MAX) {
+  if (!ranges.empty() && ranges.back().source_start + ranges.back().length == from &&
+      ranges.back().target_start + ranges.back().length == to) {
+    ranges.back().length += length;
+    return true;
+  }
+  if (ranges.size() == most) return false;
+  ranges.push_back({from, length, to});
+  return true;
+}
+
 // One image's load map resolved as AddressSpace resolves it, keyed by
 // address (to file offsets) or by file offset (to addresses): sorted,
 // disjoint pieces (source_start: the key, target_start: what it resolves
@@ -363,13 +378,7 @@ std::vector<MapEntry> resolved_pieces(const std::vector<Segment>& segments, bool
     const auto holder = std::find_if(segments.begin(), segments.end(),
                                      [&](const Segment& s) { return from >= key(s) && from - key(s) < s.size; });
     if (holder == segments.end()) continue;
-    const std::uint64_t to = (by_address ? holder->offset : holder->vaddr) + (from - key(*holder));
-    if (!pieces.empty() && pieces.back().source_start + pieces.back().length == from &&
-        pieces.back().target_start + pieces.back().length == to) {
-      pieces.back().length += length;
-    } else {
-      pieces.push_back({from, length, to});
-    }
+    append_range(pieces, from, length, (by_address ? holder->offset : holder->vaddr) + (from - key(*holder)));
   }
   return pieces;
 }
@@ -393,16 +402,6 @@ MovedAddresses::MovedAddresses(const AddressSpace& source, OffsetMap map, const 
   const std::size_t most = moves.size() + source_pieces.size() + target_pieces.size();
   std::vector<MapEntry> table;
   table.reserve(most);
-  auto add = [&](std::uint64_t from, std::uint64_t length, std::uint64_t to) {
-    if (!table.empty() && table.back().source_start + table.back().length == from &&
-        table.back().target_start + table.back().length == to) {
-      table.back().length += length;
-      return true;
-    }
-    if (table.size() == most) return false;
-    table.push_back({from, length, to});
-    return true;
-  };
   // Source pieces in address order; within one, offsets grow with addresses
   // and the offset map's entries are met in order, so the table comes out
   // sorted by source address and disjoint.
@@ -428,7 +427,7 @@ MovedAddresses::MovedAddresses(const AddressSpace& source, OffsetMap map, const 
         }
         if (offset - at->source_start >= at->length) continue;
         const std::uint64_t n = std::min(left, at->length - (offset - at->source_start));
-        fits = add(address, n, at->target_start + (offset - at->source_start));
+        fits = append_range(table, address, n, at->target_start + (offset - at->source_start), most);
         address += n;
         offset += n;
         left -= n;

@@ -36,10 +36,9 @@ Bytes table(std::size_t entries, std::uint64_t shift, std::size_t at, std::size_
 }
 
 // Bytes of the target's copies that differ from their prediction.
-std::uint64_t changed(const std::vector<ControlEntry>& entries, const Layout& layout, const OffsetMap& map,
+std::uint64_t changed(const std::vector<ControlEntry>& entries, const Layout& layout, const MovedAddresses& moved,
                       ByteSpan source, ByteSpan target) {
   std::uint64_t count = 0;
-  const MovedAddresses moved(layout.source, map, layout.target);
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     Bytes predicted(placed.entry.copy);
     BlockPrediction(layout, moved, source, placed.source_start, placed.target_start, placed.entry.copy)
@@ -80,8 +79,8 @@ TEST(Realign, FollowsATableThatGrewEntryByEntry) {
   const std::vector<ControlEntry> entries = {
       {0, static_cast<std::uint32_t>(table_size), static_cast<std::uint32_t>(0x10040 - table_size)},
       {static_cast<std::int64_t>(0x10000 - table_size), 0x20000, 0}};
-  const OffsetMap map = offset_map_for(entries);
-  const auto realigned = realign(entries, layout, map, source, target);
+  const MovedAddresses moved = moved_addresses_for(layout, entries);
+  const auto realigned = realign(entries, layout, moved, source, target);
   ASSERT_TRUE(realigned);
   ASSERT_GT(realigned->size(), entries.size());
 
@@ -90,8 +89,8 @@ TEST(Realign, FollowsATableThatGrewEntryByEntry) {
   for (const ControlEntry& e : *realigned)
     covered += std::uint64_t{e.copy} + e.literal;
   EXPECT_EQ(covered, target.size());
-  const std::uint64_t before = changed(entries, layout, map, source, target);
-  const std::uint64_t after = changed(*realigned, layout, offset_map_for(*realigned), source, target);
+  const std::uint64_t before = changed(entries, layout, moved, source, target);
+  const std::uint64_t after = changed(*realigned, layout, moved_addresses_for(layout, *realigned), source, target);
   EXPECT_LT(after * 4, before) << "before " << before << ", after " << after;
 }
 
@@ -104,14 +103,14 @@ TEST(Realign, MovesACopyThatIsOffItsDiagonalFromTheFirstWindow) {
   Layout layout;
   layout.kinds = kAbsolute64;
   const std::vector<ControlEntry> entries = {{0, static_cast<std::uint32_t>(target.size()), 0}};
-  const OffsetMap map = offset_map_for(entries);
-  ASSERT_GT(changed(entries, layout, map, source, target), 100u);
-  const auto realigned = realign(entries, layout, map, source, target);
+  const MovedAddresses moved = moved_addresses_for(layout, entries);
+  ASSERT_GT(changed(entries, layout, moved, source, target), 100u);
+  const auto realigned = realign(entries, layout, moved, source, target);
   ASSERT_TRUE(realigned);
   ASSERT_EQ(realigned->size(), 1u);
   EXPECT_EQ((*realigned)[0].seek, 24);
   EXPECT_EQ((*realigned)[0].copy, target.size());
-  EXPECT_EQ(changed(*realigned, layout, offset_map_for(*realigned), source, target), 0u);
+  EXPECT_EQ(changed(*realigned, layout, moved_addresses_for(layout, *realigned), source, target), 0u);
 }
 
 // Source: 8192 bytes of "code", then a table of 256 pointers into it.
@@ -149,7 +148,7 @@ Layout pointer_layout() {
 // 16 literal bytes, the code copied, then `table` bytes sent as a literal.
 std::optional<std::vector<ControlEntry>> extend_past_code(ByteSpan source, ByteSpan target, std::uint32_t table) {
   const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, table}};
-  return extend_copies(entries, pointer_layout(), offset_map_for(entries), source, target);
+  return extend_copies(entries, pointer_layout(), moved_addresses_for(pointer_layout(), entries), source, target);
 }
 
 TEST(ExtendCopies, ContinuesACopyWhereItsDiagonalPredictsWhatFollows) {
@@ -161,11 +160,11 @@ TEST(ExtendCopies, ContinuesACopyWhereItsDiagonalPredictsWhatFollows) {
   EXPECT_EQ((*extended)[1].seek, 0);
   EXPECT_EQ((*extended)[1].copy, 8192u + 2048u);
   EXPECT_EQ((*extended)[1].literal, 0u);
-  EXPECT_EQ(changed(*extended, layout, offset_map_for(*extended), source, target), 0u);
+  EXPECT_EQ(changed(*extended, layout, moved_addresses_for(layout, *extended), source, target), 0u);
 
   // Short copies from elsewhere and a literal after them give way too.
   const std::vector<ControlEntry> scattered = {{0, 0, 16}, {0, 8192, 0}, {-4000, 600, 0}, {1000, 600, 848}};
-  const auto rejoined = extend_copies(scattered, layout, offset_map_for(scattered), source, target);
+  const auto rejoined = extend_copies(scattered, layout, moved_addresses_for(layout, scattered), source, target);
   ASSERT_TRUE(rejoined);
   std::uint64_t covered = 0;
   for (const ControlEntry& e : *rejoined)
@@ -188,7 +187,7 @@ TEST(ExtendCopies, FollowsATableOnPastAnInsertedEntry) {
   for (const ControlEntry& e : *extended)
     literal += e.literal;
   EXPECT_EQ(literal, 16u) << "the table is copied, in pieces";
-  EXPECT_LE(changed(*extended, layout, offset_map_for(*extended), source, target), 8u);
+  EXPECT_LE(changed(*extended, layout, moved_addresses_for(layout, *extended), source, target), 8u);
   ASSERT_GE(extended->size(), 3u);
   EXPECT_EQ((*extended)[2].seek, -4) << "the second piece starts 4 bytes back in the source";
 }
@@ -197,13 +196,14 @@ TEST(ExtendCopies, LeavesWhatTheDiagonalDoesNotPredict) {
   const auto [source, target] = code_and_table(true);
   EXPECT_FALSE(extend_past_code(source, target, 2048));
   const std::vector<ControlEntry> entries = {{0, 0, 16}, {0, 8192, 2048}};
-  EXPECT_FALSE(extend_copies(entries, Layout{}, offset_map_for(entries), source, target)) << "no prediction";
+  EXPECT_FALSE(extend_copies(entries, Layout{}, moved_addresses_for(Layout{}, entries), source, target))
+      << "no prediction";
 }
 
 TEST(Realign, LeavesAProgramWithoutPredictionAlone) {
   const Bytes source(4096, 1), target(4096, 2);
   const std::vector<ControlEntry> entries = {{0, 4096, 0}};
-  EXPECT_FALSE(realign(entries, Layout{}, OffsetMap{}, source, target));
+  EXPECT_FALSE(realign(entries, Layout{}, MovedAddresses{}, source, target));
 }
 
 } // namespace
