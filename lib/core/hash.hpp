@@ -1,4 +1,4 @@
-// SHA-256 and MD5 (OpenSSL EVP) and the module's 16-bit XOR checksum, each
+// SHA-256 and MD5 (OpenSSL) and the module's 16-bit XOR checksum, each
 // usable incrementally so that they can sit behind a Writer.
 #pragma once
 
