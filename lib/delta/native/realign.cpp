@@ -13,10 +13,14 @@ namespace {
 template <class Mismatch>
 void for_each_mismatch(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                        std::uint64_t s, std::uint64_t t, std::uint64_t n, Mismatch&& mismatch) {
-  std::array<std::uint8_t, 64> predicted{};
+  // Predicted in pieces that double from 16 bytes: most diagonals tried are
+  // wrong and their caller stops within the first few bytes, a right one is
+  // predicted in long pieces.
+  std::array<std::uint8_t, 256> predicted{};
+  std::uint64_t piece = 16;
   BlockPrediction prediction(layout, moved, source, s, t, n);
-  for (std::uint64_t done = 0; done < n;) {
-    const std::uint64_t m = std::min<std::uint64_t>(predicted.size(), n - done);
+  for (std::uint64_t done = 0; done < n; piece = std::min<std::uint64_t>(2 * piece, predicted.size())) {
+    const std::uint64_t m = std::min<std::uint64_t>(piece, n - done);
     prediction.fill(predicted.data(), static_cast<std::size_t>(m));
     for (std::uint64_t i = 0; i < m; ++i) {
       if (predicted[i] != target[t + done + i] && !mismatch(done + i)) return;
