@@ -24,7 +24,15 @@ namespace {
 
 using namespace native;
 
-constexpr char kMagic[4] = {'D', 'F', 'N', '2'};
+// Version 3 keeps the control program field by field, each copy's source
+// start as a change of diagonal; version 2 (entry by entry, with seeks) is
+// still read.
+constexpr char kMagic[4] = {'D', 'F', 'N', '3'};
+constexpr char kMagicVersion2[4] = {'D', 'F', 'N', '2'};
+// Any diagonal (source start - target start) of a valid copy, and any change
+// between two of them, is smaller in magnitude than this (source < 2^31,
+// target < 2^32).
+constexpr std::int64_t kMaxDiagonal = std::int64_t{1} << 33;
 constexpr std::uint64_t kMaxTargetSize = UINT32_MAX;
 constexpr std::size_t kChunk = 64u << 10;
 
@@ -110,9 +118,75 @@ Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size
   return AddressSpace(std::move(segments));
 }
 
-// Reads the whole control program and checks it against both image sizes.
-Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, std::uint64_t count, std::uint64_t source_size,
-                                                 std::uint64_t target_size) {
+// The control stream of version 3 (formats/native-delta.md, "Control
+// entries"): the entries' changes of diagonal, then their copies, then their
+// literals. A copy-less entry keeps the diagonal.
+void put_control(Bytes& out, const std::vector<ControlEntry>& entries) {
+  std::int64_t diagonal = 0;
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    if (placed.entry.copy == 0) {
+      put_varint(out, 0);
+      return {};
+    }
+    const std::int64_t next =
+        static_cast<std::int64_t>(placed.source_start) - static_cast<std::int64_t>(placed.target_start);
+    put_varint(out, zigzag(next - diagonal));
+    diagonal = next;
+    return {};
+  });
+  for (const ControlEntry& e : entries)
+    put_varint(out, e.copy);
+  for (const ControlEntry& e : entries)
+    put_varint(out, e.literal);
+}
+
+// Reads the whole version 3 control program and checks it against both image
+// sizes; the entries come back with seeks, as version 2 has them.
+Expected<std::vector<ControlEntry>> read_planar_control(StreamReader& streams, std::uint64_t count,
+                                                        std::uint64_t source_size, std::uint64_t target_size) {
+  std::vector<ControlEntry> entries(static_cast<std::size_t>(count));
+  // The changes of diagonal wait in `seek` until the copies are known.
+  for (ControlEntry& e : entries) {
+    auto change = streams.varint(kControlStream);
+    if (!change) return change.error();
+    e.seek = unzigzag(*change);
+    if (e.seek <= -kMaxDiagonal || e.seek >= kMaxDiagonal) return corrupt("diagonal change out of range");
+  }
+  for (std::uint32_t ControlEntry::*field : {&ControlEntry::copy, &ControlEntry::literal}) {
+    for (ControlEntry& e : entries) {
+      auto value = streams.varint(kControlStream);
+      if (!value) return value.error();
+      if (*value > target_size) return corrupt("control entry out of range");
+      e.*field = static_cast<std::uint32_t>(*value);
+    }
+  }
+  std::int64_t diagonal = 0;
+  std::uint64_t source_position = 0, target_position = 0;
+  for (ControlEntry& e : entries) {
+    diagonal += e.seek;
+    if (diagonal <= -kMaxDiagonal || diagonal >= kMaxDiagonal) return corrupt("diagonal out of range");
+    const std::uint64_t left = target_size - target_position;
+    if (e.copy > left || e.literal > left - e.copy || std::uint64_t{e.copy} + e.literal == 0)
+      return corrupt("control entry out of range");
+    e.seek = 0;
+    if (e.copy > 0) {
+      const std::int64_t start = static_cast<std::int64_t>(target_position) + diagonal;
+      if (start < 0 || static_cast<std::uint64_t>(start) > source_size) return corrupt("copy outside the source");
+      if (e.copy > source_size - static_cast<std::uint64_t>(start)) return corrupt("copy beyond the end of the source");
+      e.seek = start - static_cast<std::int64_t>(source_position);
+      source_position = static_cast<std::uint64_t>(start) + e.copy;
+    }
+    target_position += std::uint64_t{e.copy} + e.literal;
+  }
+  if (target_position != target_size) return corrupt("control program does not make the whole target");
+  if (auto ok = streams.close(kControlStream); !ok) return ok.error();
+  return entries;
+}
+
+// Reads the whole version 2 control program (entry by entry: seek, copy,
+// literal) and checks it against both image sizes.
+Expected<std::vector<ControlEntry>> read_interleaved_control(StreamReader& streams, std::uint64_t count,
+                                                             std::uint64_t source_size, std::uint64_t target_size) {
   std::vector<ControlEntry> entries;
   entries.reserve(static_cast<std::size_t>(count));
   std::uint64_t source_position = 0, target_position = 0;
@@ -143,6 +217,7 @@ Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, std::uin
 
 // The fields before the streams.
 struct PayloadHeader {
+  unsigned version = 3;
   std::uint64_t source_size = 0;
   std::uint64_t target_size = 0;
   Sha256 source_digest{};
@@ -196,8 +271,12 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
                                     std::uint64_t target_size) {
   std::uint8_t magic[4];
   if (auto ok = in.read(magic, 4); !ok) return ok.error();
-  if (std::memcmp(magic, kMagic, 4) != 0) return corrupt("not a native payload (bad magic)");
   PayloadHeader header;
+  if (std::memcmp(magic, kMagicVersion2, 4) == 0) {
+    header.version = 2;
+  } else if (std::memcmp(magic, kMagic, 4) != 0) {
+    return corrupt("not a native payload (bad magic)");
+  }
   auto made_for = in.varint();
   if (!made_for) return made_for.error();
   header.source_size = *made_for;
@@ -240,6 +319,13 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   return header;
 }
 
+// The control program of the payload whose header is `header`.
+Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, const PayloadHeader& header) {
+  if (header.version == 2)
+    return read_interleaved_control(streams, header.entry_count, header.source_size, header.target_size);
+  return read_planar_control(streams, header.entry_count, header.source_size, header.target_size);
+}
+
 std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
   std::uint64_t total = 0;
   for (const ControlEntry& e : entries)
@@ -254,11 +340,7 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   DifferenceStreams difference = difference_streams(layout, moved, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
-  for (const ControlEntry& e : entries) {
-    put_varint(streams[kControlStream], zigzag(e.seek));
-    put_varint(streams[kControlStream], e.copy);
-    put_varint(streams[kControlStream], e.literal);
-  }
+  put_control(streams[kControlStream], entries);
   std::vector<Demand> demands;
   demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
   std::size_t entry = 0;
@@ -398,7 +480,7 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
     return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
   }
   if (!started) return started;
-  auto entries = read_control(streams, header->entry_count, source.size(), header->target_size);
+  auto entries = read_control(streams, *header);
   if (!entries) return entries.error();
   const MovedAddresses moved = layout.kinds != 0 ? moved_addresses_for(layout, *entries) : MovedAddresses{};
 
@@ -455,7 +537,7 @@ Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size
   if (!header) return header.error();
   StreamReader streams(in);
   if (auto ok = streams.start(); !ok) return ok.error();
-  auto entries = read_control(streams, header->entry_count, header->source_size, header->target_size);
+  auto entries = read_control(streams, *header);
   if (!entries) return entries.error();
   ChangeMap map = ChangeMap::of_size(header->target_size, cells);
   DifferenceReader difference(streams, copied_bytes(*entries));

@@ -440,9 +440,10 @@ TEST(NativeEngine, DamagedPayloadsNeverCrashOrOverrun) {
   }
 }
 
+// The header of a native payload of format `version` ('2' or '3').
 Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint64_t kinds, std::uint64_t segments,
-                 std::uint64_t entries) {
-  Bytes h{'D', 'F', 'N', '2'};
+                 std::uint64_t entries, char version = '3') {
+  Bytes h{'D', 'F', 'N', static_cast<std::uint8_t>(version)};
   auto varint = [&](std::uint64_t v) { native::put_varint(h, v); };
   varint(source.size());
   varint(target_size);
@@ -479,13 +480,90 @@ TEST(NativeEngine, RefusesHostileHeaders) {
     ASSERT_FALSE(out) << c.name;
     EXPECT_TRUE(out.error().is(c.expected)) << c.name << ": " << out.error().message();
   }
-  // A control entry that seeks before the start of the source.
-  Bytes seek_back = header_for(source, 10, 0, 0, 1);
-  seek_back.insert(seek_back.end(), {0, 0, 0, 0});           // codecs: stored
-  seek_back.insert(seek_back.end(), {0, 3, 3, 0x03, 0, 10}); // control piece: seek -2, copy 0, literal 10
-  auto out = decode(source, seek_back);
-  ASSERT_FALSE(out);
-  EXPECT_TRUE(out.error().is(DeltaErrc::corrupt_payload)) << out.error().message();
+  // Control entries that reach before the start of the source, and past its
+  // end, in both layouts.
+  const struct {
+    const char* name;
+    char version;
+    Bytes control; // one stored control piece
+  } outside[] = {
+      {"version 2 seek -2", '2', {0, 3, 3, 0x03, 0, 10}},                 // seek -2, copy 0, literal 10
+      {"version 3 copy at -2", '3', {0, 3, 3, 0x03, 3, 7}},               // diagonal -2, copy 3, literal 7
+      {"version 3 copy past the end", '3', {0, 4, 4, 0xC4, 0x0F, 10, 0}}, // diagonal 994, copy 10
+      {"version 3 diagonal overflow",
+       '3',
+       {0, 12, 12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 1, 9}},
+  };
+  for (const auto& c : outside) {
+    Bytes payload = header_for(source, 10, 0, 0, 1, c.version);
+    payload.insert(payload.end(), {0, 0, 0, 0}); // codecs: stored
+    payload.insert(payload.end(), c.control.begin(), c.control.end());
+    auto out = decode(source, payload);
+    ASSERT_FALSE(out) << c.name;
+    EXPECT_TRUE(out.error().is(DeltaErrc::corrupt_payload)) << c.name << ": " << out.error().message();
+  }
+}
+
+// A payload of stored streams: `control` holds entry_count entries in the
+// layout of `version`; the difference is all zero (one run).
+Bytes stored_payload(char version, ByteSpan source, std::uint64_t target_size, std::uint64_t entries,
+                     const std::vector<std::uint64_t>& control, std::uint64_t copied, const std::string& literal) {
+  Bytes payload = header_for(source, target_size, 0, 0, entries, version);
+  payload.insert(payload.end(), {0, 0, 0, 0}); // codecs: stored
+  auto piece = [&](std::uint8_t stream, const Bytes& raw) {
+    if (raw.empty()) return;
+    payload.push_back(stream);
+    native::put_varint(payload, raw.size());
+    native::put_varint(payload, raw.size());
+    payload.insert(payload.end(), raw.begin(), raw.end());
+  };
+  Bytes control_stream, runs;
+  for (std::uint64_t v : control)
+    native::put_varint(control_stream, v);
+  native::put_varint(runs, copied);
+  native::put_varint(runs, 0);
+  piece(0, control_stream);
+  piece(1, runs);
+  piece(3, Bytes(literal.begin(), literal.end()));
+  payload.push_back(0xFF);
+  return payload;
+}
+
+TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
+  // target = source[100, 150) + "xyz" + source[10, 30): two copies, one
+  // literal.
+  const Bytes source = test::random_bytes(1000, 4);
+  Bytes target(source.begin() + 100, source.begin() + 150);
+  target.insert(target.end(), {'x', 'y', 'z'});
+  target.insert(target.end(), source.begin() + 10, source.begin() + 30);
+  using native::zigzag;
+  // Version 2, entry by entry: seek, copy, literal; the second seek goes
+  // from 150 back to 10.
+  const Bytes v2 = stored_payload('2', source, target.size(), 2, {zigzag(100), 50, 3, zigzag(-140), 20, 0}, 70, "xyz");
+  // Version 3, field by field: the changes of diagonal (100 at target 0,
+  // then 10 - 53 = -43), the copies, the literals.
+  const Bytes v3 = stored_payload('3', source, target.size(), 2, {zigzag(100), zigzag(-143), 50, 20, 3, 0}, 70, "xyz");
+  for (const Bytes* payload : {&v2, &v3}) {
+    auto out = decode(source, *payload, target.size());
+    ASSERT_TRUE(out) << out.error().message();
+    EXPECT_EQ(*out, target);
+  }
+  // A copy-less entry keeps the diagonal: "xyz" first, then source[10, 30)
+  // on diagonal 10 - 3 = 7, written as a change of 7 on the second entry.
+  Bytes literal_first{'x', 'y', 'z'};
+  literal_first.insert(literal_first.end(), source.begin() + 10, source.begin() + 30);
+  const Bytes v3_literal_first =
+      stored_payload('3', source, literal_first.size(), 2, {0, zigzag(7), 0, 20, 3, 0}, 20, "xyz");
+  auto out = decode(source, v3_literal_first, literal_first.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, literal_first);
+}
+
+TEST(NativeEngine, WritesVersion3) {
+  const Bytes source = arm_image(3, 120, 120, 0), target = arm_image(3, 120, 40, 9);
+  const Bytes payload = encode("native", source, target);
+  ASSERT_GE(payload.size(), 4u);
+  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN3");
 }
 
 TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
