@@ -50,6 +50,16 @@ std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::
   }
 }
 
+std::vector<PlacedEntry> placed_entries(const std::vector<ControlEntry>& entries) {
+  std::vector<PlacedEntry> placed;
+  placed.reserve(entries.size());
+  (void)for_each_placed(entries, [&](const PlacedEntry& entry) -> Status {
+    placed.push_back(entry);
+    return {};
+  });
+  return placed;
+}
+
 OffsetMap offset_map_for(const std::vector<ControlEntry>& entries) {
   std::vector<MapEntry> candidates;
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {

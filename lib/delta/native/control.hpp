@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
+#include <system_error>
 #include <vector>
 
 #include "core/error.hpp"
@@ -39,6 +41,42 @@ template <class Visit> Status for_each_placed(const std::vector<ControlEntry>& e
     target_position += std::uint64_t{e.copy} + e.literal;
   }
   return {};
+}
+
+// The entries of a checked program with their positions, in order.
+std::vector<PlacedEntry> placed_entries(const std::vector<ControlEntry>& entries);
+
+// Programs that copy fewer bytes than this are worked on one thread.
+inline constexpr std::uint64_t kMinSplitCopy = 128u << 10;
+
+// The encoder's passes over a program's copies on both cores: cuts `placed`
+// into two runs of about equal copied bytes and calls work(first, last,
+// part) on each, part 0 (the first run) on a thread of its own and part 1 on
+// the caller's; returns once both have returned. A program that copies less
+// than kMinSplitCopy, or no thread to be had, gets one call work(0,
+// placed.size(), 0) on the caller's thread. `work` must be safe to run twice
+// at once on different parts; an exception from either part is thrown after
+// both have finished.
+template <class Work> void split_in_two(const std::vector<PlacedEntry>& placed, Work&& work) {
+  std::uint64_t total = 0;
+  for (const PlacedEntry& p : placed)
+    total += p.entry.copy;
+  std::size_t middle = 0;
+  for (std::uint64_t first_half = 0; middle < placed.size() && first_half < total / 2; ++middle)
+    first_half += placed[middle].entry.copy;
+  if (total < kMinSplitCopy || middle == 0 || middle == placed.size()) {
+    work(std::size_t{0}, placed.size(), 0);
+    return;
+  }
+  std::future<void> first;
+  try {
+    first = std::async(std::launch::async, [&work, middle] { work(std::size_t{0}, middle, 0); });
+  } catch (const std::system_error&) {
+    work(std::size_t{0}, placed.size(), 0);
+    return;
+  }
+  work(middle, placed.size(), 1); // should it throw, first's destructor waits for the other part
+  first.get();
 }
 
 // At most this many entries; the encoder coarsens to fit, a decoder refuses more.

@@ -39,36 +39,52 @@ constexpr std::size_t kChunk = 64u << 10;
 Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_payload, "native payload: " + what); }
 
 // Calls sink(const uint8_t*, size_t) with the difference (target -
-// prediction) of every copy, in program order, a chunk at a time, and
-// end_of_copy() after each entry's copy.
+// prediction) of the copy of `placed`, a piece at a time, through `chunk`
+// (kChunk bytes).
+template <class Sink>
+void copy_difference(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
+                     const PlacedEntry& placed, Bytes& chunk, Sink&& sink) {
+  const std::uint32_t copy = placed.entry.copy;
+  BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, copy);
+  for (std::uint64_t done = 0; done < copy;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, copy - done));
+    prediction.fill(chunk.data(), n);
+    const std::uint8_t* t = target.data() + placed.target_start + done;
+    for (std::size_t i = 0; i < n; ++i)
+      chunk[i] = static_cast<std::uint8_t>(t[i] - chunk[i]);
+    sink(chunk.data(), n);
+    done += n;
+  }
+}
+
+// Calls sink(const uint8_t*, size_t) with the difference of every copy, in
+// program order, a chunk at a time, and end_of_copy() after each entry's
+// copy.
 template <class Sink, class EndOfCopy>
 void for_each_difference(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                          const std::vector<ControlEntry>& entries, Sink&& sink, EndOfCopy&& end_of_copy) {
   Bytes chunk(kChunk);
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
-    const std::uint32_t copy = placed.entry.copy;
-    BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, copy);
-    for (std::uint64_t done = 0; done < copy;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, copy - done));
-      prediction.fill(chunk.data(), n);
-      const std::uint8_t* t = target.data() + placed.target_start + done;
-      for (std::size_t i = 0; i < n; ++i)
-        chunk[i] = static_cast<std::uint8_t>(t[i] - chunk[i]);
-      sink(chunk.data(), n);
-      done += n;
-    }
+    copy_difference(layout, moved, source, target, placed, chunk, sink);
     end_of_copy();
     return {};
   });
 }
 
+// Bytes of the copies that differ from their prediction, counted on both
+// cores (split_in_two()).
 std::uint64_t changed_bytes(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                             const std::vector<ControlEntry>& entries) {
-  std::uint64_t changed = 0;
-  for_each_difference(
-      layout, moved, source, target, entries,
-      [&](const std::uint8_t* d, std::size_t n) { changed += count_changed(d, n); }, [] {});
-  return changed;
+  const std::vector<PlacedEntry> placed = placed_entries(entries);
+  std::array<std::uint64_t, 2> changed{};
+  split_in_two(placed, [&](std::size_t first, std::size_t last, int part) {
+    Bytes chunk(kChunk);
+    for (std::size_t i = first; i < last; ++i) {
+      copy_difference(layout, moved, source, target, placed[i], chunk,
+                      [&](const std::uint8_t* d, std::size_t n) { changed[part] += count_changed(d, n); });
+    }
+  });
+  return changed[0] + changed[1];
 }
 
 // The difference streams of a layout, with where each entry's copy ends in

@@ -114,61 +114,71 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
     return changed_in(layout, moved, source, target, s, t, n, limit);
   };
 
-  std::vector<Span> spans;
-  bool moved_any = false;
-  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
-    const std::uint64_t copy = placed.entry.copy;
-    const std::uint64_t literal_start = placed.target_start + copy;
-    if (copy < 2 * kRealignWindow) {
-      if (copy > 0) spans.push_back({placed.target_start, copy, static_cast<std::int64_t>(placed.source_start)});
-      if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
-      return {};
-    }
-    const auto own = static_cast<std::int64_t>(placed.source_start - placed.target_start); // source = target + own
-    std::int64_t diagonal = own;
-    for (std::uint64_t done = 0; done < copy;) {
-      const std::uint64_t t = placed.target_start + done;
-      const std::uint64_t n = std::min(kRealignWindow, copy - done);
-      auto fits = [&](std::int64_t d) {
-        const std::int64_t s = static_cast<std::int64_t>(t) + d;
-        return s >= 0 && static_cast<std::uint64_t>(s) + n <= source.size();
-      };
-      std::uint64_t best =
-          changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal), t, n, UINT64_MAX);
-      if (best > n / 16) {
-        std::int64_t best_diagonal = diagonal;
-        auto consider = [&](std::int64_t d) {
-          if (d == diagonal || !fits(d)) return;
-          // A split costs a control entry: demand a clear gain.
-          if (best <= 8) return;
-          const std::uint64_t c = changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + d), t, n, best - 8);
-          if (c + 8 < best) {
-            best = c;
-            best_diagonal = d;
-          }
+  // Each entry is realigned on its own: the two halves of the program on
+  // both cores, each into its own spans.
+  const std::vector<PlacedEntry> placed_program = placed_entries(entries);
+  std::array<std::vector<Span>, 2> parts;
+  std::array<bool, 2> moved_in_part{};
+  split_in_two(placed_program, [&](std::size_t first, std::size_t last, int part) {
+    std::vector<Span>& spans = parts[part];
+    bool& moved_any = moved_in_part[part];
+    for (std::size_t i = first; i < last; ++i) {
+      const PlacedEntry& placed = placed_program[i];
+      const std::uint64_t copy = placed.entry.copy;
+      const std::uint64_t literal_start = placed.target_start + copy;
+      if (copy < 2 * kRealignWindow) {
+        if (copy > 0) spans.push_back({placed.target_start, copy, static_cast<std::int64_t>(placed.source_start)});
+        if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
+        continue;
+      }
+      const auto own = static_cast<std::int64_t>(placed.source_start - placed.target_start); // source = target + own
+      std::int64_t diagonal = own;
+      for (std::uint64_t done = 0; done < copy;) {
+        const std::uint64_t t = placed.target_start + done;
+        const std::uint64_t n = std::min(kRealignWindow, copy - done);
+        auto fits = [&](std::int64_t d) {
+          const std::int64_t s = static_cast<std::int64_t>(t) + d;
+          return s >= 0 && static_cast<std::uint64_t>(s) + n <= source.size();
         };
-        consider(own);
-        for (std::int64_t step = 4; step <= kRealignReach; step += 4) {
-          consider(diagonal - step);
-          consider(diagonal + step);
+        std::uint64_t best =
+            changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal), t, n, UINT64_MAX);
+        if (best > n / 16) {
+          std::int64_t best_diagonal = diagonal;
+          auto consider = [&](std::int64_t d) {
+            if (d == diagonal || !fits(d)) return;
+            // A split costs a control entry: demand a clear gain.
+            if (best <= 8) return;
+            const std::uint64_t c =
+                changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + d), t, n, best - 8);
+            if (c + 8 < best) {
+              best = c;
+              best_diagonal = d;
+            }
+          };
+          consider(own);
+          for (std::int64_t step = 4; step <= kRealignReach; step += 4) {
+            consider(diagonal - step);
+            consider(diagonal + step);
+          }
+          diagonal = best_diagonal;
         }
-        diagonal = best_diagonal;
+        const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
+        // After the first window, the last span ends where this one starts in
+        // the target; it continues when it does in the source too.
+        if (done > 0 && spans.back().source + static_cast<std::int64_t>(spans.back().length) == s) {
+          spans.back().length += n;
+        } else {
+          spans.push_back({t, n, s});
+          moved_any = moved_any || done > 0 || s != static_cast<std::int64_t>(placed.source_start);
+        }
+        done += n;
       }
-      const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
-      // After the first window, the last span ends where this one starts in
-      // the target; it continues when it does in the source too.
-      if (done > 0 && spans.back().source + static_cast<std::int64_t>(spans.back().length) == s) {
-        spans.back().length += n;
-      } else {
-        spans.push_back({t, n, s});
-        moved_any = moved_any || done > 0 || s != static_cast<std::int64_t>(placed.source_start);
-      }
-      done += n;
+      if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
     }
-    if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
-    return {};
   });
-  if (!moved_any) return std::nullopt;
+  if (!moved_in_part[0] && !moved_in_part[1]) return std::nullopt;
+  std::vector<Span>& spans = parts[0];
+  spans.insert(spans.end(), parts[1].begin(), parts[1].end());
   std::vector<ControlEntry> program = program_of(spans, false);
   if (program.size() > kMaxControlEntries) return std::nullopt;
   return program;
