@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
+#include <system_error>
+#include <utility>
 
 namespace dfota::delta::native {
 
@@ -191,37 +194,45 @@ std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>&
   return total;
 }
 
-std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
-                                                       const MovedAddresses& moved, ByteSpan source, ByteSpan target) {
-  if (layout.kinds == 0) return std::nullopt;
-  std::vector<Span> spans = spans_of(entries);
-  std::vector<Span> result;
-  result.reserve(spans.size());
-  bool extended_any = false;
-  // The copy being extended (result.back()) and its diagonal; spans[next] is
-  // the first span not yet passed, and its first `used` bytes are taken.
-  std::size_t next = 0;
-  std::uint64_t at = 0, used = 0;
-  std::int64_t diagonal = 0;
+namespace {
 
+// extend_copies() over the spans of a program, from one span on: the copies
+// it starts and the state of the one it is extending. Works on `spans` in
+// place (a span partly taken is cut to what is left).
+class Extension {
+public:
+  Extension(std::vector<Span>& spans, const Layout& layout, const MovedAddresses& moved, ByteSpan source,
+            ByteSpan target)
+      : spans_(spans), layout_(layout), moved_(moved), source_(source), target_(target) {
+    result_.reserve(spans.size());
+  }
+
+  // Takes spans until the first not yet passed is `stop` or later (a copy
+  // being extended may run past `stop`; it ends first).
+  void run(std::size_t stop);
+  std::size_t next() const { return next_; }
+  std::vector<Span>& result() { return result_; }
+  bool extended_any() const { return extended_any_; }
+
+private:
   // What a copy on diagonal d costs in [at, at + length), counted up to
   // about `limit`; UINT64_MAX when the source does not hold it.
-  auto cost_on = [&](std::int64_t d, std::uint64_t length, std::uint64_t limit) -> std::uint64_t {
-    const std::int64_t from = static_cast<std::int64_t>(at) + d;
-    if (from < 0 || static_cast<std::uint64_t>(from) + length > source.size()) return UINT64_MAX;
-    return kChangedCost * changed_in(layout, moved, source, target, static_cast<std::uint64_t>(from), at, length,
+  std::uint64_t cost_on(std::int64_t d, std::uint64_t length, std::uint64_t limit) const {
+    const std::int64_t from = static_cast<std::int64_t>(at_) + d;
+    if (from < 0 || static_cast<std::uint64_t>(from) + length > source_.size()) return UINT64_MAX;
+    return kChangedCost * changed_in(layout_, moved_, source_, target_, static_cast<std::uint64_t>(from), at_, length,
                                      limit / kChangedCost + 1);
-  };
+  }
   // What the current coverage of [at, at + length) costs, and whether it is
   // all copies along the diagonal.
   struct Coverage {
     std::uint64_t cost = 0;
     bool same_diagonal = true;
   };
-  auto coverage = [&](std::uint64_t length) {
+  Coverage coverage(std::uint64_t length) const {
     Coverage c;
-    for (std::size_t k = next, skip = used, left = length; left > 0 && k < spans.size(); ++k, skip = 0) {
-      const Span& span = spans[k];
+    for (std::size_t k = next_, skip = used_, left = length; left > 0 && k < spans_.size(); ++k, skip = 0) {
+      const Span& span = spans_[k];
       const std::uint64_t piece = std::min<std::uint64_t>(left, span.length - skip);
       if (skip == 0) c.cost += kEntryCost;
       if (span.source == Span::kLiteral) {
@@ -230,54 +241,68 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
       } else {
         const auto start = static_cast<std::uint64_t>(span.source) + skip;
         c.cost += kChangedCost *
-                  changed_in(layout, moved, source, target, start, span.target_start + skip, piece, UINT64_MAX);
-        c.same_diagonal = c.same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal;
+                  changed_in(layout_, moved_, source_, target_, start, span.target_start + skip, piece, UINT64_MAX);
+        c.same_diagonal = c.same_diagonal && span.source - static_cast<std::int64_t>(span.target_start) == diagonal_;
       }
       left -= piece;
     }
     return c;
-  };
+  }
   // Takes the next `length` bytes: the copy grows, the spans under it shrink.
-  auto take = [&](std::uint64_t length) {
-    extended_any = true;
-    result.back().length += length;
-    at += length;
-    used += length;
-    while (next < spans.size() && used >= spans[next].length) {
-      used -= spans[next].length;
-      ++next;
+  void take(std::uint64_t length) {
+    extended_any_ = true;
+    result_.back().length += length;
+    at_ += length;
+    used_ += length;
+    while (next_ < spans_.size() && used_ >= spans_[next_].length) {
+      used_ -= spans_[next_].length;
+      ++next_;
     }
-  };
+  }
   // The diagonal up to kExtendReach bytes away that costs least in
   // [at, at + n), if it costs less than `bound`, with its cost.
-  auto continuation = [&](std::uint64_t n, std::uint64_t bound) {
-    std::pair<std::int64_t, std::uint64_t> best{diagonal, bound};
+  std::pair<std::int64_t, std::uint64_t> continuation(std::uint64_t n, std::uint64_t bound) const {
+    std::pair<std::int64_t, std::uint64_t> best{diagonal_, bound};
     for (std::int64_t step = 4; step <= kExtendReach; step += 4) {
-      for (const std::int64_t d : {diagonal - step, diagonal + step}) {
+      for (const std::int64_t d : {diagonal_ - step, diagonal_ + step}) {
         if (const std::uint64_t cost = cost_on(d, n, best.second); cost < best.second) best = {d, cost};
       }
     }
     return best;
-  };
+  }
 
-  while (next < spans.size()) {
-    result.push_back(spans[next++]);
-    const Span copy = result.back();
+  std::vector<Span>& spans_;
+  const Layout& layout_;
+  const MovedAddresses& moved_;
+  ByteSpan source_, target_;
+  std::vector<Span> result_;
+  bool extended_any_ = false;
+  // The copy being extended (result_.back()) and its diagonal; spans_[next_]
+  // is the first span not yet passed, and its first `used_` bytes are taken.
+  std::size_t next_ = 0;
+  std::uint64_t at_ = 0, used_ = 0;
+  std::int64_t diagonal_ = 0;
+};
+
+void Extension::run(std::size_t stop) {
+  while (next_ < stop && next_ < spans_.size()) {
+    result_.push_back(spans_[next_++]);
+    const Span copy = result_.back();
     if (copy.source == Span::kLiteral || copy.length < kExtendFrom) continue;
-    diagonal = copy.source - static_cast<std::int64_t>(copy.target_start);
-    at = copy.target_start + copy.length;
-    used = 0;
+    diagonal_ = copy.source - static_cast<std::int64_t>(copy.target_start);
+    at_ = copy.target_start + copy.length;
+    used_ = 0;
     bool grown = false;
     // Where the next search for the table's continuation may start
     // (kSearchPause), and the searches in a row that found nothing.
     std::uint64_t search_from = 0;
     unsigned failed_searches = 0;
-    while (next < spans.size()) {
-      const std::uint64_t n = std::min(kExtendWindow, target.size() - at);
+    while (next_ < spans_.size()) {
+      const std::uint64_t n = std::min(kExtendWindow, target_.size() - at_);
       if (n == 0) break;
       const Coverage current = coverage(n);
       if (current.same_diagonal) break; // what follows goes on along the diagonal already
-      const std::uint64_t own = cost_on(diagonal, n, current.cost);
+      const std::uint64_t own = cost_on(diagonal_, n, current.cost);
       // Where the diagonal falls clearly short after it has grown, the copy
       // may have been following a table past an entry inserted into it (or
       // removed from it): the table goes on at a nearby diagonal, where a
@@ -290,37 +315,93 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
         grown = true;
         continue;
       }
-      if (const std::uint64_t agreeing = agreeing_prefix(layout, moved, source, target, at, diagonal, n) & ~3ull;
+      if (const std::uint64_t agreeing = agreeing_prefix(layout_, moved_, source_, target_, at_, diagonal_, n) & ~3ull;
           agreeing > 0) {
         take(agreeing);
         continue;
       }
-      const auto [best_diagonal, best] =
-          at >= search_from ? continuation(n, std::min(own, current.cost))
-                            : std::pair<std::int64_t, std::uint64_t>{diagonal, std::min(own, current.cost)};
-      const bool switched = best_diagonal != diagonal && best + kEntryCost < std::min(own, current.cost);
+      const std::pair<std::int64_t, std::uint64_t> found =
+          at_ >= search_from ? continuation(n, std::min(own, current.cost))
+                             : std::pair<std::int64_t, std::uint64_t>{diagonal_, std::min(own, current.cost)};
+      const bool switched = found.first != diagonal_ && found.second + kEntryCost < std::min(own, current.cost);
       if (switched) {
-        diagonal = best_diagonal;
-        result.push_back({at, 0, static_cast<std::int64_t>(at) + diagonal});
+        diagonal_ = found.first;
+        result_.push_back({at_, 0, static_cast<std::int64_t>(at_) + diagonal_});
         failed_searches = 0;
-      } else if (at >= search_from && ++failed_searches == kSearchesBeforePause) {
-        search_from = at + kSearchPause;
+      } else if (at_ >= search_from && ++failed_searches == kSearchesBeforePause) {
+        search_from = at_ + kSearchPause;
         failed_searches = 0;
       }
       if (!switched && own >= current.cost) {
         // A window that does worse may still be worth passing through when
         // the diagonal does better over the next kExtendLookahead windows.
-        const std::uint64_t ahead = std::min(kExtendLookahead * kExtendWindow, target.size() - at);
+        const std::uint64_t ahead = std::min(kExtendLookahead * kExtendWindow, target_.size() - at_);
         const std::uint64_t current_ahead = coverage(ahead).cost;
-        if (cost_on(diagonal, ahead, current_ahead) >= current_ahead) break;
+        if (cost_on(diagonal_, ahead, current_ahead) >= current_ahead) break;
       }
       take(n);
     }
-    if (used > 0) {
-      Span& rest = spans[next];
-      rest.target_start += used;
-      rest.length -= used;
-      if (rest.source != Span::kLiteral) rest.source += static_cast<std::int64_t>(used);
+    if (used_ > 0) {
+      Span& rest = spans_[next_];
+      rest.target_start += used_;
+      rest.length -= used_;
+      if (rest.source != Span::kLiteral) rest.source += static_cast<std::int64_t>(used_);
+    }
+  }
+}
+
+// Where the work of extend_copies() may be cut in two: the first copy of
+// kExtendFrom bytes or more that starts in the second half of the target
+// (spans.size() when there is none or the target is small). The extension
+// of the copies before it rarely reaches into it: such a copy, well
+// predicted, costs less than any other diagonal there.
+std::size_t extension_cut(const std::vector<Span>& spans, std::uint64_t target_size) {
+  if (target_size < kMinSplitCopy) return spans.size();
+  for (std::size_t k = 1; k < spans.size(); ++k) {
+    if (spans[k].target_start >= target_size / 2 && spans[k].source != Span::kLiteral && spans[k].length >= kExtendFrom)
+      return k;
+  }
+  return spans.size();
+}
+
+} // namespace
+
+std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
+                                                       const MovedAddresses& moved, ByteSpan source, ByteSpan target,
+                                                       bool one_thread) {
+  if (layout.kinds == 0) return std::nullopt;
+  std::vector<Span> spans = spans_of(entries);
+  // The spans from the cut on are extended on a thread of their own while
+  // the ones before it are; when the copy the first part extends last does
+  // not reach the cut, the two results are exactly what one pass makes,
+  // else the second part's work is dropped and the first goes on alone.
+  const std::size_t cut = one_thread ? spans.size() : extension_cut(spans, target.size());
+  std::vector<Span> tail(spans.begin() + static_cast<std::ptrdiff_t>(cut), spans.end());
+  const Span at_cut = cut < spans.size() ? spans[cut] : Span{};
+  std::optional<Extension> second;
+  std::future<void> second_done;
+  if (cut < spans.size()) {
+    second.emplace(tail, layout, moved, source, target);
+    try {
+      second_done = std::async(std::launch::async, [&] { second->run(tail.size()); });
+    } catch (const std::system_error&) {
+      second.reset();
+    }
+  }
+  Extension first(spans, layout, moved, source, target);
+  first.run(second ? cut : spans.size());
+  std::vector<Span>& result = first.result();
+  bool extended_any = first.extended_any();
+  if (second) {
+    second_done.get();
+    const Span& now = spans[cut];
+    if (first.next() == cut && now.target_start == at_cut.target_start && now.length == at_cut.length &&
+        now.source == at_cut.source) {
+      result.insert(result.end(), second->result().begin(), second->result().end());
+      extended_any = extended_any || second->extended_any();
+    } else {
+      first.run(spans.size());
+      extended_any = first.extended_any();
     }
   }
   if (!extended_any) return std::nullopt;

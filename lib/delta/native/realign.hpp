@@ -66,8 +66,12 @@ std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>&
 // Returns `entries` with copies extended as above under `layout` and
 // `moved` (moved_addresses_for() `layout` and `entries`); the copies and literals still cover the target in
 // the same order. Returns nullopt when no copy was extended, or when the
-// program would exceed kMaxControlEntries.
+// program would exceed kMaxControlEntries. On a target of kMinSplitCopy
+// bytes or more, the second half's copies are extended on a thread of their
+// own, speculatively: the result is the same as on one thread (`one_thread`
+// true, for the tests that check it).
 std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<ControlEntry>& entries, const Layout& layout,
-                                                       const MovedAddresses& moved, ByteSpan source, ByteSpan target);
+                                                       const MovedAddresses& moved, ByteSpan source, ByteSpan target,
+                                                       bool one_thread = false);
 
 } // namespace dfota::delta::native

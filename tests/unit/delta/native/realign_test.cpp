@@ -208,3 +208,67 @@ TEST(Realign, LeavesAProgramWithoutPredictionAlone) {
 
 } // namespace
 } // namespace dfota::delta::native
+
+namespace dfota::delta::native {
+namespace {
+
+// 40 blocks of code_and_table()'s kind, each with its own code; the
+// program a raw matcher leaves: per block 16 literal bytes, the code
+// copied, the table sent as a literal. With `misplaced`, the code copy of
+// every block in the second half reads from one block earlier in the source
+// (its raw bytes agree nowhere), so that the copy before it may reach into
+// it.
+struct Tiled {
+  Bytes source, target;
+  std::vector<ControlEntry> entries;
+};
+Tiled tiled(bool misplaced) {
+  constexpr std::size_t kBlocks = 40, kCode = 8192, kTable = 256 * 8;
+  Tiled t;
+  std::mt19937 rng(11);
+  std::uint64_t source_position = 0;
+  for (std::size_t b = 0; b < kBlocks; ++b) {
+    Bytes code(kCode);
+    for (auto& byte : code)
+      byte = static_cast<std::uint8_t>(rng());
+    const std::size_t source_code = t.source.size(), target_code = t.target.size() + 16;
+    t.source.insert(t.source.end(), code.begin(), code.end());
+    t.source.resize(t.source.size() + kTable);
+    t.target.insert(t.target.end(), 16, 0xAB);
+    t.target.insert(t.target.end(), code.begin(), code.end());
+    t.target.resize(t.target.size() + kTable);
+    for (std::size_t i = 0; i < 256; ++i) {
+      put64(t.source, source_code + kCode + 8 * i, source_code + 16 * i);
+      put64(t.target, target_code + kCode + 8 * i, target_code + 16 * i);
+    }
+    const bool off = misplaced && b >= kBlocks / 2;
+    const std::uint64_t from = off ? source_code - (kCode + kTable) : source_code;
+    t.entries.push_back({0, 0, 16});
+    t.entries.push_back({static_cast<std::int64_t>(from) - static_cast<std::int64_t>(source_position),
+                         static_cast<std::uint32_t>(kCode), static_cast<std::uint32_t>(kTable)});
+    source_position = from + kCode;
+  }
+  return t;
+}
+
+TEST(ExtendCopies, MakesOnTwoThreadsWhatItMakesOnOne) {
+  for (const bool misplaced : {false, true}) {
+    const Tiled t = tiled(misplaced);
+    ASSERT_GE(t.target.size(), kMinSplitCopy);
+    const Layout layout = pointer_layout();
+    const MovedAddresses moved = moved_addresses_for(layout, t.entries);
+    const auto one = extend_copies(t.entries, layout, moved, t.source, t.target, true);
+    const auto two = extend_copies(t.entries, layout, moved, t.source, t.target);
+    ASSERT_TRUE(one) << misplaced;
+    ASSERT_TRUE(two) << misplaced;
+    ASSERT_EQ(one->size(), two->size()) << misplaced;
+    for (std::size_t i = 0; i < one->size(); ++i) {
+      EXPECT_EQ((*one)[i].seek, (*two)[i].seek) << misplaced << " entry " << i;
+      EXPECT_EQ((*one)[i].copy, (*two)[i].copy) << misplaced << " entry " << i;
+      EXPECT_EQ((*one)[i].literal, (*two)[i].literal) << misplaced << " entry " << i;
+    }
+  }
+}
+
+} // namespace
+} // namespace dfota::delta::native
