@@ -156,10 +156,43 @@ void put_control(Bytes& out, const std::vector<ControlEntry>& entries) {
     put_varint(out, e.literal);
 }
 
-// Reads the whole version 3 control program and checks it against both image
-// sizes; the entries come back with seeks, as version 2 has them.
+// Checks a program read from a payload against both image sizes: every
+// seek stays inside the source, every copy ends inside it, copies and
+// literals make exactly the target and no entry is empty.
+Status check_program(const std::vector<ControlEntry>& entries, std::uint64_t source_size, std::uint64_t target_size) {
+  std::uint64_t source_position = 0, target_position = 0;
+  for (const ControlEntry& e : entries) {
+    const std::int64_t step = e.seek;
+    if ((step < 0 && static_cast<std::uint64_t>(-(step + 1)) >= source_position) ||
+        (step > 0 && static_cast<std::uint64_t>(step) > source_size - source_position)) {
+      return corrupt("seek outside the source");
+    }
+    source_position += static_cast<std::uint64_t>(step);
+    const std::uint64_t left = target_size - target_position;
+    if (e.copy > left || e.literal > left - e.copy || std::uint64_t{e.copy} + e.literal == 0)
+      return corrupt("control entry out of range");
+    if (e.copy > source_size - source_position) return corrupt("copy beyond the end of the source");
+    source_position += e.copy;
+    target_position += std::uint64_t{e.copy} + e.literal;
+  }
+  if (target_position != target_size) return corrupt("control program does not make the whole target");
+  return {};
+}
+
+// Reads one control field (a copy or literal length) that may not exceed
+// the target.
+Expected<std::uint32_t> read_length(StreamReader& streams, std::uint64_t target_size) {
+  auto value = streams.varint(kControlStream);
+  if (!value) return value.error();
+  if (*value > target_size) return corrupt("control entry out of range");
+  return static_cast<std::uint32_t>(*value);
+}
+
+// Reads the version 3 control program (formats/native-delta.md, "Control
+// entries"): the changes of diagonal, then the copies, then the literals;
+// the entries come back with seeks, as version 2 has them.
 Expected<std::vector<ControlEntry>> read_planar_control(StreamReader& streams, std::uint64_t count,
-                                                        std::uint64_t source_size, std::uint64_t target_size) {
+                                                        std::uint64_t target_size) {
   std::vector<ControlEntry> entries(static_cast<std::size_t>(count));
   // The changes of diagonal wait in `seek` until the copies are known.
   for (ControlEntry& e : entries) {
@@ -170,64 +203,42 @@ Expected<std::vector<ControlEntry>> read_planar_control(StreamReader& streams, s
   }
   for (std::uint32_t ControlEntry::*field : {&ControlEntry::copy, &ControlEntry::literal}) {
     for (ControlEntry& e : entries) {
-      auto value = streams.varint(kControlStream);
+      auto value = read_length(streams, target_size);
       if (!value) return value.error();
-      if (*value > target_size) return corrupt("control entry out of range");
-      e.*field = static_cast<std::uint32_t>(*value);
+      e.*field = *value;
     }
   }
-  std::int64_t diagonal = 0;
-  std::uint64_t source_position = 0, target_position = 0;
+  // Diagonals to seeks; a copy-less entry keeps the source position.
+  std::int64_t diagonal = 0, source_position = 0, target_position = 0;
   for (ControlEntry& e : entries) {
     diagonal += e.seek;
     if (diagonal <= -kMaxDiagonal || diagonal >= kMaxDiagonal) return corrupt("diagonal out of range");
-    const std::uint64_t left = target_size - target_position;
-    if (e.copy > left || e.literal > left - e.copy || std::uint64_t{e.copy} + e.literal == 0)
-      return corrupt("control entry out of range");
     e.seek = 0;
     if (e.copy > 0) {
-      const std::int64_t start = static_cast<std::int64_t>(target_position) + diagonal;
-      if (start < 0 || static_cast<std::uint64_t>(start) > source_size) return corrupt("copy outside the source");
-      if (e.copy > source_size - static_cast<std::uint64_t>(start)) return corrupt("copy beyond the end of the source");
-      e.seek = start - static_cast<std::int64_t>(source_position);
-      source_position = static_cast<std::uint64_t>(start) + e.copy;
+      const std::int64_t start = target_position + diagonal;
+      e.seek = start - source_position;
+      source_position = start + e.copy;
     }
-    target_position += std::uint64_t{e.copy} + e.literal;
+    target_position += std::int64_t{e.copy} + e.literal;
   }
-  if (target_position != target_size) return corrupt("control program does not make the whole target");
-  if (auto ok = streams.close(kControlStream); !ok) return ok.error();
   return entries;
 }
 
-// Reads the whole version 2 control program (entry by entry: seek, copy,
-// literal) and checks it against both image sizes.
+// Reads the version 2 control program: entry by entry, seek, copy, literal.
 Expected<std::vector<ControlEntry>> read_interleaved_control(StreamReader& streams, std::uint64_t count,
-                                                             std::uint64_t source_size, std::uint64_t target_size) {
-  std::vector<ControlEntry> entries;
-  entries.reserve(static_cast<std::size_t>(count));
-  std::uint64_t source_position = 0, target_position = 0;
-  for (std::uint64_t i = 0; i < count; ++i) {
+                                                             std::uint64_t target_size) {
+  std::vector<ControlEntry> entries(static_cast<std::size_t>(count));
+  for (ControlEntry& e : entries) {
     auto seek = streams.varint(kControlStream);
     if (!seek) return seek.error();
-    auto copy = streams.varint(kControlStream);
+    e.seek = unzigzag(*seek);
+    auto copy = read_length(streams, target_size);
     if (!copy) return copy.error();
-    auto literal = streams.varint(kControlStream);
+    auto literal = read_length(streams, target_size);
     if (!literal) return literal.error();
-    const std::int64_t step = unzigzag(*seek);
-    if ((step < 0 && static_cast<std::uint64_t>(-(step + 1)) >= source_position) ||
-        (step > 0 && static_cast<std::uint64_t>(step) > source_size - source_position)) {
-      return corrupt("seek outside the source");
-    }
-    source_position += static_cast<std::uint64_t>(step);
-    const std::uint64_t left = target_size - target_position;
-    if (*copy > left || *literal > left - *copy || *copy + *literal == 0) return corrupt("control entry out of range");
-    if (*copy > source_size - source_position) return corrupt("copy beyond the end of the source");
-    entries.push_back({step, static_cast<std::uint32_t>(*copy), static_cast<std::uint32_t>(*literal)});
-    source_position += *copy;
-    target_position += *copy + *literal;
+    e.copy = *copy;
+    e.literal = *literal;
   }
-  if (target_position != target_size) return corrupt("control program does not make the whole target");
-  if (auto ok = streams.close(kControlStream); !ok) return ok.error();
   return entries;
 }
 
@@ -335,11 +346,15 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   return header;
 }
 
-// The control program of the payload whose header is `header`.
+// The whole control program of the payload whose header is `header`, in
+// either layout, checked against both image sizes.
 Expected<std::vector<ControlEntry>> read_control(StreamReader& streams, const PayloadHeader& header) {
-  if (header.version == 2)
-    return read_interleaved_control(streams, header.entry_count, header.source_size, header.target_size);
-  return read_planar_control(streams, header.entry_count, header.source_size, header.target_size);
+  auto entries = header.version == 2 ? read_interleaved_control(streams, header.entry_count, header.target_size)
+                                     : read_planar_control(streams, header.entry_count, header.target_size);
+  if (!entries) return entries;
+  if (auto ok = check_program(*entries, header.source_size, header.target_size); !ok) return ok.error();
+  if (auto ok = streams.close(kControlStream); !ok) return ok.error();
+  return entries;
 }
 
 std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
