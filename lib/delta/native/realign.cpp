@@ -110,73 +110,80 @@ std::vector<ControlEntry> program_of(const std::vector<Span>& spans, bool join_c
 
 } // namespace
 
+namespace {
+
+// Appends the spans of one entry of the program realign() works on: its
+// copy, split and re-pointed where another diagonal predicts a window
+// clearly better, then its literal. Returns whether the copy moved.
+bool realign_entry(const PlacedEntry& placed, const Layout& layout, const MovedAddresses& moved, ByteSpan source,
+                   ByteSpan target, std::vector<Span>& spans) {
+  const std::uint64_t copy = placed.entry.copy;
+  const std::uint64_t literal_start = placed.target_start + copy;
+  bool moved_any = false;
+  if (copy < 2 * kRealignWindow) {
+    if (copy > 0) spans.push_back({placed.target_start, copy, static_cast<std::int64_t>(placed.source_start)});
+  } else {
+    const auto own = static_cast<std::int64_t>(placed.source_start - placed.target_start); // source = target + own
+    std::int64_t diagonal = own;
+    for (std::uint64_t done = 0; done < copy;) {
+      const std::uint64_t t = placed.target_start + done;
+      const std::uint64_t n = std::min(kRealignWindow, copy - done);
+      // Changed bytes of the window on diagonal d, counted up to `limit`.
+      auto changed_on = [&](std::int64_t d, std::uint64_t limit) {
+        return changed_in(layout, moved, source, target, static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + d),
+                          t, n, limit);
+      };
+      auto fits = [&](std::int64_t d) {
+        const std::int64_t s = static_cast<std::int64_t>(t) + d;
+        return s >= 0 && static_cast<std::uint64_t>(s) + n <= source.size();
+      };
+      std::uint64_t best = changed_on(diagonal, UINT64_MAX);
+      if (best > n / 16) {
+        std::int64_t best_diagonal = diagonal;
+        auto consider = [&](std::int64_t d) {
+          // A split costs a control entry: demand a clear gain.
+          if (d == diagonal || best <= 8 || !fits(d)) return;
+          if (const std::uint64_t c = changed_on(d, best - 8); c + 8 < best) {
+            best = c;
+            best_diagonal = d;
+          }
+        };
+        consider(own);
+        for (std::int64_t step = 4; step <= kRealignReach; step += 4) {
+          consider(diagonal - step);
+          consider(diagonal + step);
+        }
+        diagonal = best_diagonal;
+      }
+      const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
+      // After the first window, the last span ends where this one starts in
+      // the target; it continues when it does in the source too.
+      if (done > 0 && spans.back().source + static_cast<std::int64_t>(spans.back().length) == s) {
+        spans.back().length += n;
+      } else {
+        spans.push_back({t, n, s});
+        moved_any = moved_any || done > 0 || s != static_cast<std::int64_t>(placed.source_start);
+      }
+      done += n;
+    }
+  }
+  if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
+  return moved_any;
+}
+
+} // namespace
+
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
                                                  const MovedAddresses& moved, ByteSpan source, ByteSpan target) {
   if (layout.kinds == 0) return std::nullopt;
-  auto changed = [&](std::uint64_t s, std::uint64_t t, std::uint64_t n, std::uint64_t limit) {
-    return changed_in(layout, moved, source, target, s, t, n, limit);
-  };
-
   // Each entry is realigned on its own: the two halves of the program on
   // both cores, each into its own spans.
-  const std::vector<PlacedEntry> placed_program = placed_entries(entries);
+  const std::vector<PlacedEntry> placed = placed_entries(entries);
   std::array<std::vector<Span>, 2> parts;
   std::array<bool, 2> moved_in_part{};
-  split_in_two(placed_program, [&](std::size_t first, std::size_t last, int part) {
-    std::vector<Span>& spans = parts[part];
-    bool& moved_any = moved_in_part[part];
+  split_in_two(placed, [&](std::size_t first, std::size_t last, int part) {
     for (std::size_t i = first; i < last; ++i) {
-      const PlacedEntry& placed = placed_program[i];
-      const std::uint64_t copy = placed.entry.copy;
-      const std::uint64_t literal_start = placed.target_start + copy;
-      if (copy < 2 * kRealignWindow) {
-        if (copy > 0) spans.push_back({placed.target_start, copy, static_cast<std::int64_t>(placed.source_start)});
-        if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
-        continue;
-      }
-      const auto own = static_cast<std::int64_t>(placed.source_start - placed.target_start); // source = target + own
-      std::int64_t diagonal = own;
-      for (std::uint64_t done = 0; done < copy;) {
-        const std::uint64_t t = placed.target_start + done;
-        const std::uint64_t n = std::min(kRealignWindow, copy - done);
-        auto fits = [&](std::int64_t d) {
-          const std::int64_t s = static_cast<std::int64_t>(t) + d;
-          return s >= 0 && static_cast<std::uint64_t>(s) + n <= source.size();
-        };
-        std::uint64_t best =
-            changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + diagonal), t, n, UINT64_MAX);
-        if (best > n / 16) {
-          std::int64_t best_diagonal = diagonal;
-          auto consider = [&](std::int64_t d) {
-            if (d == diagonal || !fits(d)) return;
-            // A split costs a control entry: demand a clear gain.
-            if (best <= 8) return;
-            const std::uint64_t c =
-                changed(static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + d), t, n, best - 8);
-            if (c + 8 < best) {
-              best = c;
-              best_diagonal = d;
-            }
-          };
-          consider(own);
-          for (std::int64_t step = 4; step <= kRealignReach; step += 4) {
-            consider(diagonal - step);
-            consider(diagonal + step);
-          }
-          diagonal = best_diagonal;
-        }
-        const std::int64_t s = static_cast<std::int64_t>(t) + diagonal;
-        // After the first window, the last span ends where this one starts in
-        // the target; it continues when it does in the source too.
-        if (done > 0 && spans.back().source + static_cast<std::int64_t>(spans.back().length) == s) {
-          spans.back().length += n;
-        } else {
-          spans.push_back({t, n, s});
-          moved_any = moved_any || done > 0 || s != static_cast<std::int64_t>(placed.source_start);
-        }
-        done += n;
-      }
-      if (placed.entry.literal > 0) spans.push_back({literal_start, placed.entry.literal, Span::kLiteral});
+      if (realign_entry(placed[i], layout, moved, source, target, parts[part])) moved_in_part[part] = true;
     }
   });
   if (!moved_in_part[0] && !moved_in_part[1]) return std::nullopt;
