@@ -137,6 +137,9 @@ bool realign_entry(const PlacedEntry& placed, const Layout& layout, const MovedA
         const std::int64_t s = static_cast<std::int64_t>(t) + d;
         return s >= 0 && static_cast<std::uint64_t>(s) + n <= source.size();
       };
+      // A diagonal taken for an earlier window may run past the source's end
+      // in this one; the copy's own diagonal always holds it.
+      if (!fits(diagonal)) diagonal = own;
       std::uint64_t best = changed_on(diagonal, UINT64_MAX);
       if (best > n / 16) {
         std::int64_t best_diagonal = diagonal;

@@ -200,6 +200,31 @@ TEST(ExtendCopies, LeavesWhatTheDiagonalDoesNotPredict) {
       << "no prediction";
 }
 
+TEST(Realign, KeepsEveryCopyInsideTheSource) {
+  // The target is the source 4 bytes on, then 4 new bytes: diagonal +4
+  // predicts every window but the last, which it would read past the
+  // source's end; there the copy goes back to its own diagonal.
+  std::mt19937 rng(5);
+  Bytes source(4096);
+  for (auto& b : source)
+    b = static_cast<std::uint8_t>(rng());
+  Bytes target(source.begin() + 4, source.end());
+  target.insert(target.end(), {1, 2, 3, 4});
+  const std::vector<ControlEntry> entries = {{0, static_cast<std::uint32_t>(target.size()), 0}};
+  const Layout layout = pointer_layout();
+  const auto realigned = realign(entries, layout, moved_addresses_for(layout, entries), source, target);
+  ASSERT_TRUE(realigned);
+  std::uint64_t covered = 0;
+  (void)for_each_placed(*realigned, [&](const PlacedEntry& placed) -> Status {
+    EXPECT_LE(placed.source_start + placed.entry.copy, source.size()) << "copy at target " << placed.target_start;
+    covered += std::uint64_t{placed.entry.copy} + placed.entry.literal;
+    return {};
+  });
+  EXPECT_EQ(covered, target.size());
+  ASSERT_GE(realigned->size(), 2u);
+  EXPECT_EQ((*realigned)[0].seek, 4);
+}
+
 TEST(Realign, LeavesAProgramWithoutPredictionAlone) {
   const Bytes source(4096, 1), target(4096, 2);
   const std::vector<ControlEntry> entries = {{0, 4096, 0}};
