@@ -23,6 +23,10 @@ trap 'rm -rf "$work"' EXIT
 # The corpus's pairs, then the armhf (Thumb-2) builds of its libssl3 pair.
 { grep -v '^#' "$corpus/pairs.txt"; bash "$root/bench/fetch-armhf.sh" "$corpus"; } >"$work/pairs.txt"
 
+# median_seconds: the median of the microsecond counts on its input, in
+# seconds ("0.137").
+median_seconds() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] / 1e6 }'; }
+
 # measure CMD...: runs CMD, prints "<seconds> <peak KiB>". A command that
 # takes under a second is run 5 times (one run of a tenth of a second says
 # more about the machine than about the command): the median time and the
@@ -41,8 +45,7 @@ measure() {
     ((kib > peak)) && peak=$kib
     ((i == 0 && end - start < 1000000000)) && [[ ${once:-0} != 1 ]] && runs=5
   done
-  printf '%s\n' "${micros[@]}" | sort -n |
-    awk -v peak="$peak" '{ v[NR] = $1 } END { printf "%.3f %d\n", v[int((NR + 1) / 2)] / 1e6, peak }'
+  echo "$(printf '%s\n' "${micros[@]}" | median_seconds) $peak"
 }
 
 size_of() { stat -c %s "$1"; }
@@ -59,16 +62,13 @@ interleaved() {
   b=("$@")
   for ((i = 0; i < rounds; i++)); do
     start=$(date +%s%N)
-    "${a[@]}" >/dev/null 2>&1
+    "${a[@]}" >/dev/null 2>&1 || { echo "bench: failed: ${a[*]}" >&2; return 1; }
     middle=$(date +%s%N)
-    "${b[@]}" >/dev/null 2>&1
+    "${b[@]}" >/dev/null 2>&1 || { echo "bench: failed: ${b[*]}" >&2; return 1; }
     end=$(date +%s%N)
     echo "$(((middle - start) / 1000)) $(((end - middle) / 1000))"
   done >"$work/interleaved"
-  local median_a median_b
-  median_a=$(cut -d' ' -f1 "$work/interleaved" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  median_b=$(cut -d' ' -f2 "$work/interleaved" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  awk -v a="$median_a" -v b="$median_b" 'BEGIN { printf "%.3f %.3f\n", a / 1e6, b / 1e6 }'
+  echo "$(cut -d' ' -f1 "$work/interleaved" | median_seconds) $(cut -d' ' -f2 "$work/interleaved" | median_seconds)"
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 mib1() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
