@@ -12,6 +12,7 @@
 #include "delta/engines.hpp"
 #include "delta/native/control.hpp"
 #include "delta/native/difference.hpp"
+#include "delta/native/literals.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/realign.hpp"
 #include "delta/native/references.hpp"
@@ -24,10 +25,11 @@ namespace {
 
 using namespace native;
 
-// Version 3 keeps the control program field by field, each copy's source
-// start as a change of diagonal; version 2 (entry by entry, with seeks) is
-// still read.
-constexpr char kMagic[4] = {'D', 'F', 'N', '3'};
+// Version 4 adds the literal transform to version 3, which keeps the control
+// program field by field, each copy's source start as a change of diagonal;
+// versions 3 and 2 (entry by entry, with seeks) are still read.
+constexpr char kMagic[4] = {'D', 'F', 'N', '4'};
+constexpr char kMagicVersion3[4] = {'D', 'F', 'N', '3'};
 constexpr char kMagicVersion2[4] = {'D', 'F', 'N', '2'};
 // Any diagonal (source start - target start) of a valid copy, and any change
 // between two of them, is smaller in magnitude than this (source < 2^31,
@@ -244,11 +246,12 @@ Expected<std::vector<ControlEntry>> read_interleaved_control(StreamReader& strea
 
 // The fields before the streams.
 struct PayloadHeader {
-  unsigned version = 3;
+  unsigned version = 4;
   std::uint64_t source_size = 0;
   std::uint64_t target_size = 0;
   Sha256 source_digest{};
   Layout layout;
+  LiteralTransform literal_transform = LiteralTransform::none; // version 4 only
   std::uint64_t entry_count = 0;
 };
 
@@ -301,6 +304,8 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   PayloadHeader header;
   if (std::memcmp(magic, kMagicVersion2, 4) == 0) {
     header.version = 2;
+  } else if (std::memcmp(magic, kMagicVersion3, 4) == 0) {
+    header.version = 3;
   } else if (std::memcmp(magic, kMagic, 4) != 0) {
     return corrupt("not a native payload (bad magic)");
   }
@@ -327,6 +332,12 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   if (!kinds) return kinds.error();
   if ((*kinds & ~std::uint64_t{kAllReferenceKinds}) != 0) return corrupt("unknown reference kinds");
   header.layout.kinds = static_cast<KindSet>(*kinds);
+  if (header.version >= 4) {
+    auto transform = in.varint();
+    if (!transform) return transform.error();
+    if (*transform > kLastLiteralTransform) return corrupt("unknown literal transform");
+    header.literal_transform = static_cast<LiteralTransform>(*transform);
+  }
   auto source_space = read_segments(in, header.source_size);
   if (!source_space) return source_space.error();
   auto target_space = read_segments(in, header.target_size);
@@ -365,9 +376,11 @@ std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
 }
 
 // Writes the payload of the program `entries` (with `moved`, its
-// moved_addresses_for()) under `layout`.
+// moved_addresses_for()) under `layout`, its literals through `transform`
+// where that packs them smaller.
 Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
-                     const std::vector<ControlEntry>& entries, const Sha256& source_digest, Writer& payload) {
+                     const std::vector<ControlEntry>& entries, LiteralTransform transform, const Sha256& source_digest,
+                     Writer& payload) {
   DifferenceStreams difference = difference_streams(layout, moved, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
@@ -388,17 +401,34 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   streams[kRunsStream] = std::move(difference.writer.runs());
   streams[kChangesStream] = std::move(difference.writer.changes());
 
+  // The literal stream through the transform, tried where it changes a byte.
+  std::optional<Bytes> transformed;
+  if (transform != LiteralTransform::none) {
+    transformed = streams[kLiteralStream];
+    std::size_t at = 0;
+    (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+      encode_literal_run(transform, transformed->data() + at, placed.entry.literal,
+                         placed.target_start + placed.entry.copy);
+      at += placed.entry.literal;
+      return {};
+    });
+    if (*transformed == streams[kLiteralStream]) transformed.reset();
+  }
+  auto packed = pack_streams(streams, transformed ? &*transformed : nullptr);
+  if (!packed) return packed.error();
+
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());
   put_varint(header, target.size());
   header.insert(header.end(), source_digest.begin(), source_digest.end());
   put_varint(header, layout.kinds);
+  put_varint(header, static_cast<std::uint64_t>(packed->literal_alternative ? transform : LiteralTransform::none));
   put_segments(header, layout.source);
   put_segments(header, layout.target);
   if (layout.kinds & kRelativeWords) put_regions(header, layout.regions);
   put_varint(header, entries.size());
   if (auto ok = payload.write(header); !ok) return ok;
-  return write_streams(streams, demands, payload);
+  return write_streams(*packed, demands, payload);
 }
 
 // A control program, the layout it is predicted under and its offset map.
@@ -485,8 +515,9 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   const std::optional<Program> extended = extended_program(program, detected, source, target);
 
   const Sha256 source_digest = sha256(source);
+  const LiteralTransform transform = literal_transform_for(detected.kinds | detected.alternative_kinds);
   auto write = [&](const Program& p, Writer& out) {
-    return write_payload(p.layout, p.moved, source, target, p.entries, source_digest, out);
+    return write_payload(p.layout, p.moved, source, target, p.entries, transform, source_digest, out);
   };
   if (!extended) return write(program, payload);
   // The cost that chose the extension is rough: both payloads are made and
@@ -527,11 +558,19 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
       if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
       done += n;
     }
+    // A call the transform rewrote may be cut by the end of a chunk: its
+    // bytes (at most 4) wait at the front of the buffer for the next ones.
+    LiteralCoder literals(header->literal_transform, LiteralCoder::decode, placed.target_start + e.copy, e.literal);
+    std::size_t waiting = 0;
     for (std::uint64_t done = 0; done < e.literal;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.literal - done));
-      if (auto ok = streams.read(kLiteralStream, buffer.data(), n); !ok) return ok;
-      if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk - waiting, e.literal - done));
+      if (auto ok = streams.read(kLiteralStream, buffer.data() + waiting, n); !ok) return ok;
       done += n;
+      const std::size_t held = waiting + n;
+      const std::size_t final_bytes = literals.code(buffer.data(), held);
+      if (auto ok = target.write({buffer.data(), final_bytes}); !ok) return ok;
+      waiting = held - final_bytes;
+      std::memmove(buffer.data(), buffer.data() + final_bytes, waiting);
     }
     return {};
   });

@@ -15,15 +15,6 @@ namespace dfota::delta::native {
 
 namespace {
 
-struct Piece {
-  std::size_t raw_size = 0;
-  Bytes data;
-};
-struct CompressedStream {
-  Codec codec = Codec::stored;
-  std::vector<Piece> pieces;
-};
-
 std::vector<Piece> stored_pieces(const Bytes& raw) {
   std::vector<Piece> pieces;
   for (std::size_t at = 0; at < raw.size(); at += kPieceSize) {
@@ -93,41 +84,46 @@ Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw) {
   return result;
 }
 
-std::size_t packed_size(const CompressedStream& c) {
-  std::size_t n = 0;
-  for (const Piece& p : c.pieces)
-    n += p.data.size();
-  return n;
-}
-
 // LZMA2, or stored when that is not smaller.
 Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw) {
   auto packed = compress_lzma(stream_id, raw);
   if (!packed) return packed;
-  if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
+  if (!raw.empty() && packed->packed_size() >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
 }
 
-// Compresses the streams on two threads: the largest stream, then each next
-// one on the thread with fewer bytes so far.
-Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams) {
-  std::array<unsigned, kStreamCount> order{};
-  for (unsigned s = 0; s < kStreamCount; ++s)
-    order[s] = s;
-  std::sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return streams[a].size() > streams[b].size(); });
+} // namespace
+
+std::size_t CompressedStream::packed_size() const {
+  std::size_t n = 0;
+  for (const Piece& p : pieces)
+    n += p.data.size();
+  return n;
+}
+
+// The jobs (each stream, and the alternative as job kStreamCount) go to two
+// threads: the largest first, then each next one to the thread with fewer
+// bytes so far.
+Expected<PackedStreams> pack_streams(const std::array<Bytes, kStreamCount>& streams, const Bytes* literal_alternative) {
+  const unsigned jobs = literal_alternative != nullptr ? kStreamCount + 1 : kStreamCount;
+  auto raw = [&](unsigned job) -> const Bytes& { return job < kStreamCount ? streams[job] : *literal_alternative; };
+  std::vector<unsigned> order(jobs);
+  for (unsigned j = 0; j < jobs; ++j)
+    order[j] = j;
+  std::sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return raw(a).size() > raw(b).size(); });
   std::vector<unsigned> mine, other;
   std::size_t mine_bytes = 0, other_bytes = 0;
-  for (unsigned s : order) {
+  for (unsigned j : order) {
     const bool to_other = other_bytes <= mine_bytes;
-    (to_other ? other : mine).push_back(s);
-    (to_other ? other_bytes : mine_bytes) += streams[s].size();
+    (to_other ? other : mine).push_back(j);
+    (to_other ? other_bytes : mine_bytes) += raw(j).size();
   }
-  std::array<CompressedStream, kStreamCount> compressed;
+  std::array<CompressedStream, kStreamCount + 1> compressed;
   auto run = [&](const std::vector<unsigned>& list) -> Status {
-    for (unsigned s : list) {
-      auto c = compress_stream(s, streams[s]);
+    for (unsigned j : list) {
+      auto c = compress_stream(j < kStreamCount ? j : unsigned{kLiteralStream}, raw(j));
       if (!c) return c.error();
-      compressed[s] = std::move(*c);
+      compressed[j] = std::move(*c);
     }
     return {};
   };
@@ -136,15 +132,25 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
   const Status other_done = other_job.get();
   if (!mine_done) return mine_done.error();
   if (!other_done) return other_done.error();
-  return compressed;
+  PackedStreams packed;
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    packed.streams[s] = std::move(compressed[s]);
+  if (literal_alternative != nullptr &&
+      compressed[kStreamCount].packed_size() < packed.streams[kLiteralStream].packed_size()) {
+    packed.streams[kLiteralStream] = std::move(compressed[kStreamCount]);
+    packed.literal_alternative = true;
+  }
+  return packed;
 }
 
-} // namespace
-
 Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out) {
-  auto packed = compress_streams(streams);
+  auto packed = pack_streams(streams);
   if (!packed) return packed.error();
-  const std::array<CompressedStream, kStreamCount>& compressed = *packed;
+  return write_streams(*packed, demands, out);
+}
+
+Status write_streams(const PackedStreams& packed, const std::vector<Demand>& demands, Writer& out) {
+  const std::array<CompressedStream, kStreamCount>& compressed = packed.streams;
 
   Bytes header;
   for (const auto& c : compressed)

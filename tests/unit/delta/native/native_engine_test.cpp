@@ -146,8 +146,9 @@ Bytes thumb_image(std::size_t functions, std::size_t inserted_at, std::size_t in
   return image;
 }
 
-// The reference kinds a payload's header names.
-std::uint64_t payload_kinds(ByteSpan payload) {
+// The reference kinds a payload's header names, and the literal transform
+// that follows them (version 4).
+std::uint64_t payload_kinds(ByteSpan payload, bool transform = false) {
   std::size_t at = 4;
   auto varint = [&] {
     std::uint64_t value = 0;
@@ -159,8 +160,10 @@ std::uint64_t payload_kinds(ByteSpan payload) {
   varint(); // source size
   varint(); // target size
   at += 32; // source SHA-256
-  return varint();
+  const std::uint64_t kinds = varint();
+  return transform ? varint() : kinds;
 }
+std::uint64_t literal_transform_of(ByteSpan payload) { return payload_kinds(payload, true); }
 
 // A little-endian x86-64 ELF loaded at 0x400000: functions of filler bytes
 // (no instruction the predictor knows); a table of 8-byte pointers to them,
@@ -440,9 +443,10 @@ TEST(NativeEngine, DamagedPayloadsNeverCrashOrOverrun) {
   }
 }
 
-// The header of a native payload of format `version` ('2' or '3').
+// The header of a native payload of format `version` ('2', '3' or '4'; 4
+// with the literal transform `transform`).
 Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint64_t kinds, std::uint64_t segments,
-                 std::uint64_t entries, char version = '3') {
+                 std::uint64_t entries, char version = '4', std::uint64_t transform = 0) {
   Bytes h{'D', 'F', 'N', static_cast<std::uint8_t>(version)};
   auto varint = [&](std::uint64_t v) { native::put_varint(h, v); };
   varint(source.size());
@@ -450,6 +454,7 @@ Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint64_t kinds
   const Sha256 digest = sha256(source);
   h.insert(h.end(), digest.begin(), digest.end());
   varint(kinds);
+  if (version >= '4') varint(transform);
   varint(segments);
   for (std::uint64_t i = 0; i < segments; ++i)
     for (int f = 0; f < 3; ++f)
@@ -470,7 +475,8 @@ TEST(NativeEngine, RefusesHostileHeaders) {
       {"bad magic", {'D', 'F', 'N', '9'}, DeltaErrc::corrupt_payload},
       {"too many entries", header_for(source, 10, 0, 0, std::uint64_t{1} << 40), DeltaErrc::limit_exceeded},
       {"too many segments", header_for(source, 10, 0, 65, 1), DeltaErrc::corrupt_payload},
-      {"unknown kinds", header_for(source, 10, 0x400, 0, 1), DeltaErrc::corrupt_payload},
+      {"unknown kinds", header_for(source, 10, 0x800, 0, 1), DeltaErrc::corrupt_payload},
+      {"unknown literal transform", header_for(source, 10, 0, 0, 1, '4', 3), DeltaErrc::corrupt_payload},
       {"relative regions cut short", header_for(source, 10, native::kRelativeWords, 0, 1), DeltaErrc::corrupt_payload},
       {"huge target", header_for(source, std::uint64_t{1} << 40, 0, 0, 1), DeltaErrc::limit_exceeded},
       {"no streams", header_for(source, 10, 0, 0, 1), DeltaErrc::corrupt_payload},
@@ -507,8 +513,9 @@ TEST(NativeEngine, RefusesHostileHeaders) {
 // A payload of stored streams: `control` holds entry_count entries in the
 // layout of `version`; the difference is all zero (one run).
 Bytes stored_payload(char version, ByteSpan source, std::uint64_t target_size, std::uint64_t entries,
-                     const std::vector<std::uint64_t>& control, std::uint64_t copied, const std::string& literal) {
-  Bytes payload = header_for(source, target_size, 0, 0, entries, version);
+                     const std::vector<std::uint64_t>& control, std::uint64_t copied, const std::string& literal,
+                     std::uint64_t transform = 0) {
+  Bytes payload = header_for(source, target_size, 0, 0, entries, version, transform);
   payload.insert(payload.end(), {0, 0, 0, 0}); // codecs: stored
   auto piece = [&](std::uint8_t stream, const Bytes& raw) {
     if (raw.empty()) return;
@@ -543,7 +550,8 @@ TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
   // Version 3, field by field: the changes of diagonal (100 at target 0,
   // then 10 - 53 = -43), the copies, the literals.
   const Bytes v3 = stored_payload('3', source, target.size(), 2, {zigzag(100), zigzag(-143), 50, 20, 3, 0}, 70, "xyz");
-  for (const Bytes* payload : {&v2, &v3}) {
+  const Bytes v4 = stored_payload('4', source, target.size(), 2, {zigzag(100), zigzag(-143), 50, 20, 3, 0}, 70, "xyz");
+  for (const Bytes* payload : {&v2, &v3, &v4}) {
     auto out = decode(source, *payload, target.size());
     ASSERT_TRUE(out) << out.error().message();
     EXPECT_EQ(*out, target);
@@ -559,11 +567,60 @@ TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
   EXPECT_EQ(*out, literal_first);
 }
 
-TEST(NativeEngine, WritesVersion3) {
+TEST(NativeEngine, WritesVersion4) {
   const Bytes source = arm_image(3, 120, 120, 0), target = arm_image(3, 120, 40, 9);
   const Bytes payload = encode("native", source, target);
   ASSERT_GE(payload.size(), 4u);
-  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN3");
+  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN4");
+}
+
+TEST(NativeEngine, UndoesTheLiteralTransformOfVersion4) {
+  // target = source[0, 40) + a literal of two x86 calls to target position
+  // 0x2000 (one at literal offset 0, one at 9), stored with the transform:
+  // each call's field holds 0x2000.
+  const Bytes source = test::random_bytes(1000, 6);
+  Bytes target(source.begin(), source.begin() + 40);
+  std::string literal(16, '\x90');
+  std::string stored = literal;
+  for (std::size_t at : {0u, 9u}) {
+    literal[at] = stored[at] = '\xE8';
+    const auto field = static_cast<std::uint32_t>(0x2000 - (40 + at + 5));
+    for (int i = 0; i < 4; ++i) {
+      literal[at + 1 + i] = static_cast<char>(field >> (8 * i));
+      stored[at + 1 + i] = static_cast<char>(0x2000 >> (8 * i));
+    }
+  }
+  target.insert(target.end(), literal.begin(), literal.end());
+  const Bytes payload = stored_payload('4', source, target.size(), 1, {0, 40, 16}, 40, stored, 1);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, target);
+}
+
+// x86 code whose new functions call a handful of old ones from many places:
+// the literal stream packs smaller with the transform, and the payload says
+// it took it.
+TEST(NativeEngine, TakesTheLiteralTransformWhereItPacksSmaller) {
+  const Bytes source = x64_image(200, 200, 0);
+  Bytes target = source;
+  std::mt19937 rng(3);
+  Bytes added;
+  for (int i = 0; i < 4000; ++i) {
+    const std::size_t at = target.size() + added.size();
+    added.push_back(0xE8);
+    const auto callee = static_cast<std::uint32_t>(0x100 + 64 * (rng() % 8));
+    const auto field = static_cast<std::uint32_t>(callee - (at + 5));
+    for (int b = 0; b < 4; ++b)
+      added.push_back(static_cast<std::uint8_t>(field >> (8 * b)));
+    for (int b = 0; b < 3; ++b)
+      added.push_back(static_cast<std::uint8_t>(rng() % 4));
+  }
+  target.insert(target.end(), added.begin(), added.end());
+  const Bytes payload = encode("native", source, target);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, target);
+  EXPECT_EQ(literal_transform_of(payload), 1u);
 }
 
 TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {
