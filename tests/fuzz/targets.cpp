@@ -44,6 +44,20 @@ std::vector<Bytes> seed_targets() {
   return {Bytes{}, Bytes(source.begin(), source.begin() + 10), source, edited, shifted};
 }
 
+// `payload`, a native one of version 4 whose reference kinds are one byte,
+// with its literal transform field set to `transform`.
+Bytes with_literal_transform(Bytes payload, std::uint8_t transform) {
+  std::size_t at = 4;
+  for (int field = 0; field < 2; ++field) { // source and target sizes
+    while (at < payload.size() && (payload[at] & 0x80))
+      ++at;
+    ++at;
+  }
+  at += 32 + 1; // source SHA-256, kinds
+  if (at < payload.size()) payload[at] = transform;
+  return payload;
+}
+
 int write_payload_seeds(const std::string& engine, const fs::path& dir) {
   const delta::Engine* e = delta::find_engine(engine);
   if (e == nullptr || !e->can_diff()) return 0; // e.g. no xdelta3: keep the committed seeds
@@ -53,6 +67,22 @@ int write_payload_seeds(const std::string& engine, const fs::path& dir) {
     VectorWriter payload;
     if (!e->diff(native_fuzz_source(), target, payload)) return 1;
     if (!write(dir / ("seed-" + std::to_string(n++)), payload.bytes())) return 1;
+  }
+  if (engine != "native") return 0;
+  // A literal of x86 calls and A32 BL words, stored under each transform
+  // (the fixed source is no ELF image, so the encoder would take none).
+  const Bytes& source = native_fuzz_source();
+  Bytes target(source.begin(), source.begin() + 2000);
+  for (std::uint32_t i = 0; i < 16; ++i)
+    target.insert(target.end(),
+                  {0xE8, static_cast<std::uint8_t>(i), 0, 0, 0, 0x10, static_cast<std::uint8_t>(i), 0, 0xEB});
+  target.insert(target.end(), source.begin() + 2000, source.end());
+  VectorWriter payload;
+  if (!e->diff(source, target, payload)) return 1;
+  for (std::uint8_t transform : {1, 2}) {
+    if (!write(dir / ("transform-seed-" + std::to_string(transform)),
+               with_literal_transform(payload.bytes(), transform)))
+      return 1;
   }
   return 0;
 }
