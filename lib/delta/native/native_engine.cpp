@@ -401,34 +401,36 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   streams[kRunsStream] = std::move(difference.writer.runs());
   streams[kChangesStream] = std::move(difference.writer.changes());
 
-  // The literal stream through the transform, tried where it changes a byte.
-  std::optional<Bytes> transformed;
+  // The literal stream through the transform where it changes a byte and
+  // the quick guess says it packs smaller.
+  bool transformed = false;
   if (transform != LiteralTransform::none) {
-    transformed = streams[kLiteralStream];
+    Bytes literals = streams[kLiteralStream];
     std::size_t at = 0;
     (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
-      encode_literal_run(transform, transformed->data() + at, placed.entry.literal,
+      encode_literal_run(transform, literals.data() + at, placed.entry.literal,
                          placed.target_start + placed.entry.copy);
       at += placed.entry.literal;
       return {};
     });
-    if (*transformed == streams[kLiteralStream]) transformed.reset();
+    if (literals != streams[kLiteralStream] && packs_smaller(literals, streams[kLiteralStream])) {
+      streams[kLiteralStream] = std::move(literals);
+      transformed = true;
+    }
   }
-  auto packed = pack_streams(streams, transformed ? &*transformed : nullptr);
-  if (!packed) return packed.error();
 
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());
   put_varint(header, target.size());
   header.insert(header.end(), source_digest.begin(), source_digest.end());
   put_varint(header, layout.kinds);
-  put_varint(header, static_cast<std::uint64_t>(packed->literal_alternative ? transform : LiteralTransform::none));
+  put_varint(header, static_cast<std::uint64_t>(transformed ? transform : LiteralTransform::none));
   put_segments(header, layout.source);
   put_segments(header, layout.target);
   if (layout.kinds & kRelativeWords) put_regions(header, layout.regions);
   put_varint(header, entries.size());
   if (auto ok = payload.write(header); !ok) return ok;
-  return write_streams(*packed, demands, payload);
+  return write_streams(streams, demands, payload);
 }
 
 // A control program, the layout it is predicted under and its offset map.

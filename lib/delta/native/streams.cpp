@@ -15,6 +15,15 @@ namespace dfota::delta::native {
 
 namespace {
 
+struct Piece {
+  std::size_t raw_size = 0;
+  Bytes data;
+};
+struct CompressedStream {
+  Codec codec = Codec::stored;
+  std::vector<Piece> pieces;
+};
+
 std::vector<Piece> stored_pieces(const Bytes& raw) {
   std::vector<Piece> pieces;
   for (std::size_t at = 0; at < raw.size(); at += kPieceSize) {
@@ -84,46 +93,41 @@ Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw) {
   return result;
 }
 
-// LZMA2, or stored when that is not smaller.
-Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw) {
-  auto packed = compress_lzma(stream_id, raw);
-  if (!packed) return packed;
-  if (!raw.empty() && packed->packed_size() >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
-  return packed;
-}
-
-} // namespace
-
-std::size_t CompressedStream::packed_size() const {
+std::size_t packed_size(const CompressedStream& c) {
   std::size_t n = 0;
-  for (const Piece& p : pieces)
+  for (const Piece& p : c.pieces)
     n += p.data.size();
   return n;
 }
 
-// The jobs (each stream, and the alternative as job kStreamCount) go to two
-// threads: the largest first, then each next one to the thread with fewer
-// bytes so far.
-Expected<PackedStreams> pack_streams(const std::array<Bytes, kStreamCount>& streams, const Bytes* literal_alternative) {
-  const unsigned jobs = literal_alternative != nullptr ? kStreamCount + 1 : kStreamCount;
-  auto raw = [&](unsigned job) -> const Bytes& { return job < kStreamCount ? streams[job] : *literal_alternative; };
-  std::vector<unsigned> order(jobs);
-  for (unsigned j = 0; j < jobs; ++j)
-    order[j] = j;
-  std::sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return raw(a).size() > raw(b).size(); });
+// LZMA2, or stored when that is not smaller.
+Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw) {
+  auto packed = compress_lzma(stream_id, raw);
+  if (!packed) return packed;
+  if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
+  return packed;
+}
+
+// Compresses the streams on two threads: the largest stream, then each next
+// one on the thread with fewer bytes so far.
+Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams) {
+  std::array<unsigned, kStreamCount> order{};
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    order[s] = s;
+  std::sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return streams[a].size() > streams[b].size(); });
   std::vector<unsigned> mine, other;
   std::size_t mine_bytes = 0, other_bytes = 0;
-  for (unsigned j : order) {
+  for (unsigned s : order) {
     const bool to_other = other_bytes <= mine_bytes;
-    (to_other ? other : mine).push_back(j);
-    (to_other ? other_bytes : mine_bytes) += raw(j).size();
+    (to_other ? other : mine).push_back(s);
+    (to_other ? other_bytes : mine_bytes) += streams[s].size();
   }
-  std::array<CompressedStream, kStreamCount + 1> compressed;
+  std::array<CompressedStream, kStreamCount> compressed;
   auto run = [&](const std::vector<unsigned>& list) -> Status {
-    for (unsigned j : list) {
-      auto c = compress_stream(j < kStreamCount ? j : unsigned{kLiteralStream}, raw(j));
+    for (unsigned s : list) {
+      auto c = compress_stream(s, streams[s]);
       if (!c) return c.error();
-      compressed[j] = std::move(*c);
+      compressed[s] = std::move(*c);
     }
     return {};
   };
@@ -132,25 +136,15 @@ Expected<PackedStreams> pack_streams(const std::array<Bytes, kStreamCount>& stre
   const Status other_done = other_job.get();
   if (!mine_done) return mine_done.error();
   if (!other_done) return other_done.error();
-  PackedStreams packed;
-  for (unsigned s = 0; s < kStreamCount; ++s)
-    packed.streams[s] = std::move(compressed[s]);
-  if (literal_alternative != nullptr &&
-      compressed[kStreamCount].packed_size() < packed.streams[kLiteralStream].packed_size()) {
-    packed.streams[kLiteralStream] = std::move(compressed[kStreamCount]);
-    packed.literal_alternative = true;
-  }
-  return packed;
+  return compressed;
 }
+
+} // namespace
 
 Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out) {
-  auto packed = pack_streams(streams);
+  auto packed = compress_streams(streams);
   if (!packed) return packed.error();
-  return write_streams(*packed, demands, out);
-}
-
-Status write_streams(const PackedStreams& packed, const std::vector<Demand>& demands, Writer& out) {
-  const std::array<CompressedStream, kStreamCount>& compressed = packed.streams;
+  const std::array<CompressedStream, kStreamCount>& compressed = *packed;
 
   Bytes header;
   for (const auto& c : compressed)
@@ -180,6 +174,46 @@ Status write_streams(const PackedStreams& packed, const std::vector<Demand>& dem
   }
   const std::uint8_t end = kEndOfStreams;
   return out.write({&end, 1});
+}
+
+namespace {
+
+// The size of `raw` packed as one LZMA2 stream at preset 0 (SIZE_MAX when
+// liblzma fails).
+std::size_t quickly_packed_size(const Bytes& raw) {
+  lzma_options_lzma options{};
+  lzma_lzma_preset(&options, 0);
+  options.dict_size = std::uint32_t{1} << std::min(kMaxWindowLog, ceil_log2(raw.size(), 12));
+  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  Bytes out(lzma_block_buffer_bound(raw.size()));
+  std::size_t written = 0;
+  if (lzma_raw_buffer_encode(filters, nullptr, raw.data(), raw.size(), out.data(), &written, out.size()) != LZMA_OK)
+    return SIZE_MAX;
+  return written;
+}
+
+// `raw` itself up to kMaxSample bytes; beyond, kSampleSlices slices of
+// equal size spread evenly over it.
+constexpr std::size_t kMaxSample = 512u << 10;
+constexpr std::size_t kSampleSlices = 8;
+Bytes sample_of(const Bytes& raw) {
+  if (raw.size() <= kMaxSample) return raw;
+  Bytes sample;
+  sample.reserve(kMaxSample);
+  constexpr std::size_t kSlice = kMaxSample / kSampleSlices;
+  for (std::size_t i = 0; i < kSampleSlices; ++i) {
+    const auto at = static_cast<std::ptrdiff_t>((raw.size() - kSlice) / (kSampleSlices - 1) * i);
+    sample.insert(sample.end(), raw.begin() + at, raw.begin() + at + static_cast<std::ptrdiff_t>(kSlice));
+  }
+  return sample;
+}
+
+} // namespace
+
+bool packs_smaller(const Bytes& candidate, const Bytes& baseline) {
+  auto other = std::async(std::launch::async, [&] { return quickly_packed_size(sample_of(baseline)); });
+  const std::size_t candidate_size = quickly_packed_size(sample_of(candidate));
+  return candidate_size < other.get();
 }
 
 // --- BufferedInput ---------------------------------------------------------

@@ -25,6 +25,23 @@ Bytes sparse_difference(std::size_t size, std::uint32_t seed) {
   return d;
 }
 
+TEST(PacksSmaller, GuessesWhichOfTwoStreamsLzmaPacksSmaller) {
+  // 64 KiB of 16 random words repeated against 64 KiB of noise; a tie is
+  // no.
+  const Bytes noise = test::random_bytes(64u << 10, 1);
+  const Bytes words = test::random_bytes(64, 2);
+  Bytes repeated;
+  std::mt19937 rng(3);
+  while (repeated.size() < noise.size()) {
+    const std::size_t w = rng() % 16;
+    repeated.insert(repeated.end(), words.begin() + 4 * w, words.begin() + 4 * w + 4);
+  }
+  EXPECT_TRUE(native::packs_smaller(repeated, noise));
+  EXPECT_FALSE(native::packs_smaller(noise, repeated));
+  EXPECT_FALSE(native::packs_smaller(noise, noise));
+  EXPECT_FALSE(native::packs_smaller(Bytes{}, Bytes{}));
+}
+
 TEST(DifferenceWriter, KeepsRunsOfUnchangedAndChangedBytes) {
   DifferenceWriter writer;
   const Bytes d{0, 0, 0, 7, 9, 0, 5, 0, 0};
