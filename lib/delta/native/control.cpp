@@ -91,4 +91,67 @@ MovedAddresses moved_addresses_for(const Layout& layout, const std::vector<Contr
   return MovedAddresses(layout.source, offset_map_for(entries), layout.target);
 }
 
+std::optional<std::vector<ControlEntry>> overlay_copies(const std::vector<ControlEntry>& entries,
+                                                        const std::vector<CopyBlock>& copies) {
+  // The program as pieces of the target in order: a copy (from `source`) or
+  // a literal.
+  struct Piece {
+    std::uint64_t target_start = 0, length = 0;
+    bool copy = false;
+    std::uint64_t source_start = 0;
+  };
+  std::vector<Piece> pieces;
+  std::size_t next = 0; // the first range of `copies` that ends after the piece being cut
+  auto keep_outside = [&](const Piece& piece) {
+    std::uint64_t at = piece.target_start;
+    const std::uint64_t end = piece.target_start + piece.length;
+    while (next < copies.size() && copies[next].target_start + copies[next].length <= at)
+      ++next;
+    for (std::size_t c = next; at < end; ++c) {
+      const std::uint64_t cut = c < copies.size() ? std::min(end, copies[c].target_start) : end;
+      if (cut > at) {
+        Piece part = piece;
+        part.target_start = at;
+        part.length = cut - at;
+        part.source_start = piece.source_start + (at - piece.target_start);
+        pieces.push_back(part);
+      }
+      if (c >= copies.size()) break;
+      at = std::max(at, copies[c].target_start + copies[c].length);
+    }
+  };
+  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
+    if (placed.entry.copy > 0) keep_outside({placed.target_start, placed.entry.copy, true, placed.source_start});
+    if (placed.entry.literal > 0)
+      keep_outside({placed.target_start + placed.entry.copy, placed.entry.literal, false, 0});
+    return {};
+  });
+  for (const CopyBlock& c : copies)
+    pieces.push_back({c.target_start, c.length, true, c.source_start});
+  std::stable_sort(pieces.begin(), pieces.end(),
+                   [](const Piece& a, const Piece& b) { return a.target_start < b.target_start; });
+
+  std::vector<ControlEntry> result;
+  std::uint64_t source_position = 0, source_end_of_last = UINT64_MAX, target_end_of_last = UINT64_MAX;
+  for (const Piece& p : pieces) {
+    if (!p.copy) {
+      if (result.empty()) result.push_back({0, 0, 0});
+      result.back().literal += static_cast<std::uint32_t>(p.length);
+      continue;
+    }
+    if (!result.empty() && result.back().literal == 0 && result.back().copy > 0 &&
+        target_end_of_last == p.target_start && source_end_of_last == p.source_start) {
+      result.back().copy += static_cast<std::uint32_t>(p.length); // it continues the copy before
+    } else {
+      result.push_back({static_cast<std::int64_t>(p.source_start) - static_cast<std::int64_t>(source_position),
+                        static_cast<std::uint32_t>(p.length), 0});
+    }
+    source_position = p.source_start + p.length;
+    source_end_of_last = source_position;
+    target_end_of_last = p.target_start + p.length;
+    if (result.size() > kMaxControlEntries) return std::nullopt;
+  }
+  return result;
+}
+
 } // namespace dfota::delta::native

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <future>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -90,6 +91,14 @@ inline constexpr std::uint64_t kMinMapLength = 16;
 // than kMinCopy become literals, and more of them (doubling the threshold)
 // while there would be more than kMaxControlEntries.
 std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::uint64_t target_size);
+
+// `entries` with the target ranges of `copies` (sorted by target start,
+// disjoint, inside both images) copied as they say, and the rest of the
+// target made as before: copies and literals cut where a range of `copies`
+// begins or ends. Copies that continue one another are joined. nullopt when
+// the program would have more than kMaxControlEntries entries.
+std::optional<std::vector<ControlEntry>> overlay_copies(const std::vector<ControlEntry>& entries,
+                                                        const std::vector<CopyBlock>& copies);
 
 // The offset map of a control program: every copy of at least kMinMapLength
 // bytes, sorted by source start (longer first on a tie, then program order);

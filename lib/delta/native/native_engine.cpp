@@ -14,6 +14,7 @@
 #include "delta/native/difference.hpp"
 #include "delta/native/literals.hpp"
 #include "delta/native/matcher.hpp"
+#include "delta/native/plt.hpp"
 #include "delta/native/realign.hpp"
 #include "delta/native/references.hpp"
 #include "delta/native/streams.hpp"
@@ -500,6 +501,24 @@ std::optional<Program> extended_program(const Program& program, const Layout& de
   return extended;
 }
 
+// `program` with the copies `by_symbol` (plt_copies_by_symbol()) laid over
+// it, when the rough cost says that pays; nullopt otherwise. Realignment and
+// extension judge a PLT by its own bytes, which line up better unshifted;
+// this judges it by what it does to the calls of the whole image. A program
+// that kept no reference kinds (none helped while the PLT was unshifted)
+// gets those of `detected`.
+std::optional<Program> symbol_aligned(const Program& program, const std::vector<CopyBlock>& by_symbol,
+                                      const Layout& detected, ByteSpan source, ByteSpan target) {
+  if (by_symbol.empty() || detected.kinds == 0) return std::nullopt;
+  auto entries = overlay_copies(program.entries, by_symbol);
+  if (!entries) return std::nullopt;
+  Layout layout = program.layout.kinds != 0 ? program.layout : detected;
+  MovedAddresses moved = moved_addresses_for(detected, *entries);
+  const std::uint64_t changed = changed_bytes(layout, moved, source, target, *entries);
+  if (rough_cost(changed, *entries) >= rough_cost(program.changed, program.entries)) return std::nullopt;
+  return Program{std::move(layout), std::move(*entries), std::move(moved), changed};
+}
+
 } // namespace
 
 Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
@@ -513,8 +532,14 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
     entries = to_control(*blocks, target.size());
   }
   const Layout detected = detect_layout(source, target);
-  const Program program = predicted_program(std::move(entries), detected, source, target);
-  const std::optional<Program> extended = extended_program(program, detected, source, target);
+  Program program = predicted_program(std::move(entries), detected, source, target);
+  std::optional<Program> extended = extended_program(program, detected, source, target);
+  if (const std::vector<CopyBlock> by_symbol = plt_copies_by_symbol(source, target); !by_symbol.empty()) {
+    if (auto aligned = symbol_aligned(program, by_symbol, detected, source, target)) program = std::move(*aligned);
+    if (extended) {
+      if (auto aligned = symbol_aligned(*extended, by_symbol, detected, source, target)) extended = std::move(aligned);
+    }
+  }
 
   const Sha256 source_digest = sha256(source);
   const LiteralTransform transform = literal_transform_for(detected.kinds | detected.alternative_kinds);
