@@ -147,6 +147,40 @@ TEST(PltCopies, NoneForImagesOfAnotherShape) {
   EXPECT_TRUE(plt_copies_by_symbol(good, outside).empty());
 }
 
+// Images are the user's: damaged tables give no copies or copies inside
+// both images, sorted and disjoint, never a read outside them.
+TEST(PltCopies, DamagedImagesGiveCopiesInsideBothImagesOrNone) {
+  const std::vector<std::string> imports = functions(12);
+  std::vector<std::string> grown = imports;
+  grown.insert(grown.begin() + 5, "inserted");
+  const Bytes source = x64_with_plt(imports, {"function_1", "function_7"});
+  const Bytes target = x64_with_plt(grown, {"function_1", "function_7"});
+  // The bytes that steer the parse: ELF header, dynamic strings and
+  // symbols, relocations, PLT entries, section names and headers.
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> fields{
+      {0, 64},      {kDynstr, 0x100}, {kDynsym, 0x140},         {kRela, 0x140},
+      {kPlt, 0xE0}, {kShstrtab, 64},  {kSectionHeaders, 9 * 64}};
+  std::mt19937 rng(11);
+  for (int round = 0; round < 3000; ++round) {
+    Bytes damaged = target;
+    for (int n = 1 + static_cast<int>(rng() % 4); n > 0; --n) {
+      const auto& [start, size] = fields[rng() % fields.size()];
+      const std::uint64_t at = start + rng() % size;
+      damaged[at] = (rng() % 4 == 0) ? 0xFF : static_cast<std::uint8_t>(rng());
+    }
+    if (rng() % 8 == 0) damaged.resize(rng() % damaged.size());
+    const std::vector<CopyBlock> copies = plt_copies_by_symbol(source, damaged);
+    std::uint64_t end = 0;
+    for (const CopyBlock& c : copies) {
+      ASSERT_GT(c.length, 0u);
+      ASSERT_GE(c.target_start, end) << "round " << round;
+      ASSERT_LE(c.target_start + c.length, damaged.size()) << "round " << round;
+      ASSERT_LE(c.source_start + c.length, source.size()) << "round " << round;
+      end = c.target_start + c.length;
+    }
+  }
+}
+
 TEST(OverlayCopies, ReplacesWhatItCoversAndKeepsTheRest) {
   // target[0, 100) copied from source 1000, literal [100, 120), target
   // [120, 200) copied from source 3000.
