@@ -16,6 +16,15 @@ namespace dfota {
 using Bytes = std::vector<std::uint8_t>;
 using ByteSpan = std::span<const std::uint8_t>;
 
+// The little-endian unsigned integer of `width` bytes (at most 8) at `at`;
+// the caller has checked that they lie inside `bytes`.
+inline std::uint64_t load_le(ByteSpan bytes, std::uint64_t at, unsigned width) {
+  std::uint64_t v = 0;
+  for (unsigned i = 0; i < width; ++i)
+    v |= static_cast<std::uint64_t>(bytes[at + i]) << (8 * i);
+  return v;
+}
+
 std::span<const std::uint8_t> as_bytes(std::string_view text);
 
 class Reader {

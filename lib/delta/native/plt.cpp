@@ -16,15 +16,6 @@ constexpr std::uint64_t kPltEntrySize = 16;
 constexpr std::uint64_t kGotSlotSize = 8;
 constexpr std::uint64_t kRelaSize = 24, kSymSize = 24, kSectionHeaderSize = 64;
 
-// Little-endian field of `size` bytes at `at`; the caller has checked the
-// bounds.
-std::uint64_t field(ByteSpan image, std::uint64_t at, unsigned size) {
-  std::uint64_t v = 0;
-  for (unsigned i = 0; i < size; ++i)
-    v |= static_cast<std::uint64_t>(image[at + i]) << (8 * i);
-  return v;
-}
-
 struct Section {
   std::string_view name;
   std::uint32_t type = 0;
@@ -50,10 +41,10 @@ std::optional<std::vector<Section>> read_sections(ByteSpan image) {
                                        "ELF",
                                        4) != 0)
     return std::nullopt;
-  if (image[4] != 2 || image[5] != 1 || field(image, 18, 2) != 62) return std::nullopt; // ELF64, LE, x86-64
-  const std::uint64_t shoff = field(image, 0x28, 8);
-  const std::uint64_t shentsize = field(image, 0x3A, 2), shnum = field(image, 0x3C, 2);
-  const std::uint64_t shstrndx = field(image, 0x3E, 2);
+  if (image[4] != 2 || image[5] != 1 || load_le(image, 18, 2) != 62) return std::nullopt; // ELF64, LE, x86-64
+  const std::uint64_t shoff = load_le(image, 0x28, 8);
+  const std::uint64_t shentsize = load_le(image, 0x3A, 2), shnum = load_le(image, 0x3C, 2);
+  const std::uint64_t shstrndx = load_le(image, 0x3E, 2);
   if (shentsize < kSectionHeaderSize || shnum == 0 || shstrndx >= shnum || shoff > image.size() ||
       shnum > (image.size() - shoff) / shentsize)
     return std::nullopt;
@@ -61,13 +52,13 @@ std::optional<std::vector<Section>> read_sections(ByteSpan image) {
   std::vector<std::uint64_t> name_offsets(shnum);
   for (std::uint64_t i = 0; i < shnum; ++i) {
     const std::uint64_t at = shoff + i * shentsize;
-    name_offsets[i] = field(image, at, 4);
+    name_offsets[i] = load_le(image, at, 4);
     Section& s = sections[i];
-    s.type = static_cast<std::uint32_t>(field(image, at + 4, 4));
-    s.addr = field(image, at + 16, 8);
-    s.offset = field(image, at + 24, 8);
-    s.size = field(image, at + 32, 8);
-    s.link = static_cast<std::uint32_t>(field(image, at + 40, 4));
+    s.type = static_cast<std::uint32_t>(load_le(image, at + 4, 4));
+    s.addr = load_le(image, at + 16, 8);
+    s.offset = load_le(image, at + 24, 8);
+    s.size = load_le(image, at + 32, 8);
+    s.link = static_cast<std::uint32_t>(load_le(image, at + 40, 4));
   }
   const Section& names = sections[shstrndx];
   if (!inside(image, names.offset, names.size)) return std::nullopt;
@@ -114,15 +105,15 @@ std::optional<std::vector<PltEntry>> plt_entries(ByteSpan image) {
   entries.reserve(count);
   for (std::uint64_t k = 0; k < count; ++k) {
     const std::uint64_t at = rela->offset + k * kRelaSize;
-    const std::uint64_t slot_addr = field(image, at, 8), info = field(image, at + 8, 8);
+    const std::uint64_t slot_addr = load_le(image, at, 8), info = load_le(image, at + 8, 8);
     const std::uint64_t entry = plt->offset + (k + 1) * kPltEntrySize;
     const std::uint8_t* p = image.data() + entry;
     if ((info & 0xFFFFFFFF) != kRelaJumpSlot || p[0] != 0xFF || p[1] != 0x25 || p[6] != 0x68 ||
-        field(image, entry + 7, 4) != k || p[11] != 0xE9)
+        load_le(image, entry + 7, 4) != k || p[11] != 0xE9)
       return std::nullopt;
     const std::uint64_t symbol = info >> 32;
     if (symbol >= symbols.size / kSymSize) return std::nullopt;
-    const std::uint64_t name = field(image, symbols.offset + symbol * kSymSize, 4);
+    const std::uint64_t name = load_le(image, symbols.offset + symbol * kSymSize, 4);
     auto slot = offset_of(*sections, slot_addr);
     if (name >= strings.size || !slot || !inside(image, *slot, kGotSlotSize)) return std::nullopt;
     const char* start = reinterpret_cast<const char*>(image.data() + strings.offset + name);

@@ -24,12 +24,6 @@ void store32(std::uint8_t* p, std::uint32_t v) {
   p[2] = static_cast<std::uint8_t>(v >> 16);
   p[3] = static_cast<std::uint8_t>(v >> 24);
 }
-std::uint64_t load_le(ByteSpan image, std::uint64_t at, unsigned width) {
-  std::uint64_t v = 0;
-  for (unsigned i = 0; i < width; ++i)
-    v |= static_cast<std::uint64_t>(image[at + i]) << (8 * i);
-  return v;
-}
 
 struct ElfInfo {
   unsigned machine = 0;
