@@ -25,6 +25,18 @@ inline std::uint64_t load_le(ByteSpan bytes, std::uint64_t at, unsigned width) {
   return v;
 }
 
+// The little-endian 32-bit word at `p`, and its store.
+inline std::uint32_t load_le32(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+inline void store_le32(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+  p[2] = static_cast<std::uint8_t>(v >> 16);
+  p[3] = static_cast<std::uint8_t>(v >> 24);
+}
+
 std::span<const std::uint8_t> as_bytes(std::string_view text);
 
 class Reader {

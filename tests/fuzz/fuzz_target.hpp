@@ -16,6 +16,9 @@ namespace dfota::fuzz {
 // The native delta decoder (delta/native), against native_fuzz_source().
 int fuzz_native_decoder(const std::uint8_t* data, std::size_t size);
 const Bytes& native_fuzz_source();
+// Skips the LEB128 varint at `at` (a native payload's numbers), setting
+// `value` when given; false when it does not end inside `size`.
+bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at, std::uint64_t* value = nullptr);
 // The VCDIFF decoder and the zstd engine's apply, against the same source.
 int fuzz_vcdiff_decoder(const std::uint8_t* data, std::size_t size);
 int fuzz_zstd_engine(const std::uint8_t* data, std::size_t size);

@@ -15,10 +15,7 @@
 
 namespace dfota::fuzz {
 
-namespace {
-
-// Skips a LEB128 varint at `at`; false when it does not end inside `size`.
-bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at, std::uint64_t* value = nullptr) {
+bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at, std::uint64_t* value) {
   std::uint64_t v = 0;
   for (int i = 0; i < 10 && at < size; ++i) {
     v |= std::uint64_t{data[at] & 0x7Fu} << (7 * i);
@@ -29,8 +26,6 @@ bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at, st
   }
   return false;
 }
-
-} // namespace
 
 const Bytes& native_fuzz_source() {
   static const Bytes source = [] {

@@ -48,13 +48,10 @@ std::vector<Bytes> seed_targets() {
 // with its literal transform field set to `transform`.
 Bytes with_literal_transform(Bytes payload, std::uint8_t transform) {
   std::size_t at = 4;
-  for (int field = 0; field < 2; ++field) { // source and target sizes
-    while (at < payload.size() && (payload[at] & 0x80))
-      ++at;
-    ++at;
+  if (skip_varint(payload.data(), payload.size(), at) && skip_varint(payload.data(), payload.size(), at)) {
+    at += 32 + 1; // source SHA-256, kinds
+    if (at < payload.size()) payload[at] = transform;
   }
-  at += 32 + 1; // source SHA-256, kinds
-  if (at < payload.size()) payload[at] = transform;
   return payload;
 }
 

@@ -131,24 +131,23 @@ std::optional<std::vector<ControlEntry>> overlay_copies(const std::vector<Contro
   std::stable_sort(pieces.begin(), pieces.end(),
                    [](const Piece& a, const Piece& b) { return a.target_start < b.target_start; });
 
+  // The pieces cover the target in order, so a copy right after a copy
+  // (no literal between) continues it when it reads on from where it ended.
   std::vector<ControlEntry> result;
-  std::uint64_t source_position = 0, source_end_of_last = UINT64_MAX, target_end_of_last = UINT64_MAX;
+  std::uint64_t source_position = 0; // where the last copy ended
   for (const Piece& p : pieces) {
     if (!p.copy) {
       if (result.empty()) result.push_back({0, 0, 0});
       result.back().literal += static_cast<std::uint32_t>(p.length);
       continue;
     }
-    if (!result.empty() && result.back().literal == 0 && result.back().copy > 0 &&
-        target_end_of_last == p.target_start && source_end_of_last == p.source_start) {
-      result.back().copy += static_cast<std::uint32_t>(p.length); // it continues the copy before
+    if (!result.empty() && result.back().copy > 0 && result.back().literal == 0 && p.source_start == source_position) {
+      result.back().copy += static_cast<std::uint32_t>(p.length);
     } else {
       result.push_back({static_cast<std::int64_t>(p.source_start) - static_cast<std::int64_t>(source_position),
                         static_cast<std::uint32_t>(p.length), 0});
     }
     source_position = p.source_start + p.length;
-    source_end_of_last = source_position;
-    target_end_of_last = p.target_start + p.length;
     if (result.size() > kMaxControlEntries) return std::nullopt;
   }
   return result;

@@ -1,20 +1,8 @@
 #include "delta/native/literals.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 namespace dfota::delta::native {
-
-namespace {
-
-std::uint32_t load32(const std::uint8_t* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v; // the targets of this project are little-endian
-}
-void store32(std::uint8_t* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
-
-} // namespace
 
 LiteralTransform literal_transform_for(KindSet kinds) {
   if (kinds & kX86Relative) return LiteralTransform::x86_calls;
@@ -48,8 +36,8 @@ std::size_t LiteralCoder::x86_calls(std::uint8_t* bytes, std::size_t count, bool
     }
     if (count - i < 5) break; // cut by the end of `bytes`, not of the run
     const auto end_of_call = static_cast<std::uint32_t>(target_start_ + at + 5);
-    const std::uint32_t field = load32(bytes + i + 1);
-    store32(bytes + i + 1, direction_ == encode ? field + end_of_call : field - end_of_call);
+    const std::uint32_t field = load_le32(bytes + i + 1);
+    store_le32(bytes + i + 1, direction_ == encode ? field + end_of_call : field - end_of_call);
     i += 5;
   }
   return ends_run ? count : i;
@@ -59,11 +47,11 @@ std::size_t LiteralCoder::a32_calls(std::uint8_t* bytes, std::size_t count, bool
   // The words at 4-aligned target positions that lie whole in the run.
   std::size_t i = static_cast<std::size_t>((4 - ((target_start_ + done_) & 3)) & 3);
   for (; i + 4 <= count; i += 4) {
-    const std::uint32_t word = load32(bytes + i);
+    const std::uint32_t word = load_le32(bytes + i);
     if ((word >> 24) != 0xEB) continue;
     const auto position = static_cast<std::uint32_t>((target_start_ + done_ + i) >> 2);
     const std::uint32_t offset = direction_ == encode ? word + position : word - position;
-    store32(bytes + i, 0xEB000000u | (offset & 0x00FFFFFFu));
+    store_le32(bytes + i, 0xEB000000u | (offset & 0x00FFFFFFu));
   }
   return ends_run ? count : std::min(i, count);
 }

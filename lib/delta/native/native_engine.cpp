@@ -388,11 +388,18 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   put_control(streams[kControlStream], entries);
   std::vector<Demand> demands;
   demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
+  // The literal stream, and beside it the same through `transform`.
+  Bytes transformed_literals;
   std::size_t entry = 0;
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
-    const auto literal_start = static_cast<std::ptrdiff_t>(placed.target_start + placed.entry.copy);
-    streams[kLiteralStream].insert(streams[kLiteralStream].end(), target.begin() + literal_start,
-                                   target.begin() + literal_start + placed.entry.literal);
+    const std::uint64_t literal_start = placed.target_start + placed.entry.copy;
+    const auto run = target.subspan(literal_start, placed.entry.literal);
+    streams[kLiteralStream].insert(streams[kLiteralStream].end(), run.begin(), run.end());
+    if (transform != LiteralTransform::none) {
+      transformed_literals.insert(transformed_literals.end(), run.begin(), run.end());
+      encode_literal_run(transform, transformed_literals.data() + transformed_literals.size() - run.size(), run.size(),
+                         literal_start);
+    }
     const DifferenceWriter::Position at = difference.writer.position(difference.copy_ends[entry++]);
     demands.push_back({kRunsStream, at.runs_end});
     demands.push_back({kChangesStream, at.changes_end});
@@ -402,23 +409,11 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   streams[kRunsStream] = std::move(difference.writer.runs());
   streams[kChangesStream] = std::move(difference.writer.changes());
 
-  // The literal stream through the transform where it changes a byte and
-  // the quick guess says it packs smaller.
-  bool transformed = false;
-  if (transform != LiteralTransform::none) {
-    Bytes literals = streams[kLiteralStream];
-    std::size_t at = 0;
-    (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
-      encode_literal_run(transform, literals.data() + at, placed.entry.literal,
-                         placed.target_start + placed.entry.copy);
-      at += placed.entry.literal;
-      return {};
-    });
-    if (literals != streams[kLiteralStream] && packs_smaller(literals, streams[kLiteralStream])) {
-      streams[kLiteralStream] = std::move(literals);
-      transformed = true;
-    }
-  }
+  // The transformed literals where they differ and the quick guess says
+  // they pack smaller.
+  const bool transformed = transform != LiteralTransform::none && transformed_literals != streams[kLiteralStream] &&
+                           packs_smaller(transformed_literals, streams[kLiteralStream]);
+  if (transformed) streams[kLiteralStream] = std::move(transformed_literals);
 
   Bytes header(kMagic, kMagic + 4);
   put_varint(header, source.size());

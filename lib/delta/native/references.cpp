@@ -11,18 +11,8 @@ namespace dfota::delta::native {
 
 namespace {
 
-std::uint32_t load32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
 [[gnu::always_inline]] inline std::uint64_t load64(const std::uint8_t* p) {
-  return load32(p) | static_cast<std::uint64_t>(load32(p + 4)) << 32;
-}
-void store32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v);
-  p[1] = static_cast<std::uint8_t>(v >> 8);
-  p[2] = static_cast<std::uint8_t>(v >> 16);
-  p[3] = static_cast<std::uint8_t>(v >> 24);
+  return load_le32(p) | static_cast<std::uint64_t>(load_le32(p + 4)) << 32;
 }
 
 struct ElfInfo {
@@ -92,7 +82,7 @@ KindSet kinds_for(const ElfInfo& elf) {
 bool has_arm_plt_entry(ByteSpan image) {
   for (std::uint64_t at = 0; image.size() >= 12 && at <= image.size() - 12; at += 4) {
     const std::uint8_t* p = image.data() + at;
-    if (is_arm_plt_entry(load32(p), load32(p + 4), load32(p + 8))) return true;
+    if (is_arm_plt_entry(load_le32(p), load_le32(p + 4), load_le32(p + 8))) return true;
   }
   return false;
 }
@@ -481,7 +471,7 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
     ++region_;
   const RelativeRegion* region = &regions[region_];
   if (offset < region->offset || offset - region->offset + 4 > region->size) return false;
-  const std::uint32_t word = load32(block_ + at);
+  const std::uint32_t word = load_le32(block_ + at);
   const auto value = static_cast<std::int64_t>(static_cast<std::int32_t>(word));
   std::uint64_t address = region->source_base + static_cast<std::uint64_t>(value);
   std::uint64_t to = region->target_base;
@@ -496,7 +486,7 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
     if (word >= kMinBackDistance && word <= *site - *region_start) {
       auto moved = map_vaddr(*site - word);
       if (!moved || to < *moved || to - *moved > UINT32_MAX) return false;
-      store32(pending_, static_cast<std::uint32_t>(to - *moved));
+      store_le32(pending_, static_cast<std::uint32_t>(to - *moved));
       pending_size_ = 4;
       return true;
     }
@@ -509,7 +499,7 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
   if (!moved) return false;
   const auto predicted = static_cast<std::int64_t>(*moved - to);
   if (predicted < INT32_MIN || predicted > INT32_MAX) return false;
-  store32(pending_, static_cast<std::uint32_t>(predicted));
+  store_le32(pending_, static_cast<std::uint32_t>(predicted));
   pending_size_ = 4;
   return true;
 }
@@ -525,13 +515,13 @@ bool BlockPrediction::predict_x86(std::uint64_t at) {
     auto site_end = source_site(at + size);
     auto new_site_end = target_site(at + size);
     if (!site_end || !new_site_end) return false;
-    const auto displacement = static_cast<std::int32_t>(load32(p + field));
+    const auto displacement = static_cast<std::int32_t>(load_le32(p + field));
     auto moved = map_vaddr(*site_end + static_cast<std::uint64_t>(static_cast<std::int64_t>(displacement)));
     if (!moved) return false;
     const auto predicted = static_cast<std::int64_t>(*moved - *new_site_end);
     if (predicted < INT32_MIN || predicted > INT32_MAX) return false;
     std::memcpy(pending_, p, size);
-    store32(pending_ + field, static_cast<std::uint32_t>(predicted));
+    store_le32(pending_ + field, static_cast<std::uint32_t>(predicted));
     pending_size_ = size;
     return true;
   };
@@ -562,7 +552,7 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
     if (delta % 4 != 0) return false;
     const std::int64_t new_words = delta / 4;
     if (new_words < -(std::int64_t{1} << (bits - 1)) || new_words >= (std::int64_t{1} << (bits - 1))) return false;
-    store32(pending_, (word & ~mask) | (static_cast<std::uint32_t>(new_words) & mask));
+    store_le32(pending_, (word & ~mask) | (static_cast<std::uint32_t>(new_words) & mask));
     pending_size_ = 4;
     return true;
   };
@@ -578,7 +568,7 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
         if (delta > -4096 && delta < 4096) {
           const std::uint32_t up = delta >= 0 ? 1u << 23 : 0;
           const auto magnitude = static_cast<std::uint32_t>(delta >= 0 ? delta : -delta);
-          store32(pending_, (word & ~((1u << 23) | 0xFFFu)) | up | magnitude);
+          store_le32(pending_, (word & ~((1u << 23) | 0xFFFu)) | up | magnitude);
           pending_size_ = 4;
           return true;
         }
@@ -589,7 +579,7 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
   if ((kinds & kAbsolute32) && word >= kMinAbsolute && layout_.source.may_hold(word)) {
     auto moved = map_vaddr(word);
     if (moved && *moved <= UINT32_MAX) {
-      store32(pending_, static_cast<std::uint32_t>(*moved));
+      store_le32(pending_, static_cast<std::uint32_t>(*moved));
       pending_size_ = 4;
       return true;
     }
@@ -597,8 +587,8 @@ bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
   if ((kinds & kAbsolute64) && (source_start_ + at) % 8 == 0 && left >= 8 && load64(p) >= kMinAbsolute) {
     auto moved = map_vaddr(load64(p));
     if (moved) {
-      store32(pending_, static_cast<std::uint32_t>(*moved));
-      store32(pending_ + 4, static_cast<std::uint32_t>(*moved >> 32));
+      store_le32(pending_, static_cast<std::uint32_t>(*moved));
+      store_le32(pending_ + 4, static_cast<std::uint32_t>(*moved >> 32));
       pending_size_ = 8;
       return true;
     }
@@ -610,7 +600,7 @@ bool BlockPrediction::arm_plt_entry(std::uint64_t at, std::uint32_t word) {
   // ADD ip, pc, #a << 20; ADD ip, ip, #b << 12; LDR pc, [ip, #c]!: the GOT
   // slot is at the first instruction's address + 8 + (a << 20 | b << 12) + c.
   if (length_ - at < 12) return false;
-  const std::uint32_t second = load32(block_ + at + 4), third = load32(block_ + at + 8);
+  const std::uint32_t second = load_le32(block_ + at + 4), third = load_le32(block_ + at + 8);
   if (!is_arm_plt_entry(word, second, third)) return false;
   auto site = source_site(at);
   auto new_site = target_site(at);
@@ -621,9 +611,9 @@ bool BlockPrediction::arm_plt_entry(std::uint64_t at, std::uint32_t word) {
   const std::uint64_t new_offset = *moved - (*new_site + 8);
   if (new_offset >= (std::uint64_t{1} << 28)) return false;
   const auto fits = static_cast<std::uint32_t>(new_offset);
-  store32(pending_, kArmPltFirst | fits >> 20);
-  store32(pending_ + 4, kArmPltSecond | ((fits >> 12) & 0xFF));
-  store32(pending_ + 8, kArmPltThird | (fits & 0xFFF));
+  store_le32(pending_, kArmPltFirst | fits >> 20);
+  store_le32(pending_ + 4, kArmPltSecond | ((fits >> 12) & 0xFF));
+  store_le32(pending_ + 8, kArmPltThird | (fits & 0xFFF));
   pending_size_ = 12;
   return true;
 }
@@ -653,7 +643,7 @@ bool BlockPrediction::thumb_branch(std::uint64_t at, std::uint32_t word) {
   const std::uint32_t nj1 = (ni1 ^ ns) ^ 1, nj2 = (ni2 ^ ns) ^ 1;
   const std::uint32_t new_first = (first & 0xF800) | ns << 10 | ((d >> 12) & 0x3FF);
   const std::uint32_t new_second = (second & 0xD000) | nj1 << 13 | nj2 << 11 | ((d >> 1) & 0x7FF);
-  store32(pending_, new_first | new_second << 16);
+  store_le32(pending_, new_first | new_second << 16);
   pending_size_ = 4;
   return true;
 }
@@ -664,7 +654,7 @@ bool BlockPrediction::take_literal(std::uint64_t at) {
     ++passed;
   literals_.erase(literals_.begin(), literals_.begin() + static_cast<std::ptrdiff_t>(passed));
   if (literals_.empty() || literals_.front().at != at) return false;
-  store32(pending_, literals_.front().word);
+  store_le32(pending_, literals_.front().word);
   pending_size_ = 4;
   literals_.erase(literals_.begin());
   return true;
@@ -702,7 +692,7 @@ void BlockPrediction::note_literal_load(std::uint64_t at, std::uint32_t word) {
   auto new_anchor_site = target_site(anchor);
   if (!anchor_site || !new_anchor_site) return;
   const auto literal = static_cast<std::uint64_t>(literal_at);
-  const std::uint32_t address = static_cast<std::uint32_t>(*anchor_site + 4) + load32(block_ + literal);
+  const std::uint32_t address = static_cast<std::uint32_t>(*anchor_site + 4) + load_le32(block_ + literal);
   auto moved = map_vaddr(address);
   if (!moved) return;
   const Literal entry{literal, static_cast<std::uint32_t>(*moved - (*new_anchor_site + 4))};
@@ -740,7 +730,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
     auto region_at = [&](std::uint64_t i) { return in_regions(i) && relative_word(i); };
     auto absolute_at = [&](std::uint64_t i) {
       if (!words) return false;
-      const std::uint32_t word = load32(block + i);
+      const std::uint32_t word = load_le32(block + i);
       return may_be_absolute(i, word) && predict_word(i, word);
     };
     while (at < stop) {
@@ -781,7 +771,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
     // The usual case, word kinds alone: the tightest loop.
     at += (4 - ((source_start + at) & 3)) & 3;
     for (; at < stop && length - at >= 4; at += 4) {
-      const std::uint32_t word = load32(block + at);
+      const std::uint32_t word = load_le32(block + at);
       if (word_candidate(at, word) && predict_word(at, word)) return at;
     }
     return stop;
@@ -803,7 +793,7 @@ std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t st
       if (at >= stop) break;
     }
     if (length - at < 4) continue;
-    const std::uint32_t word = load32(block + at);
+    const std::uint32_t word = load_le32(block + at);
     if (in_regions(at) && relative_word(at)) return at;
     if (thumb_literal) {
       if (literal <= at && take_literal(at)) return at;
