@@ -6,6 +6,7 @@
 #include <cstring>
 #include <lzma.h>
 #include <optional>
+#include <thread>
 
 #include "core/hash.hpp"
 #include "delta/change_map.hpp"
@@ -15,6 +16,7 @@
 #include "delta/native/literals.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/plt.hpp"
+#include "delta/native/prediction_lane.hpp"
 #include "delta/native/realign.hpp"
 #include "delta/native/references.hpp"
 #include "delta/native/streams.hpp"
@@ -556,29 +558,50 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   if (!header) return header.error();
   const Layout& layout = header->layout;
 
-  // The streams decode on their own thread while the source is checked; a
-  // wrong source is reported before any fault of the streams.
+  // The streams decode on their own thread, and the control program is read
+  // and the prediction lane started, while the source is checked: a wrong
+  // source is reported before any fault of the streams, and before a byte
+  // is written.
   StreamReader streams(in);
   const Status started = streams.start();
+  auto entries = started ? read_control(streams, *header) : Expected<std::vector<ControlEntry>>(started.error());
+  const std::vector<ControlEntry> no_entries;
+  const std::vector<ControlEntry>& program = entries ? *entries : no_entries;
+  const MovedAddresses moved = layout.kinds != 0 && entries ? moved_addresses_for(layout, program) : MovedAddresses{};
+  const std::uint64_t copied = copied_bytes(program);
+  // With references to predict and a second core, every other group of
+  // copies is predicted ahead on a thread of its own.
+  PredictionLane lane(layout, moved, source, program);
+  const bool two_lanes = layout.kinds != 0 && copied >= kMinLaneCopy && std::thread::hardware_concurrency() > 1 &&
+                         lane.start().has_value();
   if (sha256(source) != header->source_digest) {
     return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
   }
   if (!started) return started;
-  auto entries = read_control(streams, *header);
   if (!entries) return entries.error();
-  const MovedAddresses moved = layout.kinds != 0 ? moved_addresses_for(layout, *entries) : MovedAddresses{};
 
-  DifferenceReader difference(streams, copied_bytes(*entries));
+  DifferenceReader difference(streams, copied);
+  LaneGroups groups;
   Bytes buffer(kChunk);
   auto produced = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
     const ControlEntry& e = placed.entry;
-    BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, e.copy);
-    for (std::uint64_t done = 0; done < e.copy;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
-      prediction.fill(buffer.data(), n);
-      if (auto ok = difference.add_to(buffer.data(), n); !ok) return ok;
-      if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
-      done += n;
+    if (two_lanes && groups.next_is_ahead(e)) {
+      for (std::uint64_t done = 0; done < e.copy;) {
+        const auto [predicted, n] = lane.take(e.copy - done);
+        if (auto ok = difference.add_to(predicted, n); !ok) return ok;
+        if (auto ok = target.write({predicted, n}); !ok) return ok;
+        lane.release(n);
+        done += n;
+      }
+    } else {
+      BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, e.copy);
+      for (std::uint64_t done = 0; done < e.copy;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
+        prediction.fill(buffer.data(), n);
+        if (auto ok = difference.add_to(buffer.data(), n); !ok) return ok;
+        if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
+        done += n;
+      }
     }
     // A call the transform rewrote may be cut by the end of a chunk: its
     // bytes (at most 4) wait at the front of the buffer for the next ones.
@@ -609,7 +632,7 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   // (two tables of entries and their page indexes at once; making the offset
   // map holds its candidates and the kept entries, no more); the Thumb
   // literal words ahead; the input buffer, one compressed piece and the
-  // chunk buffer.
+  // chunk buffer; the prediction lane's ring.
   lzma_options_lzma options{};
   options.dict_size = std::uint32_t{1} << kMaxWindowLog;
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
@@ -620,7 +643,8 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   const std::uint64_t program = kMaxControlEntries * sizeof(ControlEntry);
   const std::uint64_t maps = (2 * kMaxControlEntries + kMaxComposedExtra) * sizeof(MapEntry) + 2 * kMaxPageIndex;
   const std::uint64_t literals = 2 * kMaxThumbLiterals * 16; // a vector's growth at most doubles
-  return kStreamCount * per_stream + lane + program + maps + literals + (64u << 10) + kMaxPackedPiece + kChunk;
+  return kStreamCount * per_stream + lane + program + maps + literals + (64u << 10) + kMaxPackedPiece + kChunk +
+         kLaneBytes;
 }
 
 Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {

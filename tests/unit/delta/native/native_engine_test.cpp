@@ -6,6 +6,7 @@
 #include "core/hash.hpp"
 #include "delta/engine.hpp"
 #include "delta/native/control.hpp"
+#include "delta/native/prediction_lane.hpp"
 #include "delta/native/references.hpp"
 #include "delta/native/varint.hpp"
 #include "support/test_support.hpp"
@@ -37,13 +38,16 @@ void put_arm_elf_header(Bytes& image, std::uint32_t vaddr) {
 
 // A little-endian 32-bit ARM ELF whose one PT_LOAD maps the whole file at
 // 0x10000, holding "functions" of random words, BL calls between them and
-// literal words pointing into the image.
-Bytes arm_image(std::uint32_t seed, std::size_t functions, std::size_t inserted_at, std::size_t inserted_words) {
+// literal words pointing into the image; `inserted_words` of filler before
+// function `inserted_at`, and before every function whose index is
+// `every / 2` past a multiple of `every` (0: nowhere else).
+Bytes arm_image(std::uint32_t seed, std::size_t functions, std::size_t inserted_at, std::size_t inserted_words,
+                std::size_t every = 0) {
   std::mt19937 rng(seed);
   std::vector<std::size_t> starts;
   Bytes body;
   for (std::size_t f = 0; f < functions; ++f) {
-    if (f == inserted_at) body.resize(body.size() + inserted_words * 4, 0x11);
+    if (f == inserted_at || (every != 0 && f % every == every / 2)) body.resize(body.size() + inserted_words * 4, 0x11);
     starts.push_back(body.size());
     body.resize(body.size() + 64 * 4);
   }
@@ -254,6 +258,22 @@ TEST(NativeEngine, PredictsMovedCallsAndPointersInArmCode) {
   // cost almost nothing, without it each one is a difference to pay for.
   const Bytes zstd = encode("zstd", source, target);
   EXPECT_LT(native.size() * 3, zstd.size()) << "native " << native.size() << " vs zstd " << zstd.size();
+}
+
+// Programs that copy more than kMinLaneCopy are predicted on two threads
+// where there are two cores (every other group of copies ahead, on the
+// prediction lane); the target is the same either way.
+TEST(NativeEngine, AppliesLargeProgramsWhateverThreadPredictsThem) {
+  const Bytes source = arm_image(5, 3000, 3000, 0);
+  // Code inserted before every 100th function cuts the program into many
+  // entries, so that both lanes get groups.
+  const Bytes target = arm_image(5, 3000, 3000, 37, 100);
+  const Bytes payload = encode("native", source, target);
+  ASSERT_GT(target.size(), 4 * native::kLaneGroupCopy);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_TRUE(*out == target);
+  EXPECT_NE(payload_kinds(payload), 0u) << "nothing to predict";
 }
 
 TEST(NativeEngine, PredictsMovedCallsAndLiteralsInThumbCode) {
