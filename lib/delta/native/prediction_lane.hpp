@@ -21,11 +21,14 @@
 
 namespace dfota::delta::native {
 
-// Deals the entries of a program to the two lanes: runs of whole entries of
-// at least kLaneGroupCopy copied bytes each, the first run to the caller's
-// lane, the next to the prediction lane, and so on. Walked once in program
-// order by each side, so both agree on every entry.
-inline constexpr std::uint64_t kLaneGroupCopy = 64u << 10;
+// Deals the entries of a program to the two lanes in turns: a run of whole
+// entries of at least kCallerGroupCopy copied bytes to the caller's lane,
+// then one of at least kLaneGroupCopy to the prediction lane, and so on.
+// The caller also adds the difference and writes every byte, so the
+// prediction lane gets the larger share. Walked once in program order by
+// each side, so both agree on every entry.
+inline constexpr std::uint64_t kCallerGroupCopy = 64u << 10;
+inline constexpr std::uint64_t kLaneGroupCopy = 128u << 10;
 class LaneGroups {
 public:
   // True when the copy of `entry`, the next entry in program order, is the
@@ -33,7 +36,7 @@ public:
   bool next_is_ahead(const ControlEntry& entry) {
     const bool ahead = ahead_;
     copied_ += entry.copy;
-    if (copied_ >= kLaneGroupCopy) {
+    if (copied_ >= (ahead_ ? kLaneGroupCopy : kCallerGroupCopy)) {
       copied_ = 0;
       ahead_ = !ahead_;
     }
@@ -46,7 +49,7 @@ private:
 };
 
 // Programs that copy less than this are predicted on the caller's thread alone.
-inline constexpr std::uint64_t kMinLaneCopy = 2 * kLaneGroupCopy;
+inline constexpr std::uint64_t kMinLaneCopy = kCallerGroupCopy + kLaneGroupCopy;
 // Predicted bytes the lane may hold that the caller has not taken (its
 // memory, beside the thread's stack).
 inline constexpr std::size_t kLaneBytes = 512u << 10;

@@ -11,16 +11,20 @@ namespace {
 
 TEST(LaneGroups, DealsRunsOfWholeEntriesOfAtLeastAGroupInTurn) {
   LaneGroups groups;
-  const std::uint32_t small = kLaneGroupCopy / 4;
+  const std::uint32_t small = kCallerGroupCopy / 4;
   // Four small entries make the caller's first group, one long entry the
-  // lane's, entries without a copy belong to the group they fall in.
+  // lane's; entries without a copy belong to the group they fall in.
   for (int i = 0; i < 4; ++i)
     EXPECT_FALSE(groups.next_is_ahead({0, small, 10}));
   EXPECT_TRUE(groups.next_is_ahead({0, 3 * kLaneGroupCopy, 0}));
   EXPECT_FALSE(groups.next_is_ahead({0, 0, 100}));
-  EXPECT_FALSE(groups.next_is_ahead({0, static_cast<std::uint32_t>(kLaneGroupCopy - 1), 0}));
+  EXPECT_FALSE(groups.next_is_ahead({0, static_cast<std::uint32_t>(kCallerGroupCopy - 1), 0}));
   EXPECT_FALSE(groups.next_is_ahead({0, 1, 0}));
+  // The lane's groups are the larger: kLaneGroupCopy.
+  for (std::uint64_t dealt = 0; dealt + small < kLaneGroupCopy; dealt += small)
+    EXPECT_TRUE(groups.next_is_ahead({0, small, 0}));
   EXPECT_TRUE(groups.next_is_ahead({0, small, 0}));
+  EXPECT_FALSE(groups.next_is_ahead({0, small, 0}));
 }
 
 // A megabyte of random A32 words (every 8th a BL, every 8th a pointer into
