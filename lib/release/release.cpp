@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/cores.hpp"
 #include "core/files.hpp"
 #include "firmware/firmware.hpp"
 #include "package/applier.hpp"
@@ -197,7 +198,7 @@ Expected<Result> build_release(const Request& request, const profiles::Registry&
   result.project = target->info.project;
   result.target_version = target->info.version;
   result.packages.resize(jobs.size());
-  unsigned workers = request.jobs ? request.jobs : std::max(1u, std::thread::hardware_concurrency());
+  unsigned workers = request.jobs ? request.jobs : usable_cores();
   workers = std::min<unsigned>(workers, static_cast<unsigned>(jobs.size()));
   std::atomic<std::size_t> next{0};
   std::mutex report_mutex;

@@ -45,7 +45,7 @@ public:
     sub->add_option("-o,--output", request_.output_dir,
                     "Directory for the packages, index.json and index.txt (created when missing)")
         ->required();
-    sub->add_option("-j,--jobs", request_.jobs, "Packages built at once (default: one per core)")
+    sub->add_option("-j,--jobs", request_.jobs, "Packages built at once (default: one per core this process may use)")
         ->check(CLI::Range(1, 64));
     sub->add_flag("--reverse", request_.reverse, "Also build the packages back from the new version to each");
     sub->add_option("--engine", request_.build.engine, "Delta engine: auto, native, zstd, vcdiff or full")

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <lzma.h>
 #include <optional>
-#include <thread>
 
+#include "core/cores.hpp"
 #include "core/hash.hpp"
 #include "delta/change_map.hpp"
 #include "delta/engines.hpp"
@@ -572,8 +572,7 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   // With references to predict and a second core, every other group of
   // copies is predicted ahead on a thread of its own.
   PredictionLane lane(layout, moved, source, program);
-  const bool two_lanes = layout.kinds != 0 && copied >= kMinLaneCopy && std::thread::hardware_concurrency() > 1 &&
-                         lane.start().has_value();
+  const bool two_lanes = layout.kinds != 0 && copied >= kMinLaneCopy && usable_cores() > 1 && lane.start().has_value();
   if (sha256(source) != header->source_digest) {
     return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
   }
