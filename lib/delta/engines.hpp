@@ -9,8 +9,9 @@ namespace dfota::delta {
 // prediction of moved branch/call targets and pointers in ELF code, and
 // separately compressed control, difference (as runs) and literal streams
 // (formats/native-delta.md). Apply memory is bounded by a constant (about
-// 14.2 MiB, apply_memory()) whatever the image size, besides reading the
-// source by position; apply() decodes the streams on two more threads.
+// 14.7 MiB, apply_memory()) whatever the image size, besides reading the
+// source by position; apply() decodes the streams on two more threads and,
+// with a second usable core, predicts part of the copies on a third.
 class NativeEngine final : public Engine {
 public:
   std::string_view name() const override { return "native"; }
