@@ -587,6 +587,8 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
     if (two_lanes && groups.next_is_ahead(e)) {
       for (std::uint64_t done = 0; done < e.copy;) {
         const auto [predicted, n] = lane.take(e.copy - done);
+        if (n == 0)
+          return make_error(DeltaErrc::limit_exceeded, "native payload: the prediction thread ran out of memory");
         if (auto ok = difference.add_to(predicted, n); !ok) return ok;
         if (auto ok = target.write({predicted, n}); !ok) return ok;
         lane.release(n);

@@ -1,6 +1,7 @@
 #include "delta/native/prediction_lane.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <system_error>
 
 #include "delta/engine.hpp"
@@ -32,7 +33,8 @@ Status PredictionLane::start() {
 
 std::pair<std::uint8_t*, std::size_t> PredictionLane::take(std::size_t wanted) {
   std::unique_lock lock(mutex_);
-  ready_.wait(lock, [this] { return predicted_ > released_; });
+  ready_.wait(lock, [this] { return predicted_ > released_ || failed_; });
+  if (predicted_ == released_) return {nullptr, 0};
   const std::size_t at = static_cast<std::size_t>(released_ % kLaneBytes);
   const std::size_t count =
       static_cast<std::size_t>(std::min<std::uint64_t>({wanted, predicted_ - released_, kLaneBytes - at}));
@@ -48,6 +50,18 @@ void PredictionLane::release(std::size_t count) {
 }
 
 void PredictionLane::run() {
+  try {
+    predict_ahead();
+  } catch (const std::exception&) { // a BlockPrediction's allocation
+    {
+      std::lock_guard lock(mutex_);
+      failed_ = true;
+    }
+    ready_.notify_one();
+  }
+}
+
+void PredictionLane::predict_ahead() {
   LaneGroups groups;
   std::uint64_t position = 0; // bytes this thread has predicted (predicted_ once published)
   auto walked = for_each_placed(entries_, [&](const PlacedEntry& placed) -> Status {

@@ -73,14 +73,16 @@ public:
   // the caller predicts everything itself).
   Status start();
   // The next predicted bytes of the lane's stream: at least one and at most
-  // `wanted` (> 0) of them, contiguous, waiting until there are some. The
-  // caller may change them; they stay valid until release().
+  // `wanted` (> 0) of them, contiguous, waiting until there are some; none
+  // (count 0) when the thread failed (out of memory) before making them.
+  // The caller may change them; they stay valid until release().
   std::pair<std::uint8_t*, std::size_t> take(std::size_t wanted);
   // Gives the first `count` bytes take() returned back to the lane.
   void release(std::size_t count);
 
 private:
-  void run();
+  void run();           // the thread: predict_ahead(), an exception noted in failed_
+  void predict_ahead(); // the lane's copies into the ring, until done or stopped
 
   const Layout& layout_;
   const MovedAddresses& moved_;
@@ -95,6 +97,7 @@ private:
   std::uint64_t predicted_ = 0;
   std::uint64_t released_ = 0;
   bool stop_ = false;
+  bool failed_ = false; // the thread ended on an exception
   std::thread thread_;
 };
 
