@@ -71,6 +71,24 @@ Status TeeWriter::write(ByteSpan data) {
   return second_.write(data);
 }
 
+Status BufferedWriter::write(ByteSpan data) {
+  if (data.size() <= buffer_.capacity() - buffer_.size()) {
+    buffer_.insert(buffer_.end(), data.begin(), data.end());
+    return {};
+  }
+  if (auto ok = flush(); !ok) return ok;
+  if (data.size() >= buffer_.capacity()) return next_.write(data);
+  buffer_.insert(buffer_.end(), data.begin(), data.end());
+  return {};
+}
+
+Status BufferedWriter::flush() {
+  if (buffer_.empty()) return {};
+  auto ok = next_.write(buffer_);
+  buffer_.clear(); // keeps the capacity
+  return ok;
+}
+
 FdReader::~FdReader() {
   if (owns_ && fd_ >= 0) ::close(fd_);
 }

@@ -111,6 +111,23 @@ private:
   Writer& second_;
 };
 
+// Gathers small writes into writes of `capacity` bytes to `next` (writes at
+// least that large go straight through, after what is held). A failure of
+// `next` is reported by the write() or flush() that reached it, so a caller
+// must flush() before it takes the output as written. Keeps a reference to
+// `next`; bytes not flushed are dropped on destruction.
+class BufferedWriter final : public Writer {
+public:
+  explicit BufferedWriter(Writer& next, std::size_t capacity = 256u << 10) : next_(next) { buffer_.reserve(capacity); }
+  Status write(ByteSpan data) override;
+  // Writes what is held to `next`.
+  Status flush();
+
+private:
+  Writer& next_;
+  Bytes buffer_; // its capacity is the buffer's
+};
+
 // Reads or writes a file descriptor. The object owns the descriptor when
 // constructed with owns=true and closes it on destruction.
 class FdReader final : public Reader {

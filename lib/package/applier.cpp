@@ -77,6 +77,9 @@ private:
     if (!file) return file.error();
     DigestWriter digest;
     TeeWriter tee(file->writer(), digest);
+    // An engine writes a piece per copy or literal run: gathered here into
+    // large writes to the file and the digest.
+    BufferedWriter output(tee);
     MappedFile source;
     if (has_source) {
       auto m = MappedFile::open(source_file.string());
@@ -84,7 +87,7 @@ private:
       source = std::move(*m);
     }
     if (op == Operation::unchanged) {
-      if (auto ok = tee.write(source.bytes()); !ok) return ok;
+      if (auto ok = output.write(source.bytes()); !ok) return ok;
     } else {
       const delta::Engine* engine = delta::find_engine(payload->engine);
       if (!engine) {
@@ -92,7 +95,7 @@ private:
       }
       auto reader = open_payload(package_.zip, *payload);
       if (!reader) return reader.error();
-      if (auto ok = engine->apply(source.bytes(), **reader, tee, target.size); !ok)
+      if (auto ok = engine->apply(source.bytes(), **reader, output, target.size); !ok)
         return ok.error().with_context(what);
       // Drain the payload so that its hash is checked to the last byte.
       std::uint8_t extra[1];
@@ -100,6 +103,7 @@ private:
       if (!tail) return tail.error();
       if (*tail != 0) return make_error(PackageErrc::payload_mismatch, what + ": payload has data after its end");
     }
+    if (auto ok = output.flush(); !ok) return ok;
     if (auto ok = check_content(what, digest.finish(), target); !ok) return ok;
     if (auto ok = file->set_mode(mode); !ok) return ok;
     if (auto ok = file->commit(); !ok) return ok;

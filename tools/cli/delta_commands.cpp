@@ -65,7 +65,9 @@ public:
     if (!file) return report(err, file.error());
     CountingWriter counter;
     TeeWriter tee(file->writer(), counter);
-    if (auto ok = engine->apply(source->bytes(), **payload, tee, size_); !ok) return report(err, ok.error());
+    BufferedWriter output(tee); // an engine writes a piece per copy or literal run
+    if (auto ok = engine->apply(source->bytes(), **payload, output, size_); !ok) return report(err, ok.error());
+    if (auto ok = output.flush(); !ok) return report(err, ok.error());
     if (auto ok = file->commit(); !ok) return report(err, ok.error());
     out << output_ << ": " << grouped(counter.count()) << " bytes\n";
     return kOk;

@@ -57,5 +57,55 @@ TEST(Bytes, MappedFileMapsEmptyAndNonEmptyFiles) {
   EXPECT_FALSE(directory);
 }
 
+// Records each write it gets; fails every write once `fail` is set.
+class RecordingWriter final : public Writer {
+public:
+  Status write(ByteSpan data) override {
+    if (fail) return make_error(CoreErrc::io_error, "disk full");
+    sizes.push_back(data.size());
+    bytes.insert(bytes.end(), data.begin(), data.end());
+    return {};
+  }
+  std::vector<std::size_t> sizes;
+  Bytes bytes;
+  bool fail = false;
+};
+
+TEST(Bytes, BufferedWriterGathersSmallWritesAndPassesLargeOnes) {
+  RecordingWriter next;
+  Bytes expected;
+  {
+    BufferedWriter buffered(next, 100);
+    for (std::uint8_t i = 0; i < 30; ++i) { // 30 writes of 7 bytes: 210 bytes
+      const Bytes piece(7, i);
+      ASSERT_TRUE(buffered.write(piece));
+      expected.insert(expected.end(), piece.begin(), piece.end());
+    }
+    const Bytes large(250, 0xAB); // at least the capacity: straight through, after what is held
+    ASSERT_TRUE(buffered.write(large));
+    expected.insert(expected.end(), large.begin(), large.end());
+    ASSERT_TRUE(buffered.write(Bytes{1, 2, 3}));
+    expected.insert(expected.end(), {1, 2, 3});
+    EXPECT_EQ(next.bytes.size(), expected.size() - 3) << "held until flush()";
+    ASSERT_TRUE(buffered.flush());
+    ASSERT_TRUE(buffered.flush()); // nothing held: nothing written
+  }
+  EXPECT_EQ(next.bytes, expected);
+  // 98 + 98 bytes (14 pieces each), then 14 held and flushed before the
+  // large write, the large write, then the last 3.
+  EXPECT_EQ(next.sizes, (std::vector<std::size_t>{98, 98, 14, 250, 3}));
+}
+
+TEST(Bytes, BufferedWriterReportsAFailureWhereItReachesTheNextWriter) {
+  RecordingWriter next;
+  BufferedWriter buffered(next, 100);
+  next.fail = true;
+  EXPECT_TRUE(buffered.write(Bytes(50, 1))) << "held, not yet written";
+  auto failed = buffered.flush();
+  ASSERT_FALSE(failed);
+  EXPECT_TRUE(failed.error().is(CoreErrc::io_error));
+  EXPECT_FALSE(buffered.write(Bytes(500, 1)));
+}
+
 } // namespace
 } // namespace dfota
