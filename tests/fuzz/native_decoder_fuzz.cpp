@@ -11,20 +11,19 @@
 #include "core/hash.hpp"
 #include "delta/change_map.hpp"
 #include "delta/engine.hpp"
+#include "delta/native/varint.hpp"
 #include "fuzz/fuzz_target.hpp"
 
 namespace dfota::fuzz {
 
 bool skip_varint(const std::uint8_t* data, std::size_t size, std::size_t& at, std::uint64_t* value) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 10 && at < size; ++i) {
-    v |= std::uint64_t{data[at] & 0x7Fu} << (7 * i);
-    if ((data[at++] & 0x80) == 0) {
-      if (value) *value = v;
-      return true;
-    }
-  }
-  return false;
+  auto read = delta::native::read_varint([&]() -> Expected<std::uint8_t> {
+    if (at >= size) return make_error(delta::DeltaErrc::corrupt_payload, "truncated");
+    return data[at++];
+  });
+  if (!read) return false;
+  if (value) *value = *read;
+  return true;
 }
 
 const Bytes& native_fuzz_source() {

@@ -580,6 +580,11 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   if (!entries) return entries.error();
 
   DifferenceReader difference(streams, copied);
+  // Predicted bytes of a copy made final: the difference added, then written.
+  auto add_and_write = [&](std::uint8_t* predicted, std::size_t n) -> Status {
+    if (auto ok = difference.add_to(predicted, n); !ok) return ok;
+    return target.write({predicted, n});
+  };
   LaneGroups groups;
   Bytes buffer(kChunk);
   auto produced = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
@@ -589,8 +594,7 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
         const auto [predicted, n] = lane.take(e.copy - done);
         if (n == 0)
           return make_error(DeltaErrc::limit_exceeded, "native payload: the prediction thread ran out of memory");
-        if (auto ok = difference.add_to(predicted, n); !ok) return ok;
-        if (auto ok = target.write({predicted, n}); !ok) return ok;
+        if (auto ok = add_and_write(predicted, n); !ok) return ok;
         lane.release(n);
         done += n;
       }
@@ -599,8 +603,7 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
       for (std::uint64_t done = 0; done < e.copy;) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.copy - done));
         prediction.fill(buffer.data(), n);
-        if (auto ok = difference.add_to(buffer.data(), n); !ok) return ok;
-        if (auto ok = target.write({buffer.data(), n}); !ok) return ok;
+        if (auto ok = add_and_write(buffer.data(), n); !ok) return ok;
         done += n;
       }
     }
