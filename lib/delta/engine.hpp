@@ -37,6 +37,10 @@ public:
   // Writes a payload that turns `source` into `target`. On failure the payload
   // writer holds an unspecified prefix and must be discarded.
   virtual Status diff(ByteSpan source, ByteSpan target, Writer& payload) const = 0;
+  // True when diff() hands the payload to its writer as it encodes, so that
+  // a writer refusing more bytes stops the encoding early; false when the
+  // payload comes out only at the end.
+  virtual bool writes_as_it_encodes() const { return false; }
   // Decodes `payload` against `source` and writes exactly `target_size` bytes
   // (any number for kUnknownSize) to `target`; a payload that decodes to any
   // other size fails with

@@ -27,6 +27,7 @@ class ZstdEngine final : public Engine {
 public:
   std::string_view name() const override { return "zstd"; }
   Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
 };
@@ -36,6 +37,7 @@ class FullEngine final : public Engine {
 public:
   std::string_view name() const override { return "full"; }
   Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
 };

@@ -27,7 +27,9 @@ unsigned window_log_for(std::uint64_t span) {
   return std::min<unsigned>(log, static_cast<unsigned>(bounds.upperBound));
 }
 
-// Compresses `target`, referencing `prefix` (may be empty) as already-seen data.
+// Compresses `target`, referencing `prefix` (may be empty) as already-seen
+// data, handing the frame to `payload` as it is made, so that a writer that
+// refuses more bytes stops the work early.
 Status compress(ByteSpan prefix, ByteSpan target, Writer& payload) {
   std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
   if (!cctx) return make_error(DeltaErrc::encode_failed, "zstd: out of memory");
@@ -36,14 +38,22 @@ Status compress(ByteSpan prefix, ByteSpan target, Writer& payload) {
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_windowLog, static_cast<int>(wlog));
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_enableLongDistanceMatching, 1);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 0);
+  // The frame states its content size: decompress() relies on it.
+  if (size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx.get(), target.size()); ZSTD_isError(rc))
+    return zstd_error(DeltaErrc::encode_failed, "zstd", rc);
   if (!prefix.empty()) {
     size_t rc = ZSTD_CCtx_refPrefix(cctx.get(), prefix.data(), prefix.size());
     if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::encode_failed, "zstd prefix", rc);
   }
-  Bytes out(ZSTD_compressBound(target.size()));
-  size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), target.data(), target.size());
-  if (ZSTD_isError(n)) return zstd_error(DeltaErrc::encode_failed, "zstd", n);
-  return payload.write({out.data(), n});
+  Bytes out(ZSTD_CStreamOutSize());
+  ZSTD_inBuffer input{target.data(), target.size(), 0};
+  for (;;) {
+    ZSTD_outBuffer output{out.data(), out.size(), 0};
+    const size_t left = ZSTD_compressStream2(cctx.get(), &output, &input, ZSTD_e_end);
+    if (ZSTD_isError(left)) return zstd_error(DeltaErrc::encode_failed, "zstd", left);
+    if (auto ok = payload.write({out.data(), output.pos}); !ok) return ok;
+    if (left == 0) return {};
+  }
 }
 
 // Decompresses one zstd frame from `payload` into `target`, referencing `prefix`.

@@ -1,6 +1,7 @@
 #include "package/builder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <future>
 #include <map>
@@ -27,6 +28,30 @@ Content content_of(ByteSpan bytes) {
 }
 
 Content content_of(const Digests& d) { return Content{d.size, d.sha256, d.md5}; }
+
+// Collects a candidate's payload while it is no larger than `smallest` (the
+// smallest payload another candidate has finished); refuses the write that
+// would make it larger, so that the engine stops there. `smallest` is shared
+// with the candidates running at the same time and only ever decreases.
+class WithinSmallest final : public Writer {
+public:
+  explicit WithinSmallest(const std::atomic<std::uint64_t>& smallest) : smallest_(smallest) {}
+  Status write(ByteSpan data) override {
+    if (out_.bytes().size() + data.size() > smallest_.load()) {
+      outgrown_ = true;
+      return make_error(delta::DeltaErrc::limit_exceeded, "larger than a payload already made");
+    }
+    return out_.write(data);
+  }
+  Bytes& bytes() { return out_.bytes(); }
+  // True once a write was refused: the engine's failure means "lost".
+  bool outgrown() const { return outgrown_; }
+
+private:
+  const std::atomic<std::uint64_t>& smallest_;
+  VectorWriter out_;
+  bool outgrown_ = false;
+};
 
 struct Encoded {
   std::string engine;
@@ -55,23 +80,42 @@ public:
       if (!e) return make_error(delta::DeltaErrc::unknown_engine, "unknown engine " + options_.engine);
       candidates.push_back(e);
     }
-    // Candidates run concurrently (engines share no state); the smallest
-    // payload wins, ties going to the earlier candidate, so the choice does
-    // not depend on timing.
-    std::vector<std::future<Expected<Bytes>>> runs;
-    for (const delta::Engine* engine : candidates) {
-      runs.push_back(std::async(std::launch::async, [engine, source, target]() -> Expected<Bytes> {
-        VectorWriter out;
-        if (auto ok = engine->diff(source, target, out); !ok) return ok.error();
-        return std::move(out.bytes());
-      }));
+    // The smallest payload wins, ties going to the earlier candidate. The
+    // candidates whose payload comes out only at the end run first,
+    // concurrently (engines share no state); then those that write as they
+    // encode, each stopped as soon as it has written more than the smallest
+    // payload finished so far: it could no longer win. The choice does not
+    // depend on timing, only the work saved does.
+    std::atomic<std::uint64_t> smallest{UINT64_MAX};
+    auto run = [&smallest, source, target](const delta::Engine* engine) -> Expected<std::optional<Bytes>> {
+      WithinSmallest out(smallest);
+      if (auto ok = engine->diff(source, target, out); !ok) {
+        if (out.outgrown()) return std::optional<Bytes>{};
+        return ok.error();
+      }
+      std::uint64_t seen = smallest.load();
+      while (out.bytes().size() < seen && !smallest.compare_exchange_weak(seen, out.bytes().size())) {
+      }
+      return std::optional<Bytes>{std::move(out.bytes())};
+    };
+    std::vector<std::future<Expected<std::optional<Bytes>>>> runs(candidates.size());
+    for (bool streaming : {false, true}) {
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (candidates[i]->writes_as_it_encodes() == streaming)
+          runs[i] = std::async(std::launch::async, run, candidates[i]);
+      }
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (candidates[i]->writes_as_it_encodes() == streaming) runs[i].wait();
+      }
     }
     std::optional<Encoded> best;
     for (std::size_t i = 0; i < runs.size(); ++i) {
       auto payload = runs[i].get();
       if (!payload) return payload.error();
-      if (!best || payload->size() < best->payload.size()) {
-        best = Encoded{std::string(candidates[i]->name()), std::move(*payload),
+      if (!*payload) continue; // outgrown: a smaller one is among the others
+      Bytes& bytes = **payload;
+      if (!best || bytes.size() < best->payload.size()) {
+        best = Encoded{std::string(candidates[i]->name()), std::move(bytes),
                        candidates[i]->apply_memory(source.size(), target.size())};
       }
     }

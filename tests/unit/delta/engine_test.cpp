@@ -110,6 +110,52 @@ TEST(EngineLargeImage, RoundTripsAbove64MiB) {
   }
 }
 
+// Takes `room` bytes, then refuses every write.
+class RefusingWriter final : public Writer {
+public:
+  explicit RefusingWriter(std::size_t room) : room_(room) {}
+  Status write(ByteSpan data) override {
+    if (taken_ + data.size() > room_) {
+      refused_ = true;
+      return make_error(DeltaErrc::limit_exceeded, "no room");
+    }
+    taken_ += data.size();
+    ++writes_;
+    return {};
+  }
+  std::size_t writes() const { return writes_; }
+  bool refused() const { return refused_; }
+
+private:
+  std::size_t room_, taken_ = 0, writes_ = 0;
+  bool refused_ = false;
+};
+
+// An engine that says it writes as it encodes hands its payload over in
+// pieces, so that a writer refusing more stops it with the writer's error.
+TEST(Engines, ThoseWritingAsTheyEncodeStopAtARefusingWriter) {
+  const Bytes source = test::random_bytes(1 << 20, 41);
+  const Bytes target = test::random_bytes(2 << 20, 42); // nothing in common: a payload of about 2 MiB
+  for (const auto& name : engine_names()) {
+    const Engine* engine = find_engine(name);
+    if (!engine->writes_as_it_encodes()) continue;
+    RefusingWriter refusing(512 << 10);
+    auto ok = engine->diff(source, target, refusing);
+    ASSERT_FALSE(ok) << name;
+    EXPECT_EQ(ok.error().code(), make_error_code(DeltaErrc::limit_exceeded)) << name;
+    EXPECT_TRUE(refusing.refused()) << name;
+    EXPECT_GT(refusing.writes(), 1u) << name << ": the payload came in one piece";
+    // Whole, the payload still states its size: it applies with the size
+    // unknown.
+    VectorWriter payload;
+    ASSERT_TRUE(engine->diff(source, target, payload)) << name;
+    SpanReader reader(payload.bytes());
+    VectorWriter applied;
+    ASSERT_TRUE(engine->apply(source, reader, applied, kUnknownSize)) << name;
+    EXPECT_EQ(applied.bytes(), target) << name;
+  }
+}
+
 TEST(Engines, Registry) {
   for (const auto& name : engine_names())
     EXPECT_NE(find_engine(name), nullptr) << name;

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <map>
 #include <sys/stat.h>
 
 #include "core/subprocess.hpp"
@@ -96,6 +97,38 @@ TEST(Build, AutoKeepsTheSmallestAndDeltasBeatFull) {
     if (p.kind == firmware::PartitionKind::image) {
       EXPECT_EQ(p.op, Operation::delta) << p.name;
       EXPECT_LT(p.payload->size, p.target->size / 4) << p.name;
+    }
+  }
+}
+
+// auto stops a candidate as soon as its payload outgrows the smallest one
+// finished; that must never change which payload it keeps.
+TEST(Build, AutoKeepsWhatTheSmallestSingleEngineMakes) {
+  ScratchDir dir;
+  make_pair(dir / "v1", dir / "v2");
+  // Every image and tree file's payload size, per engine.
+  auto sizes = [&](const std::string& engine) {
+    BuildOptions options;
+    options.engine = engine;
+    auto result = build_package(dir / "v1", dir / "v2", dir / (engine + ".zip"), options);
+    EXPECT_TRUE(result) << engine;
+    std::map<std::string, std::uint64_t> found;
+    if (!result) return found;
+    for (const auto& p : result->manifest.partitions) {
+      if (p.payload) found[p.name] = p.payload->size;
+      for (const auto& f : p.files)
+        if (f.payload) found[p.name + "/" + f.path] = f.payload->size;
+    }
+    return found;
+  };
+  const auto chosen = sizes("auto");
+  ASSERT_FALSE(chosen.empty());
+  std::vector<std::string> engines{"native", "zstd", "full"};
+  if (program_available("xdelta3")) engines.push_back("vcdiff");
+  for (const auto& engine : engines) {
+    for (const auto& [name, size] : sizes(engine)) {
+      ASSERT_TRUE(chosen.contains(name)) << name;
+      EXPECT_LE(chosen.at(name), size) << name << " with " << engine;
     }
   }
 }
