@@ -98,27 +98,29 @@ public:
       }
       return std::optional<Bytes>{std::move(out.bytes())};
     };
-    std::vector<std::future<Expected<std::optional<Bytes>>>> runs(candidates.size());
+    // A failure in the first group is reported without starting the second.
+    std::vector<Expected<std::optional<Bytes>>> results(candidates.size(), std::optional<Bytes>{});
     for (bool streaming : {false, true}) {
+      std::vector<std::pair<std::size_t, std::future<Expected<std::optional<Bytes>>>>> group;
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         if (candidates[i]->writes_as_it_encodes() == streaming)
-          runs[i] = std::async(std::launch::async, run, candidates[i]);
+          group.emplace_back(i, std::async(std::launch::async, run, candidates[i]));
       }
-      for (std::size_t i = 0; i < candidates.size(); ++i) {
-        if (candidates[i]->writes_as_it_encodes() == streaming) runs[i].wait();
-      }
+      for (auto& started : group)
+        results[started.first] = started.second.get();
+      for (const auto& result : results)
+        if (!result) return result.error();
     }
     std::optional<Encoded> best;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      auto payload = runs[i].get();
-      if (!payload) return payload.error();
-      if (!*payload) continue; // outgrown: a smaller one is among the others
-      Bytes& bytes = **payload;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (!*results[i]) continue; // outgrown, or not run: a smaller one is among the others
+      Bytes& bytes = **results[i];
       if (!best || bytes.size() < best->payload.size()) {
         best = Encoded{std::string(candidates[i]->name()), std::move(bytes),
                        candidates[i]->apply_memory(source.size(), target.size())};
       }
     }
+    if (!best) return make_error(delta::DeltaErrc::encode_failed, "no engine made a payload");
     return std::move(*best);
   }
 
