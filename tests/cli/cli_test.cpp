@@ -1,6 +1,12 @@
 // The command line as a user meets it: exit codes, output, golden files.
+#include <chrono>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/exit_codes.hpp"
 #include "core/hash.hpp"
@@ -139,6 +145,45 @@ TEST(Cli, TheInstalledProgramRunsMain) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), kPackageNotFound);
   EXPECT_NE(test::read_text(dir / "err").find("no such package"), std::string::npos);
+}
+
+// A build says which partition it is encoding, on a terminal only: the
+// real program with its standard error on a pseudo-terminal.
+TEST(Cli, BuildShowsItsPartitionsOnATerminalOnly) {
+  test::ScratchDir dir;
+  const std::string v1 = test::sample_firmware("v1").string(), v2 = test::sample_firmware("v2").string();
+  const std::string package = (dir / "p.zip").string(), out_file = (dir / "out").string();
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) { // only async-signal-safe calls from here
+    const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(126);
+    ::execl(DFOTA_PROGRAM, "dfota", "build", "--from", v1.c_str(), "--to", v2.c_str(), "-o", package.c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::string terminal;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{master, POLLIN, 0};
+    if (::poll(&ready, 1, 1000) <= 0) continue;
+    char chunk[512];
+    const ssize_t got = ::read(master, chunk, sizeof chunk);
+    if (got <= 0) break; // EIO: the program has exited and closed the terminal
+    terminal.append(chunk, static_cast<std::size_t>(got));
+  }
+  ::close(master);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), kOk) << terminal;
+  EXPECT_NE(terminal.find(package + ": encoding modem.img (2/3)"), std::string::npos) << terminal;
+  EXPECT_TRUE(terminal.ends_with("\r\033[K")) << "the status line is left on the terminal";
+  EXPECT_EQ(test::read_text(dir / "out").rfind("built " + package, 0), 0u);
+  // Through Main(), whose streams are not the terminal, nothing but the result.
+  auto r = test::run_cli({"build", "--from", v1, "--to", v2, "-o", (dir / "q.zip").string()});
+  EXPECT_EQ(r.exit_code, kOk);
+  EXPECT_EQ(r.err, "");
 }
 
 } // namespace

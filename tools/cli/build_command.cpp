@@ -31,13 +31,30 @@ public:
       if (!key) return report(err, key.error());
       options_.sign_key = std::move(*key);
     }
+    // On a terminal, a status line names the partition being encoded (a
+    // large image takes seconds); it is cleared before anything else prints.
+    const bool status = is_terminal_stderr(err);
+    auto show = [&err, status](const std::string& package) {
+      return [&err, status, package](const std::string& name, std::size_t index, std::size_t count) {
+        if (status)
+          err << "\r\033[K" << package << ": encoding " << name << " (" << index + 1 << "/" << count << ")"
+              << std::flush;
+      };
+    };
+    auto clear = [&err, status] {
+      if (status) err << "\r\033[K" << std::flush;
+    };
+    options_.on_partition = show(output_);
     auto forward = package::build_package(from_, to_, output_, options_);
+    clear();
     if (!forward) return report(err, forward.error());
     print(out, output_, *forward);
     if (!reverse_.empty()) {
       package::BuildOptions reverse_options = options_;
       std::swap(reverse_options.from_version, reverse_options.to_version);
+      reverse_options.on_partition = show(reverse_);
       auto backward = package::build_package(to_, from_, reverse_, reverse_options);
+      clear();
       if (!backward) return report(err, backward.error().with_context("reverse package"));
       print(out, reverse_, *backward);
     }

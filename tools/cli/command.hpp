@@ -49,5 +49,9 @@ std::string formats_directory();
 // Prints "dfota: error: <message>" and returns the error's exit code.
 int report(std::ostream& err, const Error& error);
 
+// True when `stream` is the process's standard error and that is a terminal:
+// a status line may then be rewritten in place. False for any other stream
+// (a test's, a pipe, a file), which get no status lines at all.
+bool is_terminal_stderr(const std::ostream& stream);
 
 } // namespace dfota::cli

@@ -1,6 +1,8 @@
 #include "cli/main_command.hpp"
 
+#include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 #include "cli/command.hpp"
 
@@ -34,6 +36,8 @@ std::string footer() {
 }
 
 } // namespace
+
+bool is_terminal_stderr(const std::ostream& stream) { return &stream == &std::cerr && ::isatty(STDERR_FILENO) == 1; }
 
 int report(std::ostream& err, const Error& error) {
   err << "dfota: error: " << error.message() << '\n';

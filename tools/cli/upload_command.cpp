@@ -133,7 +133,7 @@ public:
                               (options_.url ? ", url " + *options_.url : std::string()));
     }
     ::signal(SIGPIPE, SIG_IGN);
-    interactive_ = !json_ && ::isatty(STDERR_FILENO);
+    interactive_ = !json_ && is_terminal_stderr(err);
     module_events_.assign(ports_.size(), {});
 
     std::vector<upload::UploadOutcome> outcomes(ports_.size());
