@@ -1,5 +1,7 @@
 // The table of fuzz targets and the seeds that encoders make.
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include "delta/engine.hpp"
 #include "fuzz/fuzz_target.hpp"
@@ -44,7 +46,49 @@ std::vector<Bytes> seed_targets() {
   return {Bytes{}, Bytes(source.begin(), source.begin() + 10), source, edited, shifted};
 }
 
-// `payload`, a native one of version 4 whose reference kinds are one byte,
+// An 8,192-byte little-endian 32-bit ARM ELF image (the fixed source's
+// size) with `inserted` bytes of filler at 0x800: A32 code with a BL every
+// fourth word in a PT_LOAD (R, X) over [0, 0x1100 + inserted) at 0x10000,
+// then data holding pointers into the code in a PT_LOAD (R, W). Both
+// versions agree except where the insertion moved things.
+Bytes arm_elf(std::uint32_t inserted) {
+  constexpr std::uint32_t kBase = 0x10000, kCodeEnd = 0x1100, kInsertAt = 0x800;
+  Bytes image(8192 + inserted, 0x11);
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int k = 0; k < 4; ++k)
+      image[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
+  };
+  auto moved = [&](std::uint32_t at) { return at < kInsertAt ? at : at + inserted; }; // source to this image
+  std::uint32_t x = 2463534242u;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+  };
+  for (std::uint32_t at = 0x80; at < 8192; at += 4) {
+    const std::uint32_t draw = next(), callee = 0x100 + (draw >> 8) % 16 * 0x100;
+    std::uint32_t word = 0xE0000000u | (draw & 0x01FFFFFF);
+    if (at < kCodeEnd && at % 16 == 0) word = 0xEB000000u | (((moved(callee) - (moved(at) + 8)) / 4) & 0xFFFFFF);
+    if (at >= kCodeEnd) word = at % 8 == 0 ? kBase + moved(callee) : draw;
+    put32(moved(at), word);
+  }
+  std::fill(image.begin(), image.begin() + 0x80, 0);
+  const std::uint8_t ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
+  std::copy(std::begin(ident), std::end(ident), image.begin());
+  image[18] = 40;                // EM_ARM
+  put32(28, 0x34);               // e_phoff
+  image[42] = 32, image[44] = 2; // e_phentsize, e_phnum
+  const std::uint32_t code = kCodeEnd + inserted, size = static_cast<std::uint32_t>(image.size());
+  const std::uint32_t phdrs[2][7] = {{1, 0, kBase, kBase, code, code, 5},
+                                     {1, code, kBase + code, kBase + code, size - code, size - code, 6}};
+  for (std::size_t i = 0; i < 2; ++i)
+    for (std::size_t f = 0; f < 7; ++f)
+      put32(0x34 + 32 * i + 4 * f, phdrs[i][f]);
+  return image;
+}
+
+// `payload`, a native one of version 4 or 5 whose reference kinds are one byte,
 // with its literal transform field set to `transform`.
 Bytes with_literal_transform(Bytes payload, std::uint8_t transform) {
   std::size_t at = 4;
@@ -81,6 +125,11 @@ int write_payload_seeds(const std::string& engine, const fs::path& dir) {
                with_literal_transform(payload.bytes(), transform)))
       return 1;
   }
+  // Between two versions of an ARM ELF image of the fixed source's size: a
+  // payload with segments, their flags and reference kinds.
+  VectorWriter elf_payload;
+  if (!e->diff(arm_elf(0), arm_elf(16), elf_payload)) return 1;
+  if (!write(dir / "elf-seed", elf_payload.bytes())) return 1;
   return 0;
 }
 

@@ -28,10 +28,12 @@ namespace {
 
 using namespace native;
 
-// Version 4 adds the literal transform to version 3, which keeps the control
-// program field by field, each copy's source start as a change of diagonal;
-// versions 3 and 2 (entry by entry, with seeks) are still read.
-constexpr char kMagic[4] = {'D', 'F', 'N', '4'};
+// Version 5 marks the executable segments, where alone the code kinds are
+// looked for; version 4 adds the literal transform to version 3, which keeps
+// the control program field by field, each copy's source start as a change of
+// diagonal; versions 4, 3 and 2 (entry by entry, with seeks) are still read.
+constexpr char kMagic[4] = {'D', 'F', 'N', '5'};
+constexpr char kMagicVersion4[4] = {'D', 'F', 'N', '4'};
 constexpr char kMagicVersion3[4] = {'D', 'F', 'N', '3'};
 constexpr char kMagicVersion2[4] = {'D', 'F', 'N', '2'};
 // Any diagonal (source start - target start) of a valid copy, and any change
@@ -109,16 +111,21 @@ DifferenceStreams difference_streams(const Layout& layout, const MovedAddresses&
   return result;
 }
 
+// Segment flags (version 5): bit 0, executable.
+constexpr std::uint64_t kExecutableFlag = 1;
+
 void put_segments(Bytes& out, const AddressSpace& space) {
   put_varint(out, space.segments().size());
   for (const Segment& s : space.segments()) {
     put_varint(out, s.vaddr);
     put_varint(out, s.offset);
     put_varint(out, s.size);
+    put_varint(out, s.executable ? kExecutableFlag : 0);
   }
 }
 
-Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size) {
+// `with_flags`: version 5, whose segments end with their flags.
+Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size, bool with_flags) {
   auto count = in.varint();
   if (!count) return count.error();
   if (*count > kMaxSegments) return corrupt("too many segments");
@@ -130,7 +137,13 @@ Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size
     if (!offset) return offset.error();
     auto size = in.varint();
     if (!size) return size.error();
-    const Segment s{*vaddr, *offset, *size};
+    Segment s{*vaddr, *offset, *size};
+    if (with_flags) {
+      auto flags = in.varint();
+      if (!flags) return flags.error();
+      if ((*flags & ~kExecutableFlag) != 0) return corrupt("unknown segment flags");
+      s.executable = *flags == kExecutableFlag;
+    }
     if (s.offset > image_size || s.size > image_size - s.offset || s.vaddr + s.size < s.vaddr) {
       return corrupt("segment outside its image");
     }
@@ -249,7 +262,7 @@ Expected<std::vector<ControlEntry>> read_interleaved_control(StreamReader& strea
 
 // The fields before the streams.
 struct PayloadHeader {
-  unsigned version = 4;
+  unsigned version = 5;
   std::uint64_t source_size = 0;
   std::uint64_t target_size = 0;
   Sha256 source_digest{};
@@ -309,7 +322,11 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
     header.version = 2;
   } else if (std::memcmp(magic, kMagicVersion3, 4) == 0) {
     header.version = 3;
-  } else if (std::memcmp(magic, kMagic, 4) != 0) {
+  } else if (std::memcmp(magic, kMagicVersion4, 4) == 0) {
+    header.version = 4;
+  } else if (std::memcmp(magic, kMagic, 4) == 0) {
+    header.version = 5;
+  } else {
     return corrupt("not a native payload (bad magic)");
   }
   auto made_for = in.varint();
@@ -341,12 +358,13 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
     if (*transform > kLastLiteralTransform) return corrupt("unknown literal transform");
     header.literal_transform = static_cast<LiteralTransform>(*transform);
   }
-  auto source_space = read_segments(in, header.source_size);
+  auto source_space = read_segments(in, header.source_size, header.version >= 5);
   if (!source_space) return source_space.error();
-  auto target_space = read_segments(in, header.target_size);
+  auto target_space = read_segments(in, header.target_size, header.version >= 5);
   if (!target_space) return target_space.error();
   header.layout.source = std::move(*source_space);
   header.layout.target = std::move(*target_space);
+  header.layout.code_by_segment = header.version >= 5;
   if (header.layout.kinds & kRelativeWords) {
     auto regions = read_regions(in, header.source_size);
     if (!regions) return regions.error();

@@ -46,6 +46,7 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
     const std::uint64_t type = load_le(image, at, 4);
     if (type != 1 && type != 0x6474E550) continue; // PT_LOAD, PT_GNU_EH_FRAME
     Segment s;
+    s.executable = (load_le(image, at + (info.is64 ? 4 : 24), 4) & 1) != 0; // p_flags & PF_X
     if (info.is64) {
       s.offset = load_le(image, at + 8, 8);
       s.vaddr = load_le(image, at + 16, 8);
@@ -276,6 +277,7 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   }
   layout.source = AddressSpace(old_elf->segments);
   layout.target = AddressSpace(new_elf->segments);
+  layout.code_by_segment = true;
   layout.regions = unwind_regions(source, *old_elf, *new_elf, layout.source);
   if (!layout.regions.empty()) {
     layout.kinds |= kRelativeWords;
@@ -443,6 +445,16 @@ BlockPrediction::BlockPrediction(const Layout& layout, const MovedAddresses& mov
     source_segment_ = whole(layout.source, source_start);
     target_segment_ = whole(layout.target, target_start);
   }
+  code_kinds_ = data_kinds_ = kinds_ = layout.kinds;
+  run_end_ = length;
+  if (layout.code_by_segment) {
+    // x86 code holds no address words (its jump tables are in read-only
+    // data); ARM code keeps literal pools among its instructions.
+    const KindSet words = kAbsolute32 | kAbsolute64;
+    if (layout.kinds & (kX86Relative | kX64RipRelative)) code_kinds_ &= ~words;
+    data_kinds_ &= ~kCodeKinds;
+    run_end_ = 0; // the first call enters the first run
+  }
   if (layout.kinds & kRelativeWords) {
     for (unsigned i = 0; i < layout.regions.size() && i < kMaxRelativeRegions; ++i) {
       const RelativeRegion& r = layout.regions[i];
@@ -505,7 +517,7 @@ bool BlockPrediction::relative_word(std::uint64_t at) {
 }
 
 bool BlockPrediction::predict_x86(std::uint64_t at) {
-  const KindSet kinds = layout_.kinds;
+  const KindSet kinds = kinds_;
   const std::uint64_t left = length_ - at;
   const std::uint8_t* p = block_ + at;
   // A relative reference: a signed 32-bit displacement at `field` counted from
@@ -535,7 +547,7 @@ bool BlockPrediction::predict_x86(std::uint64_t at) {
 }
 
 bool BlockPrediction::predict_word(std::uint64_t at, std::uint32_t word) {
-  const KindSet kinds = layout_.kinds;
+  const KindSet kinds = kinds_;
   const std::uint64_t left = length_ - at;
   const std::uint8_t* p = block_ + at;
   if ((kinds & kArmPltEntry) && (word & kArmPltFirstMask) == kArmPltFirst && arm_plt_entry(at, word)) return true;
@@ -702,9 +714,37 @@ void BlockPrediction::note_literal_load(std::uint64_t at, std::uint32_t word) {
   literals_.insert(it, entry);
 }
 
+void BlockPrediction::enter_run(std::uint64_t at) {
+  // The run ends where the next executable segment begins or ends.
+  const std::uint64_t offset = source_start_ + at;
+  bool code = false;
+  std::uint64_t end = source_start_ + length_;
+  for (const Segment& s : layout_.source.segments()) {
+    if (!s.executable) continue;
+    if (offset >= s.offset && offset - s.offset < s.size) code = true;
+    if (s.offset > offset) end = std::min(end, s.offset);
+    if (s.offset + s.size > offset) end = std::min(end, s.offset + s.size);
+  }
+  kinds_ = code ? code_kinds_ : data_kinds_;
+  run_end_ = end - source_start_;
+}
+
 std::uint64_t BlockPrediction::next_reference(std::uint64_t at, std::uint64_t stop) {
+  while (at < stop) {
+    if (at >= run_end_) enter_run(at);
+    const std::uint64_t end = std::min(stop, run_end_);
+    if (kinds_ != 0) {
+      const std::uint64_t found = next_reference_in_run(at, end);
+      if (found < end) return found;
+    }
+    at = end;
+  }
+  return stop;
+}
+
+std::uint64_t BlockPrediction::next_reference_in_run(std::uint64_t at, std::uint64_t stop) {
   // Everything the filter reads, in locals: the predictions change members.
-  const KindSet kinds = layout_.kinds;
+  const KindSet kinds = kinds_;
   const std::uint8_t* const block = block_;
   const std::uint64_t length = length_, source_start = source_start_;
   const std::uint64_t regions_begin = regions_begin_, regions_end = regions_end_;

@@ -56,6 +56,7 @@ struct Segment {
   std::uint64_t vaddr = 0;
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  bool executable = false; // ELF PF_X
 };
 // At most this many segments: detect_layout() treats an image with more as
 // having none, and a payload with more is refused.
@@ -136,7 +137,18 @@ struct Layout {
   KindSet alternative_kinds = 0;
   // With kRelativeWords: sorted by offset, disjoint, inside the source.
   std::vector<RelativeRegion> regions;
+  // Payload version 5: the code kinds (kCodeKinds) are looked for only at
+  // source offsets that an executable source segment holds, and with an x86
+  // kind the absolute words only at the others. False (versions 2 to 4):
+  // every kind everywhere.
+  bool code_by_segment = false;
 };
+
+// The kinds that find references in instructions (and the Thumb literal
+// words instructions load), as opposed to data words.
+inline constexpr KindSet kCodeKinds =
+    kX86Relative | kX64RipRelative | kArm32Branch | kArm64Branch | kArm32Literal | kThumbBranch | kThumbLiteral |
+    kArmPltEntry;
 
 // Guesses a layout from the two images (ELF program headers and machine).
 // Images that are not ELF get no reference kinds.
@@ -274,9 +286,14 @@ private:
   // the ones the walk has passed.
   bool take_literal(std::uint64_t at);
   // The first block position in [at, stop) where a reference starts, with
-  // its predicted bytes in pending_; stop when none does. Filters the
-  // positions with cheap tests on locals before trying a prediction.
+  // its predicted bytes in pending_; stop when none does. Walks the runs of
+  // code and data (Layout::code_by_segment) one after the other.
   std::uint64_t next_reference(std::uint64_t at, std::uint64_t stop);
+  // The same within one run, with kinds_ set for it. Filters the positions
+  // with cheap tests on locals before trying a prediction.
+  std::uint64_t next_reference_in_run(std::uint64_t at, std::uint64_t stop);
+  // Sets kinds_ and run_end_ for the run that holds block position `at`.
+  void enter_run(std::uint64_t at);
   std::optional<std::uint64_t> map_vaddr(std::uint64_t source_vaddr) const { return moved_(source_vaddr); }
   // Load addresses of block positions (to_vaddr of source_start_ + at and of
   // target_start_ + at), through the block's sole segment where it has one.
@@ -298,6 +315,12 @@ private:
   std::uint64_t target_start_;
   std::uint64_t length_;
   std::uint64_t position_ = 0; // next block position to predict
+  // The kinds looked for in the run of code or data being walked, which
+  // ends at block position run_end_ (the block's end without
+  // code_by_segment); the kinds of code runs and of data runs.
+  KindSet kinds_ = 0;
+  std::uint64_t run_end_ = 0;
+  KindSet code_kinds_ = 0, data_kinds_ = 0;
   // Block positions [regions_begin_, regions_end_) hold every word of the
   // relative regions the block overlaps (empty without kRelativeWords).
   std::uint64_t regions_begin_ = 0;

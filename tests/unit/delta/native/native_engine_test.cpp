@@ -20,7 +20,7 @@ void put32(Bytes& b, std::size_t at, std::uint32_t v) {
 }
 
 // The header of a little-endian 32-bit ARM ELF whose one PT_LOAD maps the
-// whole of `image` at `vaddr`.
+// whole of `image` at `vaddr`, executable.
 void put_arm_elf_header(Bytes& image, std::uint32_t vaddr) {
   const char ident[] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
   std::memcpy(image.data(), ident, sizeof ident);
@@ -34,6 +34,7 @@ void put_arm_elf_header(Bytes& image, std::uint32_t vaddr) {
   const auto total = static_cast<std::uint32_t>(image.size());
   put32(image, 0x34 + 16, total); // p_filesz
   put32(image, 0x34 + 20, total); // p_memsz
+  put32(image, 0x34 + 24, 5);     // p_flags: R, X
 }
 
 // A little-endian 32-bit ARM ELF whose one PT_LOAD maps the whole file at
@@ -170,14 +171,15 @@ std::uint64_t payload_kinds(ByteSpan payload, bool transform = false) {
 std::uint64_t literal_transform_of(ByteSpan payload) { return payload_kinds(payload, true); }
 
 // A little-endian x86-64 ELF loaded at 0x400000: functions of filler bytes
-// (no instruction the predictor knows); a table of 8-byte pointers to them,
-// as in .data.rel.ro; and their unwind tables: .eh_frame_hdr (a search
-// table relative to itself) and .eh_frame (one CIE, then an FDE per
-// function whose pc_begin is relative to the field).
+// (no instruction the predictor knows) in an executable segment; then, in a
+// read-only one, a table of 8-byte pointers to them, as in .data.rel.ro,
+// and their unwind tables: .eh_frame_hdr (a search table relative to
+// itself) and .eh_frame (one CIE, then an FDE per function whose pc_begin is
+// relative to the field).
 Bytes x64_image(std::size_t functions, std::size_t inserted_at, std::size_t inserted_bytes) {
   constexpr std::uint32_t kBase = 0x400000;
   std::vector<std::size_t> starts;
-  std::size_t size = 64 + 2 * 56;
+  std::size_t size = 64 + 3 * 56;
   for (std::size_t f = 0; f < functions; ++f) {
     if (f == inserted_at) size += inserted_bytes;
     starts.push_back(size);
@@ -220,16 +222,23 @@ Bytes x64_image(std::size_t functions, std::size_t inserted_at, std::size_t inse
   image[18] = 62;          // EM_X86_64
   image[32] = 64;          // e_phoff
   image[54] = 56;          // e_phentsize
-  image[56] = 2;           // e_phnum
-  put32(image, 64 + 0, 1); // PT_LOAD of the whole file
+  image[56] = 3;           // e_phnum
+  put32(image, 64 + 0, 1); // PT_LOAD of the code
+  put32(image, 64 + 4, 5); // p_flags: R, X
   put32(image, 64 + 16, kBase);
-  put32(image, 64 + 32, static_cast<std::uint32_t>(size));
-  put32(image, 64 + 40, static_cast<std::uint32_t>(size));
-  put32(image, 120 + 0, 0x6474E550); // PT_GNU_EH_FRAME
-  put32(image, 120 + 8, static_cast<std::uint32_t>(hdr));
-  put32(image, 120 + 16, va(hdr));
-  put32(image, 120 + 32, static_cast<std::uint32_t>(12 + functions * 8));
-  put32(image, 120 + 40, static_cast<std::uint32_t>(12 + functions * 8));
+  put32(image, 64 + 32, static_cast<std::uint32_t>(table));
+  put32(image, 64 + 40, static_cast<std::uint32_t>(table));
+  put32(image, 120 + 0, 1); // PT_LOAD of the data
+  put32(image, 120 + 4, 4); // p_flags: R
+  put32(image, 120 + 8, static_cast<std::uint32_t>(table));
+  put32(image, 120 + 16, va(table));
+  put32(image, 120 + 32, static_cast<std::uint32_t>(size - table));
+  put32(image, 120 + 40, static_cast<std::uint32_t>(size - table));
+  put32(image, 176 + 0, 0x6474E550); // PT_GNU_EH_FRAME
+  put32(image, 176 + 8, static_cast<std::uint32_t>(hdr));
+  put32(image, 176 + 16, va(hdr));
+  put32(image, 176 + 32, static_cast<std::uint32_t>(12 + functions * 8));
+  put32(image, 176 + 40, static_cast<std::uint32_t>(12 + functions * 8));
   return image;
 }
 
@@ -383,6 +392,67 @@ TEST(BlockPrediction, RewritesWordsRelativeToABaseOrToThemselves) {
   put32(expected, 0x40, 0x1250 - (0x108 + 0x40));
   put32(expected, 0x340, (0x108 + 0x340) - 0x150);
   EXPECT_EQ(predicted, expected);
+}
+
+// Version 5: code kinds only in executable segments; with an x86 kind,
+// absolute words only outside them. The block [0, 0x200) straddles the
+// boundary at 0x100 between code and data; [0x1000, 0x1100) moves to 0x1200.
+TEST(BlockPrediction, LooksForCodeInCodeAndForX86AddressWordsInDataOnly) {
+  const native::OffsetMap map({{0, 0x200, 0}, {0x1000, 0x100, 0x1200}});
+  auto predict = [&](const native::Layout& layout, const Bytes& source) {
+    Bytes predicted(0x200);
+    native::BlockPrediction(layout, native::MovedAddresses(layout.source, map, layout.target), source, 0, 0, 0x200)
+        .fill(predicted.data(), predicted.size());
+    return predicted;
+  };
+  auto segments = [](bool code_first) {
+    native::Segment code{0, 0, 0x100, true}, data{0x100, 0x100, 0x1200, false};
+    return native::AddressSpace(code_first ? std::vector{code, data} : std::vector{data, code});
+  };
+  auto bl = [](std::uint32_t from, std::uint32_t to) { return 0xEB000000u | (((to - (from + 8)) / 4) & 0xFFFFFF); };
+
+  // A32: a BL and a pointer in the code, the same in the data.
+  Bytes arm(0x1100, 0);
+  put32(arm, 0x40, bl(0x40, 0x1040));
+  put32(arm, 0x44, 0x1050);
+  put32(arm, 0x140, bl(0x140, 0x1040));
+  put32(arm, 0x144, 0x1050);
+  native::Layout layout;
+  layout.kinds = native::kArm32Branch | native::kAbsolute32;
+  layout.source = layout.target = segments(true);
+  layout.code_by_segment = true;
+  Bytes expected = arm;
+  put32(expected, 0x40, bl(0x40, 0x1240));
+  put32(expected, 0x44, 0x1250);
+  put32(expected, 0x144, 0x1250); // the data's pointer, not its BL-shaped word
+  expected.resize(0x200);
+  EXPECT_EQ(predict(layout, arm), expected);
+  // The order of the segments does not matter; without code_by_segment
+  // (versions 2 to 4) every kind is looked for everywhere.
+  layout.source = layout.target = segments(false);
+  EXPECT_EQ(predict(layout, arm), expected);
+  layout.code_by_segment = false;
+  put32(expected, 0x140, bl(0x140, 0x1240));
+  EXPECT_EQ(predict(layout, arm), expected);
+
+  // x86-64: a call and an 8-byte pointer in the code, the same in the data.
+  Bytes x86(0x1100, 0);
+  auto call = [&](Bytes& b, std::uint32_t at, std::uint32_t to) {
+    b[at] = 0xE8;
+    put32(b, at + 1, to - (at + 5));
+  };
+  call(x86, 0x21, 0x1040);
+  put32(x86, 0x48, 0x1050);
+  call(x86, 0x121, 0x1040);
+  put32(x86, 0x148, 0x1050);
+  layout.kinds = native::kX86Relative | native::kAbsolute64;
+  layout.source = layout.target = segments(true);
+  layout.code_by_segment = true;
+  expected = x86;
+  call(expected, 0x21, 0x1240);
+  put32(expected, 0x148, 0x1250);
+  expected.resize(0x200);
+  EXPECT_EQ(predict(layout, x86), expected);
 }
 
 TEST(BlockPrediction, RewritesThumbBranchesAndLiteralsForTheirNewPlaces) {
@@ -587,11 +657,11 @@ TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
   EXPECT_EQ(*out, literal_first);
 }
 
-TEST(NativeEngine, WritesVersion4) {
+TEST(NativeEngine, WritesVersion5) {
   const Bytes source = arm_image(3, 120, 120, 0), target = arm_image(3, 120, 40, 9);
   const Bytes payload = encode("native", source, target);
   ASSERT_GE(payload.size(), 4u);
-  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN4");
+  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN5");
 }
 
 TEST(NativeEngine, UndoesTheLiteralTransformOfVersion4) {

@@ -42,6 +42,7 @@ Bytes x64_with_plt(const std::vector<std::string>& imports, const std::vector<st
   put(image, 0x3C, 9, 2); // e_shnum
   put(image, 0x3E, 1, 2); // e_shstrndx
   put(image, 64, 1, 4);   // PT_LOAD
+  put(image, 68, 5, 4);   // p_flags: R, X
   put(image, 64 + 32, image.size(), 8);
   put(image, 64 + 40, image.size(), 8);
 
