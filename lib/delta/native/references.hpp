@@ -146,9 +146,8 @@ struct Layout {
 
 // The kinds that find references in instructions (and the Thumb literal
 // words instructions load), as opposed to data words.
-inline constexpr KindSet kCodeKinds =
-    kX86Relative | kX64RipRelative | kArm32Branch | kArm64Branch | kArm32Literal | kThumbBranch | kThumbLiteral |
-    kArmPltEntry;
+inline constexpr KindSet kCodeKinds = kX86Relative | kX64RipRelative | kArm32Branch | kArm64Branch | kArm32Literal |
+                                      kThumbBranch | kThumbLiteral | kArmPltEntry;
 
 // Guesses a layout from the two images (ELF program headers and machine).
 // Images that are not ELF get no reference kinds.

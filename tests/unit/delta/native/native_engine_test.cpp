@@ -657,6 +657,21 @@ TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
   EXPECT_EQ(*out, literal_first);
 }
 
+// A payload the version 4 encoder made for an A32 image whose one segment
+// has no flags: version 4 looks for every kind everywhere, so its
+// predictions hold although the segment is not marked executable.
+TEST(NativeEngine, ReadsVersion4WithItsOwnPredictor) {
+  Bytes source = arm_image(3, 120, 120, 0), target = arm_image(3, 120, 40, 9);
+  put32(source, 0x34 + 24, 0); // p_flags as that encoder's images had them
+  put32(target, 0x34 + 24, 0);
+  const Bytes payload = test::read_bytes(test::source_dir() / "tests" / "golden" / "native-v4-arm.bin");
+  ASSERT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN4");
+  EXPECT_EQ(payload_kinds(payload), native::kArm32Branch | native::kArm32Literal | native::kAbsolute32);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, target);
+}
+
 TEST(NativeEngine, WritesVersion5) {
   const Bytes source = arm_image(3, 120, 120, 0), target = arm_image(3, 120, 40, 9);
   const Bytes payload = encode("native", source, target);
