@@ -98,23 +98,25 @@ public:
       }
       return std::optional<Bytes>{std::move(out.bytes())};
     };
-    // A failure in the first group is reported without starting the second.
-    std::vector<Expected<std::optional<Bytes>>> results(candidates.size(), std::optional<Bytes>{});
+    // A failure in the first group is reported without starting the second
+    // (the group's other futures still finish: their destructors wait).
+    std::vector<std::optional<Bytes>> results(candidates.size());
     for (bool streaming : {false, true}) {
       std::vector<std::pair<std::size_t, std::future<Expected<std::optional<Bytes>>>>> group;
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         if (candidates[i]->writes_as_it_encodes() == streaming)
           group.emplace_back(i, std::async(std::launch::async, run, candidates[i]));
       }
-      for (auto& started : group)
-        results[started.first] = started.second.get();
-      for (const auto& result : results)
+      for (auto& started : group) {
+        auto result = started.second.get();
         if (!result) return result.error();
+        results[started.first] = std::move(*result);
+      }
     }
     std::optional<Encoded> best;
     for (std::size_t i = 0; i < results.size(); ++i) {
-      if (!*results[i]) continue; // outgrown, or not run: a smaller one is among the others
-      Bytes& bytes = **results[i];
+      if (!results[i]) continue; // outgrown: a smaller one is among the others
+      Bytes& bytes = *results[i];
       if (!best || bytes.size() < best->payload.size()) {
         best = Encoded{std::string(candidates[i]->name()), std::move(bytes),
                        candidates[i]->apply_memory(source.size(), target.size())};

@@ -54,10 +54,7 @@ std::vector<Bytes> seed_targets() {
 Bytes arm_elf(std::uint32_t inserted) {
   constexpr std::uint32_t kBase = 0x10000, kCodeEnd = 0x1100, kInsertAt = 0x800;
   Bytes image(8192 + inserted, 0x11);
-  auto put32 = [&](std::size_t at, std::uint32_t v) {
-    for (int k = 0; k < 4; ++k)
-      image[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
-  };
+  auto put32 = [&](std::size_t at, std::uint32_t v) { store_le32(image.data() + at, v); };
   auto moved = [&](std::uint32_t at) { return at < kInsertAt ? at : at + inserted; }; // source to this image
   std::uint32_t x = 2463534242u;
   auto next = [&] {
