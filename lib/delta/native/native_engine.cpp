@@ -267,7 +267,7 @@ struct PayloadHeader {
   std::uint64_t target_size = 0;
   Sha256 source_digest{};
   Layout layout;
-  LiteralTransform literal_transform = LiteralTransform::none; // version 4 only
+  LiteralTransform literal_transform = LiteralTransform::none; // versions 4 and 5
   std::uint64_t entry_count = 0;
 };
 
