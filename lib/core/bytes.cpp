@@ -96,14 +96,14 @@ FdReader::~FdReader() {
 Expected<std::unique_ptr<FdReader>> FdReader::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return system_error(path, errno);
-  return std::make_unique<FdReader>(fd, true);
+  return std::make_unique<FdReader>(fd, true, path);
 }
 
 Expected<std::size_t> FdReader::read(std::span<std::uint8_t> buffer) {
   for (;;) {
     ssize_t n = ::read(fd_, buffer.data(), buffer.size());
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno != EINTR) return system_error("read", errno);
+    if (errno != EINTR) return system_error(name_, errno);
   }
 }
 

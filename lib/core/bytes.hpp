@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -132,7 +133,8 @@ private:
 // constructed with owns=true and closes it on destruction.
 class FdReader final : public Reader {
 public:
-  FdReader(int fd, bool owns) : fd_(fd), owns_(owns) {}
+  // `name` is what read errors call the input (open() gives its path).
+  FdReader(int fd, bool owns, std::string name = "read") : fd_(fd), owns_(owns), name_(std::move(name)) {}
   ~FdReader() override;
   FdReader(const FdReader&) = delete;
   FdReader& operator=(const FdReader&) = delete;
@@ -142,6 +144,7 @@ public:
 private:
   int fd_;
   bool owns_;
+  std::string name_;
 };
 
 class FdWriter final : public Writer {

@@ -361,5 +361,15 @@ TEST_F(BadInput, BuildRefusesMissingFirmware) {
   EXPECT_FALSE(fs::exists(dir_ / "x.zip"));
 }
 
+TEST_F(BadInput, APayloadThatIsADirectoryIsNamedInTheError) {
+  const fs::path source = test::sample_firmware("v1") / "boot.img";
+  const fs::path out = dir_ / "patched";
+  auto r = test::run_cli({"patch", source.string(), dir_.path().string(), "-o", out.string()});
+  EXPECT_EQ(r.exit_code, kIoError) << r.err;
+  expect_one_line(r, "patch");
+  EXPECT_NE(r.err.find(dir_.path().string() + ": "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 } // namespace
 } // namespace dfota::cli
