@@ -110,6 +110,22 @@ fs::path TempDir::release() {
   return kept;
 }
 
+bool is_within(const fs::path& path, const fs::path& dir) {
+  std::error_code ec;
+  const fs::path resolved_path = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  if (ec) return false;
+  const fs::path resolved_dir = fs::weakly_canonical(fs::absolute(dir, ec), ec);
+  if (ec) return false;
+  // Component by component; a trailing separator leaves an empty last one.
+  auto p = resolved_path.begin();
+  for (const fs::path& part : resolved_dir) {
+    if (part.empty()) continue;
+    if (p == resolved_path.end() || *p != part) return false;
+    ++p;
+  }
+  return true;
+}
+
 fs::path system_temp_directory() {
   const char* dir = std::getenv("TMPDIR");
   if (dir && *dir) return dir;

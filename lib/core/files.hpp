@@ -18,6 +18,11 @@ Expected<Bytes> read_file(const std::string& path, std::uint64_t limit);
 // "." or ".." component, no empty component, no backslash or NUL.
 bool is_safe_relative_path(std::string_view path);
 
+// True when `path` is `dir` or lies below it, compared after resolving the
+// symbolic links, "." and ".." of the parts of each that exist
+// (std::filesystem::weakly_canonical); false when either cannot be resolved.
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& dir);
+
 // A file written under a temporary name in the destination's directory and
 // renamed onto the destination by commit(). Destroying an uncommitted
 // OutputFile removes the temporary, so a failed run leaves nothing behind.

@@ -239,6 +239,12 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
   if (!options.trusted_keys.empty()) {
     if (auto key = verify_package(package, options.trusted_keys); !key) return key.error();
   }
+  if (is_within(output_dir, source_dir)) {
+    return make_error(PackageErrc::output_exists, output_dir.string() + ": the result would be written inside " +
+                                                      source_dir.string() +
+                                                      ", the source firmware, and become part of it; write it "
+                                                      "elsewhere");
+  }
   std::error_code ec;
   const bool output_present = fs::exists(fs::symlink_status(output_dir, ec));
   if (output_present && !(fs::is_directory(fs::symlink_status(output_dir, ec)) && fs::is_empty(output_dir, ec))) {

@@ -293,6 +293,19 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
 
 } // namespace
 
+Status check_package_output(const fs::path& output, const fs::path& from, const fs::path& to) {
+  // The package, and the work directory beside it, must not land in a
+  // firmware directory.
+  for (const auto& [dir, flag] : {std::pair{&from, "--from"}, std::pair{&to, "--to"}}) {
+    if (is_within(output, *dir)) {
+      return make_error(PackageErrc::output_exists, output.string() + ": the package would be written inside " +
+                                                        dir->string() + " (" + flag +
+                                                        "), and become part of that firmware; write it elsewhere");
+    }
+  }
+  return {};
+}
+
 Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, const fs::path& output,
                                     const BuildOptions& options) {
   if (options.engine != "auto" && !delta::find_engine(options.engine)) {
@@ -303,6 +316,7 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
     return make_error(delta::DeltaErrc::engine_unavailable,
                       "the " + options.engine + " engine cannot encode on this machine (is xdelta3 installed?)");
   }
+  if (auto ok = check_package_output(output, from, to); !ok) return ok.error();
   auto source = firmware::open_firmware(from);
   if (!source) return source.error().with_context("--from");
   auto target = firmware::open_firmware(to);

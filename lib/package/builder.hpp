@@ -32,6 +32,13 @@ struct BuildResult {
   std::string signed_by; // the signing key's fingerprint, when signed
 };
 
+// Fails with PackageErrc::output_exists when `output` would lie inside the
+// firmware directory `from` (--from) or `to` (--to): the package would become
+// part of that firmware. build_package() checks this itself; a caller that
+// writes more than one package checks every output first.
+Status check_package_output(const std::filesystem::path& output, const std::filesystem::path& from,
+                            const std::filesystem::path& to);
+
 // Builds the package that turns `from` into `to` and writes it to `output`
 // (replaced atomically: on failure nothing is left at `output`). The same
 // inputs and options always give the same bytes.

@@ -167,6 +167,16 @@ Expected<Result> build_release(const Request& request, const profiles::Registry&
   auto target = firmware::open_firmware(request.target);
   if (!target) return target.error().with_context(request.target.string());
   if (request.sources.empty()) return make_error(CoreErrc::invalid_input, "no field version given (--from)");
+  // Checked before the output directory is made, so that nothing is
+  // written inside a firmware version.
+  auto inside = [&](const fs::path& dir) { return is_within(request.output_dir, dir); };
+  const auto source_holding_output = std::find_if(request.sources.begin(), request.sources.end(), inside);
+  if (inside(request.target) || source_holding_output != request.sources.end()) {
+    const fs::path& dir = inside(request.target) ? request.target : *source_holding_output;
+    return make_error(package::PackageErrc::output_exists,
+                      request.output_dir.string() + ": the packages would be written inside " + dir.string() +
+                          ", a firmware version, and become part of it; write them elsewhere");
+  }
   std::error_code ec;
   fs::create_directories(request.output_dir, ec);
   if (ec || !fs::is_directory(request.output_dir))

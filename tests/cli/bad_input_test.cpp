@@ -347,8 +347,10 @@ TEST_F(BadInput, AWrongSourceIsRefusedByNameBeforeWriting) {
   expect_one_line(r, "wrong source");
   EXPECT_NE(r.err.find("partition boot.img"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
+  const fs::path not_a_firmware = dir_ / "not-firmware";
+  test::write_text(not_a_firmware / "notes.txt", "not a firmware");
   auto not_firmware =
-      test::run_cli({"apply", (dir_ / "good.zip").string(), "--source", dir_.path().string(), "-o", out.string()});
+      test::run_cli({"apply", (dir_ / "good.zip").string(), "--source", not_a_firmware.string(), "-o", out.string()});
   EXPECT_EQ(not_firmware.exit_code, kSourceMismatch) << not_firmware.err;
   EXPECT_FALSE(fs::exists(out));
 }
@@ -369,6 +371,63 @@ TEST_F(BadInput, APayloadThatIsADirectoryIsNamedInTheError) {
   expect_one_line(r, "patch");
   EXPECT_NE(r.err.find(dir_.path().string() + ": "), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
+}
+
+// Copies of the sample firmware in the scratch directory, so that a failing
+// check cannot write into the source tree.
+struct FirmwareCopies {
+  fs::path v1, v2;
+  explicit FirmwareCopies(const fs::path& dir) : v1(dir / "fw-v1"), v2(dir / "fw-v2") {
+    const auto options = fs::copy_options::recursive | fs::copy_options::copy_symlinks;
+    fs::copy(test::sample_firmware("v1"), v1, options);
+    fs::copy(test::sample_firmware("v2"), v2, options);
+  }
+};
+
+TEST_F(BadInput, OutputsInsideAFirmwareDirectoryAreRefusedBeforeWriting) {
+  const FirmwareCopies fw(dir_.path());
+  const auto v1_files = test::list_all(fw.v1), v2_files = test::list_all(fw.v2);
+  auto unchanged = [&] { return test::list_all(fw.v1) == v1_files && test::list_all(fw.v2) == v2_files; };
+  const std::string v1 = fw.v1.string(), v2 = fw.v2.string();
+  const std::string forward = (dir_ / "forward.zip").string();
+
+  auto into_target = test::run_cli({"build", "--from", v1, "--to", v2, "-o", v2 + "/update.zip"});
+  EXPECT_EQ(into_target.exit_code, kOutputExists) << into_target.err;
+  expect_one_line(into_target, "build -o in --to");
+  EXPECT_NE(into_target.err.find("(--to)"), std::string::npos) << into_target.err;
+  EXPECT_TRUE(unchanged());
+
+  // The reverse output is checked before the forward package is written.
+  auto reverse_into_source =
+      test::run_cli({"build", "--from", v1, "--to", v2, "-o", forward, "--reverse-output", v2 + "/../fw-v1/back.zip"});
+  EXPECT_EQ(reverse_into_source.exit_code, kOutputExists) << reverse_into_source.err;
+  expect_one_line(reverse_into_source, "build --reverse-output in --from");
+  EXPECT_NE(reverse_into_source.err.find("(--from)"), std::string::npos) << reverse_into_source.err;
+  EXPECT_FALSE(fs::exists(forward));
+  EXPECT_TRUE(unchanged());
+
+  auto same_file = test::run_cli(
+      {"build", "--from", v1, "--to", v2, "-o", forward, "--reverse-output", (dir_ / "." / "forward.zip").string()});
+  EXPECT_EQ(same_file.exit_code, kUsage) << same_file.err;
+  expect_one_line(same_file, "build -o = --reverse-output");
+  EXPECT_FALSE(fs::exists(forward));
+
+  auto apply_into_source = test::run_cli({"apply", (dir_ / "good.zip").string(), "--source", v1, "-o", v1 + "/v2"});
+  EXPECT_EQ(apply_into_source.exit_code, kOutputExists) << apply_into_source.err;
+  expect_one_line(apply_into_source, "apply -o in --source");
+  EXPECT_TRUE(unchanged());
+
+  auto release_into_target = test::run_cli({"release", "--to", v2, "--from", v1, "-o", v2 + "/packages"});
+  EXPECT_EQ(release_into_target.exit_code, kOutputExists) << release_into_target.err;
+  expect_one_line(release_into_target, "release -o in --to");
+  auto release_into_source = test::run_cli({"release", "--to", v2, "--from", v1, "-o", v1 + "/packages"});
+  EXPECT_EQ(release_into_source.exit_code, kOutputExists) << release_into_source.err;
+  EXPECT_TRUE(unchanged());
+
+  // Beside the firmware, both work.
+  auto beside = test::run_cli({"build", "--from", v1, "--to", v2, "-o", forward});
+  EXPECT_EQ(beside.exit_code, kOk) << beside.err;
+  EXPECT_TRUE(fs::exists(forward));
 }
 
 } // namespace

@@ -1,3 +1,5 @@
+#include <filesystem>
+
 #include "cli/command.hpp"
 #include "package/builder.hpp"
 
@@ -30,6 +32,19 @@ public:
       auto key = load_signing_key(sign_key_, err);
       if (!key) return report(err, key.error());
       options_.sign_key = std::move(*key);
+    }
+    // Every output is checked before the first package is written.
+    if (!reverse_.empty()) {
+      namespace fs = std::filesystem;
+      std::error_code reverse_ec, output_ec;
+      const fs::path reverse = fs::weakly_canonical(fs::absolute(reverse_), reverse_ec);
+      const fs::path output = fs::weakly_canonical(fs::absolute(output_), output_ec);
+      if (!reverse_ec && !output_ec && reverse == output) {
+        err << "dfota: error: --reverse-output is the same file as -o (see 'dfota build --help')\n";
+        return kUsage;
+      }
+      if (auto ok = package::check_package_output(reverse_, from_, to_); !ok)
+        return report(err, ok.error().with_context("reverse package"));
     }
     // On a terminal, a status line names the partition being encoded (a
     // large image takes seconds); it is cleared before anything else prints.

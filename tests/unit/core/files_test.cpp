@@ -52,6 +52,33 @@ TEST(Files, TempDirIsRemovedUnlessReleased) {
   EXPECT_TRUE(std::filesystem::is_directory(kept));
 }
 
+TEST(Files, IsWithinResolvesLinksAndDotsOfWhatExists) {
+  namespace fs = std::filesystem;
+  test::ScratchDir dir;
+  fs::create_directories(dir / "fw/v1/system");
+  fs::create_directories(dir / "out");
+  fs::create_directory_symlink(dir / "fw/v1", dir / "current");
+  EXPECT_TRUE(is_within(dir / "fw/v1", dir / "fw/v1"));
+  EXPECT_TRUE(is_within(dir / "fw/v1/", dir / "fw/v1"));
+  EXPECT_TRUE(is_within(dir / "fw/v1/update.zip", dir / "fw/v1/"));  // not there yet
+  EXPECT_TRUE(is_within(dir / "fw/v1/new/deeper/x", dir / "fw/v1")); // nor its directories
+  EXPECT_TRUE(is_within(dir / "current/system/x", dir / "fw/v1"));   // through a link
+  EXPECT_TRUE(is_within(dir / "out/../fw/v1/x", dir / "fw/v1"));     // through ".."
+  EXPECT_TRUE(is_within(dir / "fw/v1/x", dir / "current"));          // the directory a link
+  EXPECT_FALSE(is_within(dir / "fw/v1b/x", dir / "fw/v1"));          // a longer name is no child
+  EXPECT_FALSE(is_within(dir / "fw/x", dir / "fw/v1"));              // the parent
+  EXPECT_FALSE(is_within(dir / "fw/v1/../v2/x", dir / "fw/v1"));     // out again
+  EXPECT_FALSE(is_within(dir / "out/update.zip", dir / "fw/v1"));
+  // Relative paths, from the current directory (restored afterwards).
+  const fs::path was = fs::current_path();
+  fs::current_path(dir / "fw");
+  const bool relative_inside = is_within("v1/update.zip", dir / "fw/v1");
+  const bool relative_beside = is_within("update.zip", "v1");
+  fs::current_path(was);
+  EXPECT_TRUE(relative_inside);
+  EXPECT_FALSE(relative_beside);
+}
+
 TEST(Files, ReadFileLimit) {
   test::ScratchDir dir;
   test::write_text(dir / "f", "0123456789");
