@@ -136,6 +136,32 @@ TEST(Cli, DiffAndPatchRoundTripOneImage) {
   }
 }
 
+TEST(Cli, DiffAndPatchNeverWriteOverTheirInputsButPatchInPlace) {
+  test::ScratchDir dir;
+  const fs::path old_image = dir / "old.img", new_image = dir / "new.img", payload = dir / "p";
+  fs::copy_file(test::sample_firmware("v1") / "modem.img", old_image);
+  fs::copy_file(test::sample_firmware("v2") / "modem.img", new_image);
+  const Bytes old_bytes = test::read_bytes(old_image), new_bytes = test::read_bytes(new_image);
+  for (const auto& [output, input] : {std::pair{(dir / "." / "old.img").string(), "OLD"},
+                                      std::pair{(dir / "sub" / ".." / "new.img").string(), "NEW"}}) {
+    fs::create_directories(dir / "sub");
+    auto r = run_cli({"diff", old_image.string(), new_image.string(), "-o", output});
+    EXPECT_EQ(r.exit_code, kUsage) << r.err;
+    EXPECT_EQ(r.err, std::string("dfota: error: -o names ") + input + " itself; write the output elsewhere\n");
+  }
+  EXPECT_EQ(test::read_bytes(old_image), old_bytes);
+  EXPECT_EQ(test::read_bytes(new_image), new_bytes);
+  ASSERT_EQ(run_cli({"diff", old_image.string(), new_image.string(), "-o", payload.string()}).exit_code, kOk);
+  const Bytes payload_bytes = test::read_bytes(payload);
+  auto over_payload = run_cli({"patch", old_image.string(), payload.string(), "-o", payload.string()});
+  EXPECT_EQ(over_payload.exit_code, kUsage) << over_payload.err;
+  EXPECT_EQ(test::read_bytes(payload), payload_bytes);
+  // In place: the result replaces OLD once it is whole.
+  auto in_place = run_cli({"patch", old_image.string(), payload.string(), "-o", old_image.string()});
+  EXPECT_EQ(in_place.exit_code, kOk) << in_place.err;
+  EXPECT_EQ(test::read_bytes(old_image), new_bytes);
+}
+
 TEST(Cli, TheInstalledProgramRunsMain) {
   // The real executable, not just Main(): exit status and streams.
   test::ScratchDir dir;

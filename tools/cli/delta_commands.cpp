@@ -1,5 +1,7 @@
 // `dfota diff` and `dfota patch`: one engine on one pair of images, without a
 // package around them (for single images and for measuring engines).
+#include <filesystem>
+
 #include "cli/command.hpp"
 #include "core/files.hpp"
 #include "delta/engine.hpp"
@@ -7,6 +9,18 @@
 namespace dfota::cli {
 
 namespace {
+
+// True when -o names the existing file `input` (by any path): writing the
+// output would replace that input.
+bool replaces(const std::string& output, const std::string& input) {
+  std::error_code ec;
+  return std::filesystem::equivalent(output, input, ec) && !ec;
+}
+
+int refuse_output_over(std::ostream& err, const std::string& input_name) {
+  err << "dfota: error: -o names " << input_name << " itself; write the output elsewhere\n";
+  return kUsage;
+}
 
 CLI::Option* add_engine_option(CLI::App* sub, std::string& engine) {
   return sub->add_option("--engine", engine, "Engine: native, zstd, vcdiff or full")
@@ -25,6 +39,8 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (replaces(output_, old_)) return refuse_output_over(err, "OLD");
+    if (replaces(output_, new_)) return refuse_output_over(err, "NEW");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());
@@ -50,12 +66,15 @@ public:
     auto* sub = app.add_subcommand("patch", "Apply a raw delta payload to an image (no package)");
     sub->add_option("old", old_, "Source image")->required();
     sub->add_option("payload", payload_, "Payload written by 'dfota diff'")->required();
-    sub->add_option("-o,--output", output_, "Image to write")->required();
+    sub->add_option("-o,--output", output_, "Image to write (OLD itself patches in place)")->required();
     sub->add_option("--size", size_, "Expected size of the result (checked when given)");
     add_engine_option(sub, engine_);
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    // -o may name OLD (patching in place: OLD is read through a mapping of
+    // its own, and the result replaces it only when complete), not PAYLOAD.
+    if (replaces(output_, payload_)) return refuse_output_over(err, "PAYLOAD");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());
