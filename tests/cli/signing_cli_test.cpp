@@ -46,6 +46,35 @@ TEST_F(SigningCli, KeygenWritesAPrivateFileOnlyTheOwnerReadsAndNeverOverwrites) 
   EXPECT_EQ(fresh.out.find(test::read_text(path("n.pem")).substr(28, 20)), std::string::npos);
 }
 
+TEST_F(SigningCli, NoOutputReplacesAKeyFile) {
+  const std::string key = test::read_text(path("k.pem"));
+  auto same_pair = run_cli({"keygen", "--private", path("pair.pem"), "--public", path("./pair.pem")});
+  EXPECT_EQ(same_pair.exit_code, kUsage) << same_pair.err;
+  EXPECT_EQ(same_pair.err, "dfota: error: --public names the --private file itself; write the output elsewhere\n");
+  EXPECT_FALSE(fs::exists(path("pair.pem")));
+
+  auto sign_over_key = run_cli({"sign", path("plain.zip"), "--key", path("k.pem"), "-o", path("./k.pem")});
+  EXPECT_EQ(sign_over_key.exit_code, kUsage) << sign_over_key.err;
+  EXPECT_EQ(sign_over_key.err, "dfota: error: -o names the --key file itself; write the output elsewhere\n");
+
+  const std::string v1 = test::sample_firmware("v1").string(), v2 = test::sample_firmware("v2").string();
+  for (const char* option : {"-o", "--reverse-output"}) {
+    std::vector<std::string> args{"build", "--from",          v1,           "--to",       v2,
+                                  "-o",    path("fresh.zip"), "--sign-key", path("k.pem")};
+    if (std::string(option) == "-o") {
+      args[6] = path("k.pem");
+    } else {
+      args.insert(args.end(), {"--reverse-output", path("k.pem")});
+    }
+    auto build_over_key = run_cli(args);
+    EXPECT_EQ(build_over_key.exit_code, kUsage) << option << ": " << build_over_key.err;
+    EXPECT_NE(build_over_key.err.find(std::string(option) + " names the --sign-key file itself"), std::string::npos)
+        << build_over_key.err;
+  }
+  EXPECT_FALSE(fs::exists(path("fresh.zip")));
+  EXPECT_EQ(test::read_text(path("k.pem")), key);
+}
+
 TEST_F(SigningCli, InspectShowsTheSigningKeyFingerprint) {
   auto text = run_cli({"inspect", path("signed.zip")});
   ASSERT_EQ(text.exit_code, kOk);

@@ -29,6 +29,9 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     if (!sign_key_.empty()) {
+      for (const auto& [path, option] : {std::pair{&output_, "-o"}, std::pair{&reverse_, "--reverse-output"}}) {
+        if (names_existing_file(*path, sign_key_)) return refuse_output_over(err, option, "the --sign-key file");
+      }
       auto key = load_signing_key(sign_key_, err);
       if (!key) return report(err, key.error());
       options_.sign_key = std::move(*key);

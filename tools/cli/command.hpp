@@ -49,6 +49,12 @@ std::string formats_directory();
 // Prints "dfota: error: <message>" and returns the error's exit code.
 int report(std::ostream& err, const Error& error);
 
+// True when `output` names the existing file `input` by any path (the same
+// device and inode): writing the output would replace that input.
+bool names_existing_file(const std::string& output, const std::string& input);
+// Prints "dfota: error: <option> names <what> itself; ..." and returns kUsage.
+int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what);
+
 // True when `stream` is the process's standard error and that is a terminal:
 // a status line may then be rewritten in place. False for any other stream
 // (a test's, a pipe, a file), which get no status lines at all.

@@ -1,7 +1,5 @@
 // `dfota diff` and `dfota patch`: one engine on one pair of images, without a
 // package around them (for single images and for measuring engines).
-#include <filesystem>
-
 #include "cli/command.hpp"
 #include "core/files.hpp"
 #include "delta/engine.hpp"
@@ -9,18 +7,6 @@
 namespace dfota::cli {
 
 namespace {
-
-// True when -o names the existing file `input` (by any path): writing the
-// output would replace that input.
-bool replaces(const std::string& output, const std::string& input) {
-  std::error_code ec;
-  return std::filesystem::equivalent(output, input, ec) && !ec;
-}
-
-int refuse_output_over(std::ostream& err, const std::string& input_name) {
-  err << "dfota: error: -o names " << input_name << " itself; write the output elsewhere\n";
-  return kUsage;
-}
 
 CLI::Option* add_engine_option(CLI::App* sub, std::string& engine) {
   return sub->add_option("--engine", engine, "Engine: native, zstd, vcdiff or full")
@@ -39,8 +25,8 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
-    if (replaces(output_, old_)) return refuse_output_over(err, "OLD");
-    if (replaces(output_, new_)) return refuse_output_over(err, "NEW");
+    if (names_existing_file(output_, old_)) return refuse_output_over(err, "-o", "OLD");
+    if (names_existing_file(output_, new_)) return refuse_output_over(err, "-o", "NEW");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());
@@ -74,7 +60,7 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     // -o may name OLD (patching in place: OLD is read through a mapping of
     // its own, and the result replaces it only when complete), not PAYLOAD.
-    if (replaces(output_, payload_)) return refuse_output_over(err, "PAYLOAD");
+    if (names_existing_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());

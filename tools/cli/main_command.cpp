@@ -1,5 +1,7 @@
 #include "cli/main_command.hpp"
 
+#include <filesystem>
+
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -38,6 +40,16 @@ std::string footer() {
 } // namespace
 
 bool is_terminal_stderr(const std::ostream& stream) { return &stream == &std::cerr && ::isatty(STDERR_FILENO) == 1; }
+
+bool names_existing_file(const std::string& output, const std::string& input) {
+  std::error_code ec;
+  return std::filesystem::equivalent(output, input, ec) && !ec;
+}
+
+int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what) {
+  err << "dfota: error: " << option << " names " << what << " itself; write the output elsewhere\n";
+  return kUsage;
+}
 
 int report(std::ostream& err, const Error& error) {
   err << "dfota: error: " << error.message() << '\n';

@@ -1,4 +1,6 @@
 // `dfota keygen` and `dfota sign`, and the key options the other verbs share.
+#include <filesystem>
+
 #include "cli/command.hpp"
 #include "package/package_signature.hpp"
 #include "signing/keys.hpp"
@@ -47,6 +49,14 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    {
+      namespace fs = std::filesystem;
+      std::error_code private_ec, public_ec;
+      const fs::path private_path = fs::weakly_canonical(fs::absolute(private_), private_ec);
+      const fs::path public_path = fs::weakly_canonical(fs::absolute(public_), public_ec);
+      if (!private_ec && !public_ec && private_path == public_path)
+        return refuse_output_over(err, "--public", "the --private file");
+    }
     auto type = signing::key_type_from_string(type_);
     if (!type) return report(err, type.error());
     auto key = signing::generate_key(*type);
@@ -74,9 +84,10 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    const std::string output = output_.empty() ? package_ : output_;
+    if (names_existing_file(output, key_)) return refuse_output_over(err, "-o", "the --key file");
     auto key = load_signing_key(key_, err);
     if (!key) return report(err, key.error());
-    const std::string output = output_.empty() ? package_ : output_;
     auto signature = package::sign_package(package_, *key, output);
     if (!signature) return report(err, signature.error());
     out << "signed " << output << ": " << signing::to_string(signature->algorithm) << " key "
