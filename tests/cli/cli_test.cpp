@@ -162,6 +162,48 @@ TEST(Cli, DiffAndPatchNeverWriteOverTheirInputsButPatchInPlace) {
   EXPECT_EQ(test::read_bytes(old_image), new_bytes);
 }
 
+TEST(Cli, ReportsNeverReplaceTheFilesACommandReads) {
+  test::ScratchDir dir;
+  const std::string pkg = (dir / "update.zip").string();
+  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
+                     test::sample_firmware("v2").string(), "-o", pkg, "--engine", "zstd"})
+                .exit_code,
+            kOk);
+  const Bytes package = test::read_bytes(pkg);
+  const std::string same_pkg = (dir / "." / "update.zip").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"inspect", pkg, "--html", same_pkg}, "--html names the package itself"},
+      {{"validate", pkg, "--profile", "ec2x", "--junit", same_pkg}, "--junit names the package itself"},
+      {{"upload", pkg, "--port", (dir / "no-port").string(), "--log-file", same_pkg},
+       "--log-file names the package itself"},
+      {{"upload", pkg, "--port", (dir / "no-port").string(), "--junit", same_pkg}, "--junit names the package itself"},
+      {{"upload", pkg, "--port", (dir / "no-port").string(), "--junit", (dir / "r.xml").string(), "--log-file",
+        (dir / "." / "r.xml").string()},
+       "--junit names the --log-file itself"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.exit_code, kUsage) << c.args[0] << ": " << r.err;
+    EXPECT_EQ(r.err, "dfota: error: " + c.message + "; write the output elsewhere\n") << c.args[0];
+  }
+  EXPECT_EQ(test::read_bytes(pkg), package);
+  EXPECT_FALSE(fs::exists(dir / "r.xml"));
+
+  // A simulator's log inside its firmware would become part of it.
+  const fs::path firmware = dir / "module-fw";
+  fs::copy(test::sample_firmware("v1"), firmware, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  auto sim = run_cli({"sim", "--profile", "ec2x", "--firmware", firmware.string(), "--link", (dir / "tty").string(),
+                      "--log-file", (firmware / "sim.log").string()});
+  EXPECT_EQ(sim.exit_code, kUsage) << sim.err;
+  EXPECT_NE(sim.err.find("inside the --firmware directory"), std::string::npos) << sim.err;
+  EXPECT_FALSE(fs::exists(firmware / "sim.log"));
+  EXPECT_FALSE(fs::exists(dir / "tty"));
+}
+
 TEST(Cli, TheInstalledProgramRunsMain) {
   // The real executable, not just Main(): exit status and streams.
   test::ScratchDir dir;

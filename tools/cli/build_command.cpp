@@ -1,5 +1,3 @@
-#include <filesystem>
-
 #include "cli/command.hpp"
 #include "package/builder.hpp"
 
@@ -30,7 +28,7 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     if (!sign_key_.empty()) {
       for (const auto& [path, option] : {std::pair{&output_, "-o"}, std::pair{&reverse_, "--reverse-output"}}) {
-        if (names_existing_file(*path, sign_key_)) return refuse_output_over(err, option, "the --sign-key file");
+        if (names_same_file(*path, sign_key_)) return refuse_output_over(err, option, "the --sign-key file");
       }
       auto key = load_signing_key(sign_key_, err);
       if (!key) return report(err, key.error());
@@ -38,11 +36,7 @@ public:
     }
     // Every output is checked before the first package is written.
     if (!reverse_.empty()) {
-      namespace fs = std::filesystem;
-      std::error_code reverse_ec, output_ec;
-      const fs::path reverse = fs::weakly_canonical(fs::absolute(reverse_), reverse_ec);
-      const fs::path output = fs::weakly_canonical(fs::absolute(output_), output_ec);
-      if (!reverse_ec && !output_ec && reverse == output) {
+      if (names_same_file(reverse_, output_)) {
         err << "dfota: error: --reverse-output is the same file as -o (see 'dfota build --help')\n";
         return kUsage;
       }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -49,9 +50,10 @@ std::string formats_directory();
 // Prints "dfota: error: <message>" and returns the error's exit code.
 int report(std::ostream& err, const Error& error);
 
-// True when `output` names the existing file `input` by any path (the same
-// device and inode): writing the output would replace that input.
-bool names_existing_file(const std::string& output, const std::string& input);
+// True when `a` and `b` name one file: the same existing file by any path
+// (device and inode), or the same path once the links, "." and ".." of its
+// existing part are resolved (for files not made yet).
+bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 // Prints "dfota: error: <option> names <what> itself; ..." and returns kUsage.
 int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what);
 

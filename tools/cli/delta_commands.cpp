@@ -25,8 +25,8 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
-    if (names_existing_file(output_, old_)) return refuse_output_over(err, "-o", "OLD");
-    if (names_existing_file(output_, new_)) return refuse_output_over(err, "-o", "NEW");
+    if (names_same_file(output_, old_)) return refuse_output_over(err, "-o", "OLD");
+    if (names_same_file(output_, new_)) return refuse_output_over(err, "-o", "NEW");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());
@@ -60,7 +60,7 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     // -o may name OLD (patching in place: OLD is read through a mapping of
     // its own, and the result replaces it only when complete), not PAYLOAD.
-    if (names_existing_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
+    if (names_same_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());

@@ -82,6 +82,7 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (!html_.empty() && names_same_file(html_, package_)) return refuse_output_over(err, "--html", "the package");
     auto result = package::inspect_package(package_);
     if (!result) return report(err, result.error());
     if (!html_.empty()) {

@@ -41,9 +41,14 @@ std::string footer() {
 
 bool is_terminal_stderr(const std::ostream& stream) { return &stream == &std::cerr && ::isatty(STDERR_FILENO) == 1; }
 
-bool names_existing_file(const std::string& output, const std::string& input) {
+bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  return std::filesystem::equivalent(output, input, ec) && !ec;
+  if (fs::equivalent(a, b, ec) && !ec) return true;
+  std::error_code a_ec, b_ec;
+  const fs::path resolved_a = fs::weakly_canonical(fs::absolute(a), a_ec);
+  const fs::path resolved_b = fs::weakly_canonical(fs::absolute(b), b_ec);
+  return !a_ec && !b_ec && resolved_a == resolved_b;
 }
 
 int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what) {

@@ -1,6 +1,4 @@
 // `dfota keygen` and `dfota sign`, and the key options the other verbs share.
-#include <filesystem>
-
 #include "cli/command.hpp"
 #include "package/package_signature.hpp"
 #include "signing/keys.hpp"
@@ -49,14 +47,7 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
-    {
-      namespace fs = std::filesystem;
-      std::error_code private_ec, public_ec;
-      const fs::path private_path = fs::weakly_canonical(fs::absolute(private_), private_ec);
-      const fs::path public_path = fs::weakly_canonical(fs::absolute(public_), public_ec);
-      if (!private_ec && !public_ec && private_path == public_path)
-        return refuse_output_over(err, "--public", "the --private file");
-    }
+    if (names_same_file(public_, private_)) return refuse_output_over(err, "--public", "the --private file");
     auto type = signing::key_type_from_string(type_);
     if (!type) return report(err, type.error());
     auto key = signing::generate_key(*type);
@@ -85,7 +76,7 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     const std::string output = output_.empty() ? package_ : output_;
-    if (names_existing_file(output, key_)) return refuse_output_over(err, "-o", "the --key file");
+    if (names_same_file(output, key_)) return refuse_output_over(err, "-o", "the --key file");
     auto key = load_signing_key(key_, err);
     if (!key) return report(err, key.error());
     auto signature = package::sign_package(package_, *key, output);

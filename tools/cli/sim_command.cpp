@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/command.hpp"
+#include "core/files.hpp"
 #include "core/text.hpp"
 #include "report/session_log.hpp"
 #include "sim/simulator.hpp"
@@ -73,6 +74,11 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     (void)out;
+    // A log inside the firmware would become part of the module's firmware.
+    if (!log_file_.empty() && is_within(log_file_, options_.firmware)) {
+      err << "dfota: error: --log-file " << log_file_ << " lies inside the --firmware directory; write it elsewhere\n";
+      return kUsage;
+    }
     if (!power_loss_.empty() && power_loss_at_) {
       err << "dfota: error: --power-loss and --power-loss-at exclude each other\n";
       return kUsage;

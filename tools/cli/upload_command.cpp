@@ -79,6 +79,18 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    // The reports never replace an input, nor each other.
+    for (const auto& [path, option] : {std::pair{&log_file_, "--log-file"}, std::pair{&junit_, "--junit"}}) {
+      if (path->empty()) continue;
+      if (names_same_file(*path, options_.package)) return refuse_output_over(err, option, "the package");
+      if (!ports_file_.empty() && names_same_file(*path, ports_file_))
+        return refuse_output_over(err, option, "the --ports-file");
+      for (const auto& key : pubkeys_) {
+        if (names_same_file(*path, key)) return refuse_output_over(err, option, "a --pubkey file");
+      }
+    }
+    if (!log_file_.empty() && !junit_.empty() && names_same_file(junit_, log_file_))
+      return refuse_output_over(err, "--junit", "the --log-file");
     if (!ports_file_.empty()) {
       std::ifstream in(ports_file_);
       for (std::string line; std::getline(in, line);) {

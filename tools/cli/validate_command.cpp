@@ -60,6 +60,12 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (!junit_.empty()) {
+      if (names_same_file(junit_, request_.package)) return refuse_output_over(err, "--junit", "the package");
+      for (const auto& key : pubkeys_) {
+        if (names_same_file(junit_, key)) return refuse_output_over(err, "--junit", "a --pubkey file");
+      }
+    }
     auto registry = load_registry();
     if (!registry) return report(err, registry.error());
     auto profile = registry->find(profile_);
