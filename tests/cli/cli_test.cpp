@@ -204,6 +204,20 @@ TEST(Cli, ReportsNeverReplaceTheFilesACommandReads) {
   EXPECT_FALSE(fs::exists(dir / "tty"));
 }
 
+TEST(Cli, UploadToAFileThatIsNoPortNamesItOnce) {
+  test::ScratchDir dir;
+  const std::string pkg = (dir / "update.zip").string(), not_a_port = (dir / "not-a-port").string();
+  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
+                     test::sample_firmware("v2").string(), "-o", pkg, "--engine", "zstd"})
+                .exit_code,
+            kOk);
+  test::write_text(not_a_port, "");
+  auto r = run_cli({"upload", pkg, "--port", not_a_port});
+  EXPECT_EQ(r.exit_code, kPortError) << r.err;
+  EXPECT_NE(r.err.find("dfota: error: " + not_a_port + ": not a serial port"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(not_a_port + ": " + not_a_port), std::string::npos) << r.err;
+}
+
 TEST(Cli, TheInstalledProgramRunsMain) {
   // The real executable, not just Main(): exit status and streams.
   test::ScratchDir dir;

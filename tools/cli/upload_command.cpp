@@ -391,7 +391,10 @@ private:
             << " bytes in " << std::fixed << std::setprecision(1) << o.report.upload_seconds << " s, total "
             << o.report.total_seconds << " s)\n";
       } else {
-        err << "dfota: error: " << o.report.port << ": " << o.error->message() << "\n";
+        // An error about the port itself already starts with its name.
+        const std::string& message = o.error->message();
+        const bool names_port = message.rfind(o.report.port + ": ", 0) == 0;
+        err << "dfota: error: " << (names_port ? "" : o.report.port + ": ") << message << "\n";
       }
       return;
     }
