@@ -218,6 +218,33 @@ TEST(Cli, UploadToAFileThatIsNoPortNamesItOnce) {
   EXPECT_EQ(r.err.find(not_a_port + ": " + not_a_port), std::string::npos) << r.err;
 }
 
+TEST(Cli, SizesAndCountsAreWholeNumbers) {
+  test::ScratchDir dir;
+  const std::string pkg = (dir / "none.zip").string(), image = (dir / "image").string();
+  const std::string firmware = (dir / "fw").string(), link = (dir / "tty").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string option;
+  };
+  for (const std::string bad : {"-5", "x1", "1.5", ""}) {
+    const std::vector<Case> cases = {
+        {{"validate", pkg, "--profile", "ec2x", "--free-space", bad}, "--free-space"},
+        {{"patch", image, image, "-o", (dir / "out").string(), "--size", bad}, "--size"},
+        {{"sim", "--profile", "ec2x", "--firmware", firmware, "--link", link, "--fs-size", bad}, "--fs-size"},
+        {{"sim", "--profile", "ec2x", "--firmware", firmware, "--link", link, "--lose-bytes", bad}, "--lose-bytes"},
+        {{"sim", "--profile", "ec2x", "--firmware", firmware, "--link", link, "--seed", bad}, "--seed"},
+    };
+    for (const auto& c : cases) {
+      auto r = run_cli(c.args);
+      EXPECT_EQ(r.exit_code, kUsage) << c.option << " " << bad << ": " << r.err;
+      EXPECT_EQ(r.err.rfind("dfota: error: " + c.option + ": must be a whole number (0 or more), not " + bad, 0), 0u)
+          << r.err;
+    }
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_FALSE(fs::exists(link));
+}
+
 TEST(Cli, TheInstalledProgramRunsMain) {
   // The real executable, not just Main(): exit status and streams.
   test::ScratchDir dir;

@@ -47,6 +47,10 @@ void add_pubkey_option(CLI::App* sub, std::vector<std::string>& paths);
 // installed share/dfota/formats beside the program, else the source tree's formats/.
 std::string formats_directory();
 
+// Checks a count or size option: digits only. (CLI11 alone turns "-5" into
+// a huge unsigned value.)
+CLI::Validator whole_number();
+
 // Prints "dfota: error: <message>" and returns the error's exit code.
 int report(std::ostream& err, const Error& error);
 

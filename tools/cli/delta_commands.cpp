@@ -53,7 +53,7 @@ public:
     sub->add_option("old", old_, "Source image")->required();
     sub->add_option("payload", payload_, "Payload written by 'dfota diff'")->required();
     sub->add_option("-o,--output", output_, "Image to write (OLD itself patches in place)")->required();
-    sub->add_option("--size", size_, "Expected size of the result (checked when given)");
+    sub->add_option("--size", size_, "Expected size of the result (checked when given)")->check(whole_number());
     add_engine_option(sub, engine_);
   }
 

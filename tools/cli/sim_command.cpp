@@ -41,7 +41,8 @@ public:
                   "RTS/CTS not wired: data above the family's limit is lost");
     sub->add_option("--guard-ms", guard_ms_, "+++ escape guard time in milliseconds (default 1000)")
         ->check(CLI::Range(10, 5000));
-    sub->add_option("--fs-size", options_.fs_size, "File system capacity in bytes (default 64 MiB)");
+    sub->add_option("--fs-size", options_.fs_size, "File system capacity in bytes (default 64 MiB)")
+        ->check(whole_number());
     sub->add_flag("--fs-full", options_.faults.fs_full, "Fault: the file system has no free space");
     sub->add_option("--ca-file", options_.ca_file, "Trusted CA certificate for https:// downloads");
     sub->add_option("--early-revision", early_revision_,
@@ -62,8 +63,9 @@ public:
     sub->add_flag("--qgmr-error", options_.faults.qgmr_error, "Fault: AT+QGMR answers ERROR (old firmware)");
     sub->add_flag("--corrupt-upload", options_.faults.corrupt_upload,
                   "Fault: one byte of each upload arrives changed (checksum mismatch)");
-    sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost");
-    sub->add_option("--seed", options_.seed, "Seed for noise and garbling");
+    sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost")
+        ->check(whole_number());
+    sub->add_option("--seed", options_.seed, "Seed for noise and garbling")->check(whole_number());
     sub->add_flag("--log", log_, "Print the conversation on standard error");
     sub->add_option("--log-file", log_file_,
                     "Keep the conversation with timestamps in FILE (passwords redacted; '<' from the host, '>' to it)");

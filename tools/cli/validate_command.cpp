@@ -42,7 +42,8 @@ public:
     sub->add_option("--profile", profile_, "Module family: ugxx, ec2x, ec200t, rg50xq")->required();
     sub->add_option("--module-version", request_.module_version, "Revision as AT+QGMR or ATI prints it");
     sub->add_option("--module-project", request_.module_project, "Project (default: from --module-version)");
-    sub->add_option("--free-space", request_.free_space, "Free bytes on the module (AT+QFLDS=\"UFS\")");
+    sub->add_option("--free-space", request_.free_space, "Free bytes on the module (AT+QFLDS=\"UFS\")")
+        ->check(whole_number());
     sub->add_option("--source", request_.source, "The firmware directory the module runs");
     sub->add_option("--url", request_.url, "URL the module will download from");
     sub->add_option("--upload-name", request_.upload_name, "File name for AT+QFUPL");
