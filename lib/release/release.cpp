@@ -169,13 +169,14 @@ Expected<Result> build_release(const Request& request, const profiles::Registry&
   if (request.sources.empty()) return make_error(CoreErrc::invalid_input, "no field version given (--from)");
   // Checked before the output directory is made, so that nothing is
   // written inside a firmware version.
-  auto inside = [&](const fs::path& dir) { return is_within(request.output_dir, dir); };
-  const auto source_holding_output = std::find_if(request.sources.begin(), request.sources.end(), inside);
-  if (inside(request.target) || source_holding_output != request.sources.end()) {
-    const fs::path& dir = inside(request.target) ? request.target : *source_holding_output;
-    return make_error(package::PackageErrc::output_exists,
-                      request.output_dir.string() + ": the packages would be written inside " + dir.string() +
-                          ", a firmware version, and become part of it; write them elsewhere");
+  std::vector<fs::path> firmware_dirs{request.target};
+  firmware_dirs.insert(firmware_dirs.end(), request.sources.begin(), request.sources.end());
+  for (const fs::path& dir : firmware_dirs) {
+    if (is_within(request.output_dir, dir)) {
+      return make_error(package::PackageErrc::output_exists,
+                        request.output_dir.string() + ": the packages would be written inside " + dir.string() +
+                            ", a firmware version, and become part of it; write them elsewhere");
+    }
   }
   std::error_code ec;
   fs::create_directories(request.output_dir, ec);

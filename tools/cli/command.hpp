@@ -58,6 +58,8 @@ int report(std::ostream& err, const Error& error);
 // (device and inode), or the same path once the links, "." and ".." of its
 // existing part are resolved (for files not made yet).
 bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b);
+// True when `output` names one of `inputs` (names_same_file).
+bool names_any_file(const std::filesystem::path& output, const std::vector<std::string>& inputs);
 // Prints "dfota: error: <option> names <what> itself; ..." and returns kUsage.
 int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what);
 

@@ -1,5 +1,6 @@
 #include "cli/main_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <iostream>
@@ -59,6 +60,11 @@ bool names_same_file(const std::filesystem::path& a, const std::filesystem::path
   const fs::path resolved_a = fs::weakly_canonical(fs::absolute(a), a_ec);
   const fs::path resolved_b = fs::weakly_canonical(fs::absolute(b), b_ec);
   return !a_ec && !b_ec && resolved_a == resolved_b;
+}
+
+bool names_any_file(const std::filesystem::path& output, const std::vector<std::string>& inputs) {
+  return std::any_of(inputs.begin(), inputs.end(),
+                     [&](const std::string& input) { return names_same_file(output, input); });
 }
 
 int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what) {

@@ -85,9 +85,7 @@ public:
       if (names_same_file(*path, options_.package)) return refuse_output_over(err, option, "the package");
       if (!ports_file_.empty() && names_same_file(*path, ports_file_))
         return refuse_output_over(err, option, "the --ports-file");
-      for (const auto& key : pubkeys_) {
-        if (names_same_file(*path, key)) return refuse_output_over(err, option, "a --pubkey file");
-      }
+      if (names_any_file(*path, pubkeys_)) return refuse_output_over(err, option, "a --pubkey file");
     }
     if (!log_file_.empty() && !junit_.empty() && names_same_file(junit_, log_file_))
       return refuse_output_over(err, "--junit", "the --log-file");

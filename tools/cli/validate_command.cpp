@@ -63,9 +63,7 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     if (!junit_.empty()) {
       if (names_same_file(junit_, request_.package)) return refuse_output_over(err, "--junit", "the package");
-      for (const auto& key : pubkeys_) {
-        if (names_same_file(junit_, key)) return refuse_output_over(err, "--junit", "a --pubkey file");
-      }
+      if (names_any_file(junit_, pubkeys_)) return refuse_output_over(err, "--junit", "a --pubkey file");
     }
     auto registry = load_registry();
     if (!registry) return report(err, registry.error());
