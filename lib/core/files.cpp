@@ -132,4 +132,14 @@ fs::path system_temp_directory() {
   return "/tmp";
 }
 
+bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::equivalent(a, b, ec) && !ec) return true;
+  std::error_code a_ec, b_ec;
+  const fs::path resolved_a = fs::weakly_canonical(fs::absolute(a), a_ec);
+  const fs::path resolved_b = fs::weakly_canonical(fs::absolute(b), b_ec);
+  return !a_ec && !b_ec && resolved_a == resolved_b;
+}
+
 } // namespace dfota

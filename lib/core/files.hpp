@@ -23,6 +23,12 @@ bool is_safe_relative_path(std::string_view path);
 // (std::filesystem::weakly_canonical); false when either cannot be resolved.
 bool is_within(const std::filesystem::path& path, const std::filesystem::path& dir);
 
+// True when `a` and `b` name one file: the same existing file by any path
+// (device and inode), or the same path once the links, "." and ".." of its
+// existing part are resolved (for files not made yet). Commands use it to
+// refuse an output that would replace one of their inputs.
+bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b);
+
 // A file written under a temporary name in the destination's directory and
 // renamed onto the destination by commit(). Destroying an uncommitted
 // OutputFile removes the temporary, so a failed run leaves nothing behind.

@@ -1,7 +1,5 @@
 #include "delta/engine.hpp"
 
-#include "delta/engines.hpp"
-
 namespace dfota::delta {
 
 namespace {
@@ -29,23 +27,6 @@ const std::error_category& delta_category() {
 }
 
 std::error_code make_error_code(DeltaErrc value) { return {static_cast<int>(value), delta_category()}; }
-
-const Engine* find_engine(std::string_view name) {
-  static const NativeEngine native;
-  static const ZstdEngine zstd;
-  static const VcdiffEngine vcdiff;
-  static const FullEngine full;
-  if (name == native.name()) return &native;
-  if (name == zstd.name()) return &zstd;
-  if (name == vcdiff.name()) return &vcdiff;
-  if (name == full.name()) return &full;
-  return nullptr;
-}
-
-const std::vector<std::string>& engine_names() {
-  static const std::vector<std::string> names{"native", "zstd", "vcdiff", "full"};
-  return names;
-}
 
 Status BoundedWriter::write(ByteSpan data) {
   if (written_ + data.size() > limit_) {

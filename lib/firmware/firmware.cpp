@@ -13,18 +13,6 @@ namespace dfota::firmware {
 namespace fs = std::filesystem;
 
 namespace {
-class FirmwareCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "firmware"; }
-  std::string message(int value) const override {
-    switch (static_cast<FirmwareErrc>(value)) {
-    case FirmwareErrc::not_a_firmware: return "not a firmware directory";
-    case FirmwareErrc::bad_firmware_json: return "bad firmware.json";
-    case FirmwareErrc::unsupported_entry: return "unsupported entry";
-    }
-    return "unknown firmware error";
-  }
-};
 
 bool usable_name(const std::string& name) {
   return std::none_of(name.begin(), name.end(),
@@ -37,13 +25,6 @@ Expected<struct stat> lstat_path(const fs::path& path) {
   return st;
 }
 } // namespace
-
-const std::error_category& firmware_category() {
-  static const FirmwareCategory category;
-  return category;
-}
-
-std::error_code make_error_code(FirmwareErrc value) { return {static_cast<int>(value), firmware_category()}; }
 
 const char* to_string(PartitionKind kind) { return kind == PartitionKind::image ? "image" : "tree"; }
 

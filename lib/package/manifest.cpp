@@ -15,30 +15,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-class PackageCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "package"; }
-  std::string message(int value) const override {
-    switch (static_cast<PackageErrc>(value)) {
-    case PackageErrc::not_found: return "package not found";
-    case PackageErrc::empty: return "package is empty";
-    case PackageErrc::not_a_zip: return "not a zip archive";
-    case PackageErrc::corrupt_zip: return "zip archive is truncated or damaged";
-    case PackageErrc::manifest_missing: return "manifest missing";
-    case PackageErrc::manifest_invalid: return "manifest invalid";
-    case PackageErrc::unsupported_version: return "unsupported format version";
-    case PackageErrc::payload_mismatch: return "payload does not match the manifest";
-    case PackageErrc::unsafe_entry: return "unsafe entry name";
-    case PackageErrc::source_mismatch: return "source firmware does not match";
-    case PackageErrc::target_mismatch: return "result does not match the target";
-    case PackageErrc::limit_exceeded: return "package exceeds a limit";
-    case PackageErrc::output_exists: return "output exists";
-    case PackageErrc::bad_firmware_pair: return "firmware versions cannot be paired";
-    }
-    return "unknown package error";
-  }
-};
-
 ordered_json content_json(const std::optional<Content>& c) {
   if (!c) return nullptr;
   ordered_json j;
@@ -298,13 +274,6 @@ Expected<PartitionEntry> parse_partition(const nlohmann::json& j, const std::str
 }
 
 } // namespace
-
-const std::error_category& package_category() {
-  static const PackageCategory category;
-  return category;
-}
-
-std::error_code make_error_code(PackageErrc value) { return {static_cast<int>(value), package_category()}; }
 
 const char* to_string(Operation op) {
   switch (op) {

@@ -12,20 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-class ProfileCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "profile"; }
-  std::string message(int value) const override {
-    switch (static_cast<ProfileErrc>(value)) {
-    case ProfileErrc::not_found: return "profile not found";
-    case ProfileErrc::syntax: return "profile is not valid JSON";
-    case ProfileErrc::missing_field: return "profile field missing";
-    case ProfileErrc::bad_value: return "profile field has a bad value";
-    }
-    return "unknown profile error";
-  }
-};
-
 // Field access that names the file and the field in every error.
 class Reader {
 public:
@@ -112,13 +98,6 @@ Expected<json> parse_json(ByteSpan text, const std::string& origin) {
 const std::vector<std::string> kMethods{"com", "file", "qfupl", "ftp", "http", "https"};
 
 } // namespace
-
-const std::error_category& profile_category() {
-  static const ProfileCategory category;
-  return category;
-}
-
-std::error_code make_error_code(ProfileErrc value) { return {static_cast<int>(value), profile_category()}; }
 
 bool Profile::supports(const std::string& method) const {
   return std::find(methods.begin(), methods.end(), method) != methods.end();

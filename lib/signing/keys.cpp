@@ -17,24 +17,6 @@ namespace dfota::signing {
 
 namespace {
 
-class SigningCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "signing"; }
-  std::string message(int value) const override {
-    switch (static_cast<SigningErrc>(value)) {
-    case SigningErrc::key_unreadable: return "key file cannot be read";
-    case SigningErrc::key_invalid: return "not a PEM key of the expected kind";
-    case SigningErrc::unsupported_key: return "unsupported key algorithm";
-    case SigningErrc::unsigned_package: return "package is not signed";
-    case SigningErrc::bad_signature: return "signature does not verify";
-    case SigningErrc::untrusted_key: return "signed by a key that is not trusted";
-    case SigningErrc::signature_invalid: return "malformed signature document";
-    case SigningErrc::crypto_failed: return "cryptographic operation failed";
-    }
-    return "unknown signing error";
-  }
-};
-
 constexpr std::size_t kMaxKeyFileSize = 64u << 10;
 
 EVP_PKEY* raw(const std::shared_ptr<void>& key) { return static_cast<EVP_PKEY*>(key.get()); }
@@ -114,13 +96,6 @@ Status write_new_file(const std::filesystem::path& path, const std::string& text
 }
 
 } // namespace
-
-const std::error_category& signing_category() {
-  static const SigningCategory category;
-  return category;
-}
-
-std::error_code make_error_code(SigningErrc value) { return {static_cast<int>(value), signing_category()}; }
 
 const char* to_string(KeyType type) { return type == KeyType::ed25519 ? "ed25519" : "ecdsa-p256"; }
 

@@ -23,17 +23,6 @@ using transport::Duration;
 using transport::TimePoint;
 
 namespace {
-class SimCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "sim"; }
-  std::string message(int value) const override {
-    switch (static_cast<SimErrc>(value)) {
-    case SimErrc::power_lost: return "power lost";
-    case SimErrc::bad_option: return "bad simulator option";
-    }
-    return "unknown simulator error";
-  }
-};
 
 std::optional<std::uint64_t> to_number(const std::string& text) {
   std::uint64_t value = 0;
@@ -59,13 +48,6 @@ private:
 
 constexpr Duration kPoll{100};
 } // namespace
-
-const std::error_category& sim_category() {
-  static const SimCategory category;
-  return category;
-}
-
-std::error_code make_error_code(SimErrc value) { return {static_cast<int>(value), sim_category()}; }
 
 Simulator::Simulator(SimOptions options, FirmwareSlot slot, FileStore store)
     : options_(std::move(options)), profile_(*options_.profile), slot_(std::move(slot)), store_(std::move(store)),

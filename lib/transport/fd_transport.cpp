@@ -10,19 +10,6 @@
 namespace dfota::transport {
 
 namespace {
-class TransportCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "transport"; }
-  std::string message(int value) const override {
-    switch (static_cast<TransportErrc>(value)) {
-    case TransportErrc::timeout: return "timed out";
-    case TransportErrc::closed: return "port closed";
-    case TransportErrc::open_failed: return "cannot open port";
-    case TransportErrc::bad_setting: return "unsupported port setting";
-    }
-    return "unknown transport error";
-  }
-};
 
 // errno values that mean the device or the peer is gone.
 bool is_gone(int error) {
@@ -30,13 +17,6 @@ bool is_gone(int error) {
          error == ESHUTDOWN;
 }
 } // namespace
-
-const std::error_category& transport_category() {
-  static const TransportCategory category;
-  return category;
-}
-
-std::error_code make_error_code(TransportErrc value) { return {static_cast<int>(value), transport_category()}; }
 
 FdTransport::FdTransport(int fd, std::string name, Clock& clock) : clock_(clock), fd_(fd), name_(std::move(name)) {}
 

@@ -21,33 +21,9 @@ using transport::TimePoint;
 using transport::TransportErrc;
 
 namespace {
-class UploadCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "upload"; }
-  std::string message(int value) const override {
-    switch (static_cast<UploadErrc>(value)) {
-    case UploadErrc::validation_refused: return "refused by pre-flight validation";
-    case UploadErrc::transfer_failed: return "transfer failed";
-    case UploadErrc::module_error: return "the module reported an error";
-    case UploadErrc::timeout: return "timed out";
-    case UploadErrc::port_lost: return "port lost";
-    case UploadErrc::not_supported: return "method not supported";
-    case UploadErrc::wrong_version: return "wrong version after the upgrade";
-    case UploadErrc::no_module: return "no module";
-    }
-    return "unknown upload error";
-  }
-};
 
 double seconds_between(TimePoint a, TimePoint b) { return std::chrono::duration<double>(b - a).count(); }
 } // namespace
-
-const std::error_category& upload_category() {
-  static const UploadCategory category;
-  return category;
-}
-
-std::error_code make_error_code(UploadErrc value) { return {static_cast<int>(value), upload_category()}; }
 
 std::string choose_method(const profiles::Profile& profile, const std::string& requested, bool have_url) {
   if (requested != "auto") return requested;

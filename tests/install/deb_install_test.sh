@@ -22,7 +22,7 @@ dev_deb=$(ls "$scratch"/debs/dfota-dev_*.deb)
 dpkg-deb -x "$program_deb" "$scratch/root"
 dpkg-deb -x "$dev_deb" "$scratch/root"
 usr=$scratch/root/usr
-for f in bin/dfota share/man/man1/dfota.1 share/bash-completion/completions/dfota \
+for f in bin/dfota bin/dfota-delta share/man/man1/dfota.1 share/man/man1/dfota-delta.1 share/bash-completion/completions/dfota \
          share/dfota/formats/profiles/ec2x.json share/dfota/formats/error-codes.json \
          include/dfota/package/builder.hpp lib/pkgconfig/dfota.pc lib/cmake/dfota/dfotaConfig.cmake; do
   [[ -e $usr/$f ]] || fail "$f is not installed"
@@ -33,6 +33,10 @@ unset DFOTA_FORMATS_DIR
 "$usr/bin/dfota" --version | grep -q "dfota" || fail "dfota --version"
 if readelf -d "$usr/bin/dfota" | grep -q 'NEEDED.*libcurl'; then fail "dfota links libcurl at start"; fi
 "$usr/bin/dfota" explain 511 --profile rg50xq >/dev/null || fail "the installed dfota does not find its profiles"
+"$usr/bin/dfota-delta" diff "$source_dir/samples/firmware/v1/modem.img" "$source_dir/samples/firmware/v2/modem.img" \
+  -o "$scratch/modem.delta" >/dev/null || fail "dfota-delta diff"
+"$usr/bin/dfota-delta" patch "$source_dir/samples/firmware/v1/modem.img" "$scratch/modem.delta" -o "$scratch/modem.img" \
+  >/dev/null && cmp -s "$scratch/modem.img" "$source_dir/samples/firmware/v2/modem.img" || fail "dfota-delta patch"
 pkg=$scratch/v1-to-v2.zip
 "$usr/bin/dfota" build --from "$source_dir/samples/firmware/v1" --to "$source_dir/samples/firmware/v2" -o "$pkg" >/dev/null
 "$usr/bin/dfota" validate "$pkg" --profile ec2x --module-version EC25EFAR06A06M4G_01.003.01.003 >/dev/null \

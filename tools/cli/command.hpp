@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "cli/exit_codes.hpp"
-#include "core/text.hpp" // grouped()
+#include "core/files.hpp" // names_same_file()
+#include "core/text.hpp"  // grouped()
 #include "signing/keys.hpp"
 
 namespace dfota::cli {
@@ -54,11 +55,7 @@ CLI::Validator whole_number();
 // Prints "dfota: error: <message>" and returns the error's exit code.
 int report(std::ostream& err, const Error& error);
 
-// True when `a` and `b` name one file: the same existing file by any path
-// (device and inode), or the same path once the links, "." and ".." of its
-// existing part are resolved (for files not made yet).
-bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b);
-// True when `output` names one of `inputs` (names_same_file).
+// True when `output` names one of `inputs` (names_same_file(), core/files.hpp).
 bool names_any_file(const std::filesystem::path& output, const std::vector<std::string>& inputs);
 // Prints "dfota: error: <option> names <what> itself; ..." and returns kUsage.
 int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what);
