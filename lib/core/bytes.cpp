@@ -99,6 +99,11 @@ Expected<std::unique_ptr<FdReader>> FdReader::open(const std::string& path) {
   return std::make_unique<FdReader>(fd, true, path);
 }
 
+Expected<std::unique_ptr<FdReader>> FdReader::open_or_stdin(const std::string& path) {
+  if (path == "-") return std::make_unique<FdReader>(STDIN_FILENO, false, "standard input");
+  return open(path);
+}
+
 Expected<std::size_t> FdReader::read(std::span<std::uint8_t> buffer) {
   for (;;) {
     ssize_t n = ::read(fd_, buffer.data(), buffer.size());

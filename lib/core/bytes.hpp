@@ -139,6 +139,9 @@ public:
   FdReader(const FdReader&) = delete;
   FdReader& operator=(const FdReader&) = delete;
   static Expected<std::unique_ptr<FdReader>> open(const std::string& path);
+  // As open(), except that "-" is the process's standard input (not closed
+  // by the reader; named "standard input" in errors).
+  static Expected<std::unique_ptr<FdReader>> open_or_stdin(const std::string& path);
   Expected<std::size_t> read(std::span<std::uint8_t> buffer) override;
 
 private:

@@ -10,6 +10,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "core/hash.hpp"
+#include "core/subprocess.hpp"
 #include "package/zip_container.hpp"
 #include "support/test_support.hpp"
 
@@ -134,6 +135,19 @@ TEST(Cli, DiffAndPatchRoundTripOneImage) {
     ASSERT_EQ(p.exit_code, kOk) << p.err;
     EXPECT_EQ(test::read_bytes(dir / "n"), test::read_bytes(v2)) << engine;
   }
+}
+
+TEST(Cli, PatchReadsThePayloadFromStandardInputAsDash) {
+  test::ScratchDir dir;
+  const std::string v1 = (test::sample_firmware("v1") / "modem.img").string();
+  const std::string v2 = (test::sample_firmware("v2") / "modem.img").string();
+  const std::string payload = (dir / "p").string(), result = (dir / "n").string();
+  ASSERT_EQ(run_cli({"diff", v1, v2, "-o", payload}).exit_code, kOk);
+  auto piped = run_program(
+      {"sh", "-c",
+       std::string("'") + DFOTA_PROGRAM + "' patch '" + v1 + "' - -o '" + result + "' < '" + payload + "'"});
+  ASSERT_TRUE(piped && piped->exit_status == 0) << (piped ? piped->error_output : "");
+  EXPECT_EQ(test::read_bytes(result), test::read_bytes(v2));
 }
 
 TEST(Cli, DiffAndPatchNeverWriteOverTheirInputsButPatchInPlace) {

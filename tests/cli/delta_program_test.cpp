@@ -183,6 +183,20 @@ TEST(DeltaProgram, TheProgramLoadsNoLibraryItDoesNotNeed) {
   auto p = run_program({DFOTA_DELTA_PROGRAM, "patch", v1_image(), payload, "-o", result});
   ASSERT_TRUE(p && p->exit_status == 0) << (p ? p->error_output : p.error().message());
   EXPECT_EQ(test::read_bytes(result), test::read_bytes(v2_image()));
+  // The payload from standard input ("-"), as from a download piped in.
+  const std::string piped = (dir / "piped").string();
+  auto from_stdin = run_program({"sh", "-c",
+                                 std::string("'") + DFOTA_DELTA_PROGRAM + "' patch '" + v1_image() + "' - -o '" +
+                                     piped + "' < '" + payload + "'"});
+  ASSERT_TRUE(from_stdin && from_stdin->exit_status == 0) << (from_stdin ? from_stdin->error_output : "");
+  EXPECT_EQ(test::read_bytes(piped), test::read_bytes(v2_image()));
+  // A damaged one is refused and leaves no output.
+  auto damaged = run_program({"sh", "-c",
+                              "head -c 100 '" + payload + "' | '" + DFOTA_DELTA_PROGRAM + "' patch '" + v1_image() +
+                                  "' - -o '" + (dir / "none").string() + "'"});
+  ASSERT_TRUE(damaged);
+  EXPECT_EQ(damaged->exit_status, kPayloadMismatch) << damaged->error_output;
+  EXPECT_FALSE(fs::exists(dir / "none"));
 }
 
 } // namespace

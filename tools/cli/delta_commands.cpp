@@ -51,7 +51,7 @@ public:
   explicit PatchCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("patch", "Apply a raw delta payload to an image (no package)");
     sub->add_option("old", old_, "Source image")->required();
-    sub->add_option("payload", payload_, "Payload written by 'dfota diff'")->required();
+    sub->add_option("payload", payload_, "Payload written by 'dfota diff' ('-': standard input)")->required();
     sub->add_option("-o,--output", output_, "Image to write (OLD itself patches in place)")->required();
     sub->add_option("--size", size_, "Expected size of the result (checked when given)")->check(whole_number());
     add_engine_option(sub, engine_);
@@ -60,11 +60,11 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     // -o may name OLD (patching in place: OLD is read through a mapping of
     // its own, and the result replaces it only when complete), not PAYLOAD.
-    if (names_same_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
+    if (payload_ != "-" && names_same_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
     const delta::Engine* engine = delta::find_engine(engine_);
     auto source = MappedFile::open(old_);
     if (!source) return report(err, source.error());
-    auto payload = FdReader::open(payload_);
+    auto payload = FdReader::open_or_stdin(payload_);
     if (!payload) return report(err, payload.error());
     auto file = OutputFile::create(output_);
     if (!file) return report(err, file.error());

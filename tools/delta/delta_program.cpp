@@ -20,7 +20,8 @@ constexpr std::string_view kUsage = "usage: dfota-delta diff OLD NEW -o PAYLOAD\
 constexpr std::string_view kHelp = "dfota-delta: write and apply native delta payloads between two images\n\n"
                                    "  diff OLD NEW -o PAYLOAD            write the payload that turns OLD into NEW\n"
                                    "  patch OLD PAYLOAD -o NEW           apply it; -o OLD patches OLD in place\n"
-                                   "        [--size BYTES]               and check the result's size\n\n"
+                                   "        [--size BYTES]               and check the result's size\n"
+                                   "                                     (PAYLOAD '-': read it from standard input)\n\n"
                                    "Payloads are those of 'dfota diff' and 'dfota patch' with the native engine.\n"
                                    "Manual: man dfota-delta.\n\n"
                                    "Exit codes:\n";
@@ -122,10 +123,10 @@ int run_patch(const CommandLine& line, std::FILE* out, std::FILE* err) {
   const std::string &old_path = line.operands[0], &payload_path = line.operands[1];
   // -o may name OLD (read through its own mapping; replaced only when the
   // result is complete), never PAYLOAD.
-  if (names_same_file(*line.output, payload_path)) return refuse_output_over(err, "PAYLOAD");
+  if (payload_path != "-" && names_same_file(*line.output, payload_path)) return refuse_output_over(err, "PAYLOAD");
   auto source = MappedFile::open(old_path);
   if (!source) return report(err, source.error());
-  auto payload = FdReader::open(payload_path);
+  auto payload = FdReader::open_or_stdin(payload_path);
   if (!payload) return report(err, payload.error());
   auto file = OutputFile::create(*line.output);
   if (!file) return report(err, file.error());
