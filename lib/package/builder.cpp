@@ -331,6 +331,15 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   }
   manifest.source_version = options.from_version.empty() ? source->info.version : options.from_version;
   manifest.target_version = options.to_version.empty() ? target->info.version : options.to_version;
+  // A module that runs the package's target version already is not upgraded
+  // by it, and nothing afterwards could tell that it was applied: most often
+  // the same directory given twice, or a version left unchanged.
+  if (manifest.source_version == manifest.target_version) {
+    return make_error(PackageErrc::bad_firmware_pair,
+                      "both firmware versions are " + manifest.target_version +
+                          "; a package must change the version (give --from-version or --to-version to build "
+                          "anyway)");
+  }
   manifest.family = options.family;
 
   fs::path out_dir = output.parent_path().empty() ? fs::path(".") : output.parent_path();

@@ -158,6 +158,26 @@ TEST(Build, RefusesMismatchedPairsAndUnknownEngines) {
   EXPECT_FALSE(build_package(dir / "c", dir / "c", dir / "r.zip", bad));
 }
 
+TEST(Build, RefusesAPackageThatLeavesTheVersionAsItIs) {
+  ScratchDir dir;
+  make_pair(dir / "v1", dir / "v2");
+  // The same directory twice, and two directories that name one version.
+  fs::copy(dir / "v2", dir / "v2b", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  test::write_firmware_json(dir / "v2b", "EC25EFA", "EC25EFAR06A06M4G"); // v1's
+  for (const auto& [from, to] : {std::pair{dir / "v1", dir / "v1"}, std::pair{dir / "v1", dir / "v2b"}}) {
+    auto same = build_package(from, to, dir / "p.zip", {});
+    ASSERT_FALSE(same);
+    EXPECT_TRUE(same.error().is(PackageErrc::bad_firmware_pair)) << same.error().message();
+    EXPECT_NE(same.error().message().find("give --from-version or --to-version"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir / "p.zip"));
+  }
+  // Naming the versions builds it (a rebuild of one version, deliberately).
+  BuildOptions named;
+  named.to_version = "1-rebuilt";
+  ASSERT_TRUE(build_package(dir / "v1", dir / "v2b", dir / "p.zip", named));
+  ASSERT_TRUE(apply_package(dir / "p.zip", dir / "v1", dir / "out"));
+}
+
 TEST(Apply, AWrongSourceIsRefusedBeforeAnythingIsWritten) {
   ScratchDir dir;
   make_pair(dir / "v1", dir / "v2");
