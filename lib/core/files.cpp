@@ -132,8 +132,7 @@ fs::path system_temp_directory() {
   return "/tmp";
 }
 
-bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
-  namespace fs = std::filesystem;
+bool names_same_file(const fs::path& a, const fs::path& b) {
   std::error_code ec;
   if (fs::equivalent(a, b, ec) && !ec) return true;
   std::error_code a_ec, b_ec;

@@ -78,6 +78,8 @@ TEST(DeltaProgram, HelpListsItsVerbsAndExitCodes) {
   EXPECT_EQ(help.exit_code, kOk);
   EXPECT_EQ(help.err, "");
   test::expect_golden("dfota-delta-help.txt", help.out);
+  EXPECT_EQ(run_delta({"patch", "--help"}).out, help.out);
+  EXPECT_EQ(run_delta({"diff", "a", "-h"}).out, help.out);
   auto version = run_delta({"--version"});
   EXPECT_EQ(version.exit_code, kOk);
   EXPECT_EQ(version.out, "dfota-delta 0.1.0\n");

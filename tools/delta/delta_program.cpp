@@ -1,5 +1,6 @@
 #include "delta/delta_program.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -14,8 +15,8 @@ namespace {
 
 using cli::ExitCode;
 
-constexpr std::string_view kUsage = "usage: dfota-delta diff OLD NEW -o PAYLOAD\n"
-                                    "       dfota-delta patch OLD PAYLOAD -o NEW [--size BYTES]\n";
+constexpr std::string_view kUsageText = "usage: dfota-delta diff OLD NEW -o PAYLOAD\n"
+                                        "       dfota-delta patch OLD PAYLOAD -o NEW [--size BYTES]\n";
 
 constexpr std::string_view kHelp = "dfota-delta: write and apply native delta payloads between two images\n\n"
                                    "  diff OLD NEW -o PAYLOAD            write the payload that turns OLD into NEW\n"
@@ -147,11 +148,13 @@ int run_patch(const CommandLine& line, std::FILE* out, std::FILE* err) {
 
 int DeltaMain(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   if (args.size() < 2) {
-    print(err, kUsage);
+    print(err, kUsageText);
     return cli::kUsage;
   }
   const std::string& first = args[1];
-  if (first == "-h" || first == "--help") {
+  const bool wants_help =
+      std::any_of(args.begin() + 1, args.end(), [](const std::string& arg) { return arg == "-h" || arg == "--help"; });
+  if (wants_help) { // anywhere, as in `dfota-delta patch --help`
     std::string text(kHelp);
     for (const auto& [code, meaning] : kExitCodes)
       text += std::string(code < 10 ? "   " : "  ") + std::to_string(code) + "  " + meaning + "\n";
