@@ -48,7 +48,7 @@ void add_pubkey_option(CLI::App* sub, std::vector<std::string>& paths);
 // installed share/dfota/formats beside the program, else the source tree's formats/.
 std::string formats_directory();
 
-// Checks a count or size option: digits only. (CLI11 alone turns "-5" into
+// Checks a count or size option with parse_whole_number() (core/text.hpp). (CLI11 alone turns "-5" into
 // a huge unsigned value.)
 CLI::Validator whole_number();
 

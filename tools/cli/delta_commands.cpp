@@ -1,8 +1,7 @@
 // `dfota diff` and `dfota patch`: one engine on one pair of images, without a
 // package around them (for single images and for measuring engines).
 #include "cli/command.hpp"
-#include "core/files.hpp"
-#include "delta/engine.hpp"
+#include "delta/image_files.hpp"
 
 namespace dfota::cli {
 
@@ -27,18 +26,9 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     if (names_same_file(output_, old_)) return refuse_output_over(err, "-o", "OLD");
     if (names_same_file(output_, new_)) return refuse_output_over(err, "-o", "NEW");
-    const delta::Engine* engine = delta::find_engine(engine_);
-    auto source = MappedFile::open(old_);
-    if (!source) return report(err, source.error());
-    auto target = MappedFile::open(new_);
-    if (!target) return report(err, target.error());
-    auto file = OutputFile::create(output_);
-    if (!file) return report(err, file.error());
-    CountingWriter counter;
-    TeeWriter tee(file->writer(), counter);
-    if (auto ok = engine->diff(source->bytes(), target->bytes(), tee); !ok) return report(err, ok.error());
-    if (auto ok = file->commit(); !ok) return report(err, ok.error());
-    out << output_ << ": " << grouped(counter.count()) << " bytes (" << engine_ << ")\n";
+    auto written = delta::diff_image_files(*delta::find_engine(engine_), old_, new_, output_);
+    if (!written) return report(err, written.error());
+    out << output_ << ": " << grouped(*written) << " bytes (" << engine_ << ")\n";
     return kOk;
   }
 
@@ -61,20 +51,9 @@ public:
     // -o may name OLD (patching in place: OLD is read through a mapping of
     // its own, and the result replaces it only when complete), not PAYLOAD.
     if (payload_ != "-" && names_same_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
-    const delta::Engine* engine = delta::find_engine(engine_);
-    auto source = MappedFile::open(old_);
-    if (!source) return report(err, source.error());
-    auto payload = FdReader::open_or_stdin(payload_);
-    if (!payload) return report(err, payload.error());
-    auto file = OutputFile::create(output_);
-    if (!file) return report(err, file.error());
-    CountingWriter counter;
-    TeeWriter tee(file->writer(), counter);
-    BufferedWriter output(tee); // an engine writes a piece per copy or literal run
-    if (auto ok = engine->apply(source->bytes(), **payload, output, size_); !ok) return report(err, ok.error());
-    if (auto ok = output.flush(); !ok) return report(err, ok.error());
-    if (auto ok = file->commit(); !ok) return report(err, ok.error());
-    out << output_ << ": " << grouped(counter.count()) << " bytes\n";
+    auto written = delta::patch_image_file(*delta::find_engine(engine_), old_, payload_, output_, size_);
+    if (!written) return report(err, written.error());
+    out << output_ << ": " << grouped(*written) << " bytes\n";
     return kOk;
   }
 

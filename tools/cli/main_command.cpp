@@ -45,8 +45,7 @@ bool is_terminal_stderr(const std::ostream& stream) { return &stream == &std::ce
 CLI::Validator whole_number() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
-        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos)
-          return "must be a whole number (0 or more), not " + value;
+        if (!parse_whole_number(value)) return "must be a whole number (0 or more), not " + value;
         return {};
       },
       "", "whole number");

@@ -8,6 +8,7 @@
 #include "core/files.hpp"
 #include "core/text.hpp"
 #include "delta/engines.hpp"
+#include "delta/image_files.hpp"
 
 namespace dfota::delta_tool {
 
@@ -69,12 +70,6 @@ struct CommandLine {
   std::optional<std::uint64_t> size;
 };
 
-std::optional<std::uint64_t> whole_number(const std::string& text) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::stoull(text);
-}
-
 // Reads args[2..] of `verb`; on a bad command line returns the message.
 std::optional<std::string> read_command_line(const std::vector<std::string>& args, CommandLine& line) {
   line.verb = args[1];
@@ -85,7 +80,7 @@ std::optional<std::string> read_command_line(const std::vector<std::string>& arg
       if (i + 1 == args.size()) return arg + " needs a value";
       const std::string& value = args[++i];
       if (arg == "--size") {
-        line.size = whole_number(value);
+        line.size = parse_whole_number(value);
         if (!line.size) return "--size: must be a whole number (0 or more), not " + value;
       } else {
         if (line.output) return "-o given twice";
@@ -106,41 +101,20 @@ int run_diff(const CommandLine& line, std::FILE* out, std::FILE* err) {
   const std::string &old_path = line.operands[0], &new_path = line.operands[1];
   if (names_same_file(*line.output, old_path)) return refuse_output_over(err, "OLD");
   if (names_same_file(*line.output, new_path)) return refuse_output_over(err, "NEW");
-  auto source = MappedFile::open(old_path);
-  if (!source) return report(err, source.error());
-  auto target = MappedFile::open(new_path);
-  if (!target) return report(err, target.error());
-  auto file = OutputFile::create(*line.output);
-  if (!file) return report(err, file.error());
-  CountingWriter counter;
-  TeeWriter tee(file->writer(), counter);
-  if (auto ok = delta::NativeEngine().diff(source->bytes(), target->bytes(), tee); !ok) return report(err, ok.error());
-  if (auto ok = file->commit(); !ok) return report(err, ok.error());
-  print(out, *line.output + ": " + grouped(counter.count()) + " bytes\n");
+  auto written = delta::diff_image_files(delta::NativeEngine(), old_path, new_path, *line.output);
+  if (!written) return report(err, written.error());
+  print(out, *line.output + ": " + grouped(*written) + " bytes\n");
   return cli::kOk;
 }
 
 int run_patch(const CommandLine& line, std::FILE* out, std::FILE* err) {
   const std::string &old_path = line.operands[0], &payload_path = line.operands[1];
-  // -o may name OLD (read through its own mapping; replaced only when the
-  // result is complete), never PAYLOAD.
+  // -o may name OLD (patched in place), never PAYLOAD.
   if (payload_path != "-" && names_same_file(*line.output, payload_path)) return refuse_output_over(err, "PAYLOAD");
-  auto source = MappedFile::open(old_path);
-  if (!source) return report(err, source.error());
-  auto payload = FdReader::open_or_stdin(payload_path);
-  if (!payload) return report(err, payload.error());
-  auto file = OutputFile::create(*line.output);
-  if (!file) return report(err, file.error());
-  CountingWriter counter;
-  TeeWriter tee(file->writer(), counter);
-  BufferedWriter output(tee);
-  if (auto ok =
-          delta::NativeEngine().apply(source->bytes(), **payload, output, line.size.value_or(delta::kUnknownSize));
-      !ok)
-    return report(err, ok.error());
-  if (auto ok = output.flush(); !ok) return report(err, ok.error());
-  if (auto ok = file->commit(); !ok) return report(err, ok.error());
-  print(out, *line.output + ": " + grouped(counter.count()) + " bytes\n");
+  auto written = delta::patch_image_file(delta::NativeEngine(), old_path, payload_path, *line.output,
+                                         line.size.value_or(delta::kUnknownSize));
+  if (!written) return report(err, written.error());
+  print(out, *line.output + ": " + grouped(*written) + " bytes\n");
   return cli::kOk;
 }
 
