@@ -7,21 +7,17 @@ namespace dfota::at {
 using transport::TimePoint;
 
 namespace {
-class AtCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "at"; }
-  std::string message(int value) const override {
-    switch (static_cast<AtErrc>(value)) {
-    case AtErrc::command_failed: return "command failed";
-    case AtErrc::bad_answer: return "unexpected answer";
-    }
-    return "unknown AT error";
+const char* describe(AtErrc value) {
+  switch (value) {
+  case AtErrc::command_failed: return "command failed";
+  case AtErrc::bad_answer: return "unexpected answer";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& at_category() {
-  static const AtCategory category;
+  static const EnumErrorCategory<AtErrc> category("at", describe, "unknown AT error");
   return category;
 }
 

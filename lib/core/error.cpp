@@ -13,30 +13,26 @@ Error Error::with_context(std::string_view context) const {
 }
 
 namespace {
-class CoreCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "core"; }
-  std::string message(int value) const override {
-    switch (static_cast<CoreErrc>(value)) {
-    case CoreErrc::io_error: return "input/output error";
-    case CoreErrc::not_found: return "not found";
-    case CoreErrc::permission_denied: return "permission denied";
-    case CoreErrc::already_exists: return "already exists";
-    case CoreErrc::invalid_input: return "invalid input";
-    case CoreErrc::truncated: return "truncated input";
-    case CoreErrc::limit_exceeded: return "limit exceeded";
-    case CoreErrc::unsafe_path: return "unsafe path";
-    case CoreErrc::subprocess_failed: return "helper program failed";
-    case CoreErrc::unsupported: return "unsupported";
-    case CoreErrc::cancelled: return "cancelled";
-    }
-    return "unknown core error";
+const char* describe(CoreErrc value) {
+  switch (value) {
+  case CoreErrc::io_error: return "input/output error";
+  case CoreErrc::not_found: return "not found";
+  case CoreErrc::permission_denied: return "permission denied";
+  case CoreErrc::already_exists: return "already exists";
+  case CoreErrc::invalid_input: return "invalid input";
+  case CoreErrc::truncated: return "truncated input";
+  case CoreErrc::limit_exceeded: return "limit exceeded";
+  case CoreErrc::unsafe_path: return "unsafe path";
+  case CoreErrc::subprocess_failed: return "helper program failed";
+  case CoreErrc::unsupported: return "unsupported";
+  case CoreErrc::cancelled: return "cancelled";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& core_category() {
-  static const CoreCategory category;
+  static const EnumErrorCategory<CoreErrc> category("core", describe, "unknown core error");
   return category;
 }
 

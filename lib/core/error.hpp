@@ -95,6 +95,27 @@ private:
 
 using Status = Expected<void>;
 
+// The error category of one room's error enum: its name, and a message per
+// value from `describe`, a switch over the enum (so that -Wswitch names a
+// value left without one) that returns nullptr for a value outside it, which
+// gets `unknown`. Each room keeps one as a function-local static.
+template <typename Errc> class EnumErrorCategory final : public std::error_category {
+public:
+  using Describe = const char* (*)(Errc);
+  EnumErrorCategory(const char* name, Describe describe, const char* unknown) noexcept
+      : name_(name), describe_(describe), unknown_(unknown) {}
+  const char* name() const noexcept override { return name_; }
+  std::string message(int value) const override {
+    const char* text = describe_(static_cast<Errc>(value));
+    return text ? text : unknown_;
+  }
+
+private:
+  const char* name_;
+  Describe describe_;
+  const char* unknown_;
+};
+
 // Errors of the core area: byte streams, files, processes.
 enum class CoreErrc {
   io_error = 1,      // a read or write failed

@@ -3,26 +3,22 @@
 namespace dfota::delta {
 
 namespace {
-class DeltaCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "delta"; }
-  std::string message(int value) const override {
-    switch (static_cast<DeltaErrc>(value)) {
-    case DeltaErrc::unknown_engine: return "unknown engine";
-    case DeltaErrc::engine_unavailable: return "engine unavailable";
-    case DeltaErrc::corrupt_payload: return "corrupt payload";
-    case DeltaErrc::wrong_size: return "payload decodes to the wrong size";
-    case DeltaErrc::limit_exceeded: return "payload exceeds a limit";
-    case DeltaErrc::encode_failed: return "encoding failed";
-    case DeltaErrc::wrong_source: return "payload made for another source";
-    }
-    return "unknown delta error";
+const char* describe(DeltaErrc value) {
+  switch (value) {
+  case DeltaErrc::unknown_engine: return "unknown engine";
+  case DeltaErrc::engine_unavailable: return "engine unavailable";
+  case DeltaErrc::corrupt_payload: return "corrupt payload";
+  case DeltaErrc::wrong_size: return "payload decodes to the wrong size";
+  case DeltaErrc::limit_exceeded: return "payload exceeds a limit";
+  case DeltaErrc::encode_failed: return "encoding failed";
+  case DeltaErrc::wrong_source: return "payload made for another source";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& delta_category() {
-  static const DeltaCategory category;
+  static const EnumErrorCategory<DeltaErrc> category("delta", describe, "unknown delta error");
   return category;
 }
 

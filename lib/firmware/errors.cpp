@@ -7,22 +7,18 @@
 namespace dfota::firmware {
 
 namespace {
-class FirmwareCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "firmware"; }
-  std::string message(int value) const override {
-    switch (static_cast<FirmwareErrc>(value)) {
-    case FirmwareErrc::not_a_firmware: return "not a firmware directory";
-    case FirmwareErrc::bad_firmware_json: return "bad firmware.json";
-    case FirmwareErrc::unsupported_entry: return "unsupported entry";
-    }
-    return "unknown firmware error";
+const char* describe(FirmwareErrc value) {
+  switch (value) {
+  case FirmwareErrc::not_a_firmware: return "not a firmware directory";
+  case FirmwareErrc::bad_firmware_json: return "bad firmware.json";
+  case FirmwareErrc::unsupported_entry: return "unsupported entry";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& firmware_category() {
-  static const FirmwareCategory category;
+  static const EnumErrorCategory<FirmwareErrc> category("firmware", describe, "unknown firmware error");
   return category;
 }
 

@@ -7,23 +7,19 @@
 namespace dfota::profiles {
 
 namespace {
-class ProfileCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "profile"; }
-  std::string message(int value) const override {
-    switch (static_cast<ProfileErrc>(value)) {
-    case ProfileErrc::not_found: return "profile not found";
-    case ProfileErrc::syntax: return "profile is not valid JSON";
-    case ProfileErrc::missing_field: return "profile field missing";
-    case ProfileErrc::bad_value: return "profile field has a bad value";
-    }
-    return "unknown profile error";
+const char* describe(ProfileErrc value) {
+  switch (value) {
+  case ProfileErrc::not_found: return "profile not found";
+  case ProfileErrc::syntax: return "profile is not valid JSON";
+  case ProfileErrc::missing_field: return "profile field missing";
+  case ProfileErrc::bad_value: return "profile field has a bad value";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& profile_category() {
-  static const ProfileCategory category;
+  static const EnumErrorCategory<ProfileErrc> category("profile", describe, "unknown profile error");
   return category;
 }
 

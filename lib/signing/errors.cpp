@@ -7,27 +7,23 @@
 namespace dfota::signing {
 
 namespace {
-class SigningCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "signing"; }
-  std::string message(int value) const override {
-    switch (static_cast<SigningErrc>(value)) {
-    case SigningErrc::key_unreadable: return "key file cannot be read";
-    case SigningErrc::key_invalid: return "not a PEM key of the expected kind";
-    case SigningErrc::unsupported_key: return "unsupported key algorithm";
-    case SigningErrc::unsigned_package: return "package is not signed";
-    case SigningErrc::bad_signature: return "signature does not verify";
-    case SigningErrc::untrusted_key: return "signed by a key that is not trusted";
-    case SigningErrc::signature_invalid: return "malformed signature document";
-    case SigningErrc::crypto_failed: return "cryptographic operation failed";
-    }
-    return "unknown signing error";
+const char* describe(SigningErrc value) {
+  switch (value) {
+  case SigningErrc::key_unreadable: return "key file cannot be read";
+  case SigningErrc::key_invalid: return "not a PEM key of the expected kind";
+  case SigningErrc::unsupported_key: return "unsupported key algorithm";
+  case SigningErrc::unsigned_package: return "package is not signed";
+  case SigningErrc::bad_signature: return "signature does not verify";
+  case SigningErrc::untrusted_key: return "signed by a key that is not trusted";
+  case SigningErrc::signature_invalid: return "malformed signature document";
+  case SigningErrc::crypto_failed: return "cryptographic operation failed";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& signing_category() {
-  static const SigningCategory category;
+  static const EnumErrorCategory<SigningErrc> category("signing", describe, "unknown signing error");
   return category;
 }
 

@@ -7,21 +7,17 @@
 namespace dfota::sim {
 
 namespace {
-class SimCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "sim"; }
-  std::string message(int value) const override {
-    switch (static_cast<SimErrc>(value)) {
-    case SimErrc::power_lost: return "power lost";
-    case SimErrc::bad_option: return "bad simulator option";
-    }
-    return "unknown simulator error";
+const char* describe(SimErrc value) {
+  switch (value) {
+  case SimErrc::power_lost: return "power lost";
+  case SimErrc::bad_option: return "bad simulator option";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& sim_category() {
-  static const SimCategory category;
+  static const EnumErrorCategory<SimErrc> category("sim", describe, "unknown simulator error");
   return category;
 }
 

@@ -7,23 +7,19 @@
 namespace dfota::transport {
 
 namespace {
-class TransportCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "transport"; }
-  std::string message(int value) const override {
-    switch (static_cast<TransportErrc>(value)) {
-    case TransportErrc::timeout: return "timed out";
-    case TransportErrc::closed: return "port closed";
-    case TransportErrc::open_failed: return "cannot open port";
-    case TransportErrc::bad_setting: return "unsupported port setting";
-    }
-    return "unknown transport error";
+const char* describe(TransportErrc value) {
+  switch (value) {
+  case TransportErrc::timeout: return "timed out";
+  case TransportErrc::closed: return "port closed";
+  case TransportErrc::open_failed: return "cannot open port";
+  case TransportErrc::bad_setting: return "unsupported port setting";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& transport_category() {
-  static const TransportCategory category;
+  static const EnumErrorCategory<TransportErrc> category("transport", describe, "unknown transport error");
   return category;
 }
 

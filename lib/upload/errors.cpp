@@ -7,27 +7,23 @@
 namespace dfota::upload {
 
 namespace {
-class UploadCategory final : public std::error_category {
-public:
-  const char* name() const noexcept override { return "upload"; }
-  std::string message(int value) const override {
-    switch (static_cast<UploadErrc>(value)) {
-    case UploadErrc::validation_refused: return "refused by pre-flight validation";
-    case UploadErrc::transfer_failed: return "transfer failed";
-    case UploadErrc::module_error: return "the module reported an error";
-    case UploadErrc::timeout: return "timed out";
-    case UploadErrc::port_lost: return "port lost";
-    case UploadErrc::not_supported: return "method not supported";
-    case UploadErrc::wrong_version: return "wrong version after the upgrade";
-    case UploadErrc::no_module: return "no module";
-    }
-    return "unknown upload error";
+const char* describe(UploadErrc value) {
+  switch (value) {
+  case UploadErrc::validation_refused: return "refused by pre-flight validation";
+  case UploadErrc::transfer_failed: return "transfer failed";
+  case UploadErrc::module_error: return "the module reported an error";
+  case UploadErrc::timeout: return "timed out";
+  case UploadErrc::port_lost: return "port lost";
+  case UploadErrc::not_supported: return "method not supported";
+  case UploadErrc::wrong_version: return "wrong version after the upgrade";
+  case UploadErrc::no_module: return "no module";
   }
-};
+  return nullptr;
+}
 } // namespace
 
 const std::error_category& upload_category() {
-  static const UploadCategory category;
+  static const EnumErrorCategory<UploadErrc> category("upload", describe, "unknown upload error");
   return category;
 }
 
