@@ -133,11 +133,15 @@ fs::path system_temp_directory() {
 }
 
 bool names_same_file(const fs::path& a, const fs::path& b) {
+  if (a.empty() || b.empty()) return false; // an empty path names no file
   std::error_code ec;
   if (fs::equivalent(a, b, ec) && !ec) return true;
   std::error_code a_ec, b_ec;
-  const fs::path resolved_a = fs::weakly_canonical(fs::absolute(a), a_ec);
-  const fs::path resolved_b = fs::weakly_canonical(fs::absolute(b), b_ec);
+  const fs::path absolute_a = fs::absolute(a, a_ec);
+  const fs::path absolute_b = fs::absolute(b, b_ec);
+  if (a_ec || b_ec) return false;
+  const fs::path resolved_a = fs::weakly_canonical(absolute_a, a_ec);
+  const fs::path resolved_b = fs::weakly_canonical(absolute_b, b_ec);
   return !a_ec && !b_ec && resolved_a == resolved_b;
 }
 

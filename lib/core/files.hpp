@@ -26,7 +26,8 @@ bool is_within(const std::filesystem::path& path, const std::filesystem::path& d
 // True when `a` and `b` name one file: the same existing file by any path
 // (device and inode), or the same path once the links, "." and ".." of its
 // existing part are resolved (for files not made yet). Commands use it to
-// refuse an output that would replace one of their inputs.
+// refuse an output that would replace one of their inputs. Never throws; an
+// empty path names no file (false).
 bool names_same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 // A file written under a temporary name in the destination's directory and

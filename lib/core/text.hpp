@@ -38,6 +38,13 @@ inline std::optional<std::uint64_t> parse_whole_number(std::string_view text) {
   return value;
 }
 
+// `text` safe to print on a terminal: C0 controls, DEL, C1 controls (U+0080
+// to U+009F) and bytes that are not UTF-8 become "\xNN" (tab, CR and LF as
+// "\t", "\r", "\n"); other UTF-8 passes unchanged. Every string from a
+// package, a module or a file name goes through it before it is printed, so
+// no escape sequence of theirs reaches the terminal.
+std::string printable(std::string_view text);
+
 // 1234567 -> "1,234,567".
 inline std::string grouped(std::uint64_t value) {
   const std::string digits = std::to_string(value);

@@ -13,6 +13,7 @@ const char* describe(ProfileErrc value) {
   case ProfileErrc::syntax: return "profile is not valid JSON";
   case ProfileErrc::missing_field: return "profile field missing";
   case ProfileErrc::bad_value: return "profile field has a bad value";
+  case ProfileErrc::unknown_name: return "no such profile or error code";
   }
   return nullptr;
 }

@@ -301,7 +301,7 @@ Expected<const Profile*> Registry::find(const std::string& id) const {
     if (p.id == id) return &p;
     known += (known.empty() ? "" : ", ") + p.id;
   }
-  return make_error(ProfileErrc::not_found, "no profile \"" + id + "\" (known: " + known + ")");
+  return make_error(ProfileErrc::unknown_name, "no profile \"" + id + "\" (known: " + known + ")");
 }
 
 std::vector<const ErrorCode*> Registry::lookup(int code, const std::string& family_id) const {

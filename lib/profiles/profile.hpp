@@ -20,6 +20,7 @@ enum class ProfileErrc {
   syntax,        // the file is not valid JSON
   missing_field, // a required field is absent
   bad_value,     // a field has the wrong type or an impossible value
+  unknown_name,  // the caller asked for a profile id or error code the catalogue does not have
 };
 const std::error_category& profile_category();
 std::error_code make_error_code(ProfileErrc value);

@@ -103,13 +103,22 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
     const fs::path firmware = FirmwareSlot::normalized(options.firmware);
     options.state = firmware.parent_path() / (firmware.filename().string() + ".state");
   }
+  // A module that cannot start leaves no state directory it made behind.
+  std::error_code ec;
+  const bool state_existed = fs::exists(options.state, ec);
+  const fs::path state = options.state;
+  auto fail = [&](Error error) -> Expected<std::unique_ptr<Simulator>> {
+    std::error_code ignored;
+    if (!state_existed) fs::remove_all(state, ignored);
+    return error;
+  };
   auto slot = FirmwareSlot::open(options.firmware, options.state);
-  if (!slot) return slot.error();
+  if (!slot) return fail(slot.error());
   auto store = FileStore::open(options.state, options.fs_size, options.faults.fs_full);
-  if (!store) return store.error();
+  if (!store) return fail(store.error());
   std::unique_ptr<Simulator> sim(new Simulator(std::move(options), std::move(*slot), std::move(*store)));
   auto port = transport::PtyPort::create(sim->options_.link, sim->clock_);
-  if (!port) return port.error();
+  if (!port) return fail(port.error());
   sim->link_.attach(std::move(*port));
   sim->booted_at_ = sim->clock_.now();
   return sim;

@@ -332,7 +332,7 @@ TEST_F(InSourceDir, ValidateFailsWithTheModulesCode) {
   EXPECT_NE(r.out.find("505"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("504"), std::string::npos) << r.out; // no space: EC2x knows only "upgrade failed"
   auto bad_profile = test::run_cli({"validate", "tests/golden/sample-v1-to-v2.zip", "--profile", "bg96"});
-  EXPECT_EQ(bad_profile.exit_code, kProfileError);
+  EXPECT_EQ(bad_profile.exit_code, kUsage); // an unknown id is a command-line mistake
 }
 
 TEST_F(InSourceDir, ValidateJUnitHasOneCasePerRuleAndTheCommonShape) {
@@ -374,7 +374,7 @@ TEST(Cli, ExplainGivesMeaningAndAdvice) {
   EXPECT_NE(r.out.find("AT+QFDEL"), std::string::npos) << r.out;
   auto retry = test::run_cli({"explain", "523", "--profile", "rg50xq"});
   EXPECT_NE(retry.out.find("retries by itself"), std::string::npos) << retry.out;
-  EXPECT_EQ(test::run_cli({"explain", "999"}).exit_code, kProfileError);
+  EXPECT_EQ(test::run_cli({"explain", "999"}).exit_code, kUsage);
 }
 
 } // namespace

@@ -56,7 +56,7 @@ TEST(ReleaseCli, AFailingPairExitsWithItsCodeAndTheOthersAreBuilt) {
   auto bad_profile =
       test::run_cli({"release", "--to", test::sample_firmware("v2").string(), "--from",
                      test::sample_firmware("v1").string(), "-o", (dir / "o").string(), "--profile", "bg96"});
-  EXPECT_EQ(bad_profile.exit_code, kProfileError);
+  EXPECT_EQ(bad_profile.exit_code, kUsage);
 }
 
 // Every verb and exit code is in the man page; the completion script knows every verb.

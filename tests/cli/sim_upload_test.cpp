@@ -213,7 +213,7 @@ TEST(SimAndUpload, BadInputGetsOneLineAndItsExitCode) {
   EXPECT_EQ(no_port.exit_code, kPortError) << no_port.err;
   EXPECT_NE(no_port.err.find("No such file"), std::string::npos) << no_port.err;
   auto missing = run_cli({"upload", (dir / "missing.zip").string(), "--port", "/dev/null"});
-  EXPECT_EQ(missing.exit_code, kUsage);
+  EXPECT_EQ(missing.exit_code, kPackageNotFound);
   auto not_a_tty = run_cli({"upload", sample_packages().forward.string(), "--port", "/dev/null"});
   EXPECT_EQ(not_a_tty.exit_code, kPortError) << not_a_tty.err;
   auto no_ports = run_cli({"upload", sample_packages().forward.string()});
@@ -226,7 +226,7 @@ TEST(SimAndUpload, BadInputGetsOneLineAndItsExitCode) {
   EXPECT_EQ(com.exit_code, kMethodUnsupported) << com.out << com.err;
   auto sim_bad = run_cli(
       {"sim", "--profile", "bg96", "--firmware", sample_firmware("v1").string(), "--link", (dir / "p").string()});
-  EXPECT_EQ(sim_bad.exit_code, kProfileError);
+  EXPECT_EQ(sim_bad.exit_code, kUsage);
   EXPECT_EQ(sim.terminate(), kOk);
 }
 

@@ -21,15 +21,17 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (int code = check_outputs(err, {{"-o", output_, true}}); code != kOk) return code;
     package::ApplyOptions options;
     auto keys = load_trusted_keys(pubkeys_);
     if (!keys) return report(err, keys.error());
     options.trusted_keys = std::move(*keys);
     auto result = package::apply_package(package_, source_, output_, options);
     if (!result) return report(err, result.error());
-    out << "applied " << package_ << ": " << output_ << " is " << result->manifest.project << " "
-        << result->manifest.target_version << " (" << result->manifest.partitions.size() << " partitions, "
-        << grouped(result->bytes_written) << " bytes verified)\n";
+    out << "applied " << printable(package_) << ": " << printable(output_) << " is "
+        << printable(result->manifest.project) << " " << printable(result->manifest.target_version) << " ("
+        << result->manifest.partitions.size() << " partitions, " << grouped(result->bytes_written)
+        << " bytes verified)\n";
     return kOk;
   }
 

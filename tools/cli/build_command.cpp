@@ -35,6 +35,7 @@ public:
       options_.sign_key = std::move(*key);
     }
     // Every output is checked before the first package is written.
+    if (int code = check_outputs(err, {{"-o", output_}, {"--reverse-output", reverse_}}); code != kOk) return code;
     if (!reverse_.empty()) {
       if (names_same_file(reverse_, output_)) {
         err << "dfota: error: --reverse-output is the same file as -o (see 'dfota build --help')\n";
@@ -79,9 +80,10 @@ private:
     std::size_t changed = 0;
     for (const auto& p : m.partitions)
       changed += p.op != package::Operation::unchanged;
-    out << "built " << path << ": " << grouped(result.package_size) << " bytes, " << m.project << " "
-        << m.source_version << " -> " << m.target_version << ", " << m.partitions.size() << " partitions (" << changed
-        << " changed)" << (result.signed_by.empty() ? "" : ", signed by " + result.signed_by) << "\n";
+    out << "built " << printable(path) << ": " << grouped(result.package_size) << " bytes, " << printable(m.project)
+        << " " << printable(m.source_version) << " -> " << printable(m.target_version) << ", " << m.partitions.size()
+        << " partitions (" << changed << " changed)"
+        << (result.signed_by.empty() ? "" : ", signed by " + result.signed_by) << "\n";
   }
 
   std::string from_, to_, output_, reverse_, sign_key_;

@@ -1,6 +1,8 @@
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/command.hpp"
+#include "cli/standard_streams.hpp"
 #include "cli/text_table.hpp"
 #include "core/hash.hpp"
 #include "firmware/firmware.hpp"
@@ -13,7 +15,7 @@ class ChecksumCommand final : public Command {
 public:
   explicit ChecksumCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("checksum", "Print the module checksum, MD5 and SHA-256 of files");
-    sub->add_option("files", files_, "Files to checksum")->required();
+    sub->add_option("files", files_, "Files to checksum ('-': standard input)")->required();
     sub->add_flag("--json", json_, "Print JSON");
     sub->footer("The module checksum is what +QFUPL and +QFOTADL report: XOR of big-endian 16-bit words.\n\n"
                 "Example:\n  dfota checksum update.zip");
@@ -22,8 +24,18 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     TextTable table({"CHECKSUM", "SIZE", "MD5", "SHA-256", "FILE"}, {TextTable::Align::right, TextTable::Align::right});
+    std::optional<StandardStreamFile> standard_input;
     for (const auto& file : files_) {
-      auto d = firmware::digest_file(file);
+      std::string path = file;
+      if (file == "-") {
+        if (!standard_input) {
+          auto copied = StandardStreamFile::from_standard_input();
+          if (!copied) return report(err, copied.error());
+          standard_input.emplace(std::move(*copied));
+        }
+        path = standard_input->path().string();
+      }
+      auto d = firmware::digest_file(path);
       if (!d) return report(err, d.error());
       const std::string checksum = checksum_hex(d->module_checksum);
       table.add_row({checksum, std::to_string(d->size), d->md5, d->sha256, file});

@@ -60,6 +60,17 @@ bool names_any_file(const std::filesystem::path& output, const std::vector<std::
 // Prints "dfota: error: <option> names <what> itself; ..." and returns kUsage.
 int refuse_output_over(std::ostream& err, const std::string& option, const std::string& what);
 
+// Every output a command will write, checked before any work starts so that
+// a bad one never hides the outcome of a long run: its folder must exist and
+// it must not be a directory. Empty paths (options not given) are skipped.
+// Prints one line and returns kIoError for the first bad one; kOk otherwise.
+struct OutputOption {
+  std::string option; // "--junit"
+  std::string path;
+  bool directory = false; // the output is a directory the command makes (apply -o, release -o)
+};
+int check_outputs(std::ostream& err, const std::vector<OutputOption>& outputs);
+
 // True when `stream` is the process's standard error and that is a terminal:
 // a status line may then be rewritten in place. False for any other stream
 // (a test's, a pipe, a file), which get no status lines at all.

@@ -15,8 +15,8 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
   static const std::vector<ExitCodeDoc> table{
       {kOk, "ok", "success"},
       {kInternal, "internal", "internal error (a bug)"},
-      {kUsage, "usage", "bad command line"},
-      {kIoError, "io", "cannot read an input or write an output"},
+      {kUsage, "usage", "bad command line (an unknown verb, option, profile id or error code, an empty value)"},
+      {kIoError, "io", "cannot read an input or write an output (an output's folder must exist)"},
       {kPackageNotFound, "package-not-found", "the package file does not exist"},
       {kPackageEmpty, "package-empty", "the package file is empty"},
       {kNotAZip, "not-a-zip", "the package is not a zip archive"},
@@ -94,7 +94,8 @@ int exit_code_for(const Error& error) {
     }
   }
   if (cat == firmware::firmware_category()) return kBadFirmware;
-  if (cat == profiles::profile_category()) return kProfileError;
+  if (cat == profiles::profile_category())
+    return static_cast<profiles::ProfileErrc>(v) == profiles::ProfileErrc::unknown_name ? kUsage : kProfileError;
   if (cat == sim::sim_category()) return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
   if (cat == transport::transport_category()) {
     const auto t = static_cast<transport::TransportErrc>(v);

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/standard_streams.hpp"
 #include "cli/text_table.hpp"
 #include "core/files.hpp"
 #include "package/inspector.hpp"
@@ -73,7 +74,7 @@ class InspectCommand final : public Command {
 public:
   explicit InspectCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("inspect", "Describe a package: ours in full, a vendor's zip as far as possible");
-    sub->add_option("package", package_, "Package to inspect")->required();
+    sub->add_option("package", package_, "Package to inspect ('-': standard input)")->required();
     sub->add_flag("--json", json_, "Print JSON");
     sub->add_option("--html", html_,
                     "Also write a self-contained HTML page: size bars, a change map of each image, hashes, signature");
@@ -83,10 +84,19 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     if (!html_.empty() && names_same_file(html_, package_)) return refuse_output_over(err, "--html", "the package");
-    auto result = package::inspect_package(package_);
+    if (int code = check_outputs(err, {{"--html", html_}}); code != kOk) return code;
+    std::optional<StandardStreamFile> standard_input;
+    std::string path = package_;
+    if (package_ == "-") {
+      auto copied = StandardStreamFile::from_standard_input();
+      if (!copied) return report(err, copied.error());
+      standard_input.emplace(std::move(*copied));
+      path = standard_input->path().string();
+    }
+    auto result = package::inspect_package(path);
     if (!result) return report(err, result.error());
     if (!html_.empty()) {
-      auto page = report::render_package_page(package_);
+      auto page = report::render_package_page(path);
       if (!page) return report(err, page.error());
       if (auto written = write_text_file(html_, *page); !written) return report(err, written.error());
     }
@@ -153,14 +163,14 @@ private:
   }
 
   void print_text(std::ostream& out, const package::Inspection& r) const {
-    out << "package       " << package_ << " (" << grouped(r.file.size) << " bytes)\n";
+    out << "package       " << printable(package_) << " (" << grouped(r.file.size) << " bytes)\n";
     out << "layout        " << package::describe(r.layout) << '\n';
     out << "sha256        " << r.file.sha256 << '\n';
     out << "md5           " << r.file.md5 << '\n';
     out << "checksum      " << checksum_hex(r.file.module_checksum) << " (as +QFUPL/+QFOTADL report it)\n";
     if (!r.manifest) {
       for (const auto& [k, v] : r.facts)
-        out << k << ": " << v << '\n';
+        out << printable(k) << ": " << printable(v) << '\n';
       out << '\n';
       TextTable table({"ENTRY", "SIZE", "STORED"},
                       {TextTable::Align::left, TextTable::Align::right, TextTable::Align::right});
@@ -172,8 +182,9 @@ private:
     }
     const auto& m = *r.manifest;
     out << "format        dfota-package " << m.format_major << "." << m.format_minor << '\n';
-    out << "project       " << m.project << (m.family.empty() ? "" : " (" + m.family + ")") << '\n';
-    out << "versions      " << m.source_version << " -> " << m.target_version << '\n';
+    out << "project       " << printable(m.project) << (m.family.empty() ? "" : " (" + printable(m.family) + ")")
+        << '\n';
+    out << "versions      " << printable(m.source_version) << " -> " << printable(m.target_version) << '\n';
     out << "signed        "
         << (r.signature ? std::string("yes, ") + signing::to_string(r.signature->algorithm) + " key " +
                               r.signature->key_fingerprint + " (not verified; use validate --pubkey)"
@@ -197,8 +208,10 @@ private:
     table.print(out);
     out << "\nhashes (sha256 / md5)\n";
     for (const auto& p : m.partitions) {
-      if (p.source) out << "  " << p.name << " source  " << p.source->sha256 << "  " << p.source->md5 << '\n';
-      if (p.target) out << "  " << p.name << " target  " << p.target->sha256 << "  " << p.target->md5 << '\n';
+      if (p.source)
+        out << "  " << printable(p.name) << " source  " << p.source->sha256 << "  " << p.source->md5 << '\n';
+      if (p.target)
+        out << "  " << printable(p.name) << " target  " << p.target->sha256 << "  " << p.target->md5 << '\n';
     }
   }
 

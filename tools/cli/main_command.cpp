@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/command.hpp"
+#include "cli/suggestions.hpp"
 
 namespace dfota::cli {
 
@@ -38,6 +39,70 @@ std::string footer() {
   return text.str();
 }
 
+// Options whose empty value means something (an empty APN is the network's default).
+bool may_be_empty(const CLI::Option& option) { return option.get_name() == "--apn"; }
+
+// The first option of `sub` given an empty value ("" from a script whose
+// variable was unset), as its name; empty when there is none.
+std::string option_with_empty_value(const CLI::App& sub) {
+  for (const CLI::Option* option : sub.get_options()) {
+    if (may_be_empty(*option)) continue;
+    for (const auto& value : option->results()) {
+      if (value.empty()) return option->get_name();
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> option_names(const CLI::App& sub) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : sub.get_options()) {
+    for (const auto& name : option->get_lnames())
+      names.push_back("--" + name);
+    for (const auto& name : option->get_snames())
+      names.push_back("-" + name);
+  }
+  return names;
+}
+
+// "unknown option '--frm'; did you mean '--from'?" for the first option
+// after the verb that `sub` does not have; empty when every option is known.
+std::string unknown_option(const CLI::App& sub, const std::string& verb, const std::vector<std::string>& args) {
+  const auto known = option_names(sub);
+  bool after_verb = verb.empty();
+  bool is_value = false; // the previous argument was an option waiting for its value
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!after_verb) {
+      after_verb = arg == verb;
+      continue;
+    }
+    if (arg == "--") break;
+    if (is_value || arg.size() < 2 || arg[0] != '-') {
+      is_value = false;
+      continue;
+    }
+    const std::string name = arg.substr(0, arg.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) {
+      const CLI::Option* option = sub.get_option_no_throw(name);
+      is_value = option != nullptr && option->get_type_size() > 0 && name.size() == arg.size();
+      continue;
+    }
+    std::string message = "unknown option '" + name + "'";
+    if (auto near = nearest_name(name, known)) message += "; did you mean '" + *near + "'?";
+    return message;
+  }
+  return {};
+}
+
+// Arguments nothing took, in the order given.
+std::string unexpected_arguments(const std::vector<std::string>& extras) {
+  std::string message = extras.size() > 1 ? "unexpected arguments" : "unexpected argument";
+  for (const auto& extra : extras)
+    message += " '" + extra + "'";
+  return message;
+}
+
 } // namespace
 
 bool is_terminal_stderr(const std::ostream& stream) { return &stream == &std::cerr && ::isatty(STDERR_FILENO) == 1; }
@@ -61,8 +126,28 @@ int refuse_output_over(std::ostream& err, const std::string& option, const std::
   return kUsage;
 }
 
+int check_outputs(std::ostream& err, const std::vector<OutputOption>& outputs) {
+  for (const auto& [option, path, directory] : outputs) {
+    if (path.empty() || path == "-") continue;
+    const std::filesystem::path output(path);
+    std::filesystem::path folder = output.parent_path();
+    if (folder.empty()) folder = ".";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(folder, ec)) {
+      err << "dfota: error: " << option << " " << printable(path) << ": the folder " << printable(folder.string())
+          << " does not exist\n";
+      return kIoError;
+    }
+    if (!directory && std::filesystem::is_directory(output, ec)) {
+      err << "dfota: error: " << option << " " << printable(path) << " is a directory; name a file\n";
+      return kIoError;
+    }
+  }
+  return kOk;
+}
+
 int report(std::ostream& err, const Error& error) {
-  err << "dfota: error: " << error.message() << '\n';
+  err << "dfota: error: " << printable(error.message()) << '\n';
   return exit_code_for(error);
 }
 
@@ -93,9 +178,42 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_sign_command);
   add(make_completion_command);
 
+  // A repeatable option takes one value each time it is given (--pubkey A
+  // --pubkey B) on verbs with positional arguments, so that it never swallows
+  // the package that follows it.
+  for (const auto& [sub, _] : commands) {
+    bool has_positional = false;
+    for (const CLI::Option* option : sub->get_options())
+      has_positional = has_positional || option->get_positional();
+    if (!has_positional) continue;
+    for (CLI::Option* option : sub->get_options()) {
+      if (!option->get_positional() && option->get_expected_max() > 1) option->allow_extra_args(false);
+    }
+  }
+
+  // A first word that is no verb is named, with the verb it is nearest to.
+  if (args.size() > 1 && !args[1].empty() && args[1][0] != '-') {
+    std::vector<std::string> verbs;
+    for (const auto& [sub, _] : commands)
+      verbs.push_back(sub->get_name());
+    if (std::find(verbs.begin(), verbs.end(), args[1]) == verbs.end()) {
+      err << "dfota: error: unknown command '" << printable(args[1]) << "'";
+      if (auto near = nearest_name(args[1], verbs)) err << "; did you mean '" << *near << "'?";
+      err << " (see 'dfota --help')\n";
+      return kUsage;
+    }
+  }
+
   std::vector<const char*> argv;
   for (const auto& a : args)
     argv.push_back(a.c_str());
+  CLI::App* parsed = nullptr;
+  auto parsed_verb = [&] {
+    for (const auto& [sub, _] : commands) {
+      if (sub->parsed()) return sub;
+    }
+    return static_cast<CLI::App*>(nullptr);
+  };
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
@@ -104,19 +222,32 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
       app.exit(e, out, ignored);
       return kOk;
     }
-    std::string verb;
-    for (const auto& [sub, _] : commands) {
-      if (sub->parsed()) verb = " " + sub->get_name();
+    parsed = parsed_verb();
+    const std::string verb = parsed ? parsed->get_name() : "";
+    const std::string see = "see 'dfota" + (verb.empty() ? "" : " " + verb) + " --help'";
+    std::string message = unknown_option(parsed ? *parsed : app, verb, args);
+    if (message.empty() && dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+      const auto extras = (parsed ? *parsed : app).remaining();
+      if (!extras.empty()) message = unexpected_arguments(extras);
     }
-    err << "dfota: error: " << e.what() << " (see 'dfota" << verb << " --help')\n";
+    if (message.empty()) message = e.what();
+    err << "dfota: error: " << printable(message) << " (" << see << ")\n";
     return kUsage;
   }
+  parsed = parsed_verb();
+  if (parsed != nullptr) {
+    if (const auto option = option_with_empty_value(*parsed); !option.empty()) {
+      err << "dfota: error: " << option << " is empty; give it a value (see 'dfota " << parsed->get_name()
+          << " --help')\n";
+      return kUsage;
+    }
+  }
   for (const auto& [sub, command] : commands) {
-    if (sub->parsed()) {
+    if (sub == parsed) {
       try {
         return command->run(out, err);
       } catch (const std::exception& e) {
-        err << "dfota: internal error: " << e.what() << '\n';
+        err << "dfota: internal error: " << printable(e.what()) << '\n';
         return kInternal;
       }
     }

@@ -67,6 +67,7 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (int code = check_outputs(err, {{"-o", request_.output_dir.string(), true}}); code != kOk) return code;
     auto registry = profiles::Registry::load(formats_directory());
     if (!registry) return report(err, registry.error());
     for (const auto& id : profiles_) {
@@ -81,12 +82,12 @@ public:
     }
     auto result = release::build_release(request_, *registry, [&](const release::PackageResult& p) {
       if (p.status == release::Status::failed) {
-        err << "failed  " << p.from_dir.string() << " -> " << p.to_dir.string() << ": "
-            << (p.error ? p.error->message() : "unknown") << "\n";
+        err << "failed  " << printable(p.from_dir.string()) << " -> " << printable(p.to_dir.string()) << ": "
+            << printable(p.error ? p.error->message() : "unknown") << "\n";
       } else {
-        err << (p.status == release::Status::ok ? "built   " : "refused ") << p.file << ": " << grouped(p.size)
-            << " bytes in " << seconds_text(p.build_seconds) << " s, verified in " << seconds_text(p.verify_seconds)
-            << " s, " << modules_text(p) << "\n";
+        err << (p.status == release::Status::ok ? "built   " : "refused ") << printable(p.file) << ": "
+            << grouped(p.size) << " bytes in " << seconds_text(p.build_seconds) << " s, verified in "
+            << seconds_text(p.verify_seconds) << " s, " << modules_text(p) << "\n";
       }
       err << std::flush;
     });
@@ -111,7 +112,7 @@ private:
     std::size_t ok = 0;
     for (const auto& p : result.packages)
       ok += p.status == release::Status::ok;
-    out << "release " << result.project << " " << result.target_version << ": " << ok << " of "
+    out << "release " << printable(result.project) << " " << printable(result.target_version) << ": " << ok << " of "
         << result.packages.size() << " packages ok\n\n";
     TextTable table({"STATUS", "FROM", "TO", "SIZE", "CHECKSUM", "ENGINES", "MODULES", "FILE / ERROR"},
                     {TextTable::Align::left, TextTable::Align::left, TextTable::Align::left, TextTable::Align::right});
@@ -125,7 +126,7 @@ private:
     table.print(out);
     out << "\nSHA-256\n";
     for (const auto& p : result.packages)
-      if (p.status != release::Status::failed) out << p.sha256 << "  " << p.file << "\n";
+      if (p.status != release::Status::failed) out << p.sha256 << "  " << printable(p.file) << "\n";
   }
 
   release::Request request_;

@@ -48,6 +48,7 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     if (names_same_file(public_, private_)) return refuse_output_over(err, "--public", "the --private file");
+    if (int code = check_outputs(err, {{"--private", private_}, {"--public", public_}}); code != kOk) return code;
     auto type = signing::key_type_from_string(type_);
     if (!type) return report(err, type.error());
     auto key = signing::generate_key(*type);
@@ -77,6 +78,7 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     const std::string output = output_.empty() ? package_ : output_;
     if (names_same_file(output, key_)) return refuse_output_over(err, "-o", "the --key file");
+    if (int code = check_outputs(err, {{"-o", output_}}); code != kOk) return code;
     auto key = load_signing_key(key_, err);
     if (!key) return report(err, key.error());
     auto signature = package::sign_package(package_, *key, output);

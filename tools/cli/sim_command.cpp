@@ -76,6 +76,7 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     (void)out;
+    if (int code = check_outputs(err, {{"--log-file", log_file_}}); code != kOk) return code;
     // A log inside the firmware would become part of the module's firmware.
     if (!log_file_.empty() && is_within(log_file_, options_.firmware)) {
       err << "dfota: error: --log-file " << log_file_ << " lies inside the --firmware directory; write it elsewhere\n";
@@ -89,7 +90,7 @@ public:
     if (!power_loss_.empty()) {
       auto point = sim::parse_power_loss(power_loss_);
       if (!point) {
-        err << "dfota: error: " << point.error().message() << '\n';
+        err << "dfota: error: " << printable(point.error().message()) << '\n';
         return kUsage;
       }
       options_.faults.power_loss = *point;

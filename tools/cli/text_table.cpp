@@ -1,5 +1,7 @@
 #include "cli/text_table.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 
 namespace dfota::cli {
@@ -11,6 +13,8 @@ TextTable::TextTable(std::vector<std::string> headers, std::vector<Align> align)
 
 void TextTable::add_row(std::vector<std::string> cells) {
   cells.resize(headers_.size());
+  for (auto& cell : cells)
+    cell = printable(cell); // cells may come from a package or a module
   rows_.push_back(std::move(cells));
 }
 

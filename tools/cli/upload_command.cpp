@@ -13,6 +13,7 @@
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
 #include "core/files.hpp"
+#include "package/errors.hpp"
 #include "package/package_signature.hpp"
 #include "report/junit.hpp"
 #include "report/session_log.hpp"
@@ -42,7 +43,7 @@ class UploadCommand final : public Command {
 public:
   explicit UploadCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("upload", "Push a package to a module over its AT port and follow the upgrade");
-    sub->add_option("package", options_.package, "Package to install")->required()->check(CLI::ExistingFile);
+    sub->add_option("package", options_.package, "Package to install")->required();
     sub->add_option("--port", ports_,
                     "AT port: a device (/dev/serial/by-path/...) or tcp:HOST:PORT; repeat for a fleet");
     sub->add_option("--ports-file", ports_file_, "File listing one port per line (a fleet)")->check(CLI::ExistingFile);
@@ -101,6 +102,13 @@ public:
       err << "dfota: error: give --port (or --ports-file)\n";
       return kUsage;
     }
+    if (!serve_.empty() && !is_address_and_port(serve_)) {
+      err << "dfota: error: --serve " << printable(serve_)
+          << ": expected ADDR:PORT (127.0.0.1:8080, [::1]:0; port 0 picks one)\n";
+      return kUsage;
+    }
+    if (int code = check_outputs(err, {{"--junit", junit_}, {"--log-file", log_file_}}); code != kOk) return code;
+    if (int code = check_package_file(err); code != kOk) return code;
     if (!url_.empty() && !serve_.empty()) {
       err << "dfota: error: --url and --serve exclude each other\n";
       return kUsage;
@@ -175,6 +183,27 @@ public:
   }
 
 private:
+  // ADDR:PORT with a port from 0 to 65535 (an IPv6 address in brackets).
+  static bool is_address_and_port(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    const auto port = parse_whole_number(std::string_view(text).substr(colon + 1));
+    const std::string host = text.substr(0, colon);
+    const bool bracketed = host.front() == '[' && host.back() == ']';
+    return port && *port <= 65535 && (bracketed || host.find(':') == std::string::npos);
+  }
+
+  // The package must be a regular file that exists: 4 when it does not, 3 when it is no file.
+  int check_package_file(std::ostream& err) const {
+    std::error_code ec;
+    const auto status = std::filesystem::status(options_.package, ec);
+    if (!std::filesystem::exists(status))
+      return report(err, make_error(package::PackageErrc::not_found, options_.package.string() + ": no such file"));
+    if (!std::filesystem::is_regular_file(status))
+      return report(err, make_error(CoreErrc::io_error, options_.package.string() + ": not a regular file"));
+    return kOk;
+  }
+
   int apply_settings(std::ostream& err) {
     options_.serial.flow_control = flow_ == "rtscts" ? transport::FlowControl::rtscts : transport::FlowControl::none;
     if (!transport::baud_constant(options_.serial.baud)) {
@@ -269,13 +298,13 @@ private:
     if (interactive_) err << "\r\033[K";
     switch (e.kind) {
     case Kind::fota:
-      err << tag << "module: " << e.text;
+      err << tag << "module: " << printable(e.text);
       if (e.text != "START" && e.text != "RDY" && e.text.find("START") == std::string::npos) err << " " << e.value;
       err << "\n";
       break;
-    case Kind::retry: err << tag << "module retries after " << e.text << "\n"; break;
-    case Kind::warning: err << tag << "warning: " << e.text << "\n"; break;
-    default: err << tag << e.text << "\n"; break;
+    case Kind::retry: err << tag << "module retries after " << printable(e.text) << "\n"; break;
+    case Kind::warning: err << tag << "warning: " << printable(e.text) << "\n"; break;
+    default: err << tag << printable(e.text) << "\n"; break;
     }
     err << std::flush;
   }
@@ -392,7 +421,7 @@ private:
         // An error about the port itself already starts with its name.
         const std::string& message = o.error->message();
         const bool names_port = message.rfind(o.report.port + ": ", 0) == 0;
-        err << "dfota: error: " << (names_port ? "" : o.report.port + ": ") << message << "\n";
+        err << "dfota: error: " << printable((names_port ? "" : o.report.port + ": ") + message) << "\n";
       }
       return;
     }

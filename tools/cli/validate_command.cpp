@@ -65,6 +65,7 @@ public:
       if (names_same_file(junit_, request_.package)) return refuse_output_over(err, "--junit", "the package");
       if (names_any_file(junit_, pubkeys_)) return refuse_output_over(err, "--junit", "a --pubkey file");
     }
+    if (int code = check_outputs(err, {{"--junit", junit_}}); code != kOk) return code;
     auto registry = load_registry();
     if (!registry) return report(err, registry.error());
     auto profile = registry->find(profile_);
@@ -179,9 +180,19 @@ public:
     }
     auto entries = registry->lookup(code_, profile_);
     if (entries.empty()) {
-      return report(err, make_error(profiles::ProfileErrc::not_found,
-                                    "code " + std::to_string(code_) + " is not in the catalogue" +
-                                        (profile_.empty() ? "" : " for " + profile_)));
+      std::string message = "code " + std::to_string(code_) + " is not in the catalogue";
+      if (!profile_.empty()) {
+        // Name the families whose guides do use the code.
+        std::string users;
+        for (const auto* e : registry->lookup(code_)) {
+          for (const auto& f : e->families)
+            users += (users.empty() ? "" : ", ") + f;
+          if (e->families.empty()) users = "all families";
+        }
+        message = "code " + std::to_string(code_) + " is not one " + profile_ + " reports" +
+                  (users.empty() ? " (no family's guide names it)" : "; it is used by " + users);
+      }
+      return report(err, make_error(profiles::ProfileErrc::unknown_name, message));
     }
     for (const auto* e : entries) {
       std::string families;

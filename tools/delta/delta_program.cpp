@@ -94,6 +94,11 @@ std::optional<std::string> read_command_line(const std::vector<std::string>& arg
   }
   if (line.operands.size() != 2) return line.verb == "diff" ? "diff takes OLD and NEW" : "patch takes OLD and PAYLOAD";
   if (!line.output) return "-o is required";
+  if (line.output->empty()) return "-o is empty; give it a value";
+  for (const auto& operand : line.operands) {
+    if (operand.empty())
+      return line.verb == "diff" ? "OLD and NEW may not be empty" : "OLD and PAYLOAD may not be empty";
+  }
   return std::nullopt;
 }
 

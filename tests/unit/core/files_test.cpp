@@ -88,5 +88,16 @@ TEST(Files, ReadFileLimit) {
   EXPECT_TRUE(over.error().is(CoreErrc::limit_exceeded));
 }
 
+TEST(Files, NamesSameFileNeverThrowsAndAnEmptyPathNamesNoFile) {
+  test::ScratchDir dir;
+  test::write_text(dir / "a", "x");
+  EXPECT_NO_THROW(EXPECT_FALSE(names_same_file("", dir / "a")));
+  EXPECT_NO_THROW(EXPECT_FALSE(names_same_file(dir / "a", "")));
+  EXPECT_NO_THROW(EXPECT_FALSE(names_same_file("", "")));
+  EXPECT_TRUE(names_same_file(dir / "a", dir / "." / "a"));
+  EXPECT_TRUE(names_same_file(dir / "not-yet", dir / "sub" / ".." / "not-yet"));
+  EXPECT_FALSE(names_same_file(dir / "a", dir / "b"));
+}
+
 } // namespace
 } // namespace dfota

@@ -1,0 +1,221 @@
+// The command line as a newcomer types it: empty values, mistyped verbs and
+// options, repeatable options next to positional ones, '-' for standard
+// streams, help of every verb, outputs checked before any work, exit codes
+// in the right category, and no escape sequence from a package on the terminal.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/exit_codes.hpp"
+#include "core/subprocess.hpp"
+#include "support/test_support.hpp"
+
+namespace dfota::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+
+bool one_error_line(const test::CliResult& r) {
+  return std::count(r.err.begin(), r.err.end(), '\n') == 1 && r.err.rfind("dfota: error: ", 0) == 0;
+}
+
+// The sample pair, a key pair and a signed package in a scratch directory.
+class SamplePackage : public ::testing::Test {
+protected:
+  void SetUp() override {
+    v1_ = test::sample_firmware("v1").string();
+    v2_ = test::sample_firmware("v2").string();
+    key_ = (dir_ / "release.key").string();
+    pub_ = (dir_ / "release.pub").string();
+    package_ = (dir_ / "update.zip").string();
+    ASSERT_EQ(run_cli({"keygen", "--private", key_, "--public", pub_}).exit_code, kOk);
+    // The README's signing example: no --reverse-output.
+    auto built = run_cli({"build", "--from", v1_, "--to", v2_, "-o", package_, "--sign-key", key_});
+    ASSERT_EQ(built.exit_code, kOk) << built.err;
+  }
+  test::ScratchDir dir_;
+  std::string v1_, v2_, key_, pub_, package_;
+};
+
+TEST_F(SamplePackage, EmptyPathArgumentsAreUsageErrorsNeverInternalOnes) {
+  const std::string image = v1_ + "/modem.img";
+  for (const std::vector<std::string>& args : {
+           std::vector<std::string>{"diff", image, image, "-o", ""},
+           {"keygen", "--private", "", "--public", (dir_ / "p.pub").string()},
+           {"validate", package_, "--profile", "ec2x", "--pubkey", ""},
+           {"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "x.zip").string(), "--reverse-output", ""},
+           {"inspect", ""},
+           {"apply", package_, "--source", "", "-o", (dir_ / "out").string()},
+       }) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, kUsage) << args[0] << ": " << r.err;
+    EXPECT_TRUE(one_error_line(r)) << r.err;
+    EXPECT_NE(r.err.find("is empty"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "x.zip"));
+  EXPECT_FALSE(fs::exists(dir_ / "p.pub"));
+}
+
+TEST(CommandLine, UnknownVerbsAndOptionsAreNamedWithTheNearestOne) {
+  auto verb = run_cli({"biuld"});
+  EXPECT_EQ(verb.exit_code, kUsage);
+  EXPECT_TRUE(one_error_line(verb)) << verb.err;
+  EXPECT_NE(verb.err.find("unknown command 'biuld'; did you mean 'build'?"), std::string::npos) << verb.err;
+
+  auto far = run_cli({"frobnicate"});
+  EXPECT_EQ(far.exit_code, kUsage);
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+
+  // Named even when a required option is missing as well.
+  auto option = run_cli({"build", "--frm", "v1"});
+  EXPECT_EQ(option.exit_code, kUsage);
+  EXPECT_NE(option.err.find("unknown option '--frm'; did you mean '--from'?"), std::string::npos) << option.err;
+  auto later = run_cli({"checksum", "a", "--jsn"});
+  EXPECT_NE(later.err.find("unknown option '--jsn'; did you mean '--json'?"), std::string::npos) << later.err;
+
+  // Extra arguments in the order given.
+  auto extras = run_cli({"explain", "511", "one", "two"});
+  EXPECT_EQ(extras.exit_code, kUsage);
+  EXPECT_NE(extras.err.find("unexpected arguments 'one' 'two'"), std::string::npos) << extras.err;
+}
+
+TEST_F(SamplePackage, RepeatableOptionsDoNotSwallowThePackage) {
+  auto one = run_cli({"validate", "--pubkey", pub_, package_, "--profile", "ec2x"});
+  EXPECT_EQ(one.exit_code, kOk) << one.err;
+  auto two = run_cli({"validate", "--pubkey", pub_, "--pubkey", pub_, package_, "--profile", "ec2x"});
+  EXPECT_EQ(two.exit_code, kOk) << two.err;
+  auto applied = run_cli({"apply", "--pubkey", pub_, package_, "--source", v1_, "-o", (dir_ / "v2").string()});
+  EXPECT_EQ(applied.exit_code, kOk) << applied.err;
+}
+
+TEST(CommandLine, DiffAndPatchHaveTheirOwnHelp) {
+  for (const char* verb : {"diff", "patch"}) {
+    auto r = run_cli({verb, "--help"});
+    EXPECT_EQ(r.exit_code, kOk);
+    EXPECT_NE(r.out.find(std::string("  dfota ") + verb + " v1/modem.img"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("dfota release --to"), std::string::npos) << verb << " shows the top-level examples";
+    EXPECT_EQ(r.out.find("Exit codes:\n"), std::string::npos) << verb << " shows the whole exit table";
+  }
+}
+
+TEST(CommandLine, DashIsStandardInputAndStandardOutput) {
+  test::ScratchDir dir;
+  const std::string v1 = (test::sample_firmware("v1") / "modem.img").string();
+  const std::string v2 = (test::sample_firmware("v2") / "modem.img").string();
+  const std::string program = std::string("'") + DFOTA_PROGRAM + "'";
+  const std::string result = (dir / "new.img").string();
+  // diff -o - | patch - -o -: no file named '-' anywhere, the bytes on the pipe.
+  auto piped = run_program({"sh", "-c",
+                            "cd '" + dir.path().string() + "' && " + program + " diff '" + v1 + "' '" + v2 +
+                                "' -o - | " + program + " patch '" + v1 + "' - -o - > '" + result + "'"});
+  ASSERT_TRUE(piped && piped->exit_status == 0) << (piped ? piped->error_output : "");
+  EXPECT_EQ(test::read_bytes(result), test::read_bytes(v2));
+  EXPECT_FALSE(fs::exists(dir / "-"));
+
+  const std::string listing = (dir / "sums.json").string();
+  auto sums = run_program({"sh", "-c", program + " checksum --json - '" + v2 + "' < '" + v2 + "' > '" + listing + "'"});
+  ASSERT_TRUE(sums && sums->exit_status == 0) << (sums ? sums->error_output : "");
+  const auto list = nlohmann::json::parse(test::read_text(listing));
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["file"], "-");
+  EXPECT_EQ(list[0]["sha256"], list[1]["sha256"]);
+
+  test::ScratchDir pkg;
+  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
+                     test::sample_firmware("v2").string(), "-o", (pkg / "u.zip").string()})
+                .exit_code,
+            kOk);
+  const std::string inspected = (dir / "inspect.txt").string();
+  auto inspect =
+      run_program({"sh", "-c", program + " inspect - < '" + (pkg / "u.zip").string() + "' > '" + inspected + "'"});
+  ASSERT_TRUE(inspect && inspect->exit_status == 0) << (inspect ? inspect->error_output : "");
+  EXPECT_NE(test::read_text(inspected).find("dfota delta package"), std::string::npos);
+}
+
+TEST_F(SamplePackage, OutputsAreCheckedBeforeAnyWork) {
+  const std::string missing = (dir_ / "nodir" / "x.xml").string();
+  // upload: found bad before any port is opened (the port does not exist either).
+  auto upload = run_cli({"upload", package_, "--port", (dir_ / "no-port").string(), "--junit", missing});
+  EXPECT_EQ(upload.exit_code, kIoError) << upload.err;
+  EXPECT_TRUE(one_error_line(upload)) << upload.err;
+  EXPECT_NE(upload.err.find("--junit"), std::string::npos) << upload.err;
+  EXPECT_NE(upload.err.find("does not exist"), std::string::npos) << upload.err;
+  auto log = run_cli({"upload", package_, "--port", (dir_ / "no-port").string(), "--log-file", dir_.path().string()});
+  EXPECT_EQ(log.exit_code, kIoError) << log.err;
+  EXPECT_NE(log.err.find("is a directory"), std::string::npos) << log.err;
+
+  auto validate = run_cli({"validate", package_, "--profile", "ec2x", "--junit", missing});
+  EXPECT_EQ(validate.exit_code, kIoError) << validate.err;
+  auto html = run_cli({"inspect", package_, "--html", missing});
+  EXPECT_EQ(html.exit_code, kIoError) << html.err;
+  auto reverse = run_cli({"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "f.zip").string(), "--reverse-output",
+                          (dir_ / "nodir" / "r.zip").string()});
+  EXPECT_EQ(reverse.exit_code, kIoError) << reverse.err;
+  EXPECT_FALSE(fs::exists(dir_ / "f.zip")) << "the forward package was written before the reverse output was checked";
+  auto apply = run_cli({"apply", package_, "--source", v1_, "-o", (dir_ / "nodir" / "out").string()});
+  EXPECT_EQ(apply.exit_code, kIoError) << apply.err;
+}
+
+TEST_F(SamplePackage, ExitCodesAreInTheirCategory) {
+  auto profile = run_cli({"validate", package_, "--profile", "ec25"});
+  EXPECT_EQ(profile.exit_code, kUsage) << profile.err;
+  EXPECT_NE(profile.err.find("known: ec200t, ec2x, rg50xq, ugxx"), std::string::npos) << profile.err;
+  auto code = run_cli({"explain", "9999"});
+  EXPECT_EQ(code.exit_code, kUsage) << code.err;
+  auto missing = run_cli({"upload", (dir_ / "none.zip").string(), "--port", (dir_ / "p").string()});
+  EXPECT_EQ(missing.exit_code, kPackageNotFound) << missing.err;
+  auto directory = run_cli({"upload", dir_.path().string(), "--port", (dir_ / "p").string()});
+  EXPECT_EQ(directory.exit_code, kIoError) << directory.err;
+  for (const char* serve : {"0.0.0.0", "127.0.0.1:", "127.0.0.1:99999", ":80", "::1:80"}) {
+    auto r = run_cli({"upload", package_, "--port", (dir_ / "p").string(), "--serve", serve});
+    EXPECT_EQ(r.exit_code, kUsage) << serve << ": " << r.err;
+    EXPECT_TRUE(one_error_line(r)) << r.err;
+  }
+  // A code another family uses is named with that family.
+  auto other = run_cli({"explain", "511", "--profile", "ec2x"});
+  EXPECT_EQ(other.exit_code, kUsage) << other.err;
+  EXPECT_NE(other.err.find("used by rg50xq"), std::string::npos) << other.err;
+}
+
+TEST(CommandLine, AFailedSimulatorLeavesNoStateBehind) {
+  test::ScratchDir dir;
+  fs::copy(test::sample_firmware("v1"), dir / "fw", fs::copy_options::recursive);
+  auto bad_link = run_cli(
+      {"sim", "--profile", "ec2x", "--firmware", (dir / "fw").string(), "--link", (dir / "nodir" / "m0").string()});
+  EXPECT_EQ(bad_link.exit_code, kPortError) << bad_link.err;
+  auto bad_firmware =
+      run_cli({"sim", "--profile", "ec2x", "--firmware", (dir / "none").string(), "--link", (dir / "m0").string()});
+  EXPECT_NE(bad_firmware.exit_code, kOk);
+  EXPECT_EQ(test::list_all(dir.path()).size(), test::list_all(dir / "fw").size() + 1) << "only fw/ is left";
+  EXPECT_FALSE(fs::exists(dir / "fw.state"));
+  EXPECT_FALSE(fs::exists(dir / "none.state"));
+}
+
+TEST(CommandLine, NoEscapeSequenceFromAPackageReachesTheTerminal) {
+  test::ScratchDir dir;
+  const std::string hostile = "EC25EFA\x1b]0;TITLE\a\x1b[2J";
+  const std::string package = (dir / "u.zip").string();
+  auto built =
+      run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to", test::sample_firmware("v2").string(),
+               "-o", package, "--project", hostile, "--to-version", "V2\x1b[31m\xc2\x9b"});
+  ASSERT_EQ(built.exit_code, kOk) << built.err;
+  const auto clean = [](const test::CliResult& r) {
+    const std::string all = r.out + r.err;
+    return all.find('\x1b') == std::string::npos && all.find('\a') == std::string::npos &&
+           all.find("\xc2\x9b") == std::string::npos;
+  };
+  EXPECT_TRUE(clean(built)) << built.out;
+  EXPECT_NE(built.out.find("EC25EFA\\x1B]0;TITLE\\x07\\x1B[2J"), std::string::npos) << built.out;
+  for (const std::vector<std::string>& args : {
+           std::vector<std::string>{"inspect", package},
+           {"validate", package, "--profile", "ec2x", "--module-version", "EC25EFAR06A06M4G"},
+           {"apply", package, "--source", test::sample_firmware("v1").string(), "-o", (dir / "out").string()},
+           {"apply", package, "--source", test::sample_firmware("v2").string(), "-o", (dir / "out2").string()},
+       }) {
+    auto r = run_cli(args);
+    EXPECT_TRUE(clean(r)) << args[0] << ":\n" << r.out << r.err;
+  }
+}
+
+} // namespace
+} // namespace dfota::cli
