@@ -95,7 +95,7 @@ TEST(DeltaProgram, BadCommandLinesAreOneLineAndExitTwo) {
       {{"diff", v1_image(), v2_image(), v2_image(), "-o", out}, "diff takes OLD and NEW"},
       {{"patch", v1_image(), "-o", out}, "patch takes OLD and PAYLOAD"},
       {{"diff", v1_image(), v2_image(), "-o"}, "-o needs a value"},
-      {{"diff", v1_image(), v2_image(), "-o", ""}, "-o is empty"},
+      {{"diff", v1_image(), v2_image(), "-o", ""}, "-o is empty; give it a value"},
       {{"diff", "", v2_image(), "-o", out}, "OLD and NEW may not be empty"},
       {{"patch", v1_image(), "", "-o", out}, "OLD and PAYLOAD may not be empty"},
       {{"diff", v1_image(), v2_image(), "-o", out, "--output", out}, "-o given twice"},
