@@ -6,12 +6,17 @@
 # apply both packages on the host and verify them byte for byte. Installs
 # missing Debian packages and builds dfota first.
 #   usage: samples/demo.sh [OUTDIR]      (default: build/demo)
+# With DFOTA_NO_BUILD=1 it neither installs nor builds, and takes the program
+# from $DFOTA_BUILD_DIR (default build/), writing OUTDIR there by default.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/.ci/install-deps"
-bash "$root/.ci/build" >/dev/null
-dfota="${DFOTA_BUILD_DIR:-$root/build}/tools/dfota"
-out=${1:-$root/build/demo}
+root=$(cd -P "$(dirname "$0")/.." && pwd)
+build=${DFOTA_BUILD_DIR:-$root/build}
+if [[ -z ${DFOTA_NO_BUILD:-} ]]; then
+  bash "$root/.ci/install-deps"
+  bash "$root/.ci/build" >/dev/null
+fi
+dfota="$build/tools/dfota"
+out=${1:-$build/demo}
 v1="$root/samples/firmware/v1" v2="$root/samples/firmware/v2"
 rm -rf "$out" && mkdir -p "$out"
 
