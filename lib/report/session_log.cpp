@@ -25,23 +25,20 @@ std::string timestamp_now() {
 } // namespace
 
 std::string log_safe(std::string_view text) {
-  // Every URL in the line, not only the first, loses its password.
+  // Every word with an '@' in it (words end at a space, quote or comma) may
+  // be a URL with credentials, whatever its shape: each loses its password.
   std::string redacted;
   std::string_view rest = text;
   while (!rest.empty()) {
-    const auto scheme = rest.find("://");
-    if (scheme == std::string_view::npos) {
-      redacted += rest;
-      break;
-    }
-    // The URL runs from its scheme to the next quote, space or comma.
-    auto start = rest.find_last_of(" \"',=", scheme);
-    start = start == std::string_view::npos ? 0 : start + 1;
-    auto end = rest.find_first_of(" \"',", scheme);
-    if (end == std::string_view::npos) end = rest.size();
-    redacted += rest.substr(0, start);
-    redacted += validate::redact_url(std::string(rest.substr(start, end - start)));
-    rest.remove_prefix(end);
+    const auto end = rest.find_first_of(" \"',");
+    const std::string_view word = rest.substr(0, end);
+    if (word.find('@') != std::string_view::npos)
+      redacted += validate::redact_url(std::string(word));
+    else
+      redacted += word;
+    if (end == std::string_view::npos) break;
+    redacted += rest[end];
+    rest.remove_prefix(end + 1);
   }
   std::string out;
   for (unsigned char c : redacted) {

@@ -42,12 +42,25 @@ Expected<Url> parse_url(const std::string& text) {
 }
 
 std::string redact_url(const std::string& text) {
-  auto sep = text.find("://");
-  if (sep == std::string::npos) return text;
-  auto slash = text.find('/', sep + 3);
-  auto at = text.rfind('@', slash);
-  if (at == std::string::npos || at < sep) return text;
-  auto colon = text.find(':', sep + 3);
+  // No parsing that could fail: the credentials start after "scheme:" and
+  // its slashes (however many), or at the start when there is no scheme; they
+  // end at the last '@' of the text, so a password holding '/', '@' or '?'
+  // is hidden whole. Text after a ':' before that '@' is the password. Where
+  // the text is not a URL with credentials, at worst too much is hidden.
+  std::size_t start = 0;
+  std::size_t scheme_end = 0;
+  while (scheme_end < text.size() && (std::isalnum(static_cast<unsigned char>(text[scheme_end])) ||
+                                      text[scheme_end] == '+' || text[scheme_end] == '-' || text[scheme_end] == '.'))
+    ++scheme_end;
+  if (scheme_end > 0 && scheme_end + 1 < text.size() && text[scheme_end] == ':' &&
+      std::isalpha(static_cast<unsigned char>(text[0])) && text[scheme_end + 1] == '/') {
+    start = scheme_end + 1;
+    while (start < text.size() && text[start] == '/')
+      ++start;
+  }
+  const auto at = text.rfind('@');
+  if (at == std::string::npos || at < start) return text;
+  const auto colon = text.find(':', start);
   if (colon == std::string::npos || colon > at) return text;
   return text.substr(0, colon + 1) + "***" + text.substr(at);
 }

@@ -29,7 +29,9 @@ Expected<Url> parse_url(const std::string& text);
 // one phrase each; empty when the module takes it. Never names the password.
 std::vector<std::string> url_rule_problems(const Url& url, std::size_t length, const profiles::Profile& profile);
 
-// The URL with its password replaced by "***", for any output.
+// The URL with its password replaced by "***", for any output. It does not
+// depend on the URL parsing: a password with '/' or '@' in it, "ftp:/" with
+// one slash, or no scheme at all ("user:pw@host/x") is hidden all the same.
 std::string redact_url(const std::string& text);
 
 } // namespace dfota::validate

@@ -217,5 +217,29 @@ TEST(CommandLine, NoEscapeSequenceFromAPackageReachesTheTerminal) {
   }
 }
 
+TEST_F(SamplePackage, UrlPasswordsAreNeverPrintedWhateverTheUrlsShape) {
+  for (const std::string url : {"ftp://user:hun/ter2@host/u.zip", "ftp:/user:hunter2@host/u.zip",
+                                "user:hunter2@host/u.zip", "http://user:hun@ter2@host:80/u.zip"}) {
+    const std::string junit = (dir_ / "v.xml").string();
+    for (const bool json : {false, true}) {
+      std::vector<std::string> args{"validate", package_, "--profile", "ec2x", "--url", url, "--junit", junit};
+      if (json) args.push_back("--json");
+      auto r = run_cli(args);
+      for (const std::string& text : {r.out, r.err, test::read_text(junit)}) {
+        EXPECT_EQ(text.find("hunter2"), std::string::npos) << url << ":\n" << text;
+        EXPECT_EQ(text.find("ter2@"), std::string::npos) << url << ":\n" << text;
+      }
+    }
+    const std::string log = (dir_ / "upload.log").string();
+    auto upload =
+        run_cli({"upload", package_, "--port", (dir_ / "no-port").string(), "--url", url, "--log-file", log, "--json"});
+    EXPECT_NE(upload.exit_code, kOk);
+    for (const std::string& text : {upload.out, upload.err, test::read_text(log)}) {
+      EXPECT_EQ(text.find("hunter2"), std::string::npos) << url << ":\n" << text;
+      EXPECT_EQ(text.find("ter2@"), std::string::npos) << url << ":\n" << text;
+    }
+  }
+}
+
 } // namespace
 } // namespace dfota::cli

@@ -272,7 +272,7 @@ private:
         if (!log_) return;
         std::lock_guard lock(mutex_);
         if (interactive_) err << "\r\033[K";
-        err << tag << (d == at::Direction::to_module ? "> " : "< ") << line << "\n";
+        err << tag << (d == at::Direction::to_module ? "> " : "< ") << report::log_safe(line) << "\n";
       };
     }
     return upload::run_upload(options, profile, registry, on_event, log);

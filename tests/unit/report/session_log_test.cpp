@@ -15,6 +15,14 @@ TEST(LogSafe, EveryUrlLosesItsPassword) {
   EXPECT_EQ(log_safe("a http://a:b@x/1 and https://c:d@y/2"), "a http://a:***@x/1 and https://c:***@y/2");
   EXPECT_EQ(log_safe("ftp://anonymous@host/u.zip"), "ftp://anonymous@host/u.zip");
   EXPECT_EQ(log_safe("+QIND: \"FOTA\",\"END\",0"), "+QIND: \"FOTA\",\"END\",0");
+  // Odd URLs too: a password with '/', one slash, no scheme, a URL after '='.
+  for (const char* line : {"AT+QFOTADL=\"ftp://user:hun/ter2@host/u.zip\"", "url ftp:/user:hunter2@host/u.zip",
+                           "AT+QFOTADL=\"user:hunter2@host/u.zip\"", "AT+QFOTADL=ftp://user:hunter2@host/u.zip",
+                           "dfota upload u.zip, method url, url user:hun@ter2@host/u.zip"}) {
+    EXPECT_EQ(log_safe(line).find("hunter2"), std::string::npos) << line;
+    EXPECT_EQ(log_safe(line).find("ter2"), std::string::npos) << line;
+    EXPECT_NE(log_safe(line).find("***"), std::string::npos) << line;
+  }
 }
 
 TEST(LogSafe, ControlBytesAreShownSoALineStaysALine) { EXPECT_EQ(log_safe("a\r\nb\x1a"), "a\\x0D\\x0Ab\\x1A"); }

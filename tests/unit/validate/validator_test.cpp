@@ -85,7 +85,7 @@ TEST_F(Validate, PredictsTheModulesErrorCodes) {
   Request truncated;
   truncated.package = dir_ / "cut.zip";
   auto findings = run(truncated);
-  EXPECT_EQ(rule(findings, "zip").code, 505); // EC2x: "package file check failed"
+  EXPECT_EQ(rule(findings, "zip").code, 505);                 // EC2x: "package file check failed"
   EXPECT_EQ(rule(run(truncated, "rg50xq"), "zip").code, 504); // RG50xQ: "incorrect zip format"
   EXPECT_FALSE(passed(findings));
 
@@ -188,6 +188,20 @@ TEST(Url, ParsesAndRedacts) {
   EXPECT_EQ(u->path, "update/delta.bin");
   EXPECT_EQ(redact_url("ftp://test:pw@demo.com:21/x"), "ftp://test:***@demo.com:21/x");
   EXPECT_EQ(redact_url("http://host/x"), "http://host/x");
+  // Redaction does not depend on the URL parsing.
+  for (const auto& [url, shown] : std::vector<std::pair<std::string, std::string>>{
+           {"ftp://test:pa/ss@demo.com/x", "ftp://test:***@demo.com/x"},
+           {"ftp://test:p@ss/w@demo.com/x", "ftp://test:***@demo.com/x"},
+           {"ftp:/test:secret@demo.com/x", "ftp:/test:***@demo.com/x"},
+           {"ftp:test:secret@demo.com/x", "ftp:***@demo.com/x"}, // no slash: the whole user-info is hidden
+           {"test:secret@demo.com/x", "test:***@demo.com/x"},
+           {"HTTPS://u:secret?x#y@host:8443/p", "HTTPS://u:***@host:8443/p"},
+           {"ftp://user@demo.com/x", "ftp://user@demo.com/x"},
+           {"ftp://demo.com:21/x", "ftp://demo.com:21/x"},
+       }) {
+    EXPECT_EQ(redact_url(url), shown) << url;
+    EXPECT_EQ(redact_url(url).find("secret"), std::string::npos) << url;
+  }
   EXPECT_FALSE(parse_url("no-scheme"));
   EXPECT_FALSE(parse_url("http://host:abc/x"));
 }
