@@ -52,18 +52,32 @@ Expected<std::unique_ptr<Reader>> open_payload(const ZipReader& zip, const Paylo
 Expected<OpenedPackage> open_package(const std::filesystem::path& path) {
   auto zip = ZipReader::open(path);
   if (!zip) return zip.error();
+  // The container's rules (formats/package-v1.md, "Container"): safe names,
+  // each once (a trailing '/' makes no new name), every entry stored.
   std::set<std::string> names;
   for (const auto& entry : zip->entries()) {
     if (!entry.safe_name) {
       return make_error(PackageErrc::unsafe_entry,
                         path.string() + ": entry \"" + entry.name + "\" has an unsafe name (absolute or with ..)");
     }
-    if (!names.insert(entry.name).second) {
-      return make_error(PackageErrc::unsafe_entry, path.string() + ": entry " + entry.name + " appears twice");
+    std::string name = entry.name;
+    if (!name.empty() && name.back() == '/') name.pop_back();
+    if (!names.insert(name).second) {
+      return make_error(PackageErrc::unsafe_entry, path.string() + ": entry " + name + " appears twice");
     }
   }
   if (!zip->find(kManifestEntry)) {
     return make_error(PackageErrc::manifest_missing, path.string() + ": no manifest.json (not a dfota package?)");
+  }
+  if (zip->entries().front().name != kManifestEntry) {
+    return make_error(PackageErrc::unsafe_entry, path.string() + ": entry " + zip->entries().front().name +
+                                                     " comes before manifest.json, which must be first");
+  }
+  for (const auto& entry : zip->entries()) {
+    if (entry.method != 0) {
+      return make_error(PackageErrc::unsafe_entry,
+                        path.string() + ": entry " + entry.name + " is compressed; every entry must be stored");
+    }
   }
   auto bytes = zip->read_entry(kManifestEntry, kMaxManifestSize);
   if (!bytes) return bytes.error();
@@ -89,6 +103,21 @@ Expected<OpenedPackage> open_package(const std::filesystem::path& path) {
   }
   if (!zip->find(kFirmwareJsonEntry)) {
     return make_error(PackageErrc::payload_mismatch, std::string("the package lacks ") + kFirmwareJsonEntry);
+  }
+  // Nothing the manifest does not name: a signature covers the manifest, and
+  // the manifest must cover every byte that could be sent or applied.
+  std::set<std::string> named{kManifestEntry, kSignatureEntry, kFirmwareJsonEntry};
+  for (const auto& p : manifest->partitions) {
+    if (p.payload) named.insert(p.payload->path);
+    for (const auto& f : p.files) {
+      if (f.payload) named.insert(f.payload->path);
+    }
+  }
+  for (const auto& entry : zip->entries()) {
+    if (!named.count(entry.name)) {
+      return make_error(PackageErrc::unsafe_entry,
+                        path.string() + ": entry " + entry.name + " is not named by the manifest");
+    }
   }
   return OpenedPackage{std::move(*zip), std::move(*manifest), std::move(*bytes)};
 }

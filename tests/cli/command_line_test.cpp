@@ -241,5 +241,45 @@ TEST_F(SamplePackage, UrlPasswordsAreNeverPrintedWhateverTheUrlsShape) {
   }
 }
 
+// Copies `from` to `to` with Python's zipfile, running `edit` (Python, with
+// `entries`: a list of [name, bytes, compress_type]) on the entries first.
+void rewrite_with_python(const std::string& from, const std::string& to, const std::string& edit) {
+  test::ScratchDir dir;
+  const fs::path script = dir / "edit.py";
+  test::write_text(script, "import sys, zipfile\n"
+                           "src = zipfile.ZipFile(sys.argv[1])\n"
+                           "entries = [[i.filename, src.read(i), zipfile.ZIP_STORED] for i in src.infolist()]\n" +
+                               edit +
+                               "\nwith zipfile.ZipFile(sys.argv[2], 'w') as out:\n"
+                               "    for name, data, method in entries:\n"
+                               "        out.writestr(zipfile.ZipInfo(name), data, compress_type=method)\n");
+  auto ran = run_program({"python3", script.string(), from, to});
+  ASSERT_TRUE(ran && ran->exit_status == 0) << (ran ? ran->error_output : "");
+}
+
+TEST_F(SamplePackage, ASignatureCoversTheWholeContainer) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"an entry at the end", "entries.append(['extra.sh', b'rm -rf /', zipfile.ZIP_STORED])"},
+      {"an entry before the manifest", "entries.insert(0, ['aaa.bin', b'x' * 100, zipfile.ZIP_STORED])"},
+      {"a twin by trailing slash", "entries.append([entries[1][0] + '/', b'', zipfile.ZIP_STORED])"},
+      {"a deflated payload", "entries = [[n, d, zipfile.ZIP_DEFLATED if n.startswith('payload/') else m] "
+                             "for n, d, m in entries]"},
+  };
+  for (const auto& [what, edit] : cases) {
+    const std::string bad = (dir_ / "bad.zip").string();
+    rewrite_with_python(package_, bad, edit);
+    auto validate = run_cli({"validate", bad, "--profile", "ec2x", "--pubkey", pub_});
+    EXPECT_EQ(validate.exit_code, kSignatureRefused) << what << ": " << validate.out << validate.err;
+    EXPECT_NE(validate.out.find("zip        fail"), std::string::npos) << validate.out;
+    auto plain = run_cli({"validate", bad, "--profile", "ec2x"});
+    EXPECT_NE(plain.exit_code, kOk) << what << ": validate passes it without --pubkey\n" << plain.out;
+    auto apply = run_cli({"apply", bad, "--source", v1_, "-o", (dir_ / "out").string(), "--pubkey", pub_});
+    EXPECT_EQ(apply.exit_code, kUnsafeEntry) << what << ": " << apply.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out"));
+    auto upload = run_cli({"upload", bad, "--port", (dir_ / "no-port").string(), "--pubkey", pub_});
+    EXPECT_EQ(upload.exit_code, kUnsafeEntry) << what << ": " << upload.err;
+  }
+}
+
 } // namespace
 } // namespace dfota::cli
