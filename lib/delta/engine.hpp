@@ -49,6 +49,16 @@ public:
   virtual Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const = 0;
   // Working memory apply() needs besides reading the source, in bytes.
   virtual std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const = 0;
+  // Checks what the first bytes of a payload (`head`: its first 18 bytes, or
+  // all of a shorter payload) state about the result against `target_size`,
+  // without decoding: a pre-flight check that costs no memory. Fails with
+  // DeltaErrc::wrong_size or corrupt_payload; engines whose payloads state
+  // nothing up front pass.
+  virtual Status check_stated_size(ByteSpan head, std::uint64_t target_size) const {
+    (void)head;
+    (void)target_size;
+    return {};
+  }
 };
 
 // The engine called `name`, or nullptr. Names: "native", "zstd", "vcdiff", "full".

@@ -30,6 +30,7 @@ public:
   bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+  Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
 };
 
 // The compressed target alone (zstd); apply() ignores the source.
@@ -40,6 +41,7 @@ public:
   bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+  Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
 };
 
 // RFC 3284 VCDIFF. Encoding runs the xdelta3 program; decoding is this

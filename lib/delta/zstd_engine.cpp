@@ -56,6 +56,37 @@ Status compress(ByteSpan prefix, ByteSpan target, Writer& payload) {
   }
 }
 
+// The most bytes a zstd frame header takes (ZSTD_FRAMEHEADERSIZE_MAX, which
+// zstd.h defines only for static linking).
+constexpr std::size_t kFrameHeaderMax = 18;
+
+// Reads from `payload` into `buffer` until it holds at least a whole frame
+// header (or the payload ends), so that a payload arriving a byte at a time
+// through a pipe is read as one given at once. Returns the bytes held.
+Expected<std::size_t> read_frame_header(Reader& payload, Bytes& buffer) {
+  std::size_t held = 0;
+  while (held < kFrameHeaderMax) {
+    auto got = payload.read(std::span<std::uint8_t>(buffer).subspan(held));
+    if (!got) return got.error();
+    if (*got == 0) break;
+    held += *got;
+  }
+  return held;
+}
+
+// The content size a frame's header states; it must be `target_size` when
+// that is known.
+Expected<std::uint64_t> stated_size(ByteSpan head, std::uint64_t target_size) {
+  const unsigned long long declared = ZSTD_getFrameContentSize(head.data(), head.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN)
+    return make_error(DeltaErrc::corrupt_payload, "zstd payload does not state its content size");
+  if (target_size != kUnknownSize && declared != target_size) {
+    return make_error(DeltaErrc::wrong_size, "zstd payload states " + std::to_string(declared) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
+  }
+  return static_cast<std::uint64_t>(declared);
+}
+
 // Decompresses one zstd frame from `payload` into `target`, referencing `prefix`.
 Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_t target_size) {
   std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
@@ -65,32 +96,36 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
     if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd prefix", rc);
   }
   BoundedWriter bounded(target, target_size);
-  Bytes in_buf(ZSTD_DStreamInSize());
+  Bytes in_buf(std::max<std::size_t>(ZSTD_DStreamInSize(), kFrameHeaderMax));
   Bytes out_buf(ZSTD_DStreamOutSize());
   bool frame_done = false;
-  bool first = true;
+  // The window never needs to exceed what the encoder used: source + target.
+  // The frame states its content size (the encoder always writes it): it must
+  // be the target's size when that is known, and stands for it when not, so
+  // that a small payload cannot make the decoder allocate a window of
+  // gigabytes or write more than it announced. Both are checked before the
+  // first byte is decoded.
+  auto header = read_frame_header(payload, in_buf);
+  if (!header) return header.error();
+  if (*header > 0) {
+    auto declared = stated_size(ByteSpan(in_buf).first(*header), target_size);
+    if (!declared) return declared.error();
+    const std::uint64_t size = *declared;
+    const unsigned wlog = window_log_for(size > UINT64_MAX - prefix.size() ? UINT64_MAX : prefix.size() + size);
+    ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
+  }
+  std::size_t pending = *header;
   for (;;) {
-    auto got = payload.read(in_buf);
-    if (!got) return got.error();
-    if (*got == 0) break;
-    if (frame_done) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
-    if (first) {
-      // The window never needs to exceed what the encoder used: source +
-      // target. With the target size unknown, the frame's own content size
-      // stands for it (the encoder always writes it), so that a small payload
-      // cannot make the decoder allocate a window of gigabytes.
-      first = false;
-      std::uint64_t size = target_size;
-      if (size == kUnknownSize) {
-        const unsigned long long declared = ZSTD_getFrameContentSize(in_buf.data(), *got);
-        if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN)
-          return make_error(DeltaErrc::corrupt_payload, "zstd payload does not state its content size");
-        size = declared;
-      }
-      const unsigned wlog = window_log_for(size > UINT64_MAX - prefix.size() ? UINT64_MAX : prefix.size() + size);
-      ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
+    std::size_t got = pending;
+    pending = 0;
+    if (got == 0) {
+      auto read = payload.read(in_buf);
+      if (!read) return read.error();
+      got = *read;
     }
-    ZSTD_inBuffer input{in_buf.data(), *got, 0};
+    if (got == 0) break;
+    if (frame_done) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
+    ZSTD_inBuffer input{in_buf.data(), got, 0};
     while (input.pos < input.size) {
       ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
       size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
@@ -139,6 +174,18 @@ Status ZstdEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::
 
 std::uint64_t ZstdEngine::apply_memory(std::uint64_t source_size, std::uint64_t target_size) const {
   return (std::uint64_t{1} << window_log_for(source_size + target_size)) + ZSTD_DStreamInSize() + ZSTD_DStreamOutSize();
+}
+
+Status ZstdEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
+  auto stated = stated_size(head, target_size);
+  if (!stated) return stated.error();
+  return {};
+}
+
+Status FullEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
+  auto stated = stated_size(head, target_size);
+  if (!stated) return stated.error();
+  return {};
 }
 
 Status FullEngine::diff(ByteSpan, ByteSpan target, Writer& payload) const { return compress({}, target, payload); }

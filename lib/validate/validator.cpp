@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
 #include "package/applier.hpp"
 #include "package/inspector.hpp"
@@ -120,6 +121,37 @@ private:
       if (!copied) {
         add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
             copied.error().message() + meaning(profile_.upgrade.corrupt_payload));
+        manifest_ = std::move(opened->manifest);
+        return;
+      }
+    }
+    // What each payload states about its result, against the manifest's
+    // target size, before anything decodes it (a payload that would make the
+    // applier allocate or write more than it announced).
+    auto stated_size_problem = [&](const package::Payload& payload, const std::optional<package::Content>& target) {
+      const delta::Engine* engine = delta::find_engine(payload.engine);
+      if (!engine || !target) return std::string();
+      auto reader = opened->zip.open_entry(payload.path);
+      if (!reader) return reader.error().message();
+      Bytes head(18);
+      std::size_t held = 0;
+      while (held < head.size()) {
+        auto got = (*reader)->read(std::span<std::uint8_t>(head).subspan(held));
+        if (!got) return got.error().message();
+        if (*got == 0) break;
+        held += *got;
+      }
+      auto ok = engine->check_stated_size(ByteSpan(head).first(held), target->size);
+      return ok ? std::string() : payload.path + ": " + ok.error().message();
+    };
+    for (const auto& p : opened->manifest.partitions) {
+      std::string problem = p.payload ? stated_size_problem(*p.payload, p.target) : std::string();
+      for (const auto& f : p.files) {
+        if (problem.empty() && f.payload) problem = stated_size_problem(*f.payload, f.target);
+      }
+      if (!problem.empty()) {
+        add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
+            problem + meaning(profile_.upgrade.corrupt_payload));
         manifest_ = std::move(opened->manifest);
         return;
       }

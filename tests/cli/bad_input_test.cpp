@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli/exit_codes.hpp"
+#include "core/hash.hpp"
+#include "delta/engine.hpp"
 #include "package/builder.hpp"
 #include "package/zip_container.hpp"
 #include "support/test_support.hpp"
@@ -428,6 +430,44 @@ TEST_F(BadInput, OutputsInsideAFirmwareDirectoryAreRefusedBeforeWriting) {
   auto beside = test::run_cli({"build", "--from", v1, "--to", v2, "-o", forward});
   EXPECT_EQ(beside.exit_code, kOk) << beside.err;
   EXPECT_TRUE(fs::exists(forward));
+}
+
+// A decompression bomb: modem.img's payload replaced by a zstd frame of
+// 256 MiB of zeros (a few KiB), the manifest's payload size and hash made
+// to match, the announced target left as it is. validate fails it; apply
+// refuses it before decoding: no window allocated, nothing written.
+TEST_F(BadInput, ADecompressionBombIsRefusedBeforeDecoding) {
+  VectorWriter frame;
+  {
+    const Bytes zeros(256u << 20, 0); // freed before apply runs
+    ASSERT_TRUE(delta::find_engine("full")->diff({}, zeros, frame));
+  }
+  const fs::path bomb = dir_ / "bomb.zip";
+  test::rewrite_zip(dir_ / "good.zip", bomb, [&](std::string& name, Bytes& bytes) {
+    if (name == "payload/modem.img") bytes = frame.bytes();
+    if (name == "manifest.json") {
+      edit_manifest(bytes, [&](nlohmann::ordered_json& m) {
+        for (auto& p : m["partitions"]) {
+          if (p["name"] != "modem.img") continue;
+          p["engine"] = "full";
+          p["payload_size"] = frame.bytes().size();
+          p["payload_sha256"] = sha256_hex(frame.bytes());
+        }
+      });
+    }
+    return true;
+  });
+  auto validated = test::run_cli({"validate", bomb.string(), "--profile", "ec2x"});
+  EXPECT_EQ(validated.exit_code, kValidationFailed) << validated.out << validated.err;
+  EXPECT_NE(validated.out.find("states 268435456 bytes"), std::string::npos) << validated.out;
+
+  const long rss_before = max_rss_mib();
+  auto applied = test::run_cli(
+      {"apply", bomb.string(), "--source", test::sample_firmware("v1").string(), "-o", (dir_ / "out").string()});
+  EXPECT_EQ(applied.exit_code, kPayloadMismatch) << applied.err;
+  expect_one_line(applied, "apply");
+  EXPECT_LT(max_rss_mib() - rss_before, 64) << "the bomb's window was allocated";
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
 }
 
 } // namespace

@@ -162,5 +162,56 @@ TEST(Engines, Registry) {
   EXPECT_EQ(find_engine("bsdiff"), nullptr);
 }
 
+// Hands out its bytes one at a time, as a slow pipe does.
+class TrickleReader final : public Reader {
+public:
+  explicit TrickleReader(ByteSpan data) : data_(data) {}
+  Expected<std::size_t> read(std::span<std::uint8_t> buffer) override {
+    if (data_.empty() || buffer.empty()) return std::size_t{0};
+    buffer[0] = data_[0];
+    data_ = data_.subspan(1);
+    return std::size_t{1};
+  }
+
+private:
+  ByteSpan data_;
+};
+
+TEST(ZstdEngines, APayloadArrivingAByteAtATimeDecodes) {
+  const Bytes source = test::random_bytes(50000, 11), target = test::mutate(source, 12);
+  for (const char* name : {"zstd", "full"}) {
+    const Engine* engine = find_engine(name);
+    VectorWriter payload;
+    ASSERT_TRUE(engine->diff(source, target, payload));
+    for (const std::uint64_t size : {static_cast<std::uint64_t>(target.size()), kUnknownSize}) {
+      TrickleReader slow(payload.bytes());
+      VectorWriter out;
+      auto applied = engine->apply(source, slow, out, size);
+      ASSERT_TRUE(applied) << name << ": " << applied.error().message();
+      EXPECT_EQ(out.bytes(), target) << name;
+    }
+  }
+}
+
+TEST(ZstdEngines, AStatedSizeOtherThanTheAnnouncedOneIsRefusedBeforeDecoding) {
+  // 64 MiB of zeros: a payload of a few KiB that would make the decoder
+  // allocate a 64 MiB window and write 64 MiB.
+  const Bytes bomb_target(64u << 20, 0);
+  const Engine* full = find_engine("full");
+  VectorWriter payload;
+  ASSERT_TRUE(full->diff({}, bomb_target, payload));
+  ASSERT_LT(payload.bytes().size(), 16u << 10);
+  SpanReader reader(payload.bytes());
+  CountingWriter written;
+  auto applied = full->apply({}, reader, written, 1000);
+  ASSERT_FALSE(applied);
+  EXPECT_TRUE(applied.error().is(DeltaErrc::wrong_size)) << applied.error().message();
+  EXPECT_EQ(written.count(), 0u) << "bytes were decoded before the stated size was checked";
+  EXPECT_FALSE(full->check_stated_size(ByteSpan(payload.bytes()).first(18), 1000));
+  EXPECT_TRUE(full->check_stated_size(ByteSpan(payload.bytes()).first(18), bomb_target.size()));
+  EXPECT_TRUE(find_engine("native")->check_stated_size(ByteSpan(payload.bytes()).first(18), 1000))
+      << "engines whose payloads state nothing up front pass";
+}
+
 } // namespace
 } // namespace dfota::delta
