@@ -85,6 +85,13 @@ struct Manifest {
   std::uint64_t payload_bytes() const;
 };
 
+// What a module must have free before the package is sent to it: the package
+// itself, stored first, plus the space to apply it (`space_needed`). The one
+// figure inspect, validate, the reports and the simulator's check agree on.
+inline std::uint64_t module_space_needed(std::uint64_t package_size, const Manifest& manifest) {
+  return package_size + manifest.space_needed;
+}
+
 // The canonical text: fixed key order, two-space indent, trailing newline.
 std::string to_json_text(const Manifest& manifest);
 

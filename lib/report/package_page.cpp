@@ -167,7 +167,8 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
     html << "<dt>Payloads</dt><dd>" << grouped(m.payload_bytes()) << " bytes for " << grouped(target_total)
          << " bytes of firmware (" << percent(static_cast<double>(m.payload_bytes()), static_cast<double>(target_total))
          << ")</dd>";
-    html << "<dt>Space needed</dt><dd>" << grouped(m.space_needed) << " bytes on the module</dd>";
+    html << "<dt>Space needed</dt><dd>" << grouped(package::module_space_needed(in.file.size, m))
+         << " bytes free on the module (the package and " << grouped(m.space_needed) << " bytes to apply it)</dd>";
     html << "<dt>Apply memory</dt><dd>" << grouped(m.apply_memory) << " bytes</dd>";
     if (!m.family.empty()) html << "<dt>Family</dt><dd>" << escape_markup(m.family) << "</dd>";
   }

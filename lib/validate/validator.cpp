@@ -267,7 +267,7 @@ private:
       add("space", Verdict::skip, 0, "give --free-space (AT+QFLDS=\"UFS\" tells it) to check the space needed");
       return;
     }
-    const std::uint64_t needed = package_size_ + (manifest_ ? manifest_->space_needed : 0);
+    const std::uint64_t needed = manifest_ ? package::module_space_needed(package_size_, *manifest_) : package_size_;
     if (needed > *request_.free_space) {
       add("space", Verdict::fail, profile_.upgrade.space,
           "needs " + std::to_string(needed) + " bytes (package + space to apply), the module has " +

@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "core/subprocess.hpp"
+#include "core/text.hpp"
 #include "support/test_support.hpp"
 
 namespace dfota::cli {
@@ -279,6 +280,18 @@ TEST_F(SamplePackage, ASignatureCoversTheWholeContainer) {
     auto upload = run_cli({"upload", bad, "--port", (dir_ / "no-port").string(), "--pubkey", pub_});
     EXPECT_EQ(upload.exit_code, kUnsafeEntry) << what << ": " << upload.err;
   }
+}
+
+TEST_F(SamplePackage, InspectAndValidateAgreeOnTheSpaceNeeded) {
+  auto inspected = run_cli({"inspect", package_, "--json"});
+  ASSERT_EQ(inspected.exit_code, kOk) << inspected.err;
+  const auto needed = nlohmann::json::parse(inspected.out)["requirements"]["space_needed"].get<std::uint64_t>();
+  EXPECT_GT(needed, fs::file_size(package_)) << "the package itself is stored on the module first";
+  auto enough = run_cli({"validate", package_, "--profile", "ec2x", "--free-space", std::to_string(needed)});
+  EXPECT_EQ(enough.exit_code, kOk) << enough.out;
+  auto short_by_one = run_cli({"validate", package_, "--profile", "ec2x", "--free-space", std::to_string(needed - 1)});
+  EXPECT_EQ(short_by_one.exit_code, kValidationFailed) << short_by_one.out;
+  EXPECT_NE(run_cli({"inspect", package_}).out.find(grouped(needed) + " bytes free on the module"), std::string::npos);
 }
 
 } // namespace

@@ -132,7 +132,8 @@ private:
         j["signature"] = {{"problem", r.signature_problem}};
       else
         j["signature"] = nullptr;
-      j["requirements"] = {{"space_needed", m.space_needed},
+      j["requirements"] = {{"space_needed", package::module_space_needed(r.file.size, m)},
+                           {"space_to_apply", m.space_needed},
                            {"largest_partition", m.largest_partition},
                            {"apply_memory", m.apply_memory}};
       j["payload_bytes"] = m.payload_bytes();
@@ -191,7 +192,8 @@ private:
             : r.has_signature ? "malformed: " + r.signature_problem
                               : std::string("no"))
         << '\n';
-    out << "space needed  " << grouped(m.space_needed) << " bytes\n";
+    out << "space needed  " << grouped(package::module_space_needed(r.file.size, m))
+        << " bytes free on the module (the package and " << grouped(m.space_needed) << " to apply it)\n";
     out << "apply memory  " << grouped(m.apply_memory) << " bytes\n";
     out << "payloads      " << grouped(m.payload_bytes()) << " bytes\n\n";
     TextTable table({"PARTITION", "KIND", "OP", "ENGINE", "PAYLOAD", "SOURCE", "TARGET", "RATIO"},
