@@ -1,14 +1,95 @@
 #include "core/files.hpp"
 
+#include "core/text.hpp"
+
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <limits.h>
+#include <mutex>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace dfota {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Temporaries not yet committed or removed (remove_pending_outputs()).
+struct PendingOutputs {
+  std::mutex mutex;
+  std::set<fs::path> paths;
+};
+PendingOutputs& pending() {
+  static PendingOutputs* outputs = new PendingOutputs(); // never destroyed: a signal may come at exit
+  return *outputs;
+}
+void add_pending(const fs::path& path) {
+  std::lock_guard lock(pending().mutex);
+  pending().paths.insert(path);
+}
+void drop_pending(const fs::path& path) {
+  std::lock_guard lock(pending().mutex);
+  pending().paths.erase(path);
+}
+
+// ".<name>.partial-": the prefix of every temporary of `name`, cut so that
+// the whole temporary ("<prefix><pid>-XXXXXX") fits in NAME_MAX bytes.
+std::string temporary_prefix(const std::string& name) {
+  constexpr std::size_t kSuffix = sizeof(".partial-") - 1 + 10 + 1 + 6; // pid, '-', XXXXXX
+  const std::size_t room = NAME_MAX - 1 - kSuffix;
+  return "." + name.substr(0, std::min(name.size(), room)) + ".partial-";
+}
+
+// Removes temporaries `<dir>/<prefix><pid>-...` whose process no longer runs
+// (a run killed before it could clean up). A live process's are left alone.
+void remove_dead_temporaries(const fs::path& dir, const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const auto dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || dash > 10) continue;
+    const auto pid = parse_whole_number(rest.substr(0, dash));
+    if (!pid || *pid == 0 || *pid > static_cast<std::uint64_t>(INT_MAX)) continue;
+    if (static_cast<pid_t>(*pid) == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH) continue;
+    remove_tree(entry.path());
+  }
+}
+
+std::string temporary_pattern(const fs::path& dir, const std::string& name) {
+  const std::string prefix = temporary_prefix(name);
+  remove_dead_temporaries(dir, prefix);
+  return (dir / (prefix + std::to_string(::getpid()) + "-XXXXXX")).string();
+}
+
+} // namespace
+
+void remove_pending_outputs() noexcept {
+  std::lock_guard lock(pending().mutex);
+  for (const auto& path : pending().paths)
+    remove_tree(path);
+  pending().paths.clear();
+}
+
+void remove_tree(const fs::path& path) noexcept {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (!ec) return;
+  // A read-only directory keeps its entries: open every directory up, then again.
+  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
+  }
+  ::chmod(path.c_str(), 0700);
+  std::error_code again;
+  fs::remove_all(path, again);
+}
 
 Expected<Bytes> read_file(const std::string& path, std::uint64_t limit) {
   auto reader = FdReader::open(path);
@@ -53,10 +134,11 @@ Status write_text_file(const fs::path& destination, std::string_view text) {
 Expected<OutputFile> OutputFile::create(const fs::path& destination, unsigned mode) {
   fs::path dir = destination.parent_path();
   if (dir.empty()) dir = ".";
-  std::string pattern = (dir / ("." + destination.filename().string() + ".partial-XXXXXX")).string();
+  std::string pattern = temporary_pattern(dir, destination.filename().string());
   int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return system_error("cannot create a file in " + dir.string(), errno);
+  if (fd < 0) return system_error("cannot create " + destination.string(), errno);
   ::fchmod(fd, mode);
+  add_pending(pattern);
   return OutputFile(destination, fs::path(pattern), fd);
 }
 
@@ -65,6 +147,7 @@ OutputFile::~OutputFile() {
     writer_.reset();
     std::error_code ignored;
     fs::remove(temporary_, ignored);
+    drop_pending(temporary_);
   }
 }
 
@@ -80,9 +163,11 @@ Status OutputFile::commit() {
     int saved = errno;
     std::error_code ignored;
     fs::remove(temporary_, ignored);
+    drop_pending(temporary_);
     committed_ = true;
     return system_error("cannot create " + destination_.string(), saved);
   }
+  drop_pending(temporary_);
   committed_ = true;
   return {};
 }
@@ -92,6 +177,16 @@ Expected<TempDir> TempDir::create(const fs::path& parent, std::string_view prefi
   if (::mkdtemp(pattern.data()) == nullptr) {
     return system_error("cannot create a temporary directory in " + parent.string(), errno);
   }
+  add_pending(pattern);
+  return TempDir(fs::path(pattern));
+}
+
+Expected<TempDir> TempDir::create_beside(const fs::path& destination) {
+  fs::path dir = destination.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string pattern = temporary_pattern(dir, destination.filename().string());
+  if (::mkdtemp(pattern.data()) == nullptr) return system_error("cannot create " + destination.string(), errno);
+  add_pending(pattern);
   return TempDir(fs::path(pattern));
 }
 
@@ -99,12 +194,13 @@ TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { oth
 
 TempDir::~TempDir() {
   if (!path_.empty()) {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
+    remove_tree(path_);
+    drop_pending(path_);
   }
 }
 
 fs::path TempDir::release() {
+  drop_pending(path_);
   fs::path kept = std::move(path_);
   path_.clear();
   return kept;

@@ -33,6 +33,9 @@ bool names_same_file(const std::filesystem::path& a, const std::filesystem::path
 // A file written under a temporary name in the destination's directory and
 // renamed onto the destination by commit(). Destroying an uncommitted
 // OutputFile removes the temporary, so a failed run leaves nothing behind.
+// The temporary is `.<name>.partial-<pid>-XXXXXX` (the name shortened so that
+// it fits NAME_MAX, whatever the destination's length); create() first
+// removes such temporaries of the same destination whose process is gone.
 class OutputFile {
 public:
   static Expected<OutputFile> create(const std::filesystem::path& destination, unsigned mode = 0644);
@@ -60,11 +63,14 @@ private:
 Status write_text_file(const std::filesystem::path& destination, std::string_view text);
 
 // A directory that is removed with its contents on destruction unless
-// release() was called.
+// release() was called (read-only directories inside it included).
 class TempDir {
 public:
   // Creates `<parent>/<prefix>XXXXXX`.
   static Expected<TempDir> create(const std::filesystem::path& parent, std::string_view prefix);
+  // Creates a hidden sibling of `destination` to build it in, named as
+  // OutputFile's temporaries are, after removing those of dead runs.
+  static Expected<TempDir> create_beside(const std::filesystem::path& destination);
   TempDir(TempDir&& other) noexcept;
   TempDir& operator=(TempDir&&) = delete;
   TempDir(const TempDir&) = delete;
@@ -78,6 +84,16 @@ private:
   explicit TempDir(std::filesystem::path path) : path_(std::move(path)) {}
   std::filesystem::path path_;
 };
+
+// Removes every OutputFile temporary and TempDir that is neither committed,
+// released nor destroyed yet: what a program's SIGINT/SIGTERM handling calls
+// (from a normal thread, not a signal handler) so that an interrupted run
+// leaves nothing behind. Objects created after it are not affected.
+void remove_pending_outputs() noexcept;
+
+// Removes `path` and all below it, making read-only directories writable
+// first where that is what stops the removal. Never throws.
+void remove_tree(const std::filesystem::path& path) noexcept;
 
 // The directory the system wants temporary files in ($TMPDIR or /tmp).
 std::filesystem::path system_temp_directory();

@@ -255,7 +255,7 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
 
   fs::path absolute_out = fs::absolute(output_dir, ec);
   fs::path parent = absolute_out.parent_path();
-  auto work = TempDir::create(parent, "." + absolute_out.filename().string() + ".partial-");
+  auto work = TempDir::create_beside(absolute_out);
   if (!work) return work.error();
   Applier applier(package, source_dir, work->path(), options);
   if (auto ok = applier.run(); !ok) return ok.error();

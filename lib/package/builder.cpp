@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <future>
 #include <map>
@@ -342,8 +344,10 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   }
   manifest.family = options.family;
 
-  fs::path out_dir = output.parent_path().empty() ? fs::path(".") : output.parent_path();
-  auto work = TempDir::create(out_dir, ".dfota-build-");
+  // Everything, the archive included, is made in a hidden sibling of the
+  // output (removed on failure, or by the program on SIGINT/SIGTERM) and the
+  // archive renamed onto the output when whole.
+  auto work = TempDir::create_beside(output);
   if (!work) return work.error();
   PackageAssembler assembler(options, work->path());
 
@@ -386,7 +390,8 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   manifest.firmware_json_mode = target->firmware_json_mode;
 
   const std::string manifest_text = to_json_text(manifest);
-  auto zip = ZipWriter::create(output);
+  const fs::path archive = work->path() / "package.zip";
+  auto zip = ZipWriter::create(archive);
   if (!zip) return zip.error();
   if (auto ok = zip->add_bytes(kManifestEntry, Bytes(manifest_text.begin(), manifest_text.end())); !ok)
     return ok.error();
@@ -401,9 +406,11 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   }
   if (auto ok = zip->add_bytes(kFirmwareJsonEntry, target->firmware_json); !ok) return ok.error();
   if (auto ok = zip->close(); !ok) return ok.error();
-
   std::error_code ec;
-  BuildResult result{std::move(manifest), static_cast<std::uint64_t>(fs::file_size(output, ec)), signed_by};
+  const auto size = static_cast<std::uint64_t>(fs::file_size(archive, ec));
+  if (::rename(archive.c_str(), output.c_str()) != 0) return system_error("cannot create " + output.string(), errno);
+
+  BuildResult result{std::move(manifest), size, signed_by};
   return result;
 }
 

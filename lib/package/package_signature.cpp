@@ -1,5 +1,9 @@
 #include "package/package_signature.hpp"
 
+#include <cerrno>
+#include <cstdio>
+
+#include "core/files.hpp"
 #include "core/hash.hpp"
 #include "package/errors.hpp"
 
@@ -75,9 +79,12 @@ Expected<signing::SignatureDocument> sign_package(const fs::path& package, const
                                                   const fs::path& output) {
   auto opened = open_package(package);
   if (!opened) return opened.error();
-  // ZipWriter makes the archive appear at `output` only when close()
-  // succeeds, also when `output` is the package being read.
-  auto zip = ZipWriter::create(output);
+  // The signed copy is made in a hidden sibling of `output` and renamed onto
+  // it only when whole, also when `output` is the package being read.
+  auto work = TempDir::create_beside(output);
+  if (!work) return work.error();
+  const fs::path archive = work->path() / "package.zip";
+  auto zip = ZipWriter::create(archive);
   if (!zip) return zip.error();
   std::optional<signing::SignatureDocument> document;
   for (const ZipEntryInfo& entry : opened->zip.entries()) {
@@ -90,6 +97,7 @@ Expected<signing::SignatureDocument> sign_package(const fs::path& package, const
     }
   }
   if (auto ok = zip->close(); !ok) return ok.error();
+  if (::rename(archive.c_str(), output.c_str()) != 0) return system_error("cannot create " + output.string(), errno);
   return std::move(*document); // open_package guarantees a manifest entry
 }
 

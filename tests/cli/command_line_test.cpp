@@ -2,8 +2,12 @@
 // options, repeatable options next to positional ones, '-' for standard
 // streams, help of every verb, outputs checked before any work, exit codes
 // in the right category, and no escape sequence from a package on the terminal.
+#include <csignal>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/exit_codes.hpp"
 #include "core/subprocess.hpp"
@@ -292,6 +296,101 @@ TEST_F(SamplePackage, InspectAndValidateAgreeOnTheSpaceNeeded) {
   auto short_by_one = run_cli({"validate", package_, "--profile", "ec2x", "--free-space", std::to_string(needed - 1)});
   EXPECT_EQ(short_by_one.exit_code, kValidationFailed) << short_by_one.out;
   EXPECT_NE(run_cli({"inspect", package_}).out.find(grouped(needed) + " bytes free on the module"), std::string::npos);
+}
+
+// Runs the real program in the background: its pid.
+pid_t start_program(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string program = DFOTA_PROGRAM;
+    argv.push_back(program.data());
+    std::vector<std::string> copies = args;
+    for (auto& a : copies)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execv(DFOTA_PROGRAM, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+bool has_partial(const fs::path& dir) {
+  for (const auto& name : test::list_all(dir)) {
+    if (name.find(".partial-") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(CommandLine, AnInterruptedBuildLeavesNothingBehind) {
+  test::ScratchDir dir;
+  // Two versions of a 48 MiB image: encoding takes seconds.
+  for (const char* version : {"v1", "v2"}) {
+    fs::create_directories(dir / version);
+    test::write_firmware_json(dir / version, "EC25EFA", std::string("EC25EFAR06A0") + version + "M4G");
+  }
+  Bytes image = test::random_bytes(48u << 20, 21);
+  test::write_file(dir / "v1" / "modem.img", image);
+  test::write_file(dir / "v2" / "modem.img", test::mutate(image, 22));
+  fs::create_directories(dir / "out");
+  for (const int signal : {SIGINT, SIGTERM}) {
+    const pid_t pid = start_program({"build", "--from", (dir / "v1").string(), "--to", (dir / "v2").string(), "-o",
+                                     (dir / "out" / "u.zip").string()});
+    // Interrupted once it has started writing.
+    for (int i = 0; i < 2000 && !has_partial(dir / "out"); ++i)
+      ::usleep(5000);
+    ASSERT_TRUE(has_partial(dir / "out")) << "the build wrote nothing in 10 s";
+    ::kill(pid, signal);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "ended by its signal, as uncaught";
+    EXPECT_TRUE(test::list_all(dir / "out").empty()) << test::list_all(dir / "out").front();
+  }
+}
+
+TEST(CommandLine, LeftoversOfADeadRunAreRemovedAndALiveRunsAreKept) {
+  test::ScratchDir dir;
+  // A pid that has just ended.
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const fs::path stale = dir / (".v2.partial-" + std::to_string(dead) + "-abcdef");
+  const fs::path live = dir / (".v2.partial-" + std::to_string(::getppid()) + "-ghijkl");
+  fs::create_directories(stale / "system" / "etc");
+  fs::create_directories(live);
+  fs::permissions(stale / "system", fs::perms::owner_read | fs::perms::owner_exec); // read-only, as a tree may be
+  test::ScratchDir pkg;
+  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
+                     test::sample_firmware("v2").string(), "-o", (pkg / "u.zip").string()})
+                .exit_code,
+            kOk);
+  auto applied = run_cli({"apply", (pkg / "u.zip").string(), "--source", test::sample_firmware("v1").string(), "-o",
+                          (dir / "v2").string()});
+  ASSERT_EQ(applied.exit_code, kOk) << applied.err;
+  EXPECT_FALSE(fs::exists(stale)) << "a dead run's leftover stays";
+  EXPECT_TRUE(fs::exists(live)) << "a live run's work was removed";
+  fs::remove_all(live);
+}
+
+TEST(CommandLine, WhateverBuildAcceptsApplyApplies) {
+  test::ScratchDir dir;
+  const std::string long_name(250, 'n');
+  for (const char* version : {"v1", "v2"}) {
+    fs::copy(test::sample_firmware(version), dir / version, fs::copy_options::recursive);
+    test::write_text(dir / version / "system" / long_name, std::string("content of ") + version);
+  }
+  test::write_text(dir / "v2" / std::string(255, 'i'), "a new image with the longest name there is");
+  const std::string package = (dir / std::string(250, 'p')).string();
+  auto built = run_cli({"build", "--from", (dir / "v1").string(), "--to", (dir / "v2").string(), "-o", package});
+  ASSERT_EQ(built.exit_code, kOk) << built.err;
+  const std::string out = (dir / std::string(254, 'o')).string();
+  auto applied = run_cli({"apply", package, "--source", (dir / "v1").string(), "-o", out});
+  ASSERT_EQ(applied.exit_code, kOk) << applied.err;
+  std::string difference;
+  EXPECT_TRUE(test::same_tree(out, dir / "v2", &difference)) << difference;
 }
 
 } // namespace
