@@ -190,6 +190,29 @@ private:
 
 } // namespace
 
+namespace {
+
+// Clears setuid, setgid, sticky and world-writable bits below `root` (symbolic
+// links are not followed); returns the paths changed, relative to `root`.
+Expected<std::vector<std::string>> drop_special_modes(const fs::path& root) {
+  constexpr mode_t kSpecial = S_ISUID | S_ISGID | S_ISVTX | S_IWOTH;
+  std::vector<std::string> changed;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) return system_error(it->path().string(), errno);
+    if (S_ISLNK(st.st_mode) || (st.st_mode & kSpecial) == 0) continue;
+    if (::chmod(it->path().c_str(), st.st_mode & 07777 & ~kSpecial) != 0)
+      return system_error(it->path().string(), errno);
+    changed.push_back(fs::relative(it->path(), root).string());
+  }
+  if (ec) return system_error(root.string(), ec.value());
+  return changed;
+}
+
+} // namespace
+
 Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
   auto source = firmware::open_firmware(source_dir);
   if (!source) {
@@ -259,11 +282,17 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
   if (!work) return work.error();
   Applier applier(package, source_dir, work->path(), options);
   if (auto ok = applier.run(); !ok) return ok.error();
+  std::vector<std::string> dropped;
+  if (options.trusted_keys.empty() && !options.keep_special_modes) {
+    auto stripped = drop_special_modes(work->path());
+    if (!stripped) return stripped.error();
+    dropped = std::move(*stripped);
+  }
   if (::chmod(work->path().c_str(), 0755) != 0) return system_error(work->path().string(), errno);
   if (output_present && ::rmdir(absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);
   if (::rename(work->path().c_str(), absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);
   work->release();
-  return ApplyResult{package.manifest, applier.bytes_written()};
+  return ApplyResult{package.manifest, applier.bytes_written(), std::move(dropped)};
 }
 
 Expected<ApplyResult> apply_package(const fs::path& package, const fs::path& source_dir, const fs::path& output_dir,

@@ -26,11 +26,19 @@ struct ApplyOptions {
   // (and every payload) is checked before anything else, even the output
   // path (package::verify_package).
   std::vector<signing::PublicKey> trusted_keys;
+  // Setuid, setgid, sticky and world-writable bits are kept only for a
+  // package verified with `trusted_keys`, or when this is set: an unsigned
+  // package could otherwise plant a setuid program in the result. They are
+  // dropped after every result was checked against the manifest, so the
+  // checks see the modes the package states.
+  bool keep_special_modes = false;
 };
 
 struct ApplyResult {
   Manifest manifest;
   std::uint64_t bytes_written = 0;
+  // Paths (relative to the output) whose special mode bits were dropped.
+  std::vector<std::string> special_modes_dropped;
 };
 
 // Verifies the source first, then writes the target firmware to `output_dir`

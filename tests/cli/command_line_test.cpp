@@ -393,5 +393,40 @@ TEST(CommandLine, WhateverBuildAcceptsApplyApplies) {
   EXPECT_TRUE(test::same_tree(out, dir / "v2", &difference)) << difference;
 }
 
+TEST(CommandLine, SpecialModesAreKeptOnlyForVerifiedPackages) {
+  test::ScratchDir dir;
+  for (const char* version : {"v1", "v2"})
+    fs::copy(test::sample_firmware(version), dir / version, fs::copy_options::recursive);
+  test::write_text(dir / "v2" / "system" / "su", "#!/bin/sh\n");
+  fs::permissions(dir / "v2" / "system" / "su", static_cast<fs::perms>(04755));
+  fs::create_directories(dir / "v2" / "system" / "drop");
+  fs::permissions(dir / "v2" / "system" / "drop", static_cast<fs::perms>(01777));
+  const std::string key = (dir / "k").string(), pub = (dir / "k.pub").string(), package = (dir / "u.zip").string();
+  ASSERT_EQ(run_cli({"keygen", "--private", key, "--public", pub}).exit_code, kOk);
+  ASSERT_EQ(run_cli({"build", "--from", (dir / "v1").string(), "--to", (dir / "v2").string(), "-o", package,
+                     "--sign-key", key})
+                .exit_code,
+            kOk);
+  const auto mode = [](const fs::path& p) { return static_cast<unsigned>(fs::status(p).permissions()) & 07777; };
+
+  auto plain = run_cli({"apply", package, "--source", (dir / "v1").string(), "-o", (dir / "plain").string()});
+  ASSERT_EQ(plain.exit_code, kOk) << plain.err;
+  EXPECT_EQ(mode(dir / "plain" / "system" / "su"), 0755u);
+  EXPECT_EQ(mode(dir / "plain" / "system" / "drop"), 0775u);
+  EXPECT_NE(plain.err.find("dropped from 2 file(s)"), std::string::npos) << plain.err;
+
+  auto verified = run_cli(
+      {"apply", package, "--source", (dir / "v1").string(), "-o", (dir / "verified").string(), "--pubkey", pub});
+  ASSERT_EQ(verified.exit_code, kOk) << verified.err;
+  EXPECT_EQ(mode(dir / "verified" / "system" / "su"), 04755u);
+  EXPECT_EQ(mode(dir / "verified" / "system" / "drop"), 01777u);
+  EXPECT_TRUE(verified.err.empty()) << verified.err;
+
+  auto kept = run_cli(
+      {"apply", package, "--source", (dir / "v1").string(), "-o", (dir / "kept").string(), "--keep-special-modes"});
+  ASSERT_EQ(kept.exit_code, kOk) << kept.err;
+  EXPECT_EQ(mode(dir / "kept" / "system" / "su"), 04755u);
+}
+
 } // namespace
 } // namespace dfota::cli

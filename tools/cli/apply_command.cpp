@@ -14,8 +14,12 @@ public:
     sub->add_option("-o,--output", output_, "Directory to create with the target firmware (must not exist)")
         ->required();
     add_pubkey_option(sub, pubkeys_);
+    sub->add_flag("--keep-special-modes", keep_special_modes_,
+                  "Keep setuid, setgid, sticky and world-writable bits of a package not verified with --pubkey");
     sub->footer("Every source hash is checked before anything is written; every result is checked against the\n"
-                "package; on failure nothing is left at --output.\n\nExample:\n"
+                "package; on failure nothing is left at --output. Setuid, setgid, sticky and world-writable\n"
+                "bits are kept only for a package verified with --pubkey (or with --keep-special-modes).\n\n"
+                "Example:\n"
                 "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied\n"
                 "  dfota apply update-v1-to-v2.zip --source fw/v1 -o fw/v2-applied --pubkey release.pub");
   }
@@ -26,8 +30,15 @@ public:
     auto keys = load_trusted_keys(pubkeys_);
     if (!keys) return report(err, keys.error());
     options.trusted_keys = std::move(*keys);
+    options.keep_special_modes = keep_special_modes_;
     auto result = package::apply_package(package_, source_, output_, options);
     if (!result) return report(err, result.error());
+    if (!result->special_modes_dropped.empty()) {
+      err << "dfota: warning: setuid, setgid, sticky and world-writable bits dropped from "
+          << result->special_modes_dropped.size() << " file(s), first "
+          << printable(result->special_modes_dropped.front())
+          << " (the package is not verified with --pubkey; --keep-special-modes keeps them)\n";
+    }
     out << "applied " << printable(package_) << ": " << printable(output_) << " is "
         << printable(result->manifest.project) << " " << printable(result->manifest.target_version) << " ("
         << result->manifest.partitions.size() << " partitions, " << grouped(result->bytes_written)
@@ -38,6 +49,7 @@ public:
 private:
   std::string package_, source_, output_;
   std::vector<std::string> pubkeys_;
+  bool keep_special_modes_ = false;
 };
 
 } // namespace
