@@ -155,7 +155,30 @@ Expected<std::vector<TreeEntry>> list_tree(const fs::path& dir) {
   return entries;
 }
 
-std::string tree_listing(const std::vector<TreeEntry>& entries, const std::vector<std::string>& file_sha256) {
+namespace {
+
+// A listing field as version 2 writes it: '\\', TAB, LF and CR escaped, so
+// that no field can end early or start a line.
+std::string listing_field(const std::string& field, ListingVersion version) {
+  if (version == ListingVersion::v1) return field;
+  std::string out;
+  out.reserve(field.size());
+  for (char c : field) {
+    switch (c) {
+    case '\\': out += "\\\\"; break;
+    case '\t': out += "\\t"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    default: out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string tree_listing(const std::vector<TreeEntry>& entries, const std::vector<std::string>& file_sha256,
+                         ListingVersion version) {
   std::string text;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
@@ -165,9 +188,9 @@ std::string tree_listing(const std::vector<TreeEntry>& entries, const std::vecto
     text += '\t';
     text += std::to_string(e.type == EntryType::file ? e.size : 0);
     text += '\t';
-    text += e.type == EntryType::file ? file_sha256[i] : e.link_target;
+    text += e.type == EntryType::file ? file_sha256[i] : listing_field(e.link_target, version);
     text += '\t';
-    text += e.path;
+    text += listing_field(e.path, version);
     text += '\n';
   }
   return text;
@@ -181,7 +204,7 @@ Expected<Digests> digest_file(const fs::path& path) {
   return digests;
 }
 
-Expected<Digests> digest_tree(const fs::path& dir) {
+Expected<Digests> digest_tree(const fs::path& dir, ListingVersion version) {
   auto entries = list_tree(dir);
   if (!entries) return entries.error();
   std::vector<std::string> hashes(entries->size());
@@ -194,7 +217,7 @@ Expected<Digests> digest_tree(const fs::path& dir) {
     hashes[i] = d->sha256;
     total += d->size;
   }
-  std::string listing = tree_listing(*entries, hashes);
+  std::string listing = tree_listing(*entries, hashes, version);
   Digests digests = digest_bytes(as_bytes(listing));
   digests.size = total;
   return digests;

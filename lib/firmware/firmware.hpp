@@ -72,14 +72,23 @@ struct TreeEntry {
 // modes survive.
 Expected<std::vector<TreeEntry>> list_tree(const std::filesystem::path& dir);
 
+// The versions of the canonical listing (formats/package-v1.md, "tree").
+// Version 1 wrote link targets and paths as they are, so a link target
+// holding a TAB or LF could imitate lines of the listing and two different
+// trees could share a digest; version 2 escapes '\\', TAB, LF and CR in
+// them. Packages of format 1.0 use version 1, later ones version 2.
+enum class ListingVersion { v1 = 1, v2 = 2 };
+inline constexpr ListingVersion kCurrentListing = ListingVersion::v2;
+
 // One line per entry (type, mode, size, content SHA-256 or link target,
 // path), the canonical text whose SHA-256 and MD5 identify a tree partition.
 // `file_sha256[i]` is the content hash of entries[i] (empty for non-files).
-std::string tree_listing(const std::vector<TreeEntry>& entries, const std::vector<std::string>& file_sha256);
+std::string tree_listing(const std::vector<TreeEntry>& entries, const std::vector<std::string>& file_sha256,
+                         ListingVersion version = kCurrentListing);
 
 // Hashes every file of a tree partition and returns the digests of its
 // canonical listing; `size` is the sum of the file sizes.
-Expected<Digests> digest_tree(const std::filesystem::path& dir);
+Expected<Digests> digest_tree(const std::filesystem::path& dir, ListingVersion version = kCurrentListing);
 
 // Digests of an image partition's bytes.
 Expected<Digests> digest_file(const std::filesystem::path& path);

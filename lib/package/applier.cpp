@@ -161,7 +161,7 @@ private:
     for (auto it = dir_modes.rbegin(); it != dir_modes.rend(); ++it) {
       if (::chmod(it->first.c_str(), it->second) != 0) return system_error(it->first.string(), errno);
     }
-    auto digest = firmware::digest_tree(root);
+    auto digest = firmware::digest_tree(root, listing_version(package_.manifest));
     if (!digest) return digest.error();
     return check_content("partition " + entry.name, *digest, *entry.target);
   }
@@ -241,7 +241,8 @@ Status verify_source(const Manifest& manifest, const fs::path& source_dir) {
                             " in the source, the package expects a " + firmware::to_string(entry.kind));
     }
     const fs::path path = source_dir / entry.name;
-    auto digest = entry.kind == PartitionKind::image ? firmware::digest_file(path) : firmware::digest_tree(path);
+    auto digest = entry.kind == PartitionKind::image ? firmware::digest_file(path)
+                                                     : firmware::digest_tree(path, listing_version(manifest));
     if (!digest) return digest.error();
     if (digest->sha256 != entry.source->sha256 || digest->size != entry.source->size) {
       std::string what = "partition " + entry.name;

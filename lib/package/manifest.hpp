@@ -16,7 +16,7 @@ namespace dfota::package {
 
 inline constexpr const char* kFormatName = "dfota-package";
 inline constexpr int kFormatMajor = 1;
-inline constexpr int kFormatMinor = 0;
+inline constexpr int kFormatMinor = 1; // 1.1: trees by listing version 2
 inline constexpr const char* kManifestEntry = "manifest.json";
 inline constexpr const char* kSignatureEntry = "manifest.sig";
 inline constexpr const char* kFirmwareJsonEntry = "target/firmware.json";
@@ -88,6 +88,13 @@ struct Manifest {
 // What a module must have free before the package is sent to it: the package
 // itself, stored first, plus the space to apply it (`space_needed`). The one
 // figure inspect, validate, the reports and the simulator's check agree on.
+// The canonical tree listing a manifest's tree digests use: version 1 in
+// format 1.0 packages, version 2 from 1.1 on.
+inline firmware::ListingVersion listing_version(const Manifest& manifest) {
+  return manifest.format_major == 1 && manifest.format_minor == 0 ? firmware::ListingVersion::v1
+                                                                   : firmware::ListingVersion::v2;
+}
+
 inline std::uint64_t module_space_needed(std::uint64_t package_size, const Manifest& manifest) {
   return package_size + manifest.space_needed;
 }

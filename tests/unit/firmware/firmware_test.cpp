@@ -83,5 +83,28 @@ TEST(Firmware, RefusesSpecialFiles) {
   EXPECT_TRUE(fw.error().is(FirmwareErrc::unsupported_entry));
 }
 
+TEST(Firmware, ListingVersion2KeepsTreesApartThatVersion1Confused) {
+  namespace fs = std::filesystem;
+  // A link target with a TAB and a LF imitates a second line of the listing:
+  // tree a holds one link, tree b two, and version 1 gives both one digest.
+  test::ScratchDir dir;
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  fs::create_symlink("x\tk\nsymlink\t0777\t0\ty", dir / "a" / "l");
+  fs::create_symlink("x", dir / "b" / "k");
+  fs::create_symlink("y", dir / "b" / "l");
+  auto a1 = digest_tree(dir / "a", ListingVersion::v1), b1 = digest_tree(dir / "b", ListingVersion::v1);
+  ASSERT_TRUE(a1 && b1);
+  EXPECT_EQ(a1->sha256, b1->sha256) << "version 1 was expected to confuse these two trees";
+  auto a2 = digest_tree(dir / "a"), b2 = digest_tree(dir / "b");
+  ASSERT_TRUE(a2 && b2);
+  EXPECT_NE(a2->sha256, b2->sha256);
+  // Without such characters, both versions give the same listing.
+  auto plain1 = digest_tree(test::sample_firmware("v1") / "system", ListingVersion::v1);
+  auto plain2 = digest_tree(test::sample_firmware("v1") / "system", ListingVersion::v2);
+  ASSERT_TRUE(plain1 && plain2);
+  EXPECT_EQ(plain1->sha256, plain2->sha256);
+}
+
 } // namespace
 } // namespace dfota::firmware

@@ -246,13 +246,19 @@ TEST(Apply, TheOutputMustNotBeInTheWay) {
   EXPECT_TRUE(test::same_tree(dir / "empty", test::sample_firmware("v2")));
 }
 
-TEST(Apply, GoldenPackageStillApplies) {
-  // A package written by an earlier build of this program: the format is stable.
-  ScratchDir dir;
-  auto result =
-      apply_package(test::source_dir() / "tests/golden/sample-v1-to-v2.zip", test::sample_firmware("v1"), dir / "out");
-  ASSERT_TRUE(result) << result.error().message();
-  EXPECT_TRUE(test::same_tree(dir / "out", test::sample_firmware("v2")));
+TEST(Apply, GoldenPackagesStillApply) {
+  // Packages written by earlier builds of this program: format 1.0 (trees by
+  // listing version 1) and the current one.
+  for (const char* golden : {"tests/golden/sample-v1-to-v2-format-1.0.zip", "tests/golden/sample-v1-to-v2.zip"}) {
+    ScratchDir dir;
+    auto result = apply_package(test::source_dir() / golden, test::sample_firmware("v1"), dir / "out");
+    ASSERT_TRUE(result) << golden << ": " << result.error().message();
+    EXPECT_TRUE(test::same_tree(dir / "out", test::sample_firmware("v2"))) << golden;
+  }
+  auto old = open_package(test::source_dir() / "tests/golden/sample-v1-to-v2-format-1.0.zip");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->manifest.format_minor, 0);
+  EXPECT_EQ(listing_version(old->manifest), firmware::ListingVersion::v1);
 }
 
 TEST(Build, GoldenPackageIsReproduced) {
