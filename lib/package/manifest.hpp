@@ -92,7 +92,7 @@ struct Manifest {
 // format 1.0 packages, version 2 from 1.1 on.
 inline firmware::ListingVersion listing_version(const Manifest& manifest) {
   return manifest.format_major == 1 && manifest.format_minor == 0 ? firmware::ListingVersion::v1
-                                                                   : firmware::ListingVersion::v2;
+                                                                  : firmware::ListingVersion::v2;
 }
 
 inline std::uint64_t module_space_needed(std::uint64_t package_size, const Manifest& manifest) {

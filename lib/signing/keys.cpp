@@ -61,7 +61,7 @@ Expected<std::string> read_key_text(const std::filesystem::path& path) {
   if (!bytes) {
     if (bytes.error().is(CoreErrc::limit_exceeded))
       return make_error(SigningErrc::key_invalid, path.string() + ": larger than a key file can be");
-    return make_error(SigningErrc::key_unreadable, path.string() + ": " + bytes.error().message());
+    return make_error(SigningErrc::key_unreadable, bytes.error().message()); // read_file names the file
   }
   return std::string(bytes->begin(), bytes->end());
 }

@@ -428,5 +428,23 @@ TEST(CommandLine, SpecialModesAreKeptOnlyForVerifiedPackages) {
   EXPECT_EQ(mode(dir / "kept" / "system" / "su"), 04755u);
 }
 
+TEST_F(SamplePackage, KeyErrorsNameTheFileOnceAndWarnOnlyAboutPrivateKeys) {
+  const std::string missing = (dir_ / "nokey.pub").string();
+  auto validate = run_cli({"validate", package_, "--profile", "ec2x", "--pubkey", missing});
+  EXPECT_EQ(validate.exit_code, kKeyError) << validate.err;
+  EXPECT_TRUE(one_error_line(validate)) << validate.err;
+  EXPECT_EQ(validate.err.find(missing), validate.err.rfind(missing)) << "named twice: " << validate.err;
+
+  fs::permissions(pub_, static_cast<fs::perms>(0644));
+  auto wrong = run_cli({"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "x.zip").string(), "--sign-key", pub_});
+  EXPECT_EQ(wrong.exit_code, kKeyError) << wrong.err;
+  EXPECT_TRUE(one_error_line(wrong)) << "a public key is no private key to warn about: " << wrong.err;
+
+  fs::permissions(key_, static_cast<fs::perms>(0644));
+  auto readable = run_cli({"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "y.zip").string(), "--sign-key", key_});
+  EXPECT_EQ(readable.exit_code, kOk) << readable.err;
+  EXPECT_NE(readable.err.find("warning: private key"), std::string::npos) << readable.err;
+}
+
 } // namespace
 } // namespace dfota::cli

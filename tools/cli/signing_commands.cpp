@@ -6,9 +6,12 @@
 namespace dfota::cli {
 
 Expected<signing::PrivateKey> load_signing_key(const std::string& path, std::ostream& err) {
-  if (signing::readable_by_others(path))
-    err << "dfota: warning: private key " << path << " is readable by other users (chmod 600 " << path << ")\n";
-  return signing::load_private_key(path);
+  auto key = signing::load_private_key(path);
+  // Only a private key is worth a warning about who can read it.
+  if (key && signing::readable_by_others(path))
+    err << "dfota: warning: private key " << printable(path) << " is readable by other users (chmod 600 "
+        << printable(path) << ")\n";
+  return key;
 }
 
 Expected<std::vector<signing::PublicKey>> load_trusted_keys(const std::vector<std::string>& paths) {
