@@ -37,14 +37,19 @@ std::vector<const profiles::Profile*> families_of(const std::string& project, co
   return found;
 }
 
-// "native 2, full 1": the engines of the changed partitions and files.
-std::string engine_summary(const package::Manifest& manifest) {
+// How many payloads each engine made (changed partitions and files).
+std::map<std::string, int> engine_counts(const package::Manifest& manifest) {
   std::map<std::string, int> counts;
   for (const auto& partition : manifest.partitions) {
     if (partition.payload) ++counts[partition.payload->engine];
     for (const auto& file : partition.files)
       if (file.payload) ++counts[file.payload->engine];
   }
+  return counts;
+}
+
+// "native 2, full 1": the same for people, the most used first.
+std::string engine_summary(const std::map<std::string, int>& counts) {
   std::vector<std::pair<std::string, int>> sorted(counts.begin(), counts.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string text;
@@ -88,7 +93,8 @@ PackageResult run_job(const Job& job, const Request& request, const profiles::Re
     return result;
   }
   result.signed_by = built->signed_by;
-  result.engines = engine_summary(built->manifest);
+  result.engine_counts = engine_counts(built->manifest);
+  result.engines = engine_summary(result.engine_counts);
 
   // Verified by applying it to the source, as a module would: every result
   // is checked against the target's hashes. A package that fails is removed.
@@ -231,6 +237,7 @@ Expected<Result> build_release(const Request& request, const profiles::Registry&
 
 nlohmann::ordered_json index_json(const Result& result) {
   nlohmann::ordered_json index;
+  index["schema"] = "dfota.release-index/1"; // formats/json/release-index.schema.json
   index["format"] = "dfota-release-index";
   index["version"] = 1;
   index["project"] = result.project;
@@ -247,14 +254,15 @@ nlohmann::ordered_json index_json(const Result& result) {
     j["to_version"] = p.to_version;
     j["from_dir"] = p.from_dir.string();
     j["to_dir"] = p.to_dir.string();
-    if (p.status != Status::failed) {
-      j["size"] = p.size;
-      j["sha256"] = p.sha256;
-      j["md5"] = p.md5;
-      j["module_checksum"] = p.module_checksum;
-      j["engines"] = p.engines;
-      j["signed_by"] = p.signed_by.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.signed_by);
-    }
+    // A failed package has no size or hashes: those fields are null.
+    const bool made = p.status != Status::failed;
+    const auto or_null = [made](auto value) { return made ? nlohmann::ordered_json(value) : nlohmann::ordered_json(); };
+    j["size"] = or_null(p.size);
+    j["sha256"] = or_null(p.sha256);
+    j["md5"] = or_null(p.md5);
+    j["checksum"] = or_null(p.module_checksum);
+    j["engines"] = made ? nlohmann::ordered_json(p.engine_counts) : nlohmann::ordered_json(); // {"native": 2, ...}
+    j["signed_by"] = p.signed_by.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.signed_by);
     j["build_seconds"] = std::round(p.build_seconds * 1000) / 1000;
     j["verify_seconds"] = std::round(p.verify_seconds * 1000) / 1000;
     // The modules this package is for: those running from_version, per family.

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -51,6 +52,7 @@ struct PackageResult {
   std::uint64_t size = 0;
   std::string sha256, md5, module_checksum; // module_checksum: 4 hex digits as +QFUPL reports it
   std::string engines;                      // "native 2, full 1" (changed partitions)
+  std::map<std::string, int> engine_counts; // the same as data: payloads per engine
   std::string signed_by;
   double build_seconds = 0, verify_seconds = 0;
   std::vector<Validation> validations;

@@ -8,9 +8,7 @@
 
 namespace dfota::report {
 
-namespace {
-
-std::string timestamp_now() {
+std::string utc_timestamp_now() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -21,8 +19,6 @@ std::string timestamp_now() {
   std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(millis));
   return buffer;
 }
-
-} // namespace
 
 std::string log_safe(std::string_view text) {
   // Every word with an '@' in it (words end at a space, quote or comma) may
@@ -60,7 +56,7 @@ Expected<std::unique_ptr<SessionLog>> SessionLog::open(const std::filesystem::pa
 }
 
 void SessionLog::write(std::string_view port, std::string_view marker, std::string_view text) {
-  std::string line = timestamp_now();
+  std::string line = utc_timestamp_now();
   if (!port.empty()) {
     line += " [";
     line += port;

@@ -35,6 +35,10 @@ private:
 
 // The line as written to a log: URL passwords as "***", control bytes as
 // \xNN so one AT line stays one log line.
+// Now as UTC with milliseconds ("2026-12-03T08:40:00.123Z"): the time of
+// every log line and of upload's JSON events.
+std::string utc_timestamp_now();
+
 std::string log_safe(std::string_view text);
 
 } // namespace dfota::report

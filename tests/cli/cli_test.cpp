@@ -106,8 +106,8 @@ TEST_F(InSourceDir, ChecksumOutputMatchesTheGoldenFile) {
   Bytes boot = test::read_bytes("samples/firmware/v1/boot.img");
   ModuleChecksum c;
   c.update(boot);
-  EXPECT_EQ(parsed[0]["checksum"], c.hex());
-  EXPECT_EQ(parsed[0]["sha256"], sha256_hex(boot));
+  EXPECT_EQ(parsed["files"][0]["checksum"], c.hex());
+  EXPECT_EQ(parsed["files"][0]["sha256"], sha256_hex(boot));
 }
 
 TEST(Cli, InspectListsAForeignZip) {

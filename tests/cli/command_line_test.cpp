@@ -120,9 +120,9 @@ TEST(CommandLine, DashIsStandardInputAndStandardOutput) {
   const std::string listing = (dir / "sums.json").string();
   auto sums = run_program({"sh", "-c", program + " checksum --json - '" + v2 + "' < '" + v2 + "' > '" + listing + "'"});
   ASSERT_TRUE(sums && sums->exit_status == 0) << (sums ? sums->error_output : "");
-  const auto list = nlohmann::json::parse(test::read_text(listing));
+  const auto list = nlohmann::json::parse(test::read_text(listing))["files"];
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0]["file"], "-");
+  EXPECT_EQ(list[0]["path"], "-");
   EXPECT_EQ(list[0]["sha256"], list[1]["sha256"]);
 
   test::ScratchDir pkg;

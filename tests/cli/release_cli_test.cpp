@@ -32,7 +32,7 @@ TEST(ReleaseCli, ThreeFieldVersionsGiveVerifiedPackagesAndAnIndex) {
     ASSERT_TRUE(fs::exists(file)) << file;
     EXPECT_EQ(p["size"], fs::file_size(file));
     auto check = test::run_cli({"checksum", "--json", file.string()});
-    EXPECT_EQ(nlohmann::json::parse(check.out)[0]["sha256"], p["sha256"]);
+    EXPECT_EQ(nlohmann::json::parse(check.out)["files"][0]["sha256"], p["sha256"]);
   }
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 6) << r.err; // one progress line each
 }

@@ -23,6 +23,7 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    // formats/json/checksum.schema.json
     TextTable table({"CHECKSUM", "SIZE", "MD5", "SHA-256", "FILE"}, {TextTable::Align::right, TextTable::Align::right});
     std::optional<StandardStreamFile> standard_input;
     for (const auto& file : files_) {
@@ -40,10 +41,10 @@ public:
       const std::string checksum = checksum_hex(d->module_checksum);
       table.add_row({checksum, std::to_string(d->size), d->md5, d->sha256, file});
       list.push_back(
-          {{"file", file}, {"size", d->size}, {"checksum", checksum}, {"md5", d->md5}, {"sha256", d->sha256}});
+          {{"path", file}, {"size", d->size}, {"checksum", checksum}, {"md5", d->md5}, {"sha256", d->sha256}});
     }
     if (json_)
-      out << list.dump(2) << '\n';
+      out << nlohmann::ordered_json{{"schema", "dfota.checksum/1"}, {"files", std::move(list)}}.dump(2) << '\n';
     else
       table.print(out);
     return kOk;

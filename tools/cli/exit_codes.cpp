@@ -25,7 +25,9 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kManifestInvalid, "manifest-invalid", "manifest.json is not a valid manifest"},
       {kUnsupportedVersion, "unsupported-version", "the package format version is not supported"},
       {kPayloadMismatch, "payload-mismatch", "a payload differs from the manifest or cannot be decoded"},
-      {kUnsafeEntry, "unsafe-entry", "an entry path is absolute, has '..', is duplicated or not named by the manifest, or the container breaks the format's rules"},
+      {kUnsafeEntry, "unsafe-entry",
+       "an entry path is absolute, has '..', is duplicated or not named by the manifest, or the container breaks the "
+       "format's rules"},
       {kSourceMismatch, "source-mismatch", "the source firmware is not the one the package is for"},
       {kTargetMismatch, "target-mismatch", "the result differs from the target the package announces"},
       {kBadFirmware, "bad-firmware", "a firmware directory is malformed"},

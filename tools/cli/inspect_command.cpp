@@ -110,6 +110,7 @@ public:
 private:
   void print_json(std::ostream& out, const package::Inspection& r) const {
     ordered_json j;
+    j["schema"] = "dfota.inspect/1"; // formats/json/inspect.schema.json
     j["path"] = package_;
     j["layout"] = package::to_string(r.layout);
     j["description"] = package::describe(r.layout);
@@ -141,10 +142,18 @@ private:
       for (const auto& p : m.partitions)
         parts.push_back(partition_json(p));
       j["partitions"] = std::move(parts);
+      j["facts"] = ordered_json::object();
     } else {
+      // Not ours: the same fields, null where a foreign package states nothing.
+      j["format_version"] = nullptr;
       j["project"] = nullptr;
+      j["family"] = nullptr;
       j["source_version"] = nullptr;
       j["target_version"] = nullptr;
+      j["signed"] = false;
+      j["signature"] = nullptr;
+      j["requirements"] = nullptr;
+      j["payload_bytes"] = nullptr;
       j["partitions"] = ordered_json::array();
       ordered_json facts = ordered_json::object();
       for (const auto& [k, v] : r.facts)

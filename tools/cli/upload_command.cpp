@@ -364,6 +364,8 @@ private:
   static nlohmann::ordered_json event_json(const std::string& port, const upload::UploadEvent& e) {
     using Kind = upload::UploadEvent::Kind;
     nlohmann::ordered_json j;
+    j["schema"] = "dfota.upload-event/1"; // formats/json/upload-event.schema.json
+    j["time"] = report::utc_timestamp_now();
     const char* kind = e.kind == Kind::step       ? "step"
                        : e.kind == Kind::transfer ? "transfer"
                        : e.kind == Kind::fota     ? "fota"
@@ -388,6 +390,8 @@ private:
   static nlohmann::ordered_json summary_json(const upload::UploadOutcome& o) {
     const auto& r = o.report;
     nlohmann::ordered_json j;
+    j["schema"] = "dfota.upload-summary/1"; // formats/json/upload-summary.schema.json
+    j["time"] = report::utc_timestamp_now();
     j["event"] = "summary";
     j["port"] = r.port;
     j["ok"] = r.ok;
@@ -399,10 +403,19 @@ private:
     j["module_version_before"] = r.module_version_before;
     j["module_version_after"] = r.module_version_after;
     j["target_version"] = r.target_version;
-    j["error_code"] = r.error_code;
-    j["error_scope"] = r.error_scope;
-    j["error_meaning"] = r.error_meaning;
-    j["error"] = o.error ? o.error->message() : "";
+    // Absent values are null, never 0 or "".
+    const auto text_or_null = [](const std::string& text) {
+      return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+    };
+    j["profile"] = text_or_null(r.profile);
+    j["method"] = text_or_null(r.method);
+    j["target_version"] = text_or_null(r.target_version);
+    j["module_version_before"] = text_or_null(r.module_version_before);
+    j["module_version_after"] = text_or_null(r.module_version_after);
+    j["error_code"] = r.error_code ? nlohmann::ordered_json(r.error_code) : nlohmann::ordered_json();
+    j["error_scope"] = text_or_null(r.error_scope);
+    j["error_meaning"] = text_or_null(r.error_meaning);
+    j["error"] = o.error ? nlohmann::ordered_json(o.error->message()) : nlohmann::ordered_json();
     j["exit_code"] = o.error ? exit_code_for(*o.error) : 0;
     j["garbled_urcs"] = r.garbled_urcs;
     j["retried_codes"] = r.retried_codes;

@@ -86,6 +86,7 @@ public:
     });
     if (json_) {
       nlohmann::ordered_json j;
+      j["schema"] = "dfota.validate/1"; // formats/json/validate.schema.json
       j["ok"] = ok;
       j["profile"] = profile_;
       j["findings"] = nlohmann::ordered_json::array();
