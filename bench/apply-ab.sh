@@ -30,7 +30,7 @@ echo "| pair | before MB/s (rounds) | after MB/s (rounds) | before median | afte
 echo "|---|---|---|---:|---:|---:|"
 while read -r old new; do
   [[ -n $old ]] || continue
-  "$after/tools/dfota" diff --engine native "$corpus/$old" "$corpus/$new" -o "$work/payload" >/dev/null
+  "$after/tools/dfota" diff --force --engine native "$corpus/$old" "$corpus/$new" -o "$work/payload" >/dev/null
   a=() b=()
   for _ in $(seq "$rounds"); do
     a+=("$("$before/bench/dfota_apply_speed" native "$corpus/$old" "$work/payload" 7 | awk '{ print $3 }')")

@@ -90,7 +90,7 @@ declare -A label=(
 diff_cmd() { # tool old new out
   case $1 in
     dfota-delta) echo "$dfota_delta diff $2 $3 -o $4" ;;
-    dfota-*) echo "$dfota diff --engine ${1#dfota-} $2 $3 -o $4" ;;
+    dfota-*) echo "$dfota diff --force --engine ${1#dfota-} $2 $3 -o $4" ;;
     xdelta3) echo "xdelta3 -9 -e -f -s $2 $3 $4" ;;
     bsdiff) echo "bsdiff $2 $3 $4" ;;
     zstd-cli) echo "zstd -q -f --patch-from=$2 -19 --long $3 -o $4" ;;
@@ -99,7 +99,7 @@ diff_cmd() { # tool old new out
 patch_cmd() { # tool old payload out
   case $1 in
     dfota-delta) echo "$dfota_delta patch $2 $3 -o $4" ;;
-    dfota-*) echo "$dfota patch --engine ${1#dfota-} $2 $3 -o $4" ;;
+    dfota-*) echo "$dfota patch --force --engine ${1#dfota-} $2 $3 -o $4" ;;
     xdelta3) echo "xdelta3 -d -f -s $2 $3 $4" ;;
     bsdiff) echo "bspatch $2 $4 $3" ;;
     zstd-cli) echo "zstd -q -d -f --patch-from=$2 --long=31 $3 -o $4" ;;
@@ -166,8 +166,8 @@ while read -r old new; do
 done <"$work/pairs.txt"
 
 # The whole firmware pair as a package, with the default engine choice.
-read -r pkg_s pkg_k < <(measure "$dfota" build --from "$corpus/firmware/v1" --to "$corpus/firmware/v2" -o "$work/pkg.zip")
-read -r app_s app_k < <(once=1 measure "$dfota" apply "$work/pkg.zip" --source "$corpus/firmware/v1" -o "$work/applied")
+read -r pkg_s pkg_k < <(measure "$dfota" build --force --from "$corpus/firmware/v1" --to "$corpus/firmware/v2" -o "$work/pkg.zip")
+read -r app_s app_k < <(once=1 measure "$dfota" apply --force "$work/pkg.zip" --source "$corpus/firmware/v1" -o "$work/applied")
 diff -r "$work/applied" "$corpus/firmware/v2" >/dev/null || { echo "bench: package did not reproduce v2" >&2; exit 1; }
 summary="Package firmware/v1 → v2 (engine auto): $(size_of "$work/pkg.zip") bytes, build ${pkg_s} s / $(mib "$pkg_k") MiB, apply ${app_s} s / $(mib "$app_k") MiB."
 

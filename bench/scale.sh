@@ -40,9 +40,9 @@ def tile(data, path):
 tile(old, f"{work}/old")
 tile(new, f"{work}/new")
 PY
-  /usr/bin/time -f "%e %M" -o "$work/t" "$dfota" diff --engine native "$work/old" "$work/new" -o "$work/p" >/dev/null
+  /usr/bin/time -f "%e %M" -o "$work/t" "$dfota" diff --force --engine native "$work/old" "$work/new" -o "$work/p" >/dev/null
   read -r bs bk <"$work/t"
-  /usr/bin/time -f "%e %M" -o "$work/t" "$dfota" patch --engine native "$work/old" "$work/p" -o "$work/out" >/dev/null
+  /usr/bin/time -f "%e %M" -o "$work/t" "$dfota" patch --force --engine native "$work/old" "$work/p" -o "$work/out" >/dev/null
   read -r as ak <"$work/t"
   cmp -s "$work/out" "$work/new" || { echo "scale: $mib MiB did not round-trip" >&2; exit 1; }
   per=$(awk -v k="$bk" -v m="$mib" 'BEGIN { printf "%.1f", k * 1024 / (m * 1048576) }')

@@ -14,7 +14,7 @@ trap 'pkill -f "dfota sim .*$work" 2>/dev/null || true; rm -rf "$work"' EXIT
 package=${2:-}
 if [[ -z $package ]]; then
   package=$work/update-v1-to-v2.zip
-  "$dfota" build --from "$here/samples/firmware/v1" --to "$here/samples/firmware/v2" -o "$package" >/dev/null
+  "$dfota" build --force --from "$here/samples/firmware/v1" --to "$here/samples/firmware/v2" -o "$package" >/dev/null
 fi
 baud=115200
 bytes=$(stat -c %s "$package")

@@ -1,6 +1,8 @@
 #include "package/applier.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
 #include <map>
 #include <set>
 #include <sys/stat.h>
@@ -271,7 +273,9 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
   }
   std::error_code ec;
   const bool output_present = fs::exists(fs::symlink_status(output_dir, ec));
-  if (output_present && !(fs::is_directory(fs::symlink_status(output_dir, ec)) && fs::is_empty(output_dir, ec))) {
+  const bool output_is_directory = fs::is_directory(fs::symlink_status(output_dir, ec));
+  const bool output_in_use = output_present && !(output_is_directory && fs::is_empty(output_dir, ec));
+  if (output_in_use && !(options.replace_output && output_is_directory)) {
     return make_error(PackageErrc::output_exists,
                       output_dir.string() + " already exists and is not an empty directory");
   }
@@ -290,6 +294,26 @@ Expected<ApplyResult> apply_package(const OpenedPackage& package, const fs::path
     dropped = std::move(*stripped);
   }
   if (::chmod(work->path().c_str(), 0755) != 0) return system_error(work->path().string(), errno);
+  if (output_in_use) {
+    // Replaced: the old directory is swapped out in one step and removed
+    // only once the new one is in place.
+    if (::renameat2(AT_FDCWD, work->path().c_str(), AT_FDCWD, absolute_out.c_str(), RENAME_EXCHANGE) != 0) {
+      if (errno != EINVAL && errno != ENOSYS) return system_error(absolute_out.string(), errno);
+      // A file system without RENAME_EXCHANGE: the old output aside, the new in, the old removed.
+      const fs::path aside = work->path().string() + "-old";
+      if (::rename(absolute_out.c_str(), aside.c_str()) != 0) return system_error(absolute_out.string(), errno);
+      if (::rename(work->path().c_str(), absolute_out.c_str()) != 0) {
+        const int saved = errno;
+        ::rename(aside.c_str(), absolute_out.c_str());
+        return system_error(absolute_out.string(), saved);
+      }
+      work->release();
+      remove_tree(aside);
+      return ApplyResult{package.manifest, applier.bytes_written(), std::move(dropped)};
+    }
+    // The work directory's name now holds the old output; the TempDir removes it.
+    return ApplyResult{package.manifest, applier.bytes_written(), std::move(dropped)};
+  }
   if (output_present && ::rmdir(absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);
   if (::rename(work->path().c_str(), absolute_out.c_str()) != 0) return system_error(absolute_out.string(), errno);
   work->release();

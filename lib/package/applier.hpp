@@ -32,6 +32,10 @@ struct ApplyOptions {
   // dropped after every result was checked against the manifest, so the
   // checks see the modes the package states.
   bool keep_special_modes = false;
+  // Replace an output directory that exists and is not empty (dfota apply
+  // --force): the old one is removed only once the new one is whole and in
+  // place. Otherwise such an output is refused with PackageErrc::output_exists.
+  bool replace_output = false;
 };
 
 struct ApplyResult {

@@ -129,9 +129,10 @@ TEST(Cli, DiffAndPatchRoundTripOneImage) {
   const std::string v1 = (test::sample_firmware("v1") / "modem.img").string();
   const std::string v2 = (test::sample_firmware("v2") / "modem.img").string();
   for (const char* engine : {"zstd", "vcdiff", "full"}) {
-    auto d = run_cli({"diff", v1, v2, "-o", (dir / "p").string(), "--engine", engine});
+    // The same outputs each time: --force replaces them.
+    auto d = run_cli({"diff", v1, v2, "-o", (dir / "p").string(), "--engine", engine, "--force"});
     ASSERT_EQ(d.exit_code, kOk) << d.err;
-    auto p = run_cli({"patch", v1, (dir / "p").string(), "-o", (dir / "n").string(), "--engine", engine});
+    auto p = run_cli({"patch", v1, (dir / "p").string(), "-o", (dir / "n").string(), "--engine", engine, "-f"});
     ASSERT_EQ(p.exit_code, kOk) << p.err;
     EXPECT_EQ(test::read_bytes(dir / "n"), test::read_bytes(v2)) << engine;
   }

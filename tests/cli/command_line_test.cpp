@@ -446,5 +446,55 @@ TEST_F(SamplePackage, KeyErrorsNameTheFileOnceAndWarnOnlyAboutPrivateKeys) {
   EXPECT_NE(readable.err.find("warning: private key"), std::string::npos) << readable.err;
 }
 
+TEST_F(SamplePackage, AnExistingOutputIsRefusedUnlessForced) {
+  const std::string image = v1_ + "/modem.img";
+  const std::string taken = (dir_ / "taken").string();
+  test::write_text(taken, "keep me");
+  // Files: build (the signed package would be replaced by an unsigned one), diff, patch, sign -o.
+  for (const std::vector<std::string>& args : {
+           std::vector<std::string>{"build", "--from", v1_, "--to", v2_, "-o", package_},
+           {"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "new.zip").string(), "--reverse-output", taken},
+           {"diff", image, v2_ + "/modem.img", "-o", taken},
+           {"patch", image, taken, "-o", taken + "-too"},
+           {"sign", package_, "--key", key_, "-o", taken},
+       }) {
+    if (args[0] == "patch") test::write_text(taken + "-too", "keep me too");
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, kOutputExists) << args[0] << ": " << r.err;
+    EXPECT_TRUE(one_error_line(r)) << r.err;
+    EXPECT_NE(r.err.find("give --force"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(test::read_text(taken), "keep me");
+  EXPECT_FALSE(fs::exists(dir_ / "new.zip")) << "the forward package was written before the reverse was refused";
+  auto still_signed = run_cli({"inspect", package_});
+  EXPECT_NE(still_signed.out.find("signed        yes"), std::string::npos) << still_signed.out;
+  auto forced = run_cli({"build", "--from", v1_, "--to", v2_, "-o", package_, "--force"});
+  EXPECT_EQ(forced.exit_code, kOk) << forced.err;
+
+  // Directories: apply and release refuse one that is not empty, and replace it with --force.
+  fs::create_directories(dir_ / "out");
+  test::write_text(dir_ / "out" / "old-file", "old");
+  auto apply = run_cli({"apply", package_, "--source", v1_, "-o", (dir_ / "out").string()});
+  EXPECT_EQ(apply.exit_code, kOutputExists) << apply.err;
+  auto applied = run_cli({"apply", package_, "--source", v1_, "-o", (dir_ / "out").string(), "--force"});
+  ASSERT_EQ(applied.exit_code, kOk) << applied.err;
+  std::string difference;
+  EXPECT_TRUE(test::same_tree(dir_ / "out", v2_, &difference)) << difference;
+  EXPECT_FALSE(has_partial(dir_.path())) << "the replaced output was left behind";
+  auto release = run_cli({"release", "--to", v2_, "--from", v1_, "-o", (dir_ / "out").string()});
+  EXPECT_EQ(release.exit_code, kOutputExists) << release.err;
+  // An empty directory is no output in the way.
+  fs::create_directories(dir_ / "empty");
+  EXPECT_EQ(run_cli({"release", "--to", v2_, "--from", v1_, "-o", (dir_ / "empty").string()}).exit_code, kOk);
+  // patch -o OLD patches in place and sign without -o signs in place, as before.
+  fs::copy_file(image, dir_ / "old.img");
+  ASSERT_EQ(run_cli({"diff", image, v2_ + "/modem.img", "-o", (dir_ / "p.delta").string()}).exit_code, kOk);
+  EXPECT_EQ(
+      run_cli({"patch", (dir_ / "old.img").string(), (dir_ / "p.delta").string(), "-o", (dir_ / "old.img").string()})
+          .exit_code,
+      kOk);
+  EXPECT_EQ(run_cli({"sign", package_, "--key", key_}).exit_code, kOk);
+}
+
 } // namespace
 } // namespace dfota::cli

@@ -14,6 +14,7 @@ public:
     sub->add_option("-o,--output", output_, "Directory to create with the target firmware (must not exist)")
         ->required();
     add_pubkey_option(sub, pubkeys_);
+    add_force_flag(sub, force_);
     sub->add_flag("--keep-special-modes", keep_special_modes_,
                   "Keep setuid, setgid, sticky and world-writable bits of a package not verified with --pubkey");
     sub->footer("Every source hash is checked before anything is written; every result is checked against the\n"
@@ -26,11 +27,13 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     if (int code = check_outputs(err, {{"-o", output_, true}}); code != kOk) return code;
+    if (int code = refuse_existing_output(err, "-o", output_, force_, true); code != kOk) return code;
     package::ApplyOptions options;
     auto keys = load_trusted_keys(pubkeys_);
     if (!keys) return report(err, keys.error());
     options.trusted_keys = std::move(*keys);
     options.keep_special_modes = keep_special_modes_;
+    options.replace_output = force_;
     auto result = package::apply_package(package_, source_, output_, options);
     if (!result) return report(err, result.error());
     if (!result->special_modes_dropped.empty()) {
@@ -50,6 +53,7 @@ private:
   std::string package_, source_, output_;
   std::vector<std::string> pubkeys_;
   bool keep_special_modes_ = false;
+  bool force_ = false;
 };
 
 } // namespace

@@ -21,6 +21,7 @@ public:
     sub->add_option("--from-version", options_.from_version, "Source version (default: from --from/firmware.json)");
     sub->add_option("--to-version", options_.to_version, "Target version (default: from --to/firmware.json)");
     sub->add_option("--sign-key", sign_key_, "Sign the package(s) with this private key (PEM, from dfota keygen)");
+    add_force_flag(sub, force_);
     sub->footer("Example:\n  dfota build --from fw/v1 --to fw/v2 -o update-v1-to-v2.zip "
                 "--reverse-output update-v2-to-v1.zip");
   }
@@ -36,6 +37,8 @@ public:
     }
     // Every output is checked before the first package is written.
     if (int code = check_outputs(err, {{"-o", output_}, {"--reverse-output", reverse_}}); code != kOk) return code;
+    if (int code = refuse_existing_output(err, "-o", output_, force_); code != kOk) return code;
+    if (int code = refuse_existing_output(err, "--reverse-output", reverse_, force_); code != kOk) return code;
     if (!reverse_.empty()) {
       if (names_same_file(reverse_, output_)) {
         err << "dfota: error: --reverse-output is the same file as -o (see 'dfota build --help')\n";
@@ -87,6 +90,7 @@ private:
   }
 
   std::string from_, to_, output_, reverse_, sign_key_;
+  bool force_ = false;
   package::BuildOptions options_;
 };
 

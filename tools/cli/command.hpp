@@ -71,6 +71,16 @@ struct OutputOption {
 };
 int check_outputs(std::ostream& err, const std::vector<OutputOption>& outputs);
 
+// The overwrite rule every verb follows: an output that already exists (a
+// file, or a directory that is not empty) is refused with exit 16 unless
+// --force is given. Reports (--html, --junit, --log-file) are rewritten by
+// every run and are not subject to it; `patch -o OLD` and `sign` without -o
+// work in place by design. Prints one line; returns kOk or kOutputExists.
+int refuse_existing_output(std::ostream& err, const std::string& option, const std::string& path, bool force,
+                           bool directory = false);
+// Adds -f/--force to `sub`, bound to `force`.
+void add_force_flag(CLI::App* sub, bool& force);
+
 // True when `stream` is the process's standard error and that is a terminal:
 // a status line may then be rewritten in place. False for any other stream
 // (a test's, a pipe, a file), which get no status lines at all.

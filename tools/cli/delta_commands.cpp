@@ -22,6 +22,7 @@ public:
     sub->add_option("new", new_, "Target image")->required();
     sub->add_option("-o,--output", output_, "Payload to write ('-': standard output)")->required();
     add_engine_option(sub, engine_);
+    add_force_flag(sub, force_);
     sub->footer("Writes the payload that turns OLD into NEW; 'dfota patch' applies it. -o may not name OLD or NEW.\n\n"
                 "Examples:\n"
                 "  dfota diff v1/modem.img v2/modem.img -o modem.delta\n"
@@ -35,6 +36,7 @@ public:
     if (names_same_file(output_, old_)) return refuse_output_over(err, "-o", "OLD");
     if (names_same_file(output_, new_)) return refuse_output_over(err, "-o", "NEW");
     if (int code = check_outputs(err, {{"-o", output_}}); code != kOk) return code;
+    if (int code = refuse_existing_output(err, "-o", output_, force_); code != kOk) return code;
     if (output_ == "-") { // the payload to standard output, the summary to standard error
       auto file = StandardStreamFile::for_standard_output();
       if (!file) return report(err, file.error());
@@ -52,6 +54,7 @@ public:
 
 private:
   std::string old_, new_, output_, engine_;
+  bool force_ = false;
 };
 
 class PatchCommand final : public Command {
@@ -64,6 +67,7 @@ public:
         ->required();
     sub->add_option("--size", size_, "Expected size of the result (checked when given)")->check(whole_number());
     add_engine_option(sub, engine_);
+    add_force_flag(sub, force_);
     sub->footer("Applies a payload from 'dfota diff' to OLD. -o OLD patches in place: OLD is replaced only when\n"
                 "the whole result is written.\n\n"
                 "Examples:\n"
@@ -80,6 +84,8 @@ public:
     // its own, and the result replaces it only when complete), not PAYLOAD.
     if (payload_ != "-" && names_same_file(output_, payload_)) return refuse_output_over(err, "-o", "PAYLOAD");
     if (int code = check_outputs(err, {{"-o", output_}}); code != kOk) return code;
+    const bool in_place = names_same_file(output_, old_);
+    if (int code = refuse_existing_output(err, "-o", output_, force_ || in_place); code != kOk) return code;
     if (output_ == "-") { // the image to standard output, the summary to standard error
       auto file = StandardStreamFile::for_standard_output();
       if (!file) return report(err, file.error());
@@ -97,6 +103,7 @@ public:
 
 private:
   std::string old_, payload_, output_, engine_;
+  bool force_ = false;
   std::uint64_t size_ = delta::kUnknownSize;
 };
 

@@ -146,6 +146,23 @@ int check_outputs(std::ostream& err, const std::vector<OutputOption>& outputs) {
   return kOk;
 }
 
+int refuse_existing_output(std::ostream& err, const std::string& option, const std::string& path, bool force,
+                           bool directory) {
+  if (force || path.empty() || path == "-") return kOk;
+  std::error_code ec;
+  const auto status = std::filesystem::symlink_status(path, ec);
+  if (!std::filesystem::exists(status)) return kOk;
+  if (directory && std::filesystem::is_directory(status) && std::filesystem::is_empty(path, ec)) return kOk;
+  err << "dfota: error: " << option << " " << printable(path) << " exists"
+      << (directory && std::filesystem::is_directory(status) ? " and is not empty" : "")
+      << "; give --force to replace it\n";
+  return kOutputExists;
+}
+
+void add_force_flag(CLI::App* sub, bool& force) {
+  sub->add_flag("-f,--force", force, "Replace an output that exists already");
+}
+
 int report(std::ostream& err, const Error& error) {
   err << "dfota: error: " << printable(error.message()) << '\n';
   return exit_code_for(error);

@@ -56,6 +56,7 @@ public:
                     "the project)");
     sub->add_option("--sign-key", sign_key_, "Sign every package with this private key (PEM)");
     sub->add_flag("--json", json_, "Print index.json instead of the table");
+    add_force_flag(sub, force_);
     sub->footer(
         "Each package is named FROM-VERSION_to_TO-VERSION.zip, verified by applying it to its source,\n"
         "and validated as a module running FROM-VERSION would see it. A failing pair is reported and\n"
@@ -68,6 +69,8 @@ public:
 
   int run(std::ostream& out, std::ostream& err) override {
     if (int code = check_outputs(err, {{"-o", request_.output_dir.string(), true}}); code != kOk) return code;
+    if (int code = refuse_existing_output(err, "-o", request_.output_dir.string(), force_, true); code != kOk)
+      return code;
     auto registry = profiles::Registry::load(formats_directory());
     if (!registry) return report(err, registry.error());
     for (const auto& id : profiles_) {
@@ -133,6 +136,7 @@ private:
   std::vector<std::string> profiles_;
   std::string sign_key_;
   bool json_ = false;
+  bool force_ = false;
 };
 
 } // namespace

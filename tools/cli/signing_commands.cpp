@@ -73,6 +73,7 @@ public:
     sub->add_option("package", package_, "Package to sign")->required();
     sub->add_option("--key", key_, "Private key (PEM) from dfota keygen")->required();
     sub->add_option("-o,--output", output_, "Write the signed package here (default: sign the package in place)");
+    add_force_flag(sub, force_);
     sub->footer("The signature covers the exact manifest bytes; the manifest covers every payload by SHA-256.\n"
                 "An existing signature is replaced.\n\nExample:\n"
                 "  dfota sign update.zip --key release.key");
@@ -82,6 +83,9 @@ public:
     const std::string output = output_.empty() ? package_ : output_;
     if (names_same_file(output, key_)) return refuse_output_over(err, "-o", "the --key file");
     if (int code = check_outputs(err, {{"-o", output_}}); code != kOk) return code;
+    if (!names_same_file(output, package_)) {
+      if (int code = refuse_existing_output(err, "-o", output_, force_); code != kOk) return code;
+    }
     auto key = load_signing_key(key_, err);
     if (!key) return report(err, key.error());
     auto signature = package::sign_package(package_, *key, output);
@@ -93,6 +97,7 @@ public:
 
 private:
   std::string package_, key_, output_;
+  bool force_ = false;
 };
 
 } // namespace

@@ -35,8 +35,10 @@ protected:
     std::string out;
     const auto deadline = transport::steady_clock().deadline_in(Duration(1000));
     while (out.size() < count) {
+      // Never more than asked for: what follows (a final answer) stays for the channel.
       std::uint8_t buffer[256];
-      auto n = channel_->read_data(buffer, deadline);
+      auto n =
+          channel_->read_data(std::span<std::uint8_t>(buffer, std::min(sizeof buffer, count - out.size())), deadline);
       if (!n) break;
       out.append(reinterpret_cast<char*>(buffer), *n);
     }
