@@ -273,17 +273,26 @@ TEST(Cli, TheInstalledProgramRunsMain) {
 
 // A build says which partition it is encoding, on a terminal only: the
 // real program with its standard error on a pseudo-terminal.
-TEST(Cli, BuildShowsItsPartitionsOnATerminalOnly) {
-  test::ScratchDir dir;
+// Runs `dfota build ... EXTRA` with a pseudo-terminal as standard error and
+// TERM as given: what the terminal showed. Standard output goes to OUT_FILE.
+std::string build_on_a_terminal(const std::string& package, const std::string& out_file,
+                                const std::vector<std::string>& extra, const std::string& term, int* exit_code) {
   const std::string v1 = test::sample_firmware("v1").string(), v2 = test::sample_firmware("v2").string();
-  const std::string package = (dir / "p.zip").string(), out_file = (dir / "out").string();
+  std::vector<std::string> words{"dfota", "build", "--from", v1, "--to", v2, "-o", package};
+  words.insert(words.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& w : words)
+    argv.push_back(w.data());
+  argv.push_back(nullptr);
+  std::string term_setting = "TERM=" + term, path_setting = std::string("PATH=") + std::getenv("PATH");
+  std::vector<char*> envp{term_setting.data(), path_setting.data(), nullptr};
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  ASSERT_GE(pid, 0);
+  if (pid < 0) return "forkpty failed";
   if (pid == 0) { // only async-signal-safe calls from here
     const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(126);
-    ::execl(DFOTA_PROGRAM, "dfota", "build", "--from", v1.c_str(), "--to", v2.c_str(), "-o", package.c_str(), nullptr);
+    ::execve(DFOTA_PROGRAM, argv.data(), envp.data());
     ::_exit(127);
   }
   std::string terminal;
@@ -298,16 +307,34 @@ TEST(Cli, BuildShowsItsPartitionsOnATerminalOnly) {
   }
   ::close(master);
   int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), kOk) << terminal;
+  ::waitpid(pid, &status, 0);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return terminal;
+}
+
+TEST(Cli, BuildShowsItsPartitionsOnATerminalOnly) {
+  test::ScratchDir dir;
+  const std::string package = (dir / "p.zip").string();
+  int exit_code = -1;
+  const std::string terminal = build_on_a_terminal(package, (dir / "out").string(), {}, "xterm", &exit_code);
+  EXPECT_EQ(exit_code, kOk) << terminal;
   EXPECT_NE(terminal.find(package + ": encoding modem.img (2/3)"), std::string::npos) << terminal;
   EXPECT_TRUE(terminal.ends_with("\r\033[K")) << "the status line is left on the terminal";
   EXPECT_EQ(test::read_text(dir / "out").rfind("built " + package, 0), 0u);
   // Through Main(), whose streams are not the terminal, nothing but the result.
-  auto r = test::run_cli({"build", "--from", v1, "--to", v2, "-o", (dir / "q.zip").string()});
+  auto r = test::run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
+                          test::sample_firmware("v2").string(), "-o", (dir / "q.zip").string()});
   EXPECT_EQ(r.exit_code, kOk);
   EXPECT_EQ(r.err, "");
+  // No status lines with --no-progress, on a dumb terminal, or with --quiet.
+  for (const auto& [extra, term] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--no-progress"}, "xterm"}, {{}, "dumb"}, {{"-q"}, "xterm"}}) {
+    const std::string quiet =
+        build_on_a_terminal((dir / "n.zip").string(), (dir / "out2").string(), extra, term, &exit_code);
+    EXPECT_EQ(exit_code, kOk) << quiet;
+    EXPECT_EQ(quiet.find('\r'), std::string::npos) << term << ": " << quiet;
+    std::filesystem::remove(dir / "n.zip");
+  }
 }
 
 } // namespace

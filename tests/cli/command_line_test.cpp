@@ -496,5 +496,30 @@ TEST_F(SamplePackage, AnExistingOutputIsRefusedUnlessForced) {
   EXPECT_EQ(run_cli({"sign", package_, "--key", key_}).exit_code, kOk);
 }
 
+TEST_F(SamplePackage, QuietPrintsOnlyErrorsAndVerboseSaysMore) {
+  auto quiet = run_cli({"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "q.zip").string(), "-q"});
+  EXPECT_EQ(quiet.exit_code, kOk);
+  EXPECT_EQ(quiet.out + quiet.err, "");
+  auto refused = run_cli({"validate", package_, "--profile", "ec2x", "--free-space", "1", "--quiet"});
+  EXPECT_EQ(refused.exit_code, kValidationFailed);
+  EXPECT_EQ(refused.out + refused.err, "") << "the exit code tells";
+  auto error = run_cli({"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "q.zip").string(), "-q"});
+  EXPECT_EQ(error.exit_code, kOutputExists);
+  EXPECT_TRUE(one_error_line(error)) << "errors still print: " << error.err;
+  fs::permissions(key_, static_cast<fs::perms>(0644));
+  auto warning = run_cli({"sign", package_, "--key", key_, "-q"});
+  EXPECT_EQ(warning.exit_code, kOk);
+  EXPECT_EQ(warning.err, "") << "warnings are not errors";
+
+  auto verbose = run_cli({"build", "--from", v1_, "--to", v2_, "-o", (dir_ / "v.zip").string(), "-v"});
+  EXPECT_EQ(verbose.exit_code, kOk);
+  EXPECT_NE(verbose.err.find(": encoding modem.img (2/3)\n"), std::string::npos) << verbose.err;
+  for (const char* verb : {"build", "apply", "checksum", "validate", "upload", "sim", "release", "explain"}) {
+    const auto help = run_cli({verb, "--help"}).out;
+    for (const char* option : {"--quiet", "--verbose", "--no-progress"})
+      EXPECT_NE(help.find(option), std::string::npos) << verb << " lacks " << option;
+  }
+}
+
 } // namespace
 } // namespace dfota::cli

@@ -49,12 +49,17 @@ public:
     }
     // On a terminal, a status line names the partition being encoded (a
     // large image takes seconds); it is cleared before anything else prints.
+    // With --verbose, every partition gets a line of its own, terminal or not.
     const bool status = is_terminal_stderr(err);
-    auto show = [&err, status](const std::string& package) {
-      return [&err, status, package](const std::string& name, std::size_t index, std::size_t count) {
-        if (status)
-          err << "\r\033[K" << package << ": encoding " << name << " (" << index + 1 << "/" << count << ")"
+    const bool verbose = output_choices().verbose;
+    auto show = [&err, status, verbose](const std::string& package) {
+      return [&err, status, verbose, package](const std::string& name, std::size_t index, std::size_t count) {
+        if (verbose)
+          err << printable(package) << ": encoding " << printable(name) << " (" << index + 1 << "/" << count << ")\n"
               << std::flush;
+        else if (status)
+          err << "\r\033[K" << printable(package) << ": encoding " << printable(name) << " (" << index + 1 << "/"
+              << count << ")" << std::flush;
       };
     };
     auto clear = [&err, status] {

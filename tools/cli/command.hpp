@@ -81,9 +81,22 @@ int refuse_existing_output(std::ostream& err, const std::string& option, const s
 // Adds -f/--force to `sub`, bound to `force`.
 void add_force_flag(CLI::App* sub, bool& force);
 
-// True when `stream` is the process's standard error and that is a terminal:
-// a status line may then be rewritten in place. False for any other stream
-// (a test's, a pipe, a file), which get no status lines at all.
+// The options every verb takes about its own output (set by Main before a
+// verb runs): -q/--quiet (nothing but error lines; the exit code tells the
+// rest), -v/--verbose (upload and sim print the AT conversation, build names
+// each partition as it encodes it), --no-progress (no status lines rewritten
+// in place).
+struct OutputChoices {
+  bool quiet = false;
+  bool verbose = false;
+  bool no_progress = false;
+};
+const OutputChoices& output_choices();
+
+// True when `stream` is the process's standard error and that is a terminal
+// that can rewrite a line (TERM is not "dumb"), and --no-progress was not
+// given: a status line may then be rewritten in place. False for any other
+// stream (a test's, a pipe, a file), which get no status lines at all.
 bool is_terminal_stderr(const std::ostream& stream);
 
 } // namespace dfota::cli

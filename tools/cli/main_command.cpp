@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 #include <unistd.h>
 
 #include "cli/command.hpp"
@@ -105,7 +107,47 @@ std::string unexpected_arguments(const std::vector<std::string>& extras) {
 
 } // namespace
 
-bool is_terminal_stderr(const std::ostream& stream) { return &stream == &std::cerr && ::isatty(STDERR_FILENO) == 1; }
+namespace {
+OutputChoices g_output_choices;
+
+// Passes on only the lines that are errors ("dfota: error: ...",
+// "dfota: internal error: ..."), for --quiet.
+class ErrorLinesOnly final : public std::streambuf {
+public:
+  explicit ErrorLinesOnly(std::ostream& target) : target_(target) {}
+
+protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    line_ += traits_type::to_char_type(c);
+    if (line_.back() == '\n') {
+      if (line_.rfind("dfota: error: ", 0) == 0 || line_.rfind("dfota: internal error: ", 0) == 0)
+        target_ << line_ << std::flush;
+      line_.clear();
+    }
+    return c;
+  }
+
+private:
+  std::ostream& target_;
+  std::string line_;
+};
+
+// Discards everything, for --quiet's standard output.
+class Discard final : public std::streambuf {
+protected:
+  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
+};
+} // namespace
+
+const OutputChoices& output_choices() { return g_output_choices; }
+
+bool is_terminal_stderr(const std::ostream& stream) {
+  if (g_output_choices.no_progress || g_output_choices.quiet) return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::string_view(term) == "dumb") return false;
+  return &stream == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+}
 
 CLI::Validator whole_number() {
   return CLI::Validator(
@@ -195,6 +237,15 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_sign_command);
   add(make_completion_command);
 
+  // Every verb takes -q, -v and --no-progress.
+  OutputChoices choices;
+  for (const auto& [sub, _] : commands) {
+    sub->add_flag("-q,--quiet", choices.quiet, "Print nothing but errors (the exit code tells the rest)");
+    sub->add_flag("-v,--verbose", choices.verbose,
+                  "Say more: the AT conversation (upload, sim), each partition as it is encoded (build)");
+    sub->add_flag("--no-progress", choices.no_progress, "No status lines rewritten in place (also when TERM=dumb)");
+  }
+
   // A repeatable option takes one value each time it is given (--pubkey A
   // --pubkey B) on verbs with positional arguments, so that it never swallows
   // the package that follows it.
@@ -259,9 +310,14 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
       return kUsage;
     }
   }
+  g_output_choices = choices;
+  ErrorLinesOnly error_lines(err);
+  Discard discard;
+  std::ostream quiet_err(&error_lines), quiet_out(&discard);
   for (const auto& [sub, command] : commands) {
     if (sub == parsed) {
       try {
+        if (choices.quiet) return command->run(quiet_out, quiet_err);
         return command->run(out, err);
       } catch (const std::exception& e) {
         err << "dfota: internal error: " << printable(e.what()) << '\n';

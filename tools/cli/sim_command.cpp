@@ -77,6 +77,7 @@ public:
   int run(std::ostream& out, std::ostream& err) override {
     (void)out;
     if (int code = check_outputs(err, {{"--log-file", log_file_}}); code != kOk) return code;
+    log_ = log_ || output_choices().verbose;
     // A log inside the firmware would become part of the module's firmware.
     if (!log_file_.empty() && is_within(log_file_, options_.firmware)) {
       err << "dfota: error: --log-file " << log_file_ << " lies inside the --firmware directory; write it elsewhere\n";

@@ -151,6 +151,7 @@ public:
     }
     ::signal(SIGPIPE, SIG_IGN);
     interactive_ = !json_ && is_terminal_stderr(err);
+    log_ = log_ || output_choices().verbose;
     module_events_.assign(ports_.size(), {});
 
     std::vector<upload::UploadOutcome> outcomes(ports_.size());
