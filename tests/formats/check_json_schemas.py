@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jsonschema
 
-root, program, scratch = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+root, program, scratch = Path(sys.argv[1]).resolve(), os.path.abspath(sys.argv[2]), Path(sys.argv[3]).resolve()
 if scratch.exists():
     shutil.rmtree(scratch)
 scratch.mkdir(parents=True)

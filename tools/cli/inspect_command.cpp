@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -28,20 +29,32 @@ std::string ratio_text(std::uint64_t payload, const std::optional<package::Conte
   return text;
 }
 
+// "zstd+full" for the table; "-" when no payload.
+std::string engines_text(const ordered_json& engines) {
+  std::string text;
+  for (const auto& engine : engines)
+    text += (text.empty() ? "" : "+") + engine.get<std::string>();
+  return text.empty() ? "-" : text;
+}
+
 ordered_json partition_json(const package::PartitionEntry& p) {
   ordered_json j;
   j["name"] = p.name;
   j["kind"] = firmware::to_string(p.kind);
   j["op"] = package::to_string(p.op);
   j["mode"] = firmware::mode_text(p.mode);
-  std::string engines;
-  if (p.payload) engines = p.payload->engine;
+  // engine: the partition's own payload's (null for a tree, whose files have
+  // payloads of their own); engines: every engine used, once each, as data.
+  ordered_json engines = ordered_json::array();
+  const auto add_engine = [&engines](const std::string& engine) {
+    if (std::find(engines.begin(), engines.end(), engine) == engines.end()) engines.push_back(engine);
+  };
+  if (p.payload) add_engine(p.payload->engine);
   for (const auto& f : p.files) {
-    if (f.payload && engines.find(f.payload->engine) == std::string::npos) {
-      engines += (engines.empty() ? "" : "+") + f.payload->engine;
-    }
+    if (f.payload) add_engine(f.payload->engine);
   }
-  j["engine"] = engines.empty() ? ordered_json(nullptr) : ordered_json(engines);
+  j["engine"] = p.payload ? ordered_json(p.payload->engine) : ordered_json(nullptr);
+  j["engines"] = std::move(engines);
   j["payload"] = p.payload ? ordered_json(p.payload->path) : ordered_json(nullptr);
   j["payload_size"] = p.payload_bytes();
   j["payload_sha256"] = p.payload ? ordered_json(p.payload->sha256) : ordered_json(nullptr);
@@ -211,10 +224,9 @@ private:
                      TextTable::Align::right});
     for (const auto& p : m.partitions) {
       auto pj = partition_json(p);
-      table.add_row({p.name, firmware::to_string(p.kind), package::to_string(p.op),
-                     pj["engine"].is_null() ? "-" : pj["engine"].get<std::string>(), grouped(p.payload_bytes()),
-                     p.source ? grouped(p.source->size) : "-", p.target ? grouped(p.target->size) : "-",
-                     ratio_text(p.payload_bytes(), p.target)});
+      table.add_row({p.name, firmware::to_string(p.kind), package::to_string(p.op), engines_text(pj["engines"]),
+                     grouped(p.payload_bytes()), p.source ? grouped(p.source->size) : "-",
+                     p.target ? grouped(p.target->size) : "-", ratio_text(p.payload_bytes(), p.target)});
     }
     table.print(out);
     out << "\nhashes (sha256 / md5)\n";
