@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 write_docs=0
 [[ ${1:-} == --write-docs ]] && write_docs=1
 
-extra=(bsdiff zstd time curl)
+extra=(bsdiff zstd time)
 command -v npm >/dev/null || extra+=(npm) # fetch.sh downloads esbuild releases with npm
 bash "$root/.ci/install-deps" "${extra[@]}"
 bash "$root/.ci/build" >/dev/null
