@@ -32,10 +32,22 @@ void Channel::set_transport(transport::Transport& port) {
 }
 
 Status Channel::fill(TimePoint deadline) {
+  // A deadline holds however fast bytes keep arriving: a transport may still
+  // hand over waiting bytes after it (FdTransport does), so the clock decides.
+  if (clock_.now() >= deadline)
+    return make_error(transport::TransportErrc::timeout, port_->name() + ": no complete answer in time");
   std::uint8_t buffer[4096];
   auto n = port_->read_some(buffer, deadline);
   if (!n) return n.error();
   inbox_.append(reinterpret_cast<const char*>(buffer), *n);
+  // Bounded input: text with no end of line within LineFramer::kMaxLine bytes
+  // is line noise, dropped and counted, never kept or scanned again.
+  if (inbox_.size() > LineFramer::kMaxLine && inbox_.find_first_of("\r\n") == std::string::npos) {
+    ++noise_lines_;
+    if (log_)
+      log_(Direction::from_module, "(noise: " + std::to_string(inbox_.size()) + " bytes without an end of line)");
+    inbox_.clear();
+  }
   return {};
 }
 
@@ -118,6 +130,8 @@ Expected<std::string> Channel::next_urc(TimePoint deadline) {
 Status Channel::write_data(ByteSpan data, TimePoint deadline) { return port_->write_all(data, deadline); }
 
 Expected<std::size_t> Channel::read_data(std::span<std::uint8_t> buffer, TimePoint deadline) {
+  if (clock_.now() >= deadline)
+    return make_error(transport::TransportErrc::timeout, port_->name() + ": nothing received in time");
   if (!inbox_.empty()) {
     const std::size_t n = std::min(buffer.size(), inbox_.size());
     std::copy_n(inbox_.begin(), n, buffer.begin());

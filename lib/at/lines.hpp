@@ -16,6 +16,10 @@ namespace dfota::at {
 // dropped. Keeps an unfinished line until more bytes come.
 class LineFramer {
 public:
+  // The longest line kept; longer ones are line noise (cut here, dropped by
+  // the Channel).
+  static constexpr std::size_t kMaxLine = 4096;
+
   // Appends the lines completed by `bytes` to `lines`.
   void feed(ByteSpan bytes, std::vector<std::string>& lines);
   // The unfinished line so far (for example a prompt that never ends).
@@ -24,7 +28,6 @@ public:
 
 private:
   std::string pending_;
-  static constexpr std::size_t kMaxLine = 4096; // longer lines are cut: line noise
 };
 
 enum class LineKind {

@@ -80,5 +80,49 @@ TEST_F(ChannelTest, APortThatGoesAwayIsReported) {
   EXPECT_TRUE(second.error().is(transport::TransportErrc::closed));
 }
 
+// A module that never stops sending bytes without an end of line, and a
+// transport that hands them over even after the deadline (as FdTransport
+// does with bytes already waiting): 4 KiB per read, a millisecond each.
+class Firehose final : public transport::Transport {
+public:
+  explicit Firehose(transport::ManualClock& clock) : clock_(clock) {}
+  Expected<std::size_t> read_some(std::span<std::uint8_t> buffer, transport::TimePoint) override {
+    clock_.advance(Duration(1));
+    ++reads_;
+    std::fill(buffer.begin(), buffer.end(), static_cast<std::uint8_t>('x'));
+    return buffer.size();
+  }
+  Status write_all(ByteSpan, transport::TimePoint) override { return {}; }
+  Status drain(transport::TimePoint) override { return {}; }
+  void discard_input() override {}
+  const std::string& name() const override { return name_; }
+  int reads() const { return reads_; }
+
+private:
+  transport::ManualClock& clock_;
+  int reads_ = 0;
+  std::string name_ = "firehose";
+};
+
+TEST(ChannelAgainstAHostileModule, DeadlinesHoldWhileBytesKeepArrivingAndInputStaysBounded) {
+  transport::ManualClock clock;
+  Firehose port(clock);
+  Channel channel(port, clock);
+  const auto started = clock.now();
+  auto answer = channel.command("AT+QGMR", Duration(1000));
+  ASSERT_FALSE(answer);
+  EXPECT_TRUE(answer.error().is(transport::TransportErrc::timeout)) << answer.error().message();
+  EXPECT_LE(clock.now() - started, Duration(1001)) << "the command ran past its deadline";
+  EXPECT_LE(port.reads(), 1001);
+  EXPECT_GT(channel.noise_lines(), 0) << "endless text without an end of line is noise";
+
+  auto urc = channel.next_urc(clock.deadline_in(Duration(500)));
+  ASSERT_FALSE(urc);
+  EXPECT_TRUE(urc.error().is(transport::TransportErrc::timeout));
+  std::uint8_t byte = 0;
+  auto late = channel.read_data({&byte, 1}, clock.now());
+  EXPECT_FALSE(late) << "read_data past its deadline";
+}
+
 } // namespace
 } // namespace dfota::at
