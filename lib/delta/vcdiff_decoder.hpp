@@ -13,8 +13,8 @@
 namespace dfota::delta {
 
 struct VcdiffLimits {
-  std::uint64_t max_window_size = 64u << 20;   // target bytes per window
-  std::uint64_t max_section_size = 128u << 20; // data + inst + addr per window
+  std::uint64_t max_window_size = 16u << 20;   // target bytes per window (xdelta3 writes at most 16 MiB)
+  std::uint64_t max_section_size = 32u << 20;  // data + inst + addr per window, and each decoded section
   std::uint64_t max_app_header = 64u << 10;
 };
 

@@ -138,5 +138,19 @@ TEST(VcdiffLimits, RefusesWindowsAboveTheLimit) {
   EXPECT_TRUE(s.error().is(DeltaErrc::limit_exceeded)) << s.error().message();
 }
 
+TEST(VcdiffLimits, AWindowLargerThanXdelta3WritesIsRefused) {
+  // xdelta3 writes target windows of at most 16 MiB; one byte more is refused
+  // before anything is allocated, so a crafted payload's memory stays near
+  // one window and its sections (docs/trust.md).
+  EXPECT_EQ(VcdiffLimits{}.max_window_size, 16u << 20);
+  Bytes payload{0xd6, 0xc3, 0xc4, 0x00, 0x00, 0x00, 0x10, 0x88, 0x80, 0x80, 0x01};
+  SpanReader reader(payload);
+  CountingWriter out;
+  Status s = vcdiff_decode({}, reader, out);
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(s.error().is(DeltaErrc::limit_exceeded)) << s.error().message();
+  EXPECT_EQ(out.count(), 0u);
+}
+
 } // namespace
 } // namespace dfota::delta
