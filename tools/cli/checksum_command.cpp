@@ -27,16 +27,9 @@ public:
     TextTable table({"CHECKSUM", "SIZE", "MD5", "SHA-256", "FILE"}, {TextTable::Align::right, TextTable::Align::right});
     std::optional<StandardStreamFile> standard_input;
     for (const auto& file : files_) {
-      std::string path = file;
-      if (file == "-") {
-        if (!standard_input) {
-          auto copied = StandardStreamFile::from_standard_input();
-          if (!copied) return report(err, copied.error());
-          standard_input.emplace(std::move(*copied));
-        }
-        path = standard_input->path().string();
-      }
-      auto d = firmware::digest_file(path);
+      auto path = path_to_read(file, standard_input);
+      if (!path) return report(err, path.error());
+      auto d = firmware::digest_file(*path);
       if (!d) return report(err, d.error());
       const std::string checksum = checksum_hex(d->module_checksum);
       table.add_row({checksum, std::to_string(d->size), d->md5, d->sha256, file});

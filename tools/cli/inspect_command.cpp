@@ -99,13 +99,9 @@ public:
     if (!html_.empty() && names_same_file(html_, package_)) return refuse_output_over(err, "--html", "the package");
     if (int code = check_outputs(err, {{"--html", html_}}); code != kOk) return code;
     std::optional<StandardStreamFile> standard_input;
-    std::string path = package_;
-    if (package_ == "-") {
-      auto copied = StandardStreamFile::from_standard_input();
-      if (!copied) return report(err, copied.error());
-      standard_input.emplace(std::move(*copied));
-      path = standard_input->path().string();
-    }
+    auto read_from = path_to_read(package_, standard_input);
+    if (!read_from) return report(err, read_from.error());
+    const std::string& path = *read_from;
     auto result = package::inspect_package(path);
     if (!result) return report(err, result.error());
     if (!html_.empty()) {

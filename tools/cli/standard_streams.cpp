@@ -33,6 +33,16 @@ Expected<StandardStreamFile> StandardStreamFile::for_standard_output() {
   return StandardStreamFile(std::move(*dir), std::move(path));
 }
 
+Expected<std::string> path_to_read(const std::string& argument, std::optional<StandardStreamFile>& standard_input) {
+  if (argument != "-") return argument;
+  if (!standard_input) {
+    auto copied = StandardStreamFile::from_standard_input();
+    if (!copied) return copied.error();
+    standard_input.emplace(std::move(*copied));
+  }
+  return standard_input->path().string();
+}
+
 Status StandardStreamFile::copy_to(std::ostream& out) const {
   std::ifstream in(path_, std::ios::binary);
   if (!in) return make_error(CoreErrc::io_error, "cannot read " + path_.string());

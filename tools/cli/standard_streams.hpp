@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -30,5 +31,9 @@ private:
   TempDir dir_;
   std::filesystem::path path_;
 };
+
+// The path to read for the argument `argument`: itself, or for "-" a copy of
+// standard input, made once into `standard_input` and reused after that.
+Expected<std::string> path_to_read(const std::string& argument, std::optional<StandardStreamFile>& standard_input);
 
 } // namespace dfota::cli

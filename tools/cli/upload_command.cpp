@@ -391,28 +391,23 @@ private:
   static nlohmann::ordered_json summary_json(const upload::UploadOutcome& o) {
     const auto& r = o.report;
     nlohmann::ordered_json j;
+    // Absent values are null, never 0 or "".
+    const auto text_or_null = [](const std::string& text) {
+      return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+    };
     j["schema"] = "dfota.upload-summary/1"; // formats/json/upload-summary.schema.json
     j["time"] = report::utc_timestamp_now();
     j["event"] = "summary";
     j["port"] = r.port;
     j["ok"] = r.ok;
-    j["profile"] = r.profile;
-    j["method"] = r.method;
+    j["profile"] = text_or_null(r.profile);
+    j["method"] = text_or_null(r.method);
     j["upload_bytes"] = r.upload_bytes;
     j["upload_seconds"] = std::round(r.upload_seconds * 1000) / 1000;
     j["total_seconds"] = std::round(r.total_seconds * 1000) / 1000;
-    j["module_version_before"] = r.module_version_before;
-    j["module_version_after"] = r.module_version_after;
-    j["target_version"] = r.target_version;
-    // Absent values are null, never 0 or "".
-    const auto text_or_null = [](const std::string& text) {
-      return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
-    };
-    j["profile"] = text_or_null(r.profile);
-    j["method"] = text_or_null(r.method);
-    j["target_version"] = text_or_null(r.target_version);
     j["module_version_before"] = text_or_null(r.module_version_before);
     j["module_version_after"] = text_or_null(r.module_version_after);
+    j["target_version"] = text_or_null(r.target_version);
     j["error_code"] = r.error_code ? nlohmann::ordered_json(r.error_code) : nlohmann::ordered_json();
     j["error_scope"] = text_or_null(r.error_scope);
     j["error_meaning"] = text_or_null(r.error_meaning);
