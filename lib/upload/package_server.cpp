@@ -1,11 +1,10 @@
 #include "upload/package_server.hpp"
 
-#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
+#include <httplib.h>
+#include <optional>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,110 +15,137 @@ namespace dfota::upload {
 
 namespace fs = std::filesystem;
 
-Expected<std::unique_ptr<PackageServer>> PackageServer::start(const std::string& address_port, const fs::path& file) {
+namespace {
+
+// ADDR:PORT split into a host (brackets of an IPv6 address removed) and a
+// port; nullopt when it is not of that form.
+std::optional<std::pair<std::string, int>> split_address(const std::string& address_port) {
   const auto colon = address_port.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return make_error(transport::TransportErrc::bad_setting, "--serve " + address_port + ": expected ADDR:PORT");
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address_port.size()) return std::nullopt;
   std::string host = address_port.substr(0, colon);
-  const std::string service = address_port.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
-    return make_error(transport::TransportErrc::bad_setting, "--serve " + address_port + ": " + ::gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, ::freeaddrinfo);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string::npos)
+    return std::nullopt;
+  int port = 0;
+  for (char c : address_port.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) return std::nullopt;
+  return std::pair{host, port};
+}
+
+} // namespace
+
+Expected<std::unique_ptr<PackageServer>> PackageServer::start(const std::string& address_port, const fs::path& file,
+                                                              ServerLimits limits) {
+  using transport::TransportErrc;
+  const auto address = split_address(address_port);
+  if (!address) return make_error(TransportErrc::bad_setting, "--serve " + address_port + ": expected ADDR:PORT");
+  const auto& [host, wanted_port] = *address;
+
   std::unique_ptr<PackageServer> server(new PackageServer());
-  server->listener_ = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(server->listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (server->listener_ < 0 || ::bind(server->listener_, found->ai_addr, found->ai_addrlen) != 0 ||
-      ::listen(server->listener_, 8) != 0)
-    return make_error(transport::TransportErrc::open_failed, "--serve " + address_port + ": " + std::strerror(errno));
-  sockaddr_storage bound{};
-  socklen_t length = sizeof bound;
-  ::getsockname(server->listener_, reinterpret_cast<sockaddr*>(&bound), &length);
-  server->port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                                    : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  server->file_ = file;
-  server->path_ = "/" + file.filename().string();
-  const std::string shown_host = found->ai_family == AF_INET6 ? "[" + host + "]" : host;
-  server->url_ = "http://" + shown_host + ":" + std::to_string(server->port_) + server->path_;
-  server->thread_ = std::thread([s = server.get()] { s->serve(); });
+  server->limits_ = limits;
+  server->file_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (server->file_ < 0 || ::fstat(server->file_, &st) != 0)
+    return make_error(TransportErrc::open_failed, file.string() + ": " + std::strerror(errno));
+  server->size_ = static_cast<std::uint64_t>(st.st_size);
+
+  auto http = std::make_unique<httplib::Server>();
+  const std::size_t threads = limits.max_clients + 2; // the extra ones answer 503 at once
+  http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http->set_read_timeout(limits.read_timeout);
+  http->set_write_timeout(limits.write_timeout);
+  http->set_keep_alive_max_count(4);
+  http->set_payload_max_length(8192); // a request body is never expected
+  // Only SO_REUSEADDR: the library's default adds SO_REUSEPORT, with which a
+  // second server on a port in use would start without a word.
+  http->set_socket_options([](int socket) {
+    int one = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  });
+  http->set_logger([s = server.get()](const httplib::Request&, const httplib::Response&) { ++s->requests_; });
+
+  const std::string path = "/" + file.filename().string();
+  http->Get(path, [s = server.get()](const httplib::Request& request, httplib::Response& response) {
+    if (s->active_.fetch_add(1) >= s->limits_.max_clients) {
+      --s->active_;
+      ++s->refused_busy_;
+      response.status = 503;
+      response.set_header("Retry-After", "5");
+      return;
+    }
+    // Ranges are checked and made explicit here: cpp-httplib 0.11 announces a
+    // negative length for a range past the end, and does not clamp one that
+    // runs past it. The request's parsed ranges are rewritten in place, before
+    // the library writes the answer from them.
+    auto& ranges = const_cast<httplib::Ranges&>(request.ranges);
+    const auto size = static_cast<std::ptrdiff_t>(s->size_);
+    for (auto& [first, last] : ranges) {
+      const bool valid = first < 0 ? last > 0 : first < size && (last < 0 || last >= first);
+      if (!valid) {
+        --s->active_;
+        response.status = 416;
+        response.set_header("Content-Range", "bytes */" + std::to_string(size));
+        return;
+      }
+      if (first < 0) {
+        first = size - std::min<std::ptrdiff_t>(last, size); // a suffix: the last `last` bytes
+        last = size - 1;
+      } else if (last < 0 || last >= size) {
+        last = size - 1;
+      }
+    }
+    const bool is_get = request.method == "GET";
+    response.set_header("Accept-Ranges", "bytes");
+    response.set_content_provider(
+        s->size_, "application/octet-stream",
+        [s](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+          if (s->stopping_) return false; // the destructor ends every transfer
+          char chunk[65536];
+          const std::size_t want = std::min(length, sizeof chunk);
+          const ssize_t got = ::pread(s->file_, chunk, want, static_cast<off_t>(offset));
+          if (got <= 0) return false; // the connection is closed; the client sees a short body
+          return sink.write(chunk, static_cast<std::size_t>(got));
+        },
+        [s, is_get](bool success) {
+          if (success && is_get) ++s->completed_;
+          --s->active_;
+        });
+  });
+
+  errno = 0;
+  if (wanted_port == 0) {
+    server->port_ = http->bind_to_any_port(host);
+    if (server->port_ <= 0) server->port_ = 0;
+  } else if (http->bind_to_port(host, wanted_port)) {
+    server->port_ = wanted_port;
+  }
+  if (server->port_ == 0) {
+    const int cause = errno;
+    return make_error(TransportErrc::open_failed,
+                      "--serve " + address_port + ": cannot listen there" +
+                          (cause ? std::string(": ") + std::strerror(cause)
+                                 : std::string(" (in use, or not an address of this host)")));
+  }
+  const bool v6 = host.find(':') != std::string::npos;
+  server->url_ = "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(server->port_) + path;
+  server->http_ = std::move(http);
+  server->thread_ = std::thread([s = server.get()] { s->http_->listen_after_bind(); });
+  // The socket already listens; wait for the accept loop so that the
+  // destructor's stop() cannot come before it (it would then never end).
+  for (int waited = 0; !server->http_->is_running() && waited < 5000; ++waited)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return server;
 }
 
 PackageServer::~PackageServer() {
-  stop_ = true;
+  stopping_ = true;
+  if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
-  if (listener_ >= 0) ::close(listener_);
-}
-
-void PackageServer::serve() {
-  while (!stop_) {
-    pollfd p{listener_, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) continue;
-    answer(client);
-    ::close(client);
-  }
-}
-
-namespace {
-bool send_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-} // namespace
-
-void PackageServer::answer(int client) {
-  // The request head, read within 10 s and at most 8 KiB.
-  std::string head;
-  char buffer[2048];
-  for (int waited = 0; head.find("\r\n\r\n") == std::string::npos && head.size() < 8192 && waited < 100; ++waited) {
-    pollfd p{client, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-    if (n <= 0) return;
-    head.append(buffer, static_cast<std::size_t>(n));
-  }
-  ++requests_;
-  const auto line_end = head.find("\r\n");
-  const std::string line = head.substr(0, line_end);
-  const bool is_get = line.rfind("GET ", 0) == 0;
-  const bool is_head = line.rfind("HEAD ", 0) == 0;
-  const auto space = line.find(' ');
-  const auto second = line.find(' ', space + 1);
-  const std::string target = space == std::string::npos ? "" : line.substr(space + 1, second - space - 1);
-  auto reply = [&](const char* status) {
-    std::string text = std::string("HTTP/1.1 ") + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    send_all(client, text.data(), text.size());
-  };
-  if (!is_get && !is_head) return reply("405 Method Not Allowed");
-  if (target != path_) return reply("404 Not Found");
-  int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0) {
-    if (fd >= 0) ::close(fd);
-    return reply("404 Not Found");
-  }
-  std::string header =
-      "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: " + std::to_string(st.st_size) +
-      "\r\nConnection: close\r\n\r\n";
-  if (send_all(client, header.data(), header.size()) && is_get) {
-    char chunk[65536];
-    ssize_t n;
-    while ((n = ::read(fd, chunk, sizeof chunk)) > 0 && !stop_)
-      if (!send_all(client, chunk, static_cast<std::size_t>(n))) break;
-  }
-  ::close(fd);
+  if (file_ >= 0) ::close(file_);
 }
 
 } // namespace dfota::upload

@@ -19,8 +19,12 @@ using namespace dfota::cli;
 // A `dfota sim` process on its own firmware copy (sample v1).
 class SimProcess {
 public:
-  SimProcess(const fs::path& dir, const std::string& profile, std::vector<std::string> extra = {})
-      : firmware_(dir / ("fw-" + profile)), link_(dir / ("port-" + profile)), dir_(dir), profile_(profile) {
+  // `name` tells several modules of one family apart (default: the family).
+  SimProcess(const fs::path& dir, const std::string& profile, std::vector<std::string> extra = {},
+             const std::string& name = "")
+      : firmware_(dir / ("fw-" + (name.empty() ? profile : name))),
+        link_(dir / ("port-" + (name.empty() ? profile : name))), dir_(dir), profile_(profile),
+        name_(name.empty() ? profile : name) {
     if (!fs::exists(firmware_))
       fs::copy(sample_firmware("v1"), firmware_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
     start(std::move(extra));
@@ -31,7 +35,7 @@ public:
         "--link",      link_.string(), "--reboot-delay", "0",      "--boot-wait", "2",
         "--guard-ms",  "200",          "--log"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = ChildProcess(argv, dir_ / ("sim-" + profile_ + "-" + std::to_string(++starts_) + ".log"));
+    process_ = ChildProcess(argv, dir_ / ("sim-" + name_ + "-" + std::to_string(++starts_) + ".log"));
     for (int i = 0; i < 200 && !fs::exists(link_); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -56,7 +60,7 @@ public:
 
 private:
   fs::path firmware_, link_, dir_;
-  std::string profile_;
+  std::string profile_, name_;
   ChildProcess process_;
   int starts_ = 0;
 };
@@ -114,6 +118,27 @@ TEST(SimAndUpload, ServeLetsTheModuleDownloadFromTheTool) {
   EXPECT_NE(r.err.find("serving update-v1-to-v2.zip at http://127.0.0.1:"), std::string::npos) << r.err;
   EXPECT_EQ(sim.terminate(), kOk);
   EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v2")));
+}
+
+TEST(SimAndUpload, EightModulesDownloadFromOneServeAtOnce) {
+  ScratchDir dir;
+  std::vector<std::unique_ptr<SimProcess>> modules;
+  std::string ports;
+  for (int i = 0; i < 8; ++i) {
+    const std::string profile = i % 2 ? "ec2x" : "rg50xq";
+    modules.push_back(
+        std::make_unique<SimProcess>(dir.path(), profile, std::vector<std::string>{}, "slot" + std::to_string(i)));
+    ports += modules.back()->link().string() + "\n";
+  }
+  write_text(dir / "ports.txt", ports);
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--ports-file", (dir / "ports.txt").string(),
+                    "--serve", "127.0.0.1:0", "--apn", "internet", "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  EXPECT_NE(r.err.find("served update-v1-to-v2.zip: 8 download(s) completed"), std::string::npos) << r.err;
+  for (auto& module : modules) {
+    EXPECT_EQ(module->terminate(), kOk);
+    EXPECT_TRUE(same_tree(module->firmware(), sample_firmware("v2")));
+  }
 }
 
 TEST(SimAndUpload, AFleetGoesOnPastOneFailureAndSumsUp) {

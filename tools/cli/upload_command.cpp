@@ -175,6 +175,12 @@ public:
                 : "upgraded: " + outcome.report.module_version_before + " -> " + outcome.report.module_version_after);
       }
     }
+    if (server && !json_ && !output_choices().quiet) {
+      err << "served " << options_.package.filename().string() << ": " << server->completed_transfers()
+          << " download(s) completed";
+      if (server->refused_busy()) err << ", " << server->refused_busy() << " client(s) told to come back later";
+      err << "\n";
+    }
     if (!junit_.empty()) {
       auto written = write_text_file(junit_, junit_document(outcomes));
       if (!written) return report(err, written.error());
