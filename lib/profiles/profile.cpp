@@ -259,6 +259,11 @@ Expected<std::vector<ErrorCode>> parse_error_catalogue(ByteSpan text, const std:
     DFOTA_READ(e.meaning, r.string("meaning"));
     DFOTA_READ(e.module_retries, r.boolean("module_retries"));
     DFOTA_READ(e.advice, r.string("advice"));
+    DFOTA_READ(n, r.number("lwm2m_result"));
+    if (n < 2 || n > 9)
+      return make_error(ProfileErrc::bad_value, origin + ": codes[" + std::to_string(i) +
+                                                    "].lwm2m_result: expected a failure result from 2 to 9");
+    e.lwm2m_result = static_cast<int>(n);
     out.push_back(std::move(e));
   }
   return out;

@@ -100,6 +100,7 @@ struct ErrorCode {
   std::string meaning;
   bool module_retries = false;
   std::string advice;
+  int lwm2m_result = 8; // OMA LwM2M /5/0/5 for this failure (2..9)
 
   bool covers(int value) const { return value >= code && value <= last; }
   bool applies_to(const std::string& family_id) const;

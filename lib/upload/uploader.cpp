@@ -221,6 +221,7 @@ private:
     report_.findings = validate::validate_package(request, *profile_, registry_);
     for (const auto& f : report_.findings) {
       if (f.verdict != validate::Verdict::fail) continue;
+      report_.error_rule = f.rule;
       return fail(UploadErrc::validation_refused, "pre-flight: " + f.rule + ": " + f.message, f.code, "validate");
     }
     return {};
@@ -301,6 +302,7 @@ private:
     if (!got) return fail(UploadErrc::transfer_failed, std::string("no ") + prefix + " report after the upload");
     const ModuleChecksum& ours = package_checksum_;
     if (got->size != package_.size() || got->checksum != ours.value()) {
+      if (got->size == package_.size()) report_.error_rule = "checksum";
       return fail(UploadErrc::transfer_failed, "the module received " + std::to_string(got->size) +
                                                    " bytes with checksum " + checksum_hex(got->checksum) +
                                                    ", the package has " + std::to_string(package_.size()) +
@@ -467,6 +469,7 @@ private:
 
   Status follow() {
     if (!tracker_) tracker_.emplace(*profile_);
+    report_.upgrade_started = true;
     step("following the upgrade");
     const TimePoint give_up = clock_.deadline_in(options_.timeouts.total);
     TimePoint last_report = clock_.now();

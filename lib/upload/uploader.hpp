@@ -83,10 +83,12 @@ struct UploadReport {
   std::string module_version_before;
   std::string module_version_after;
   std::string target_version;
-  int error_code = 0;        // the module's code (0 when none)
-  std::string error_scope;   // fota, ftp, http, file, cme, validate
-  std::string error_meaning; // from the catalogue
-  std::string error_message; // one line for people (no password)
+  int error_code = 0;           // the module's code (0 when none)
+  std::string error_scope;      // fota, ftp, http, file, cme, validate
+  std::string error_meaning;    // from the catalogue
+  std::string error_message;    // one line for people (no password)
+  std::string error_rule;       // the pre-flight rule that refused, or "checksum" when the module's differs
+  bool upgrade_started = false; // the package was on the module and the upgrade was triggered
   int garbled_urcs = 0;
   std::vector<int> retried_codes;
   std::vector<validate::Finding> findings;

@@ -12,6 +12,7 @@
 #include "core/hash.hpp"
 #include "core/subprocess.hpp"
 #include "package/zip_container.hpp"
+#include "support/terminal.hpp"
 #include "support/test_support.hpp"
 
 namespace dfota::cli {
@@ -273,43 +274,13 @@ TEST(Cli, TheInstalledProgramRunsMain) {
 
 // A build says which partition it is encoding, on a terminal only: the
 // real program with its standard error on a pseudo-terminal.
-// Runs `dfota build ... EXTRA` with a pseudo-terminal as standard error and
-// TERM as given: what the terminal showed. Standard output goes to OUT_FILE.
 std::string build_on_a_terminal(const std::string& package, const std::string& out_file,
                                 const std::vector<std::string>& extra, const std::string& term, int* exit_code) {
-  const std::string v1 = test::sample_firmware("v1").string(), v2 = test::sample_firmware("v2").string();
-  std::vector<std::string> words{"dfota", "build", "--from", v1, "--to", v2, "-o", package};
-  words.insert(words.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& w : words)
-    argv.push_back(w.data());
-  argv.push_back(nullptr);
-  std::string term_setting = "TERM=" + term, path_setting = std::string("PATH=") + std::getenv("PATH");
-  std::vector<char*> envp{term_setting.data(), path_setting.data(), nullptr};
-  int master = -1;
-  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid < 0) return "forkpty failed";
-  if (pid == 0) { // only async-signal-safe calls from here
-    const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(126);
-    ::execve(DFOTA_PROGRAM, argv.data(), envp.data());
-    ::_exit(127);
-  }
-  std::string terminal;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd ready{master, POLLIN, 0};
-    if (::poll(&ready, 1, 1000) <= 0) continue;
-    char chunk[512];
-    const ssize_t got = ::read(master, chunk, sizeof chunk);
-    if (got <= 0) break; // EIO: the program has exited and closed the terminal
-    terminal.append(chunk, static_cast<std::size_t>(got));
-  }
-  ::close(master);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return terminal;
+  std::vector<std::string> args{
+      "build", "--from", test::sample_firmware("v1").string(), "--to", test::sample_firmware("v2").string(),
+      "-o",    package};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return test::run_on_a_terminal(args, out_file, term, exit_code);
 }
 
 TEST(Cli, BuildShowsItsPartitionsOnATerminalOnly) {

@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <sys/wait.h>
 
 #include "cli/exit_codes.hpp"
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
+#include "support/terminal.hpp"
 
 namespace dfota::test {
 namespace {
@@ -82,6 +85,8 @@ TEST(SimAndUpload, TheWholeUpgradeWithJsonEvents) {
   EXPECT_EQ(summary["event"], "summary");
   EXPECT_EQ(summary["ok"], true);
   EXPECT_EQ(summary["method"], "qfupl");
+  EXPECT_EQ(summary["lwm2m_result"], 1);
+  EXPECT_EQ(summary["aws_iot_job_status"], "SUCCEEDED");
   EXPECT_EQ(summary["upload_bytes"], fs::file_size(sample_packages().forward));
   EXPECT_EQ(summary["module_version_before"], "EC25EFAR06A06M4G_01.003.01.003");
   EXPECT_EQ(summary["module_version_after"], "EC25EFAR06A07M4G_01.004.01.004");
@@ -139,6 +144,79 @@ TEST(SimAndUpload, EightModulesDownloadFromOneServeAtOnce) {
     EXPECT_EQ(module->terminate(), kOk);
     EXPECT_TRUE(same_tree(module->firmware(), sample_firmware("v2")));
   }
+}
+
+TEST(SimAndUpload, TheSummaryNamesEachOutcomeInLwm2mHawkbitAndAwsTerms) {
+  ScratchDir dir;
+  SimProcess ok(dir.path(), "ec2x", {}, "ok");
+  SimProcess refuses(dir.path(), "rg50xq", {"--fail-code", "510"}, "refuses");
+  SimProcess full(dir.path(), "rg50xq", {"--fs-full"}, "full");
+  SimProcess corrupts(dir.path(), "ec2x", {"--corrupt-upload"}, "corrupts");
+  write_text(dir / "ports.txt", ok.link().string() + "\n" + refuses.link().string() + "\n" + full.link().string() +
+                                    "\n" + corrupts.link().string() + "\n");
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--ports-file", (dir / "ports.txt").string(),
+                    "--json", "--guard-ms", "200", "--junit", (dir / "fleet.xml").string()});
+  EXPECT_NE(r.exit_code, kOk);
+  std::map<std::string, nlohmann::json> summaries;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["event"] == "summary") summaries[j["port"]] = j;
+  }
+  ASSERT_EQ(summaries.size(), 4u) << r.out;
+  struct Expected {
+    const SimProcess* module;
+    int result, state;
+    const char *execution, *finished, *aws;
+  };
+  for (const auto& e : {Expected{&ok, 1, 0, "closed", "success", "SUCCEEDED"},
+                        Expected{&refuses, 6, 2, "closed", "failure", "FAILED"},  // END 510: the wrong source
+                        Expected{&full, 2, 0, "rejected", "failure", "REJECTED"}, // pre-flight: 511 predicted
+                        Expected{&corrupts, 5, 0, "closed", "failure", "FAILED"}}) {
+    const auto& j = summaries[e.module->link().string()];
+    EXPECT_EQ(j["lwm2m_result"], e.result) << j.dump();
+    EXPECT_EQ(j["lwm2m_state"], e.state) << j.dump();
+    EXPECT_EQ(j["hawkbit"]["execution"], e.execution) << j.dump();
+    EXPECT_EQ(j["hawkbit"]["finished"], e.finished) << j.dump();
+    EXPECT_EQ(j["aws_iot_job_status"], e.aws) << j.dump();
+    EXPECT_TRUE(j["by_path"].is_null()) << "a pseudo-terminal has no by-path name";
+  }
+  const std::string junit = read_text(dir / "fleet.xml");
+  EXPECT_NE(junit.find("lwm2m_result: 6 (Unsupported package type)"), std::string::npos) << junit;
+  for (auto* module : {&ok, &refuses, &full, &corrupts})
+    EXPECT_EQ(module->terminate(), kOk);
+}
+
+TEST(SimAndUpload, OnATerminalEachModuleHasItsOwnLiveLine) {
+  ScratchDir dir;
+  SimProcess a(dir.path(), "ec2x", {}, "a");
+  SimProcess b(dir.path(), "rg50xq", {}, "b");
+  int exit_code = -1;
+  const std::string terminal = run_on_a_terminal({"upload", sample_packages().forward.string(), "--port",
+                                                  a.link().string(), "--port", b.link().string(), "--guard-ms", "200"},
+                                                 (dir / "out").string(), "xterm", &exit_code);
+  EXPECT_EQ(exit_code, kOk) << terminal;
+  const auto screen = screen_after(terminal);
+  // The last two lines written are the two modules' own, in --port order.
+  std::vector<std::string> lines(screen.begin(), screen.end());
+  while (!lines.empty() && lines.back().empty())
+    lines.pop_back();
+  ASSERT_GE(lines.size(), 3u) << terminal;
+  const std::string tag_a = "[" + a.link().string() + "] ", tag_b = "[" + b.link().string() + "] ";
+  EXPECT_EQ(lines[lines.size() - 2].rfind(tag_a, 0), 0u) << lines[lines.size() - 2];
+  EXPECT_EQ(lines[lines.size() - 1].rfind(tag_b, 0), 0u) << lines[lines.size() - 1];
+  // Above them, the events of both, each line whole.
+  std::size_t of_a = 0, of_b = 0;
+  for (std::size_t i = 0; i + 2 < lines.size(); ++i) {
+    of_a += lines[i].rfind(tag_a, 0) == 0;
+    of_b += lines[i].rfind(tag_b, 0) == 0;
+    EXPECT_TRUE(lines[i].rfind(tag_a, 0) == 0 || lines[i].rfind(tag_b, 0) == 0) << lines[i];
+  }
+  EXPECT_GT(of_a, 3u);
+  EXPECT_GT(of_b, 3u);
+  EXPECT_NE(read_text(dir / "out").find("PORT"), std::string::npos) << "the summary table is on standard output";
+  EXPECT_EQ(a.terminate(), kOk);
+  EXPECT_EQ(b.terminate(), kOk);
 }
 
 TEST(SimAndUpload, AFleetGoesOnPastOneFailureAndSumsUp) {

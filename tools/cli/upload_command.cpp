@@ -11,12 +11,15 @@
 #include <thread>
 
 #include "cli/command.hpp"
+#include "cli/result_vocabularies.hpp"
+#include "cli/status_board.hpp"
 #include "cli/text_table.hpp"
 #include "core/files.hpp"
 #include "package/errors.hpp"
 #include "package/package_signature.hpp"
 #include "report/junit.hpp"
 #include "report/session_log.hpp"
+#include "transport/port_names.hpp"
 #include "upload/package_server.hpp"
 #include "upload/uploader.hpp"
 #include "validate/url.hpp"
@@ -153,6 +156,10 @@ public:
     interactive_ = !json_ && is_terminal_stderr(err);
     log_ = log_ || output_choices().verbose;
     module_events_.assign(ports_.size(), {});
+    registry_ = &*registry;
+    for (const auto& port : ports_)
+      by_path_.push_back(transport::by_path_name(port).value_or(""));
+    if (interactive_) board_ = std::make_unique<StatusBoard>(err, ports_.size(), StatusBoard::terminal_width(2));
 
     std::vector<upload::UploadOutcome> outcomes(ports_.size());
     std::vector<std::thread> workers;
@@ -161,12 +168,13 @@ public:
     }
     for (auto& w : workers)
       w.join();
-    if (interactive_) err << "\n";
+    board_.reset();
 
     int exit_code = kOk;
-    for (auto& outcome : outcomes) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& outcome = outcomes[i];
       if (outcome.error && exit_code == kOk) exit_code = exit_code_for(*outcome.error);
-      if (json_) out << summary_json(outcome).dump() << std::endl;
+      if (json_) out << summary_json(outcome, i).dump() << std::endl;
       if (session_log_) {
         session_log_->write(
             outcome.report.port, "-",
@@ -270,50 +278,58 @@ private:
         out << event_json(port, e).dump() << std::endl;
         return;
       }
-      print_event(err, tag, e);
+      print_event(err, index, tag, e);
     };
     at::ConversationLog log;
     if (log_ || session_log_) {
       log = [&, tag, port](at::Direction d, std::string_view line) {
         if (session_log_) session_log_->write(port, d == at::Direction::to_module ? ">" : "<", line);
         if (!log_) return;
+        const std::string text =
+            tag + (d == at::Direction::to_module ? "> " : "< ") + printable(report::log_safe(line)) + "\n";
+        if (board_) return board_->print_above(text);
         std::lock_guard lock(mutex_);
-        if (interactive_) err << "\r\033[K";
-        err << tag << (d == at::Direction::to_module ? "> " : "< ") << report::log_safe(line) << "\n";
+        err << text;
       };
     }
     return upload::run_upload(options, profile, registry, on_event, log);
   }
 
-  void print_event(std::ostream& err, const std::string& tag, const upload::UploadEvent& e) {
+  // On a terminal: transfer and upgrade progress rewrite the module's status
+  // line, every other event is printed above the status lines. Otherwise:
+  // one plain line per event (the transfer once, complete). Called with
+  // mutex_ held.
+  void print_event(std::ostream& err, std::size_t index, const std::string& tag, const upload::UploadEvent& e) {
     using Kind = upload::UploadEvent::Kind;
     if (e.kind == Kind::transfer) {
-      if (!interactive_ && e.bytes != e.total) return;
+      if (!board_ && e.bytes != e.total) return;
       const double rate = e.seconds > 0 ? static_cast<double>(e.bytes) / e.seconds : 0;
       const double left = rate > 0 ? static_cast<double>(e.total - e.bytes) / rate : 0;
       std::ostringstream line;
       line << tag << "sending " << std::setw(3) << (e.total ? e.bytes * 100 / e.total : 100) << "%  "
            << human_bytes(static_cast<double>(e.bytes)) << " of " << human_bytes(static_cast<double>(e.total)) << "  "
            << human_bytes(rate) << "/s  " << std::fixed << std::setprecision(0) << std::ceil(left) << " s left";
-      err << (interactive_ ? "\r\033[K" : "") << line.str() << (interactive_ ? "" : "\n") << std::flush;
+      if (board_) return board_->set(index, line.str());
+      err << line.str() << "\n" << std::flush;
       return;
     }
-    if (e.kind == Kind::fota && e.text == "UPDATING" && interactive_) {
-      err << "\r\033[K" << tag << "upgrading " << e.value << "%" << std::flush;
-      return;
-    }
-    if (interactive_) err << "\r\033[K";
+    if (e.kind == Kind::fota && e.text == "UPDATING" && board_)
+      return board_->set(index, tag + "upgrading " + std::to_string(e.value) + "%");
+    std::ostringstream line;
     switch (e.kind) {
     case Kind::fota:
-      err << tag << "module: " << printable(e.text);
-      if (e.text != "START" && e.text != "RDY" && e.text.find("START") == std::string::npos) err << " " << e.value;
-      err << "\n";
+      line << tag << "module: " << printable(e.text);
+      if (e.text != "START" && e.text != "RDY" && e.text.find("START") == std::string::npos) line << " " << e.value;
       break;
-    case Kind::retry: err << tag << "module retries after " << printable(e.text) << "\n"; break;
-    case Kind::warning: err << tag << "warning: " << printable(e.text) << "\n"; break;
-    default: err << tag << printable(e.text) << "\n"; break;
+    case Kind::retry: line << tag << "module retries after " << printable(e.text); break;
+    case Kind::warning: line << tag << "warning: " << printable(e.text); break;
+    default: line << tag << printable(e.text); break;
     }
-    err << std::flush;
+    if (board_) {
+      board_->set(index, line.str());
+      return board_->print_above(line.str());
+    }
+    err << line.str() << "\n" << std::flush;
   }
 
   // One line for an event, as the log file and the JUnit output keep it.
@@ -345,6 +361,12 @@ private:
       record << "method " << r.method << ", " << r.upload_bytes << " bytes in " << r.upload_seconds << " s\n"
              << "before: " << r.module_version_before << "\nafter:  " << r.module_version_after
              << "\ntarget: " << r.target_version << "\n";
+      const int exit_code = outcomes[i].error ? exit_code_for(*outcomes[i].error) : kOk;
+      const auto vocabularies = result_vocabularies(exit_code, r, *registry_);
+      record << "lwm2m_result: " << vocabularies.lwm2m_result << " (" << lwm2m_result_name(vocabularies.lwm2m_result)
+             << "), lwm2m_state: " << vocabularies.lwm2m_state << ", hawkbit: " << vocabularies.hawkbit_execution << "/"
+             << vocabularies.hawkbit_finished << ", aws_iot_job_status: " << vocabularies.aws_iot_job_status << "\n";
+      if (!by_path_[i].empty()) record << "by-path: " << by_path_[i] << "\n";
       for (const auto& line : module_events_[i])
         record << line << "\n";
       c.output = record.str();
@@ -394,7 +416,7 @@ private:
     return j;
   }
 
-  static nlohmann::ordered_json summary_json(const upload::UploadOutcome& o) {
+  nlohmann::ordered_json summary_json(const upload::UploadOutcome& o, std::size_t index) const {
     const auto& r = o.report;
     nlohmann::ordered_json j;
     // Absent values are null, never 0 or "".
@@ -405,6 +427,7 @@ private:
     j["time"] = report::utc_timestamp_now();
     j["event"] = "summary";
     j["port"] = r.port;
+    j["by_path"] = text_or_null(by_path_[index]);
     j["ok"] = r.ok;
     j["profile"] = text_or_null(r.profile);
     j["method"] = text_or_null(r.method);
@@ -418,7 +441,13 @@ private:
     j["error_scope"] = text_or_null(r.error_scope);
     j["error_meaning"] = text_or_null(r.error_meaning);
     j["error"] = o.error ? nlohmann::ordered_json(o.error->message()) : nlohmann::ordered_json();
-    j["exit_code"] = o.error ? exit_code_for(*o.error) : 0;
+    const int exit_code = o.error ? exit_code_for(*o.error) : 0;
+    j["exit_code"] = exit_code;
+    const auto vocabularies = result_vocabularies(exit_code, r, *registry_);
+    j["lwm2m_result"] = vocabularies.lwm2m_result;
+    j["lwm2m_state"] = vocabularies.lwm2m_state;
+    j["hawkbit"] = {{"execution", vocabularies.hawkbit_execution}, {"finished", vocabularies.hawkbit_finished}};
+    j["aws_iot_job_status"] = vocabularies.aws_iot_job_status;
     j["garbled_urcs"] = r.garbled_urcs;
     j["retried_codes"] = r.retried_codes;
     return j;
@@ -443,12 +472,13 @@ private:
     TextTable table({"PORT", "RESULT", "METHOD", "BEFORE", "AFTER", "SECONDS", "ERROR"},
                     {TextTable::Align::left, TextTable::Align::left, TextTable::Align::left, TextTable::Align::left,
                      TextTable::Align::left, TextTable::Align::right});
-    for (const auto& o : outcomes) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& o = outcomes[i];
       std::ostringstream seconds;
       seconds << std::fixed << std::setprecision(1) << o.report.total_seconds;
       table.add_row(
-          {o.report.port, o.error ? "failed" : "ok", o.report.method, o.report.module_version_before,
-           o.report.module_version_after, seconds.str(),
+          {by_path_[i].empty() ? o.report.port : by_path_[i], o.error ? "failed" : "ok", o.report.method,
+           o.report.module_version_before, o.report.module_version_after, seconds.str(),
            o.error ? (o.report.error_code ? std::to_string(o.report.error_code) + " " : "") + o.report.error_message
                    : ""});
     }
@@ -475,6 +505,9 @@ private:
   std::string junit_;
   std::unique_ptr<report::SessionLog> session_log_;
   std::vector<std::vector<std::string>> module_events_; // per port, for JUnit
+  std::vector<std::string> by_path_;                    // per port: its /dev/serial/by-path name, or ""
+  const profiles::Registry* registry_ = nullptr;
+  std::unique_ptr<StatusBoard> board_; // on a terminal: one live line per module
   bool interactive_ = false;
   std::mutex mutex_;
 };
