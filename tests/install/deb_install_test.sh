@@ -24,7 +24,7 @@ dpkg-deb -x "$dev_deb" "$scratch/root"
 usr=$scratch/root/usr
 for f in bin/dfota bin/dfota-delta share/man/man1/dfota.1 share/man/man1/dfota-delta.1 share/bash-completion/completions/dfota \
          share/zsh/vendor-completions/_dfota share/fish/vendor_completions.d/dfota.fish \
-         share/dfota/formats/profiles/ec2x.json share/dfota/formats/error-codes.json \
+         share/dfota/formats/profiles/ec2x.json share/dfota/formats/error-codes.json share/mender/modules/v3/dfota \
          include/dfota/package/builder.hpp lib/pkgconfig/dfota.pc lib/cmake/dfota/dfotaConfig.cmake; do
   [[ -e $usr/$f ]] || fail "$f is not installed"
 done

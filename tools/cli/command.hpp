@@ -37,6 +37,7 @@ std::unique_ptr<Command> make_upload_command(CLI::App& app);
 std::unique_ptr<Command> make_keygen_command(CLI::App& app);
 std::unique_ptr<Command> make_sign_command(CLI::App& app);
 std::unique_ptr<Command> make_completion_command(CLI::App& app);
+std::unique_ptr<Command> make_mender_command(CLI::App& app);
 
 // Key options shared by the verbs (signing_commands.cpp). Loading a private
 // key warns on `err` when its file is readable by other users.

@@ -236,6 +236,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_keygen_command);
   add(make_sign_command);
   add(make_completion_command);
+  add(make_mender_command);
 
   // Every verb takes -q, -v and --no-progress.
   OutputChoices choices;
