@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs every command line that README.md and docs/*.md show.
+"""Runs every command line that README.md, docs/*.md and samples/*/README.md show.
 
 Every fenced block in those pages is tagged: ```sh blocks are command lines
 and are run here; any other tag (text, json, ...) is not. An untagged block
@@ -38,6 +38,9 @@ SKIPPED = [
     ("source /usr/share/bash-completion", "reads the installed completion (install.deb checks it)"),
     ("tests/run.sh", "is the test suite itself"),
     ("--ports-file line3.txt", "needs the real modules the line before lists"),
+    ("DFOTA=/usr/bin/dfota", "names the installed program (docs/release-guide.md runs the same line with the build's)"),
+    ("mender install", "installs through the host's Mender client (tests/mender/update_module_test.sh runs it in a "
+                       "private mount namespace)"),
 ]
 
 PAGE_TIMEOUT_S = 240  # one page's examples, all together
@@ -127,14 +130,14 @@ def script_for(page: Path, scratch: Path, skipped: list):
                 continue
             reason = next((why for pattern, why in SKIPPED if pattern in code), None)
             if reason:
-                skipped.append(f"{page.name}:{line}: {code}  ({reason})")
+                skipped.append(f"{label(page)}:{line}: {code}  ({reason})")
                 continue
             expected = 0
             m = re.search(r"\bexit (\d+)\b", comment)
             if m:
                 expected = int(m.group(1))
             code = code.replace("/tmp/", str(scratch / "tmp") + "/")
-            where = shlex_quote(f"{page.name}:{line}: {command}")
+            where = shlex_quote(f"{label(page)}:{line}: {command}")
             count += 1
             if re.match(r"^dfota sim\b", code) and not code.endswith("&"):
                 # "In another shell": started in the background, and waited
@@ -152,6 +155,13 @@ def script_for(page: Path, scratch: Path, skipped: list):
     return "\n".join(out) + "\n", count
 
 
+def label(page: Path):
+    """README.md, release-guide.md, samples/mender/README.md: the page as people name it."""
+    if page.parent.parent.name == "samples":
+        return f"samples/{page.parent.name}/{page.name}"
+    return page.name
+
+
 def shlex_quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
@@ -160,13 +170,14 @@ def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__)
     source, programs, scratch_root = (Path(a).resolve() for a in sys.argv[1:])
-    pages = [source / "README.md"] + sorted((source / "docs").glob("*.md"))
+    pages = ([source / "README.md"] + sorted((source / "docs").glob("*.md")) +
+             sorted((source / "samples").glob("*/README.md")))
     # samples/demo.sh uses the programs built here instead of building its own.
     env = dict(os.environ, PATH=f"{programs}:{os.environ['PATH']}", DFOTA_BUILD_DIR=str(programs.parent),
                DFOTA_NO_BUILD="1")
     failed, ran, skipped = [], 0, []
     for page in pages:
-        scratch = scratch_root / page.stem
+        scratch = scratch_root / (page.parent.name + "-" + page.stem if page.parent.parent == source / "samples" else page.stem)
         make_scratch(source, scratch)
         script, count = script_for(page, scratch, skipped)
         if count == 0:
@@ -176,12 +187,12 @@ def main():
             result = subprocess.run(["bash", "-c", script], env=env, cwd=scratch, stdin=subprocess.DEVNULL,
                                     capture_output=True, text=True, timeout=PAGE_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            failed.append(f"{page.name}: its examples ran past {PAGE_TIMEOUT_S} s")
+            failed.append(f"{label(page)}: its examples ran past {PAGE_TIMEOUT_S} s")
             continue
         if result.returncode != 0:
-            failed.append(f"{page.name}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            failed.append(f"{label(page)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
         else:
-            print(f"ok  {page.name}: {count} command lines")
+            print(f"ok  {label(page)}: {count} command lines")
     for line in skipped:
         print("skipped  " + line)
     for failure in failed:
