@@ -13,6 +13,7 @@
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
 #include "support/terminal.hpp"
+#include "upload/package_server.hpp"
 
 namespace dfota::test {
 namespace {
@@ -217,6 +218,21 @@ TEST(SimAndUpload, OnATerminalEachModuleHasItsOwnLiveLine) {
   EXPECT_NE(read_text(dir / "out").find("PORT"), std::string::npos) << "the summary table is on standard output";
   EXPECT_EQ(a.terminate(), kOk);
   EXPECT_EQ(b.terminate(), kOk);
+}
+
+TEST(SimAndUpload, AServeAddressInUseStopsBeforeAnyModuleIsTouched) {
+  ScratchDir dir;
+  SimProcess sim(dir.path(), "rg50xq");
+  auto first = upload::PackageServer::start("127.0.0.1:0", sample_packages().forward);
+  ASSERT_TRUE(first) << first.error().message();
+  const std::string taken = "127.0.0.1:" + std::to_string((*first)->port());
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--serve", taken,
+                    "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kPortError) << r.err;
+  EXPECT_EQ(r.err, "dfota: error: --serve " + taken + ": cannot listen there: Address already in use\n");
+  EXPECT_EQ((*first)->requests(), 0u);
+  EXPECT_EQ(sim.terminate(), kOk);
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v1")));
 }
 
 TEST(SimAndUpload, AFleetGoesOnPastOneFailureAndSumsUp) {
