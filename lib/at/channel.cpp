@@ -1,12 +1,22 @@
 #include "at/channel.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 namespace dfota::at {
 
 using transport::TimePoint;
 
 namespace {
+// "1.5 s", "5 s": a wait as people read it.
+std::string seconds_text(long long milliseconds) {
+  if (milliseconds % 1000 == 0) return std::to_string(milliseconds / 1000) + " s";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(milliseconds) / 1000.0);
+  return text;
+}
+
 const char* describe(AtErrc value) {
   switch (value) {
   case AtErrc::command_failed: return "command failed";
@@ -29,6 +39,7 @@ Channel::Channel(transport::Transport& port, transport::Clock& clock, Conversati
 void Channel::set_transport(transport::Transport& port) {
   port_ = &port;
   inbox_.clear();
+  in_step_ = true; // a reopened port carries no answer of the old one
 }
 
 Status Channel::fill(TimePoint deadline) {
@@ -76,6 +87,7 @@ Status Channel::send_command(std::string_view command, std::string_view shown) {
 
 Expected<Response> Channel::wait_final(std::string_view pending, TimePoint deadline) {
   Response response;
+  const TimePoint started = clock_.now();
   for (;;) {
     std::string raw;
     while (pop_line(raw)) {
@@ -97,13 +109,99 @@ Expected<Response> Channel::wait_final(std::string_view pending, TimePoint deadl
         return response;
       }
     }
-    if (auto ok = fill(deadline); !ok) return ok.error();
+    if (auto ok = fill(deadline); !ok) {
+      if (!ok.error().is(transport::TransportErrc::timeout)) return ok.error();
+      in_step_ = false; // the answer may still come
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - started).count();
+      std::string what = pending.empty() ? std::string("answer") : "answer to " + std::string(pending);
+      if (what.size() > 80) what = what.substr(0, 77) + "...";
+      return make_error(transport::TransportErrc::timeout,
+                        port_->name() + ": no " + what + " within " + seconds_text(waited));
+    }
   }
 }
 
 Expected<Response> Channel::command(std::string_view command, transport::Duration timeout) {
+  if (!in_step_) {
+    if (auto ok = resynchronise(clock_.deadline_in(timeout + kResyncTime)); !ok) return ok.error();
+  }
   if (auto ok = send_command(command); !ok) return ok.error();
   return wait_final(command, clock_.deadline_in(timeout));
+}
+
+Expected<int> Channel::drain_until_quiet(transport::Duration quiet, TimePoint deadline) {
+  int finals = 0;
+  for (;;) {
+    std::string raw;
+    while (pop_line(raw)) {
+      Line line = classify_line(raw, "");
+      if (line.kind == LineKind::urc) {
+        keep_urc(line.text);
+      } else if (line.kind == LineKind::noise) {
+        ++noise_lines_;
+      } else {
+        if (line.kind == LineKind::ok || line.kind == LineKind::error || line.kind == LineKind::cme_error ||
+            line.kind == LineKind::cms_error || line.kind == LineKind::connect || line.kind == LineKind::no_carrier)
+          ++finals;
+        if (log_) log_(Direction::from_module, "(out of step) " + line.text);
+      }
+    }
+    if (clock_.now() >= deadline) return finals;
+    auto ok = fill(std::min(deadline, clock_.deadline_in(quiet)));
+    if (!ok) {
+      if (ok.error().is(transport::TransportErrc::timeout)) return finals; // quiet (or the deadline)
+      return ok.error();
+    }
+  }
+}
+
+Status Channel::resynchronise(TimePoint deadline) {
+  // The probe is a command nothing else sends, whose answer carries its own
+  // name ("+CMEE: <n>"): a late final result of an earlier command, with or
+  // without lines, can never pass for it.
+  static constexpr std::string_view kProbe = "AT+CMEE?";
+  if (log_) log_(Direction::to_module, "(resynchronising after a late answer)");
+  while (clock_.now() < deadline) {
+    auto dropped = drain_until_quiet(kQuietTime, deadline);
+    if (!dropped) return dropped.error();
+    if (clock_.now() >= deadline) break;
+    if (auto ok = send_command(kProbe); !ok) return ok;
+    const TimePoint answer_by = std::min(deadline, clock_.deadline_in(transport::Duration(2000)));
+    bool answered = false, named = false;
+    for (std::string raw; !answered;) {
+      while (!answered && pop_line(raw)) {
+        Line line = classify_line(raw, kProbe);
+        if (line.kind == LineKind::echo) continue;
+        if (line.kind == LineKind::urc) {
+          keep_urc(line.text);
+        } else if (line.kind == LineKind::info && line.text.rfind("+CMEE:", 0) == 0) {
+          if (log_) log_(Direction::from_module, line.text);
+          named = true;
+        } else if (line.kind == LineKind::ok && named) {
+          if (log_) log_(Direction::from_module, line.text);
+          answered = true;
+        } else {
+          // A late line or result of an earlier command.
+          if (log_) log_(Direction::from_module, "(out of step) " + line.text);
+          if (line.kind != LineKind::info && line.kind != LineKind::noise) named = false;
+        }
+      }
+      if (answered) break;
+      auto ok = fill(answer_by);
+      if (!ok && !ok.error().is(transport::TransportErrc::timeout)) return ok;
+      if (!ok) break;
+    }
+    if (!answered) continue;
+    // In step, unless yet another final result was on its way.
+    auto late = drain_until_quiet(kQuietTime, deadline);
+    if (!late) return late.error();
+    if (*late == 0) {
+      in_step_ = true;
+      return {};
+    }
+  }
+  return make_error(transport::TransportErrc::timeout,
+                    port_->name() + ": answers out of step with commands, and no clean answer to AT+CMEE? in time");
 }
 
 Expected<std::string> Channel::next_urc(TimePoint deadline) {

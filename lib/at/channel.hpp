@@ -45,7 +45,12 @@ public:
 
   // Sends `command` (without CR) and waits until `timeout` for its final
   // result. A final ERROR is a Response, not an error; only transport
-  // failures (timeout, closed) are errors.
+  // failures (timeout, closed) are errors; a timeout names the command and
+  // the time waited.
+  //
+  // After any wait for an answer timed out, the answer may still come and
+  // would be taken for the next command's: the next command() first
+  // resynchronises (see resynchronise()), within `timeout` plus kResyncTime.
   Expected<Response> command(std::string_view command, transport::Duration timeout);
   // The two halves of command(): send the line, then wait for the final
   // result of `pending` (used again after a data phase).
@@ -66,6 +71,17 @@ public:
   // Leaves data mode: `guard` of silence, "+++", `guard` of silence.
   Status escape_data_mode(transport::Duration guard = transport::Duration(1000));
 
+  // Brings answers back in step with commands: waits until the module has
+  // been silent for kQuietTime (URCs are kept, anything else is dropped as
+  // out of step), sends AT+CMEE? (a probe nothing else sends), and accepts
+  // only its own answer ("+CMEE: <n>", OK) with no further final result
+  // within kQuietTime after it. Tries until `deadline`. On success the channel is in step; on failure
+  // (timeout, closed) it stays marked and the next command() tries again.
+  Status resynchronise(transport::TimePoint deadline);
+  bool in_step() const { return in_step_; }
+  static constexpr transport::Duration kQuietTime{300};
+  static constexpr transport::Duration kResyncTime{5000};
+
   // Discards everything received and queued (the port's input too).
   void discard_input();
   // Lines that were unprintable or could not be placed.
@@ -77,6 +93,9 @@ private:
   // Takes one complete line from inbox_ (CR/LF-terminated, non-empty).
   bool pop_line(std::string& line);
   void keep_urc(const std::string& line);
+  // Reads until `quiet` passes without a byte (or `deadline`); URCs are
+  // kept, other lines dropped. Returns how many final results were dropped.
+  Expected<int> drain_until_quiet(transport::Duration quiet, transport::TimePoint deadline);
 
   transport::Transport* port_;
   transport::Clock& clock_;
@@ -84,6 +103,7 @@ private:
   std::string inbox_;
   std::deque<std::string> urcs_;
   int noise_lines_ = 0;
+  bool in_step_ = true; // false after a wait for an answer timed out
 };
 
 } // namespace dfota::at

@@ -43,14 +43,15 @@ struct Faults {
   std::optional<PowerLoss> power_loss;
   std::optional<int> fail_code; // +QIND "END",<code> on the first `fail_times` attempts
   int fail_times = 1;
-  int garble_urcs = 0;             // the first N UPDATING reports go out cut short
-  std::set<std::string> drop_urcs; // stages never reported: START, UPDATING, END, RDY, FTPSTART, ...
-  bool line_noise = false;         // bursts of random bytes between answers in command mode
-  bool fs_full = false;            // the file system has no free byte
-  bool no_answer = false;          // reads everything, answers nothing
-  bool qgmr_error = false;         // AT+QGMR answers ERROR (old firmware): hosts fall back to AT+CGMR
-  bool corrupt_upload = false;     // one byte of each upload arrives changed: the checksum differs
-  std::uint64_t lose_bytes = 0;    // this many bytes of each upload vanish on the line
+  int garble_urcs = 0;                      // the first N UPDATING reports go out cut short
+  std::set<std::string> drop_urcs;          // stages never reported: START, UPDATING, END, RDY, FTPSTART, ...
+  bool line_noise = false;                  // bursts of random bytes between answers in command mode
+  bool fs_full = false;                     // the file system has no free byte
+  bool no_answer = false;                   // reads everything, answers nothing
+  bool qgmr_error = false;                  // AT+QGMR answers ERROR (old firmware): hosts fall back to AT+CGMR
+  bool corrupt_upload = false;              // one byte of each upload arrives changed: the checksum differs
+  std::uint64_t lose_bytes = 0;             // this many bytes of each upload vanish on the line
+  transport::Duration late_first_answer{0}; // the first command after each boot is answered this late
 };
 
 struct SimOptions {

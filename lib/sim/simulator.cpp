@@ -121,6 +121,7 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
   if (!port) return fail(port.error());
   sim->link_.attach(std::move(*port));
   sim->booted_at_ = sim->clock_.now();
+  sim->answered_since_boot_ = false;
   return sim;
 }
 
@@ -262,6 +263,13 @@ void Simulator::handle_line(const std::string& line) {
     log("> (noise)");
     send_raw("\r\n" + noise + "\r\n");
   }
+  // Just after boot, a module may take its time over the first command;
+  // the host's next commands wait in the line meanwhile.
+  if (!answered_since_boot_ && options_.faults.late_first_answer > Duration(0)) {
+    log("* answering late (" + std::to_string(options_.faults.late_first_answer.count()) + " ms)");
+    clock_.sleep_for(options_.faults.late_first_answer);
+  }
+  answered_since_boot_ = true;
   auto command = at::parse_command_line(text);
   if (!command) return error();
   dispatch(*command);
@@ -777,6 +785,7 @@ void Simulator::reboot(bool into_recovery) {
   flow_control_setting_ = false;
   line_.clear();
   booted_at_ = clock_.now();
+  answered_since_boot_ = false;
   if (usb && !stopping()) boot_port();
 }
 

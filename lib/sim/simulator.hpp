@@ -112,6 +112,7 @@ private:
   std::string apn_;
   std::string line_;
   transport::TimePoint booted_at_{};
+  bool answered_since_boot_ = false; // the late-first-answer fault holds until then
   int garbled_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <thread>
 
 #include "at/responses.hpp"
@@ -63,6 +64,13 @@ private:
   }
   void step(const std::string& text) { emit({UploadEvent::Kind::step, text}); }
   void warn(const std::string& text) { emit({UploadEvent::Kind::warning, text}); }
+
+  // "90 s (--timeout urc=90)": which timeout fired, and how to change it.
+  static std::string named_timeout(Duration timeout, const char* key) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(timeout.count()) / 1000.0);
+    return std::string(seconds) + " s (--timeout " + key + "=" + seconds + ")";
+  }
 
   Error fail(UploadErrc code, const std::string& message, int module_code = 0, const std::string& scope = "") {
     report_.error_code = module_code;
@@ -163,7 +171,9 @@ private:
       if (!r && !r.error().is(TransportErrc::timeout)) return r.error();
       if (!found.empty() && !at::is_placeholder_revision(found)) return found;
       if (clock_.now() >= deadline)
-        return fail(UploadErrc::timeout, "the module reports no valid revision (last: \"" + found + "\")");
+        return fail(UploadErrc::timeout, "the module reports no valid revision within " +
+                                             named_timeout(options_.timeouts.version, "version") + " (last: \"" +
+                                             found + "\")");
       if (!found.empty()) warn("revision " + found + " not valid yet, asking again");
       clock_.sleep_for(Duration(1000));
     }
@@ -459,7 +469,9 @@ private:
     port_.reset();
     auto back = transport::reopen_when_back(options_.port, options_.serial,
                                             clock_.deadline_in(options_.timeouts.port_back), clock_);
-    if (!back) return fail(UploadErrc::port_lost, back.error().message());
+    if (!back)
+      return fail(UploadErrc::port_lost,
+                  back.error().message() + "; waited " + named_timeout(options_.timeouts.port_back, "port"));
     port_ = std::move(*back);
     channel_->set_transport(*port_);
     ++reboots_;
@@ -480,7 +492,9 @@ private:
     bool probe_now = false;
     for (;;) {
       if (tracker_->phase() == FotaPhase::failed) return module_failed();
-      if (clock_.now() >= give_up) return fail(UploadErrc::timeout, "the upgrade did not finish in time");
+      if (clock_.now() >= give_up)
+        return fail(UploadErrc::timeout,
+                    "the upgrade did not finish within " + named_timeout(options_.timeouts.total, "total"));
       const bool installed = tracker_->phase() == FotaPhase::installed;
       if (installed && tracker_->saw_ready()) return confirm();
       if (!probe_now) {
@@ -498,9 +512,9 @@ private:
           continue;
         }
         if (!urc.error().is(TransportErrc::timeout)) return urc.error();
+        if (clock_.now() >= give_up) continue; // the total timeout fired: named above
         if (!installed && reboots_ == 0)
-          return fail(UploadErrc::timeout,
-                      "no report from the module for " + std::to_string(wait.count() / 1000) + " s");
+          return fail(UploadErrc::timeout, "no report from the module for " + named_timeout(wait, "urc"));
       }
       probe_now = false;
       auto version = probe_version();

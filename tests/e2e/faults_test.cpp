@@ -220,6 +220,40 @@ TEST_F(Faults, NoSpaceToApplyEndsWith511) {
   expect_firmware("v1");
 }
 
+// Just after boot a module may answer its first AT 1.5 s late, after the
+// host gave up on it: the answers must not shift by one command (AT+QGMR
+// reading ATI's "Revision:" line would blame the package, exit 20).
+TEST_F(Faults, AFirstAnswerThatComesLateDoesNotShiftTheAnswers) {
+  auto sim_options = harness_.options("ec2x");
+  sim_options.faults.late_first_answer = transport::Duration(1500);
+  auto outcome = run("ec2x", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.module_version_before, "EC25EFAR06A06M4G_01.003.01.003");
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+  expect_firmware("v2");
+}
+
+TEST_F(Faults, AFirstAnswerThatComesLateAfterEachRebootIsTolerated) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.late_first_answer = transport::Duration(2500);
+  auto outcome = run("rg50xq", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+  expect_firmware("v2");
+}
+
+// The total timeout fires while reports keep coming: the message names it,
+// not the silence between reports that never happened.
+TEST_F(Faults, TheTimeoutThatFiredIsTheOneNamed) {
+  auto sim_options = harness_.options("rg50xq");
+  auto options = harness_.upload_options(sample_packages().forward);
+  options.timeouts.total = transport::Duration(20); // fires before the first report
+  auto outcome = run("rg50xq", sim_options, options);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(UploadErrc::timeout)) << outcome.error->message();
+  EXPECT_EQ(outcome.error->message(), "the upgrade did not finish within 0.02 s (--timeout total=0.02)");
+}
+
 TEST_F(Faults, AModuleThatNeverAnswersIsAClearError) {
   auto sim_options = harness_.options("ec2x");
   sim_options.faults.no_answer = true;

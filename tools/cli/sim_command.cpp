@@ -63,6 +63,9 @@ public:
     sub->add_flag("--qgmr-error", options_.faults.qgmr_error, "Fault: AT+QGMR answers ERROR (old firmware)");
     sub->add_flag("--corrupt-upload", options_.faults.corrupt_upload,
                   "Fault: one byte of each upload arrives changed (checksum mismatch)");
+    sub->add_option("--late-first-answer", late_first_answer_ms_,
+                    "Fault: the first command after each boot is answered this many milliseconds late")
+        ->check(whole_number());
     sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost")
         ->check(whole_number());
     sub->add_option("--seed", options_.seed, "Seed for noise and garbling")->check(whole_number());
@@ -106,6 +109,7 @@ public:
     options_.reboot_delay = transport::Duration(static_cast<long>(reboot_delay_ * 1000));
     options_.boot_wait = transport::Duration(static_cast<long>(boot_wait_ * 1000));
     options_.early_revision = transport::Duration(static_cast<long>(early_revision_ * 1000));
+    options_.faults.late_first_answer = transport::Duration(static_cast<long>(late_first_answer_ms_));
     options_.guard_time = transport::Duration(guard_ms_);
     for (const auto& stage : drop_)
       options_.faults.drop_urcs.insert(to_upper(stage));
@@ -154,6 +158,7 @@ private:
   double reboot_delay_ = 2.0;
   double boot_wait_ = 3.0;
   double early_revision_ = 0.0;
+  std::uint64_t late_first_answer_ms_ = 0;
   long guard_ms_ = 1000;
   std::vector<std::string> drop_;
   std::string power_loss_;

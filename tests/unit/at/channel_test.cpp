@@ -124,5 +124,65 @@ TEST(ChannelAgainstAHostileModule, DeadlinesHoldWhileBytesKeepArrivingAndInputSt
   EXPECT_FALSE(late) << "read_data past its deadline";
 }
 
+// A module just after boot answers its first AT 1.5 s late. Without
+// resynchronising, that OK would answer ATI, ATI's lines the next command,
+// and so on: every answer one command off.
+TEST_F(ChannelTest, ALateAnswerNeverAnswersTheNextCommand) {
+  port_.then(Duration(1500), "\r\nOK\r\n");               // the first AT's, late (after the quiet wait)
+  port_.then(Duration(40), "\r\n+CMEE: 1\r\n\r\nOK\r\n"); // the probe's, right behind it
+  port_.then(Duration(400), "\r\nQuectel\r\nEC25\r\nRevision: EC25EFAR06A06M4G\r\n\r\nOK\r\n"); // ATI's
+  auto first = channel_.command("AT", Duration(1000));
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().message(), "scripted: no answer to AT within 1 s");
+  EXPECT_FALSE(channel_.in_step());
+  auto ati = channel_.command("ATI", Duration(1000));
+  ASSERT_TRUE(ati) << ati.error().message();
+  EXPECT_TRUE(ati->ok());
+  EXPECT_EQ(ati->info, (std::vector<std::string>{"Quectel", "EC25", "Revision: EC25EFAR06A06M4G"}));
+  EXPECT_TRUE(channel_.in_step());
+  EXPECT_EQ(port_.written(), "AT\rAT+CMEE?\rATI\r");
+}
+
+TEST_F(ChannelTest, AStaleResultAfterTheProbesAnswerMeansAnotherRound) {
+  port_.then(Duration(1500), "\r\n+CMEE: 1\r\n\r\nOK\r\n"); // a late answer that looks like the probe's
+  port_.then(Duration(100), "\r\nERROR\r\n");               // and a further stale final: not in step yet
+  port_.then(Duration(700), "\r\n+CMEE: 1\r\n\r\nOK\r\n");  // the second probe's answer
+  port_.then(Duration(400), "\r\nOK\r\n");                  // the command's own
+  ASSERT_FALSE(channel_.command("AT+CMEE?", Duration(1000)));
+  auto r = channel_.command("ATE0", Duration(1000));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->ok());
+  EXPECT_EQ(port_.written(), "AT+CMEE?\rAT+CMEE?\rAT+CMEE?\rATE0\r");
+}
+
+TEST_F(ChannelTest, ReportsThatArriveWhileResynchronisingAreKept) {
+  port_.then(Duration(1100), "\r\n+QIND: \"FOTA\",\"UPDATING\",40\r\n\r\nOK\r\n");
+  port_.then(Duration(350), "\r\n+CMEE: 1\r\n\r\nOK\r\n");
+  port_.then(Duration(400), "\r\nEC25EFAR06A06M4G_01.003.01.003\r\n\r\nOK\r\n");
+  ASSERT_FALSE(channel_.command("AT+QGMR", Duration(1000)));
+  auto r = channel_.command("AT+QGMR", Duration(1000));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->info, std::vector<std::string>{"EC25EFAR06A06M4G_01.003.01.003"});
+  ASSERT_TRUE(channel_.has_urc());
+  EXPECT_EQ(*channel_.next_urc(clock_.now()), "+QIND: \"FOTA\",\"UPDATING\",40");
+}
+
+TEST_F(ChannelTest, AModuleThatStaysOutOfStepIsATimeoutNamingIt) {
+  // Every AT gets two finals: never a clean answer.
+  port_.then(Duration(1200), "\r\nOK\r\n");
+  for (int i = 0; i < 20; ++i) {
+    port_.then(Duration(350), "\r\nOK\r\n");
+    port_.then(Duration(50), "\r\nOK\r\n");
+  }
+  ASSERT_FALSE(channel_.command("AT", Duration(1000)));
+  const auto start = clock_.now();
+  auto r = channel_.command("ATI", Duration(1000));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(transport::TransportErrc::timeout));
+  EXPECT_NE(r.error().message().find("out of step"), std::string::npos) << r.error().message();
+  EXPECT_LE(clock_.now() - start, Duration(1000) + Channel::kResyncTime);
+  EXPECT_FALSE(channel_.in_step());
+}
+
 } // namespace
 } // namespace dfota::at
