@@ -103,6 +103,26 @@ bool Profile::supports(const std::string& method) const {
   return std::find(methods.begin(), methods.end(), method) != methods.end();
 }
 
+std::string Profile::model_prefix_of(const std::string& text) const {
+  std::string best;
+  for (const auto& model : models)
+    if (!model.empty() && text.rfind(model, 0) == 0 && model.size() > best.size()) best = model;
+  return best;
+}
+
+const Profile* Registry::find_by_model(const std::string& text) const {
+  const Profile* found = nullptr;
+  std::size_t best = 0;
+  for (const auto& profile : profiles_) {
+    const std::size_t length = profile.model_prefix_of(text).size();
+    if (length > best) {
+      found = &profile;
+      best = length;
+    }
+  }
+  return found;
+}
+
 bool Profile::module_retries(int code) const {
   return std::any_of(retry_codes.begin(), retry_codes.end(),
                      [code](const auto& range) { return code >= range.first && code <= range.second; });

@@ -87,6 +87,9 @@ struct Profile {
 
   bool supports(const std::string& method) const;
   bool module_retries(int code) const;
+  // The longest of `models` that `text` (a model name or a revision) starts
+  // with; "" when none does.
+  std::string model_prefix_of(const std::string& text) const;
 };
 
 // Parses a profile; errors name `origin` (the file) and the field.
@@ -117,6 +120,9 @@ public:
   const std::vector<Profile>& profiles() const { return profiles_; }
   // The profile with this id, or a not_found error listing the known ids.
   Expected<const Profile*> find(const std::string& id) const;
+  // The family whose model is the longest prefix of `text` (the model ATI
+  // prints, or a revision); null when no family's model is.
+  const Profile* find_by_model(const std::string& text) const;
   const std::vector<ErrorCode>& catalogue() const { return catalogue_; }
   // The catalogue entries for `code`: those of `family_id` (when given) first,
   // then the ones for every family.

@@ -26,14 +26,8 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // The families whose models name the project ("EC25EFA" -> ec2x by "EC25").
 std::vector<const profiles::Profile*> families_of(const std::string& project, const profiles::Registry& registry) {
   std::vector<const profiles::Profile*> found;
-  for (const auto& profile : registry.profiles()) {
-    for (const auto& model : profile.models) {
-      if (!model.empty() && project.rfind(model, 0) == 0) {
-        found.push_back(&profile);
-        break;
-      }
-    }
-  }
+  for (const auto& profile : registry.profiles())
+    if (!profile.model_prefix_of(project).empty()) found.push_back(&profile);
   return found;
 }
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "validate/url.hpp"
+#include "profiles/url.hpp"
 
 namespace dfota::report {
 
@@ -29,7 +29,7 @@ std::string log_safe(std::string_view text) {
     const auto end = rest.find_first_of(" \"',");
     const std::string_view word = rest.substr(0, end);
     if (word.find('@') != std::string_view::npos)
-      redacted += validate::redact_url(std::string(word));
+      redacted += profiles::redact_url(std::string(word));
     else
       redacted += word;
     if (end == std::string_view::npos) break;

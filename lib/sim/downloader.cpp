@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "core/files.hpp"
+#include "profiles/url.hpp"
 #include "sim/curl_library.hpp"
-#include "validate/url.hpp"
 
 namespace dfota::sim {
 
@@ -117,7 +117,7 @@ DownloadResult download(const std::string& url, const std::filesystem::path& des
   if (sink.failed) result.code = ftp ? 619 : 729;
   result.bytes = sink.bytes;
   if (result.code != 0) {
-    result.detail = validate::redact_url(url) + ": " + (message[0] ? message : lib.easy_strerror(rc));
+    result.detail = profiles::redact_url(url) + ": " + (message[0] ? message : lib.easy_strerror(rc));
     if (!ftp && rc == CURLE_OK) result.detail += " (HTTP status " + std::to_string(status) + ")";
     bool listed = false;
     for (const auto* entry : registry.lookup(result.code, profile.id))

@@ -8,9 +8,10 @@
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "package/applier.hpp"
+#include "profiles/acceptance.hpp"
+#include "profiles/revision.hpp"
+#include "profiles/url.hpp"
 #include "sim/downloader.hpp"
-#include "validate/url.hpp"
-#include "validate/validator.hpp"
 
 namespace dfota::sim {
 
@@ -325,11 +326,9 @@ void Simulator::dispatch(const CommandLine& c) {
 void Simulator::identify(const CommandLine& c) {
   if (c.form == CommandForm::test) return ok();
   const std::string& version = slot_.info().version;
-  const std::string base = validate::parse_revision(version).base;
-  std::string model = profile_.models.empty() ? "MODULE" : profile_.models.front();
-  std::size_t best = 0;
-  for (const auto& m : profile_.models)
-    if (version.rfind(m, 0) == 0 && m.size() > best) model = m, best = m.size();
+  const std::string base = profiles::parse_revision(version).base;
+  std::string model = profile_.model_prefix_of(version);
+  if (model.empty()) model = profile_.models.empty() ? "MODULE" : profile_.models.front();
   if (c.name == "I") {
     respond("Quectel");
     respond(model);
@@ -554,8 +553,8 @@ void Simulator::fota_download(const CommandLine& c) {
     return fota_over_file(*length);
   }
   if (key.find("://") != std::string::npos) {
-    auto url = validate::parse_url(target);
-    if (!url || !profile_.supports(url->scheme) || !validate::url_rule_problems(*url, target.size(), profile_).empty())
+    auto url = profiles::parse_url(target);
+    if (!url || !profile_.supports(url->scheme) || !profiles::url_rule_problems(*url, target.size(), profile_).empty())
       return error();
     return fota_over_url(target);
   }
@@ -668,14 +667,14 @@ void Simulator::run_upgrade() {
 
 int Simulator::check_package(const package::OpenedPackage& opened, std::uint64_t package_size) {
   const auto& m = opened.manifest;
-  const auto& codes = profile_.upgrade;
-  if (profile_.max_package_size && package_size > *profile_.max_package_size) return codes.too_large;
-  const std::string& module_project = slot_.info().project;
-  if (m.project != module_project && validate::parse_revision(m.project).project != module_project)
-    return codes.project;
-  if (m.source_version != slot_.info().version) return codes.version;
-  if (options_.faults.fs_full || store_.free() < m.space_needed) return codes.space;
-  if (!package::verify_source(m, slot_.root())) return codes.source;
+  profiles::PackageFacts package{package_size, m.project, m.source_version, m.target_version, m.space_needed};
+  profiles::ModuleFacts module;
+  module.project = slot_.info().project;
+  module.revision = slot_.info().version;
+  module.free_space = options_.faults.fs_full ? 0 : store_.free(); // the package is already in the store
+  if (int code = profiles::first_refusal(profiles::acceptance_checks(profile_, package, module)); code != 0)
+    return code;
+  if (!package::verify_source(m, slot_.root())) return profile_.upgrade.source;
   return 0;
 }
 

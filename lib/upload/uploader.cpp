@@ -10,8 +10,9 @@
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "package/package_reader.hpp"
+#include "profiles/revision.hpp"
+#include "profiles/url.hpp"
 #include "upload/fota_tracker.hpp"
-#include "validate/url.hpp"
 
 namespace dfota::upload {
 
@@ -110,7 +111,7 @@ private:
     if (report_.method == "url") {
       if (!options_.url) return fail(UploadErrc::not_supported, "the url method needs --url");
       // A malformed URL is left to the pre-flight (or the module) to refuse.
-      if (auto url = validate::parse_url(*options_.url)) {
+      if (auto url = profiles::parse_url(*options_.url)) {
         if (!profile_->supports(url->scheme))
           return fail(UploadErrc::not_supported, profile_->family + " does not download over " + url->scheme);
         url_scheme_ = url->scheme;
@@ -182,7 +183,7 @@ private:
   bool same_version(const std::string& reported, const std::string& expected) const {
     if (reported == expected) return true;
     // AT+CGMR prints the revision without the sub-version.
-    return !qgmr_works_ && validate::parse_revision(expected).base == reported;
+    return !qgmr_works_ && profiles::parse_revision(expected).base == reported;
   }
 
   Status identify() {
@@ -195,17 +196,8 @@ private:
     report_.module_version_before = *version;
     if (!profile_) {
       // The model ATI prints decides; the revision's prefix only without one.
-      const std::string& revision_text = *version;
-      for (const std::string* text : {&id.model, &revision_text}) {
-        std::size_t best = 0;
-        for (const auto& p : registry_.profiles())
-          for (const auto& m : p.models)
-            if (!text->empty() && text->rfind(m, 0) == 0 && m.size() > best) {
-              profile_ = &p;
-              best = m.size();
-            }
-        if (profile_) break;
-      }
+      profile_ = registry_.find_by_model(id.model);
+      if (!profile_) profile_ = registry_.find_by_model(*version);
       if (!profile_)
         return fail(UploadErrc::no_module,
                     "cannot tell the family of model \"" + id.model + "\" (" + *version + "): give --profile");
@@ -426,9 +418,9 @@ private:
     }
     auto quoted = at::quote_argument(*options_.url);
     if (!quoted) return fail(UploadErrc::not_supported, "the URL has characters AT cannot carry");
-    step("AT+QFOTADL=\"" + validate::redact_url(*options_.url) + "\"");
+    step("AT+QFOTADL=\"" + profiles::redact_url(*options_.url) + "\"");
     if (auto ok = channel_->send_command("AT+QFOTADL=" + *quoted,
-                                         "AT+QFOTADL=\"" + validate::redact_url(*options_.url) + "\"");
+                                         "AT+QFOTADL=\"" + profiles::redact_url(*options_.url) + "\"");
         !ok)
       return ok;
     auto r = channel_->wait_final("AT+QFOTADL=" + *quoted, clock_.deadline_in(options_.timeouts.command));

@@ -1,7 +1,6 @@
 #include "validate/validator.hpp"
 
 #include <algorithm>
-#include <regex>
 
 #include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
@@ -9,7 +8,9 @@
 #include "package/inspector.hpp"
 #include "package/package_reader.hpp"
 #include "package/package_signature.hpp"
-#include "validate/url.hpp"
+#include "profiles/acceptance.hpp"
+#include "profiles/revision.hpp"
+#include "profiles/url.hpp"
 
 namespace dfota::validate {
 
@@ -27,20 +28,6 @@ const char* to_string(Verdict verdict) {
 
 bool passed(const std::vector<Finding>& findings) {
   return std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.verdict == Verdict::fail; });
-}
-
-Revision parse_revision(const std::string& text) {
-  Revision r;
-  auto underscore = text.find('_');
-  r.base = text.substr(0, underscore);
-  if (underscore != std::string::npos) r.sub_version = text.substr(underscore + 1);
-  static const std::regex release("R[0-9]+A[0-9]+");
-  std::smatch m;
-  if (std::regex_search(r.base, m, release))
-    r.project = r.base.substr(0, static_cast<std::size_t>(m.position(0)));
-  else
-    r.project = r.base;
-  return r;
 }
 
 namespace {
@@ -192,8 +179,6 @@ private:
   }
 
   void check_versions() {
-    const int project_code = profile_.upgrade.project;
-    const int version_code = profile_.upgrade.version;
     if (!manifest_) {
       const char* why = foreign_ ? "project/version cannot be checked for this layout" : "no readable manifest";
       add("project", foreign_ ? Verdict::warn : Verdict::skip, 0, why);
@@ -205,34 +190,44 @@ private:
       add("version", Verdict::skip, 0, "give --module-version to check the source version");
       return;
     }
-    const Revision module = parse_revision(request_.module_version.value_or(""));
-    const std::string project = request_.module_project.value_or(module.project);
-    const std::string package_project = parse_revision(manifest_->project).project;
-    if (project == manifest_->project || project == package_project) {
-      add("project", Verdict::pass, 0, "package is for project " + manifest_->project);
-    } else {
-      add("project", Verdict::fail, project_code,
-          "module project " + project + ", package is for " + manifest_->project + meaning(project_code));
+    profiles::ModuleFacts module;
+    module.project =
+        request_.module_project.value_or(profiles::parse_revision(request_.module_version.value_or("")).project);
+    module.revision = request_.module_version;
+    for (const auto& c : profiles::acceptance_checks(profile_, package_facts(), module)) {
+      if (c.check == profiles::Check::project) {
+        if (c.passed)
+          add("project", Verdict::pass, 0, "package is for project " + manifest_->project);
+        else
+          add("project", Verdict::fail, c.code,
+              "module project " + *module.project + ", package is for " + manifest_->project + meaning(c.code));
+      } else if (c.check == profiles::Check::version) {
+        if (c.passed)
+          add("version", Verdict::pass, 0, "module runs the package's source version " + manifest_->source_version);
+        else if (c.already_target)
+          add("version", Verdict::fail, c.code,
+              "module already runs the target version " + manifest_->target_version + meaning(c.code));
+        else
+          add("version", Verdict::fail, c.code,
+              "module runs " + *request_.module_version + ", the package is for " + manifest_->source_version +
+                  meaning(c.code));
+      }
     }
-    if (!request_.module_version) {
-      add("version", Verdict::skip, 0, "give --module-version to check the source version");
-      return;
+    if (!request_.module_version) add("version", Verdict::skip, 0, "give --module-version to check the source version");
+  }
+
+  // The package as the module's checks see it (profiles/acceptance).
+  profiles::PackageFacts package_facts() const {
+    profiles::PackageFacts facts;
+    facts.size = package_size_;
+    facts.space_needed = package_size_;
+    if (manifest_) {
+      facts.project = manifest_->project;
+      facts.source_version = manifest_->source_version;
+      facts.target_version = manifest_->target_version;
+      facts.space_needed = package::module_space_needed(package_size_, *manifest_);
     }
-    const std::string& v = *request_.module_version;
-    auto same = [&](const std::string& package_version) {
-      if (v == package_version) return true;
-      // ATI prints the revision without the sub-version that AT+QGMR adds.
-      return module.sub_version.empty() && parse_revision(package_version).base == module.base;
-    };
-    if (same(manifest_->source_version)) {
-      add("version", Verdict::pass, 0, "module runs the package's source version " + manifest_->source_version);
-    } else if (same(manifest_->target_version)) {
-      add("version", Verdict::fail, version_code,
-          "module already runs the target version " + manifest_->target_version + meaning(version_code));
-    } else {
-      add("version", Verdict::fail, version_code,
-          "module runs " + v + ", the package is for " + manifest_->source_version + meaning(version_code));
-    }
+    return facts;
   }
 
   void check_source() {
@@ -252,30 +247,32 @@ private:
   }
 
   void check_sizes() {
-    if (profile_.max_package_size) {
-      if (package_size_ > *profile_.max_package_size) {
-        add("size", Verdict::fail, profile_.upgrade.too_large,
-            "package has " + std::to_string(package_size_) + " bytes, the family takes at most " +
-                std::to_string(*profile_.max_package_size) + meaning(profile_.upgrade.too_large));
-      } else {
-        add("size", Verdict::pass, 0, "package size within the family's limit");
-      }
-    } else {
+    profiles::ModuleFacts module;
+    module.free_space = request_.free_space;
+    const auto facts = package_facts();
+    if (!profile_.max_package_size)
       add("size", Verdict::skip, 0, "the " + profile_.family + " guide states no package size limit");
+    for (const auto& c : profiles::acceptance_checks(profile_, facts, module)) {
+      if (c.check == profiles::Check::size) {
+        if (c.passed)
+          add("size", Verdict::pass, 0, "package size within the family's limit");
+        else
+          add("size", Verdict::fail, c.code,
+              "package has " + std::to_string(package_size_) + " bytes, the family takes at most " +
+                  std::to_string(*profile_.max_package_size) + meaning(c.code));
+      } else if (c.check == profiles::Check::space) {
+        if (c.passed)
+          add("space", Verdict::pass, 0,
+              "needs " + std::to_string(facts.space_needed) + " of " + std::to_string(*request_.free_space) +
+                  " bytes free");
+        else
+          add("space", Verdict::fail, c.code,
+              "needs " + std::to_string(facts.space_needed) + " bytes (package + space to apply), the module has " +
+                  std::to_string(*request_.free_space) + meaning(c.code));
+      }
     }
-    if (!request_.free_space) {
+    if (!request_.free_space)
       add("space", Verdict::skip, 0, "give --free-space (AT+QFLDS=\"UFS\" tells it) to check the space needed");
-      return;
-    }
-    const std::uint64_t needed = manifest_ ? package::module_space_needed(package_size_, *manifest_) : package_size_;
-    if (needed > *request_.free_space) {
-      add("space", Verdict::fail, profile_.upgrade.space,
-          "needs " + std::to_string(needed) + " bytes (package + space to apply), the module has " +
-              std::to_string(*request_.free_space) + meaning(profile_.upgrade.space));
-    } else {
-      add("space", Verdict::pass, 0,
-          "needs " + std::to_string(needed) + " of " + std::to_string(*request_.free_space) + " bytes free");
-    }
   }
 
   void check_method() {
@@ -285,7 +282,7 @@ private:
     }
     std::string method = *request_.method;
     if (method == "url" && request_.url) {
-      auto parsed = parse_url(*request_.url);
+      auto parsed = profiles::parse_url(*request_.url);
       if (parsed) method = parsed->scheme;
     }
     if (method == "url") {
@@ -309,14 +306,14 @@ private:
       add("url", Verdict::skip, 0, "no --url given");
       return;
     }
-    const std::string shown = redact_url(*request_.url);
-    auto url = parse_url(*request_.url);
+    const std::string shown = profiles::redact_url(*request_.url);
+    auto url = profiles::parse_url(*request_.url);
     if (!url) {
       add("url", Verdict::fail, 711, url.error().message() + ": " + shown);
       return;
     }
     const int code = url->scheme == "ftp" ? 610 : 711;
-    const std::vector<std::string> problems = url_rule_problems(*url, request_.url->size(), profile_);
+    const std::vector<std::string> problems = profiles::url_rule_problems(*url, request_.url->size(), profile_);
     if (problems.empty()) {
       add("url", Verdict::pass, 0, shown + " fits the family's rules");
       return;

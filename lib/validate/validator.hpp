@@ -51,13 +51,4 @@ struct PredictedCode {
 };
 std::vector<PredictedCode> predicted_codes(const profiles::Profile& profile);
 
-// "EC25EFAR06A06M4G_01.003.01.003" -> project "EC25EFA" (the part before
-// R<nn>A<nn>), base "EC25EFAR06A06M4G", sub-version "01.003.01.003".
-struct Revision {
-  std::string project;
-  std::string base;
-  std::string sub_version;
-};
-Revision parse_revision(const std::string& text);
-
 } // namespace dfota::validate

@@ -8,7 +8,8 @@
 #include "at/responses.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "profiles/profile.hpp"
-#include "validate/url.hpp"
+#include "profiles/revision.hpp"
+#include "profiles/url.hpp"
 #include "validate/validator.hpp"
 
 namespace dfota::fuzz {
@@ -54,7 +55,7 @@ int fuzz_at_lines(const std::uint8_t* data, std::size_t size) {
     (void)at::is_placeholder_revision(line);
     (void)at::quote_argument(line);
     (void)at::parse_command_line(line);
-    (void)validate::parse_revision(line);
+    (void)profiles::parse_revision(line);
   }
   (void)at::parse_identity(lines);
   return 0;
@@ -62,9 +63,9 @@ int fuzz_at_lines(const std::uint8_t* data, std::size_t size) {
 
 int fuzz_url(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  (void)validate::redact_url(text);
-  auto url = validate::parse_url(text);
-  if (url) (void)validate::url_rule_problems(*url, text.size(), any_profile());
+  (void)profiles::redact_url(text);
+  auto url = profiles::parse_url(text);
+  if (url) (void)profiles::url_rule_problems(*url, text.size(), any_profile());
   return 0;
 }
 

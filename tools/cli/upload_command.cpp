@@ -17,12 +17,12 @@
 #include "core/files.hpp"
 #include "package/errors.hpp"
 #include "package/package_signature.hpp"
+#include "profiles/url.hpp"
 #include "report/junit.hpp"
 #include "report/session_log.hpp"
 #include "transport/port_names.hpp"
 #include "upload/package_server.hpp"
 #include "upload/uploader.hpp"
-#include "validate/url.hpp"
 
 namespace dfota::cli {
 

@@ -25,6 +25,19 @@ TEST(Profiles, TheFourFamiliesLoad) {
   EXPECT_NE(missing.error().message().find("ec200t"), std::string::npos); // lists the known ids
 }
 
+TEST(Profiles, AFamilyIsFoundByTheLongestModelItsNameStartsWith) {
+  Registry r = registry();
+  ASSERT_NE(r.find_by_model("EC25"), nullptr);
+  EXPECT_EQ(r.find_by_model("EC25")->id, "ec2x");
+  EXPECT_EQ(r.find_by_model("EC200T")->id, "ec200t"); // not EC2x by a shorter prefix
+  EXPECT_EQ(r.find_by_model("RM500QGLABR11A06M4G_01.001.01.001")->id, "rg50xq");
+  EXPECT_EQ(r.find_by_model("EC25EFAR06A06M4G")->id, "ec2x");
+  EXPECT_EQ(r.find_by_model("BG96"), nullptr);
+  EXPECT_EQ(r.find_by_model(""), nullptr);
+  EXPECT_EQ((*r.find("rg50xq"))->model_prefix_of("RM502Q-AEABR11A02M4G"), "RM502Q-AE");
+  EXPECT_EQ((*r.find("ec2x"))->model_prefix_of("UG96"), "");
+}
+
 // Facts read off the four guides, one by one.
 TEST(Profiles, AgreeWithTheGuides) {
   Registry r = registry();

@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "profiles/profile.hpp"
 
-namespace dfota::validate {
+namespace dfota::profiles {
 
 struct Url {
   std::string scheme; // lowercase
@@ -34,4 +34,4 @@ std::vector<std::string> url_rule_problems(const Url& url, std::size_t length, c
 // one slash, or no scheme at all ("user:pw@host/x") is hidden all the same.
 std::string redact_url(const std::string& text);
 
-} // namespace dfota::validate
+} // namespace dfota::profiles

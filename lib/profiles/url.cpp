@@ -1,9 +1,9 @@
-#include "validate/url.hpp"
+#include "profiles/url.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace dfota::validate {
+namespace dfota::profiles {
 
 Expected<Url> parse_url(const std::string& text) {
   Url url;
@@ -89,4 +89,4 @@ std::vector<std::string> url_rule_problems(const Url& url, std::size_t length, c
   return problems;
 }
 
-} // namespace dfota::validate
+} // namespace dfota::profiles
