@@ -41,9 +41,10 @@ namespace {
 class Session {
 public:
   Session(const UploadOptions& options, const profiles::Profile* profile, const profiles::Registry& registry,
-          std::function<void(const UploadEvent&)> on_event, at::ConversationLog log, transport::Clock& clock)
+          std::function<void(const UploadEvent&)> on_event, at::ConversationLog log, transport::Clock& clock,
+          transport::PortOpener& ports)
       : options_(options), profile_(profile), registry_(registry), on_event_(std::move(on_event)), log_(std::move(log)),
-        clock_(clock) {
+        clock_(clock), ports_(ports) {
     report_.port = options.port;
   }
 
@@ -97,7 +98,7 @@ private:
     package_checksum_.update(package_);
 
     step("opening " + options_.port);
-    auto port = transport::open_port(options_.port, options_.serial, clock_.deadline_in(Duration(5000)), clock_);
+    auto port = ports_.open(options_.port, options_.serial, clock_.deadline_in(Duration(5000)), clock_);
     if (!port) return port.error();
     port_ = std::move(*port);
     channel_.emplace(*port_, clock_, log_);
@@ -459,8 +460,8 @@ private:
   Status reopen() {
     emit({UploadEvent::Kind::port, "port gone: the module reboots"});
     port_.reset();
-    auto back = transport::reopen_when_back(options_.port, options_.serial,
-                                            clock_.deadline_in(options_.timeouts.port_back), clock_);
+    auto back = ports_.reopen_when_back(options_.port, options_.serial, clock_.deadline_in(options_.timeouts.port_back),
+                                        clock_);
     if (!back)
       return fail(UploadErrc::port_lost,
                   back.error().message() + "; waited " + named_timeout(options_.timeouts.port_back, "port"));
@@ -572,7 +573,8 @@ private:
   Bytes package_;
   ModuleChecksum package_checksum_;
   std::string url_scheme_; // ftp, http, https for the url method
-  std::unique_ptr<transport::FdTransport> port_;
+  transport::PortOpener& ports_;
+  std::unique_ptr<transport::Transport> port_;
   std::optional<at::Channel> channel_;
   std::optional<FotaTracker> tracker_;
   bool qgmr_works_ = true;
@@ -583,8 +585,8 @@ private:
 
 UploadOutcome run_upload(const UploadOptions& options, const profiles::Profile* profile,
                          const profiles::Registry& registry, std::function<void(const UploadEvent&)> on_event,
-                         at::ConversationLog log, transport::Clock& clock) {
-  Session session(options, profile, registry, std::move(on_event), std::move(log), clock);
+                         at::ConversationLog log, transport::Clock& clock, transport::PortOpener& ports) {
+  Session session(options, profile, registry, std::move(on_event), std::move(log), clock, ports);
   return session.run();
 }
 

@@ -14,6 +14,7 @@
 
 #include "at/channel.hpp"
 #include "profiles/profile.hpp"
+#include "transport/port_opener.hpp"
 #include "transport/serial_port.hpp"
 #include "validate/validator.hpp"
 
@@ -101,9 +102,12 @@ struct UploadOutcome {
   UploadReport report;
   std::optional<Error> error;
 };
+// `ports` opens the module's port and reopens it after a reboot; `clock`
+// times every wait (tests pass a scripted module and a ManualClock).
 UploadOutcome run_upload(const UploadOptions& options, const profiles::Profile* profile,
                          const profiles::Registry& registry, std::function<void(const UploadEvent&)> on_event = {},
-                         at::ConversationLog log = {}, transport::Clock& clock = transport::steady_clock());
+                         at::ConversationLog log = {}, transport::Clock& clock = transport::steady_clock(),
+                         transport::PortOpener& ports = transport::system_ports());
 
 // The method `auto` picks for a family (url when a URL is given).
 std::string choose_method(const profiles::Profile& profile, const std::string& requested, bool have_url);

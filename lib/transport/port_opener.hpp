@@ -1,0 +1,33 @@
+// How the uploader reaches a module's port: opened at the start, and opened
+// again when it comes back after a reboot. Injected, so that tests connect
+// the uploader to a scripted module on a ManualClock; `system_ports()` is the
+// real thing (serial devices, pseudo-terminals, tcp:HOST:PORT).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "transport/clock.hpp"
+#include "transport/transport.hpp"
+
+namespace dfota::transport {
+
+struct SerialOptions;
+
+class PortOpener {
+public:
+  virtual ~PortOpener() = default;
+  // Opens `spec` now; fails by `deadline`.
+  virtual Expected<std::unique_ptr<Transport>> open(const std::string& spec, const SerialOptions& options,
+                                                    TimePoint deadline, Clock& clock) = 0;
+  // Waits for `spec` to come back after it vanished and opens it; fails
+  // with TransportErrc::timeout at `deadline`.
+  virtual Expected<std::unique_ptr<Transport>> reopen_when_back(const std::string& spec, const SerialOptions& options,
+                                                                TimePoint deadline, Clock& clock) = 0;
+};
+
+// open_port() and reopen_when_back() of serial_port.hpp.
+PortOpener& system_ports();
+
+} // namespace dfota::transport

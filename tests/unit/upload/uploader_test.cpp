@@ -1,0 +1,139 @@
+// The uploader against a scripted module on a ManualClock: the whole URL
+// upgrade in-process, and the hostile modules that must not confuse it.
+#include "upload/uploader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/fake_module.hpp"
+#include "support/sim_harness.hpp"
+
+namespace dfota::test {
+namespace {
+
+using transport::Duration;
+using Reply = FakeModule::Reply;
+
+const std::string kV1 = "EC25EFAR06A06M4G_01.003.01.003";
+const std::string kV2 = "EC25EFAR06A07M4G_01.004.01.004";
+
+std::string answer(const std::string& lines) {
+  return lines.empty() ? "\r\nOK\r\n" : "\r\n" + lines + "\r\n\r\nOK\r\n";
+}
+std::string fota(const std::string& stage) { return "\r\n+QIND: \"FOTA\"," + stage + "\r\n"; }
+
+// An RG50xQ on v1 that downloads, reports and comes up on v2 without a
+// reboot the host could see.
+class UploaderTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto loaded = profiles::Registry::load(source_dir() / "formats");
+    ASSERT_TRUE(loaded) << loaded.error().message();
+    registry_ = std::make_unique<profiles::Registry>(std::move(*loaded));
+    options_.package = sample_packages().forward;
+    options_.port = "fake";
+    options_.method = "url";
+    options_.url = "http://192.0.2.10/update.zip";
+  }
+
+  // The module's answers; `upgrade` is what follows AT+QFOTADL.
+  std::vector<Reply> module(const std::string& command) {
+    if (command == "AT+QGMR") return {{Duration(10), answer(version_)}};
+    if (command == "ATI") return {{Duration(10), answer("Quectel\r\nRG500Q\r\nRevision: " + version_.substr(0, 16))}};
+    if (command == "AT+CMEE?") return {{Duration(10), answer("+CMEE: 1")}};
+    if (command.rfind("AT+QFOTADL=", 0) == 0) {
+      std::vector<Reply> replies{{Duration(20), answer("")},
+                                 {Duration(100), fota("\"HTTPSTART\"")},
+                                 {Duration(1000), fota("\"HTTPEnd\",0")},
+                                 {Duration(100), fota("\"START\"")}};
+      for (int percent = 10; percent <= 100; percent += 10)
+        replies.push_back({Duration(50), fota("\"UPDATING\"," + std::to_string(percent))});
+      replies.push_back({Duration(50), fota("\"END\",0")});
+      version_ = kV2; // the module answers as v2 from here on
+      return replies;
+    }
+    return {{Duration(10), answer("")}}; // AT, ATE0, AT+CMEE=1, ...
+  }
+
+  upload::UploadOutcome upload(FakeModule& fake) {
+    FakeModule::Ports ports(fake);
+    return upload::run_upload(options_, *registry_->find("rg50xq"), *registry_, {}, {}, clock_, ports);
+  }
+
+  transport::ManualClock clock_;
+  std::unique_ptr<profiles::Registry> registry_;
+  upload::UploadOptions options_;
+  std::string version_ = kV1;
+};
+
+TEST_F(UploaderTest, AUrlUpgradeRunsInProcessOnTheManualClock) {
+  FakeModule fake(clock_, [this](const std::string& c) { return module(c); });
+  const auto start = clock_.now();
+  auto outcome = upload(fake);
+  ASSERT_FALSE(outcome.error) << outcome.error->message();
+  EXPECT_EQ(outcome.report.module_version_before, kV1);
+  EXPECT_EQ(outcome.report.module_version_after, kV2);
+  EXPECT_EQ(outcome.report.method, "url");
+  const std::vector<std::string> first{"AT",  "ATE0",    "AT+CMEE=1",
+                                       "ATI", "AT+QGMR", "AT+QFOTADL=\"http://192.0.2.10/update.zip\""};
+  ASSERT_GE(fake.commands().size(), first.size());
+  EXPECT_EQ(std::vector<std::string>(fake.commands().begin(), fake.commands().begin() + 6), first);
+  EXPECT_EQ(fake.commands().back(), "AT+QGMR") << "the new revision confirmed";
+  EXPECT_LT(clock_.now() - start, Duration(10000)) << "manual time only";
+}
+
+// Just after boot the module answers its first AT 1.5 s late (after the
+// host's 1 s): every later answer would be one command off, and AT+QGMR
+// would read ATI's "Revision:" line.
+TEST_F(UploaderTest, AFirstAnswerThatComesLateShiftsNothing) {
+  bool first = true;
+  FakeModule fake(clock_, [&](const std::string& c) {
+    auto replies = module(c);
+    if (first) replies.front().after = Duration(1500);
+    first = false;
+    return replies;
+  });
+  auto outcome = upload(fake);
+  ASSERT_FALSE(outcome.error) << outcome.error->message();
+  EXPECT_EQ(outcome.report.module_version_before, kV1);
+  EXPECT_EQ(outcome.report.module_version_after, kV2);
+  EXPECT_NE(std::find(fake.commands().begin(), fake.commands().end(), "AT+CMEE?"), fake.commands().end())
+      << "the channel resynchronised";
+}
+
+// Reports every 50 ms, never an END: the total timeout fires, and it is the
+// one named (not 90 s of silence that never happened).
+TEST_F(UploaderTest, TheTotalTimeoutIsNamedWhileReportsKeepComing) {
+  FakeModule fake(clock_, [this](const std::string& c) {
+    if (c.rfind("AT+QFOTADL=", 0) != 0) return module(c);
+    std::vector<Reply> replies{{Duration(20), answer("")}, {Duration(100), fota("\"START\"")}};
+    for (int i = 0; i < 1000; ++i) // 50 s of UPDATING 1..99 %
+      replies.push_back({Duration(50), fota("\"UPDATING\"," + std::to_string(1 + i % 99))});
+    return replies;
+  });
+  options_.timeouts.total = Duration(15000);
+  const auto start = clock_.now();
+  auto outcome = upload(fake);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::timeout)) << outcome.error->message();
+  EXPECT_EQ(outcome.error->message(), "the upgrade did not finish within 15 s (--timeout total=15)");
+  EXPECT_LT(clock_.now() - start, Duration(16000));
+}
+
+// A module that floods the line without an end of line: the deadlines hold,
+// the run ends with a clear error instead of running on.
+TEST_F(UploaderTest, AModuleThatNeverStopsSendingCannotHoldTheRunOpen) {
+  FakeModule fake(clock_, [](const std::string&) {
+    std::vector<Reply> flood;
+    for (int i = 0; i < 2000; ++i)
+      flood.push_back({Duration(1), std::string(1024, 'x')});
+    return flood;
+  });
+  const auto start = clock_.now();
+  auto outcome = upload(fake);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::no_module)) << outcome.error->message();
+  EXPECT_LT(clock_.now() - start, Duration(120000));
+}
+
+} // namespace
+} // namespace dfota::test
