@@ -13,6 +13,7 @@
 #include "profiles/revision.hpp"
 #include "profiles/url.hpp"
 #include "upload/fota_tracker.hpp"
+#include "upload/package_to_send.hpp"
 
 namespace dfota::upload {
 
@@ -89,13 +90,13 @@ private:
   }
 
   Status run_steps() {
-    auto opened = package::open_package(options_.package);
-    if (!opened) return opened.error();
-    report_.target_version = opened->manifest.target_version;
-    auto bytes = read_file(options_.package.string(), 4ull << 30);
-    if (!bytes) return bytes.error();
-    package_ = std::move(*bytes);
-    package_checksum_.update(package_);
+    package_ = options_.loaded;
+    if (!package_) {
+      auto loaded = load_package_to_send(options_.package);
+      if (!loaded) return loaded.error();
+      package_ = std::move(*loaded);
+    }
+    report_.target_version = package_->target_version;
 
     step("opening " + options_.port);
     auto port = ports_.open(options_.port, options_.serial, clock_.deadline_in(Duration(5000)), clock_);
@@ -257,28 +258,28 @@ private:
   // Sends the package in data mode. `ack_every_kib`: wait for the module's
   // 'A' after every 1024 bytes (AT+QFUPL ack mode).
   Status send_package(double bytes_per_second, std::size_t chunk, bool ack_every_kib) {
-    step("sending " + std::to_string(package_.size()) + " bytes");
+    step("sending " + std::to_string(bytes().size()) + " bytes");
     const TimePoint started = clock_.now();
     TimePoint last_event{};
     std::size_t sent = 0;
     const std::size_t piece = ack_every_kib ? 1024 : chunk;
-    while (sent < package_.size()) {
-      const std::size_t n = std::min(piece, package_.size() - sent);
+    while (sent < bytes().size()) {
+      const std::size_t n = std::min(piece, bytes().size() - sent);
       if (bytes_per_second > 0) {
         const auto due = started + std::chrono::duration_cast<TimePoint::duration>(
                                        std::chrono::duration<double>(static_cast<double>(sent) / bytes_per_second));
         clock_.sleep_until(due);
       }
-      auto ok = channel_->write_data(ByteSpan(package_).subspan(sent, n), clock_.deadline_in(Duration(30000)));
+      auto ok = channel_->write_data(ByteSpan(bytes()).subspan(sent, n), clock_.deadline_in(Duration(30000)));
       if (!ok) return fail(UploadErrc::transfer_failed, "sending the package: " + ok.error().message());
       sent += n;
       if (ack_every_kib && n == 1024) {
         if (auto acked = wait_ack(); !acked) return acked;
       }
       const TimePoint now = clock_.now();
-      if (now - last_event >= Duration(200) || sent == package_.size()) {
+      if (now - last_event >= Duration(200) || sent == bytes().size()) {
         last_event = now;
-        emit({UploadEvent::Kind::transfer, "", sent, package_.size(), seconds_between(started, now)});
+        emit({UploadEvent::Kind::transfer, "", sent, bytes().size(), seconds_between(started, now)});
       }
     }
     if (auto ok = port_->drain(clock_.deadline_in(Duration(600000))); !ok) return ok;
@@ -303,12 +304,12 @@ private:
     for (const auto& line : r.info)
       if (auto parsed = at::parse_upload_report(line, prefix)) got = parsed;
     if (!got) return fail(UploadErrc::transfer_failed, std::string("no ") + prefix + " report after the upload");
-    const ModuleChecksum& ours = package_checksum_;
-    if (got->size != package_.size() || got->checksum != ours.value()) {
-      if (got->size == package_.size()) report_.error_rule = "checksum";
+    const ModuleChecksum& ours = package_->checksum;
+    if (got->size != bytes().size() || got->checksum != ours.value()) {
+      if (got->size == bytes().size()) report_.error_rule = "checksum";
       return fail(UploadErrc::transfer_failed, "the module received " + std::to_string(got->size) +
                                                    " bytes with checksum " + checksum_hex(got->checksum) +
-                                                   ", the package has " + std::to_string(package_.size()) +
+                                                   ", the package has " + std::to_string(bytes().size()) +
                                                    " bytes with checksum " + ours.hex());
     }
     step("checksum " + ours.hex() + " confirmed by the module");
@@ -325,7 +326,7 @@ private:
 
   Status upload_com() {
     const int idle = std::max(profile_->com_idle_default_s, 5);
-    const std::string cmd = "AT+QFOTADL=\"COM\"," + std::to_string(package_.size()) + "," + std::to_string(idle);
+    const std::string cmd = "AT+QFOTADL=\"COM\"," + std::to_string(bytes().size()) + "," + std::to_string(idle);
     step("COM transparent mode");
     if (auto ok = expect_connect(command(cmd), "AT+QFOTADL=\"COM\""); !ok) return ok;
     if (auto ok = send_package(0, 4096, false); !ok) return ok;
@@ -349,7 +350,7 @@ private:
 
   Status upload_file() {
     if (auto ok = enable_flow_control(); !ok) return ok;
-    const std::string cmd = "AT+QFOTADL=\"FILE:" + std::to_string(package_.size()) + "\"";
+    const std::string cmd = "AT+QFOTADL=\"FILE:" + std::to_string(bytes().size()) + "\"";
     step("FILE mode");
     auto r = command(cmd);
     if (!r) return r.error();
@@ -377,7 +378,7 @@ private:
     auto del = command("AT+QFDEL=" + *quoted);
     if (!del) return del.error();
     const bool ack = options_.serial.flow_control != transport::FlowControl::rtscts;
-    const std::string cmd = "AT+QFUPL=" + *quoted + "," + std::to_string(package_.size()) + ",10" + (ack ? ",1" : "");
+    const std::string cmd = "AT+QFUPL=" + *quoted + "," + std::to_string(bytes().size()) + ",10" + (ack ? ",1" : "");
     if (auto ok = expect_connect(command(cmd), "AT+QFUPL"); !ok) return ok;
     auto cleanup = [&] { (void)command("AT+QFDEL=" + *quoted); };
     if (auto ok = send_package(0, 4096, ack); !ok) {
@@ -570,8 +571,8 @@ private:
   at::ConversationLog log_;
   transport::Clock& clock_;
   UploadReport report_;
-  Bytes package_;
-  ModuleChecksum package_checksum_;
+  std::shared_ptr<const PackageToSend> package_; // shared by the fleet's modules
+  const Bytes& bytes() const { return package_->bytes; }
   std::string url_scheme_; // ftp, http, https for the url method
   transport::PortOpener& ports_;
   std::unique_ptr<transport::Transport> port_;

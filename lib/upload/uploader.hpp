@@ -16,6 +16,7 @@
 #include "profiles/profile.hpp"
 #include "transport/port_opener.hpp"
 #include "transport/serial_port.hpp"
+#include "upload/package_to_send.hpp"
 #include "validate/validator.hpp"
 
 namespace dfota::upload {
@@ -54,6 +55,9 @@ struct UploadOptions {
   transport::Duration guard_time{1000}; // +++ guard time
   UploadTimeouts timeouts;
   std::optional<std::filesystem::path> source_firmware; // pre-flight source check, when known
+  // The package read once for a whole fleet (load_package_to_send); null:
+  // each run reads `package` itself.
+  std::shared_ptr<const PackageToSend> loaded;
 };
 
 // What happens, as it happens.

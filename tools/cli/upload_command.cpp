@@ -134,6 +134,10 @@ public:
       profile = *found;
     }
     if (int code = apply_settings(err); code != kOk) return code;
+    // Read and checked once; every module's thread sends this one buffer.
+    auto loaded = upload::load_package_to_send(options_.package);
+    if (!loaded) return report(err, loaded.error());
+    options_.loaded = *loaded;
     std::unique_ptr<upload::PackageServer> server;
     if (!serve_.empty()) {
       auto started = upload::PackageServer::start(serve_, options_.package);
