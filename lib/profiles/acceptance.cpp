@@ -39,10 +39,10 @@ std::vector<CheckResult> acceptance_checks(const Profile& profile, const Package
   return checks;
 }
 
-int first_refusal(const std::vector<CheckResult>& checks) {
+std::optional<CheckResult> first_refusal(const std::vector<CheckResult>& checks) {
   for (const auto& c : checks)
-    if (!c.passed) return c.code;
-  return 0;
+    if (!c.passed) return c;
+  return std::nullopt;
 }
 
 } // namespace dfota::profiles

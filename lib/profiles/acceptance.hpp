@@ -45,7 +45,8 @@ struct CheckResult {
 std::vector<CheckResult> acceptance_checks(const Profile& profile, const PackageFacts& package,
                                            const ModuleFacts& module);
 
-// The code of the first check that fails, 0 when the module takes the package.
-int first_refusal(const std::vector<CheckResult>& checks);
+// The first check that fails; nullopt when the module takes the package.
+// (Its code may be 0: the family's guide names none.)
+std::optional<CheckResult> first_refusal(const std::vector<CheckResult>& checks);
 
 } // namespace dfota::profiles

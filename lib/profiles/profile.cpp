@@ -237,8 +237,15 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
         std::pair{"project", &p.upgrade.project}, std::pair{"version", &p.upgrade.version},
         std::pair{"source", &p.upgrade.source}, std::pair{"space", &p.upgrade.space},
         std::pair{"too_large", &p.upgrade.too_large}, std::pair{"failed", &p.upgrade.failed}}) {
+    auto value = codes.get(key);
+    if (!value) return value.error();
+    if ((*value)->is_null()) { // the family's guide names no code for it
+      *target = 0;
+      continue;
+    }
     DFOTA_READ(n, codes.number(key));
-    if (n == 0 || n > 999) return codes.bad(key, "must be a module error code (1-999)");
+    if (n == 0 || n > 999)
+      return codes.bad(key, "must be a module error code (1-999), or null when the guide names none");
     *target = static_cast<int>(n);
   }
   return p;

@@ -46,6 +46,9 @@ struct UrcSpelling {
 // How the family goes through an upgrade, and the <err> of +QIND "END" it
 // reports for each kind of rejected package (so that the simulator answers
 // and the validator predicts the same code).
+// The <err> of +QIND "FOTA","END" the module reports for each kind of
+// refused or failed package; 0 where the family's guide names no code (UGxx:
+// "0 means OK, else ERROR").
 struct UpgradeBehaviour {
   bool reboot_before_apply = true; // Qualcomm: download, reboot into recovery, apply
   int bad_package = 504;           // not a package at all (zip, manifest)

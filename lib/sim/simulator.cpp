@@ -628,7 +628,7 @@ void Simulator::fota_over_url(const std::string& url) {
 void Simulator::begin_upgrade(const fs::path& package, bool delete_after) {
   if (auto ok = slot_.set_flag({package, delete_after, 0}); !ok) {
     log("* cannot set the upgrade flag: " + ok.error().message());
-    fota_urc({FotaStage::end, profile_.upgrade.failed});
+    fota_urc({FotaStage::end, end_code_for(profile_.upgrade.failed)});
     return;
   }
   if (power_loss_due(PowerLossPhase::flagged)) return cut_power("with the upgrade flag set");
@@ -640,7 +640,7 @@ void Simulator::run_upgrade() {
   for (;;) {
     if (stopping()) return;
     auto flag = slot_.flag();
-    const int code = flag ? attempt(*flag) : profile_.upgrade.failed;
+    const int code = flag ? attempt(*flag) : end_code_for(profile_.upgrade.failed);
     if (code < 0) return; // power lost: the flag stays for the next start
     fota_urc({FotaStage::end, code});
     if (code != 0) {
@@ -665,6 +665,13 @@ void Simulator::run_upgrade() {
   }
 }
 
+int Simulator::end_code_for(int code) const {
+  // Where the family's guide names no code (UGxx: "0 means OK, else
+  // ERROR"), the simulator reports kUnnamedFailure: a choice of its own,
+  // not a code from any guide.
+  return code != 0 ? code : kUnnamedFailure;
+}
+
 int Simulator::check_package(const package::OpenedPackage& opened, std::uint64_t package_size) {
   const auto& m = opened.manifest;
   profiles::PackageFacts package{package_size, m.project, m.source_version, m.target_version, m.space_needed};
@@ -672,9 +679,9 @@ int Simulator::check_package(const package::OpenedPackage& opened, std::uint64_t
   module.project = slot_.info().project;
   module.revision = slot_.info().version;
   module.free_space = options_.faults.fs_full ? 0 : store_.free(); // the package is already in the store
-  if (int code = profiles::first_refusal(profiles::acceptance_checks(profile_, package, module)); code != 0)
-    return code;
-  if (!package::verify_source(m, slot_.root())) return profile_.upgrade.source;
+  if (auto refusal = profiles::first_refusal(profiles::acceptance_checks(profile_, package, module)))
+    return end_code_for(refusal->code);
+  if (!package::verify_source(m, slot_.root())) return end_code_for(profile_.upgrade.source);
   return 0;
 }
 
@@ -685,7 +692,7 @@ int Simulator::attempt(const UpgradeFlag& flag) {
   auto opened = package::open_package(flag.package);
   if (!opened) {
     log("* package refused: " + opened.error().message());
-    return profile_.upgrade.bad_package;
+    return end_code_for(profile_.upgrade.bad_package);
   }
   if (slot_.info().version == opened->manifest.target_version &&
       slot_.info().version != opened->manifest.source_version) {
@@ -727,11 +734,11 @@ int Simulator::attempt(const UpgradeFlag& flag) {
   if (!applied) {
     log("* apply failed: " + applied.error().message());
     slot_.discard_staging();
-    if (applied.error().is(package::PackageErrc::source_mismatch)) return profile_.upgrade.source;
+    if (applied.error().is(package::PackageErrc::source_mismatch)) return end_code_for(profile_.upgrade.source);
     if (applied.error().is(package::PackageErrc::payload_mismatch) ||
         applied.error().is(package::PackageErrc::target_mismatch))
-      return profile_.upgrade.corrupt_payload;
-    return profile_.upgrade.failed;
+      return end_code_for(profile_.upgrade.corrupt_payload);
+    return end_code_for(profile_.upgrade.failed);
   }
   if (power_loss_due(PowerLossPhase::swap)) {
     if (auto ok = slot_.move_current_aside(); !ok) log("* " + ok.error().message());
@@ -740,7 +747,7 @@ int Simulator::attempt(const UpgradeFlag& flag) {
   }
   if (auto ok = slot_.replace_with_staging(); !ok) {
     log("* cannot put the new firmware in place: " + ok.error().message());
-    return profile_.upgrade.failed;
+    return end_code_for(profile_.upgrade.failed);
   }
   if (power_loss_due(PowerLossPhase::commit)) {
     cut_power("with the new firmware in place and the upgrade flag still set");

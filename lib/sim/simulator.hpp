@@ -111,6 +111,9 @@ private:
   int fota_cid_ = 1;
   std::string apn_;
   std::string line_;
+  // The END code for `code` of the profile's upgrade codes (0: unnamed).
+  int end_code_for(int code) const;
+  static constexpr int kUnnamedFailure = 1;
   transport::TimePoint booted_at_{};
   bool answered_since_boot_ = false; // the late-first-answer fault holds until then
   int garbled_ = 0;

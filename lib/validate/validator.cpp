@@ -54,6 +54,8 @@ private:
     findings_.push_back(Finding{std::move(rule), verdict, code, std::move(message)});
   }
   std::string meaning(int code, const std::string& scope = "fota") const {
+    if (code == 0)
+      return " (the module ends the upgrade with an error; the " + profile_.family + " guide names no code)";
     std::string m = registry_.meaning(code, profile_.id, scope);
     return m.empty() ? "" : " (" + std::to_string(code) + ": " + m + ")";
   }
@@ -380,16 +382,19 @@ std::vector<Finding> validate_package(const Request& request, const profiles::Pr
 
 std::vector<PredictedCode> predicted_codes(const profiles::Profile& profile) {
   const auto& u = profile.upgrade;
-  return {{"zip", u.bad_package, "fota"},
-          {"payloads", u.corrupt_payload, "fota"},
-          {"project", u.project, "fota"},
-          {"version", u.version, "fota"},
-          {"source", u.source, "fota"},
-          {"space", u.space, "fota"},
-          {"size", u.too_large, "fota"},
-          {"upload-name", 406, "cme"},
-          {"url", 610, "ftp"},
-          {"url", 711, "http"}};
+  std::vector<PredictedCode> codes{{"zip", u.bad_package, "fota"},
+                                   {"payloads", u.corrupt_payload, "fota"},
+                                   {"project", u.project, "fota"},
+                                   {"version", u.version, "fota"},
+                                   {"source", u.source, "fota"},
+                                   {"space", u.space, "fota"},
+                                   {"size", u.too_large, "fota"},
+                                   {"upload-name", 406, "cme"},
+                                   {"url", 610, "ftp"},
+                                   {"url", 711, "http"}};
+  // A rule whose module code the family's guide does not name predicts none.
+  std::erase_if(codes, [](const PredictedCode& p) { return p.code == 0; });
+  return codes;
 }
 
 } // namespace dfota::validate

@@ -98,6 +98,26 @@ TEST_F(Validate, PredictsTheModulesErrorCodes) {
   EXPECT_EQ(rule(run(flipped), "payloads").code, 505);
 }
 
+// The UGxx guide: "<err> 0 means OK, else ERROR": a refusal is predicted,
+// and no code borrowed from another family is named.
+TEST_F(Validate, UgxxRefusalsNameNoCodeTheGuideDoesNotName) {
+  Request on_target;
+  on_target.module_version = "EC25EFAR06A07M4G_01.004.01.004";
+  on_target.free_space = 1;
+  const auto findings = run(on_target, "ugxx");
+  EXPECT_FALSE(passed(findings));
+  for (const char* name : {"version", "space"}) {
+    const Finding& f = rule(findings, name);
+    EXPECT_EQ(f.verdict, Verdict::fail) << name;
+    EXPECT_EQ(f.code, 0) << name;
+    EXPECT_NE(f.message.find("guide names no code"), std::string::npos) << f.message;
+    EXPECT_EQ(f.message.find("505"), std::string::npos) << f.message;
+    EXPECT_EQ(f.message.find("504"), std::string::npos) << f.message;
+  }
+  for (const auto& predicted : predicted_codes(**registry_->find("ugxx")))
+    EXPECT_NE(predicted.scope, "fota") << predicted.rule << " " << predicted.code;
+}
+
 TEST_F(Validate, PackageSizeAgainstAFamilyLimit) {
   // No guide states a limit; a profile that does is checked against it.
   profiles::Profile limited = **registry_->find("rg50xq");
