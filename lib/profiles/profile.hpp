@@ -28,7 +28,7 @@ std::error_code make_error_code(ProfileErrc value);
 struct UrlRules {
   std::vector<std::string> schemes;    // lowercase: ftp, http, https
   std::size_t max_length = 0;          // the whole URL, bytes
-  std::optional<std::size_t> user_max; // each absent when the guide states no limit
+  std::optional<std::size_t> user_max; // FTP URLs only (the guides state none for HTTP); absent: no limit
   std::optional<std::size_t> password_max;
   std::optional<std::size_t> server_max;
   std::optional<std::size_t> ftp_path_max;

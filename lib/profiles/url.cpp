@@ -78,10 +78,14 @@ std::vector<std::string> url_rule_problems(const Url& url, std::size_t length, c
                          std::to_string(*max));
     }
   };
-  limit(rules.user_max, url.user, "user name");
-  limit(rules.password_max, url.password, "password");
-  limit(rules.server_max, url.host, "server");
-  if (url.scheme == "ftp") limit(rules.ftp_path_max, url.path, "file path");
+  // The guides state these limits for the FTP URL's parts only; an HTTP(S)
+  // URL is held to its whole length alone.
+  if (url.scheme == "ftp") {
+    limit(rules.user_max, url.user, "user name");
+    limit(rules.password_max, url.password, "password");
+    limit(rules.server_max, url.host, "server");
+    limit(rules.ftp_path_max, url.path, "file path");
+  }
   if (url.port && (*url.port < 1 || *url.port > 65535)) problems.push_back("port is outside 1-65535");
   if (url.scheme == "ftp" && rules.ftp_root_only && url.path.find('/') != std::string::npos)
     problems.push_back("the file must be in the FTP root (" + profile.family + " takes no sub-directory)");

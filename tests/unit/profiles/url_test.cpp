@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_support.hpp"
+
 namespace dfota::profiles {
 namespace {
 
@@ -33,6 +35,27 @@ TEST(Url, ParsesAndRedacts) {
   }
   EXPECT_FALSE(parse_url("no-scheme"));
   EXPECT_FALSE(parse_url("http://host:abc/x"));
+}
+
+// The 50-byte limits of the guides are on the FTP URL's user, password,
+// server and path; an HTTP(S) URL is held to its whole length only.
+TEST(Url, TheFiftyByteLimitsAreTheFtpUrlsOnly) {
+  auto registry = Registry::load(test::source_dir() / "formats");
+  ASSERT_TRUE(registry) << registry.error().message();
+  const std::string long_host = "firmware-distribution." + std::string(40, 'x') + ".example.com"; // 74 bytes
+  for (const char* id : {"ugxx", "ec2x", "ec200t"}) {
+    const Profile& family = **registry->find(id);
+    const std::string http = "http://" + long_host + "/releases/2026/" + std::string(60, 'p') + ".zip";
+    auto http_url = parse_url(http);
+    ASSERT_TRUE(http_url);
+    EXPECT_TRUE(url_rule_problems(*http_url, http.size(), family).empty()) << id;
+    const std::string ftp = "ftp://user:pw@" + long_host + "/update.zip";
+    auto ftp_url = parse_url(ftp);
+    ASSERT_TRUE(ftp_url);
+    const auto problems = url_rule_problems(*ftp_url, ftp.size(), family);
+    ASSERT_EQ(problems.size(), 1u) << id;
+    EXPECT_EQ(problems[0], "server is 74 bytes, at most 50") << id;
+  }
 }
 
 } // namespace
