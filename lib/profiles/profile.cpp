@@ -213,6 +213,9 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
   p.first_urc_after_reboot_s = static_cast<int>(n);
   DFOTA_READ(n, timeouts.number("com_idle_default_s"));
   p.com_idle_default_s = static_cast<int>(n);
+  std::optional<std::uint64_t> answer_ms;
+  DFOTA_READ(answer_ms, timeouts.optional_number("qfotadl_answer_ms"));
+  if (answer_ms) p.qfotadl_answer = std::chrono::milliseconds(*answer_ms);
 
   Reader flow(*doc, origin, "");
   DFOTA_READ(flow, r.object("flow_control"));

@@ -4,6 +4,7 @@
 // one catalogue of every code in the guides. Adding a family is adding a file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -81,6 +82,9 @@ struct Profile {
   int download_start_timeout_s = 90;
   int first_urc_after_reboot_s = 90;
   int com_idle_default_s = 5;
+  // The longest the guide says AT+QFOTADL takes to answer (UGxx: 90 s,
+  // RG50xQ: 300 ms); absent where the guide is silent.
+  std::optional<std::chrono::milliseconds> qfotadl_answer;
   bool file_mode_requires_flow_control = false;
   std::optional<std::uint64_t> no_flow_control_bytes_per_s;
   std::optional<std::size_t> no_flow_control_min_chunk;

@@ -134,6 +134,14 @@ private:
 
   // ------------------------------------------------------------ command state
 
+  // How long AT+QFOTADL may take to answer: the family guide's maximum
+  // response time (UGxx: 90 s) when it is longer than --timeout command.
+  Duration qfotadl_timeout() const {
+    const Duration command = options_.timeouts.command;
+    if (!profile_ || !profile_->qfotadl_answer) return command;
+    return std::max(command, std::chrono::duration_cast<Duration>(*profile_->qfotadl_answer));
+  }
+
   Expected<at::Response> command(const std::string& text, Duration timeout = Duration(0)) {
     if (timeout == Duration(0)) timeout = options_.timeouts.command;
     return channel_->command(text, timeout);
@@ -328,7 +336,7 @@ private:
     const int idle = std::max(profile_->com_idle_default_s, 5);
     const std::string cmd = "AT+QFOTADL=\"COM\"," + std::to_string(bytes().size()) + "," + std::to_string(idle);
     step("COM transparent mode");
-    if (auto ok = expect_connect(command(cmd), "AT+QFOTADL=\"COM\""); !ok) return ok;
+    if (auto ok = expect_connect(command(cmd, qfotadl_timeout()), "AT+QFOTADL=\"COM\""); !ok) return ok;
     if (auto ok = send_package(0, 4096, false); !ok) return ok;
     auto r = channel_->wait_final(cmd, clock_.deadline_in(Duration(idle * 1000 + 10000)));
     if (!r) return r.error();
@@ -352,7 +360,7 @@ private:
     if (auto ok = enable_flow_control(); !ok) return ok;
     const std::string cmd = "AT+QFOTADL=\"FILE:" + std::to_string(bytes().size()) + "\"";
     step("FILE mode");
-    auto r = command(cmd);
+    auto r = command(cmd, qfotadl_timeout());
     if (!r) return r.error();
     if (!r->ok()) return fail(UploadErrc::transfer_failed, "AT+QFOTADL=\"FILE:...\" answered " + r->final.text);
     tracker_.emplace(*profile_);
@@ -400,7 +408,7 @@ private:
     }
     const std::string path = profile_->local_paths.front() + name;
     step("AT+QFOTADL=\"" + path + "\"");
-    auto trigger = command("AT+QFOTADL=\"" + path + "\"");
+    auto trigger = command("AT+QFOTADL=\"" + path + "\"", qfotadl_timeout());
     if (!trigger) return trigger.error();
     if (!trigger->ok()) return fail(UploadErrc::module_error, "AT+QFOTADL answered " + trigger->final.text);
     return {};
@@ -425,7 +433,7 @@ private:
                                          "AT+QFOTADL=\"" + profiles::redact_url(*options_.url) + "\"");
         !ok)
       return ok;
-    auto r = channel_->wait_final("AT+QFOTADL=" + *quoted, clock_.deadline_in(options_.timeouts.command));
+    auto r = channel_->wait_final("AT+QFOTADL=" + *quoted, clock_.deadline_in(qfotadl_timeout()));
     if (!r) return r.error();
     if (!r->ok()) return fail(UploadErrc::module_error, "AT+QFOTADL with the URL answered " + r->final.text);
     return {};

@@ -38,6 +38,14 @@ TEST(Profiles, AFamilyIsFoundByTheLongestModelItsNameStartsWith) {
   EXPECT_EQ((*r.find("ec2x"))->model_prefix_of("UG96"), "");
 }
 
+TEST(Profiles, AtQfotadlResponseTimesAreTheGuides) {
+  Registry r = registry();
+  EXPECT_EQ((*r.find("ugxx"))->qfotadl_answer, std::chrono::milliseconds(90000)); // "Maximum Response Time 90 seconds"
+  EXPECT_EQ((*r.find("rg50xq"))->qfotadl_answer, std::chrono::milliseconds(300)); // "300 ms"
+  EXPECT_FALSE((*r.find("ec2x"))->qfotadl_answer);                                // the guide is silent
+  EXPECT_FALSE((*r.find("ec200t"))->qfotadl_answer);
+}
+
 // Facts read off the four guides, one by one.
 TEST(Profiles, AgreeWithTheGuides) {
   Registry r = registry();

@@ -54,9 +54,9 @@ protected:
     return {{Duration(10), answer("")}}; // AT, ATE0, AT+CMEE=1, ...
   }
 
-  upload::UploadOutcome upload(FakeModule& fake) {
+  upload::UploadOutcome upload(FakeModule& fake, const std::string& family = "rg50xq") {
     FakeModule::Ports ports(fake);
-    return upload::run_upload(options_, *registry_->find("rg50xq"), *registry_, {}, {}, clock_, ports);
+    return upload::run_upload(options_, *registry_->find(family), *registry_, {}, {}, clock_, ports);
   }
 
   transport::ManualClock clock_;
@@ -117,6 +117,27 @@ TEST_F(UploaderTest, TheTotalTimeoutIsNamedWhileReportsKeepComing) {
   EXPECT_TRUE(outcome.error->is(upload::UploadErrc::timeout)) << outcome.error->message();
   EXPECT_EQ(outcome.error->message(), "the upgrade did not finish within 15 s (--timeout total=15)");
   EXPECT_LT(clock_.now() - start, Duration(16000));
+}
+
+// The UGxx guide gives AT+QFOTADL up to 90 s to answer: the uploader waits
+// that long for a UGxx, and names the command when a family's time runs out.
+TEST_F(UploaderTest, AtQfotadlGetsTheFamilysResponseTime) {
+  auto slow = [this](const std::string& c) {
+    auto replies = module(c);
+    if (c.rfind("AT+QFOTADL=", 0) == 0) replies.front().after = Duration(60000);
+    return replies;
+  };
+  FakeModule ugxx(clock_, slow);
+  auto outcome = upload(ugxx, "ugxx");
+  ASSERT_FALSE(outcome.error) << outcome.error->message();
+  EXPECT_EQ(outcome.report.module_version_after, kV2);
+
+  version_ = kV1;
+  FakeModule ec2x(clock_, slow); // its guide states no response time: --timeout command (5 s)
+  outcome = upload(ec2x, "ec2x");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(transport::TransportErrc::timeout)) << outcome.error->message();
+  EXPECT_EQ(outcome.error->message(), "fake: no answer to AT+QFOTADL=\"http://192.0.2.10/update.zip\" within 5 s");
 }
 
 // A module that floods the line without an end of line: the deadlines hold,
