@@ -2,21 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
+
+#include "core/text.hpp"
 
 namespace dfota::at {
 
 using transport::TimePoint;
 
 namespace {
-// "1.5 s", "5 s": a wait as people read it.
-std::string seconds_text(long long milliseconds) {
-  if (milliseconds % 1000 == 0) return std::to_string(milliseconds / 1000) + " s";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(milliseconds) / 1000.0);
-  return text;
-}
-
 const char* describe(AtErrc value) {
   switch (value) {
   case AtErrc::command_failed: return "command failed";
@@ -112,11 +105,11 @@ Expected<Response> Channel::wait_final(std::string_view pending, TimePoint deadl
     if (auto ok = fill(deadline); !ok) {
       if (!ok.error().is(transport::TransportErrc::timeout)) return ok.error();
       in_step_ = false; // the answer may still come
-      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - started).count();
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - started);
       std::string what = pending.empty() ? std::string("answer") : "answer to " + std::string(pending);
       if (what.size() > 80) what = what.substr(0, 77) + "...";
       return make_error(transport::TransportErrc::timeout,
-                        port_->name() + ": no " + what + " within " + seconds_text(waited));
+                        port_->name() + ": no " + what + " within " + seconds_text(waited) + " s");
     }
   }
 }

@@ -72,4 +72,10 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string seconds_text(std::chrono::milliseconds duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(duration.count()) / 1000.0);
+  return text;
+}
+
 } // namespace dfota

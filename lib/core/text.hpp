@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ inline std::optional<std::uint64_t> parse_whole_number(std::string_view text) {
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
+
+// A duration in seconds as people read it, without trailing zeros: "90",
+// "1.5", "0.02".
+std::string seconds_text(std::chrono::milliseconds duration);
 
 // `text` safe to print on a terminal: C0 controls, DEL, C1 controls (U+0080
 // to U+009F) and bytes that are not UTF-8 become "\xNN" (tab, CR and LF as

@@ -4,46 +4,37 @@
 #include <cstring>
 #include <fcntl.h>
 #include <httplib.h>
-#include <optional>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.hpp"
 #include "transport/transport.hpp"
 
 namespace dfota::upload {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// ADDR:PORT split into a host (brackets of an IPv6 address removed) and a
-// port; nullopt when it is not of that form.
-std::optional<std::pair<std::string, int>> split_address(const std::string& address_port) {
+std::optional<ServeAddress> parse_serve_address(const std::string& address_port) {
   const auto colon = address_port.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address_port.size()) return std::nullopt;
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  const auto port = parse_whole_number(std::string_view(address_port).substr(colon + 1));
+  if (!port || *port > 65535) return std::nullopt;
   std::string host = address_port.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   else if (host.find(':') != std::string::npos)
     return std::nullopt;
-  int port = 0;
-  for (char c : address_port.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) return std::nullopt;
-  return std::pair{host, port};
+  return ServeAddress{host, static_cast<int>(*port)};
 }
-
-} // namespace
 
 Expected<std::unique_ptr<PackageServer>> PackageServer::start(const std::string& address_port, const fs::path& file,
                                                               ServerLimits limits) {
   using transport::TransportErrc;
-  const auto address = split_address(address_port);
+  const auto address = parse_serve_address(address_port);
   if (!address) return make_error(TransportErrc::bad_setting, "--serve " + address_port + ": expected ADDR:PORT");
-  const auto& [host, wanted_port] = *address;
+  const std::string& host = address->host;
+  const int wanted_port = address->port;
 
   std::unique_ptr<PackageServer> server(new PackageServer());
   server->limits_ = limits;

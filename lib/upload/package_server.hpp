@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -32,6 +33,14 @@ struct ServerLimits {
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds write_timeout{60};
 };
+
+// "ADDR:PORT" as --serve takes it (an IPv6 address in brackets, a port from
+// 0 to 65535): the host without brackets and the port; nullopt otherwise.
+struct ServeAddress {
+  std::string host;
+  int port = 0;
+};
+std::optional<ServeAddress> parse_serve_address(const std::string& address_port);
 
 class PackageServer {
 public:

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <thread>
 
 #include "at/responses.hpp"
@@ -70,9 +69,8 @@ private:
 
   // "90 s (--timeout urc=90)": which timeout fired, and how to change it.
   static std::string named_timeout(Duration timeout, const char* key) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(timeout.count()) / 1000.0);
-    return std::string(seconds) + " s (--timeout " + key + "=" + seconds + ")";
+    const std::string seconds = seconds_text(timeout);
+    return seconds + " s (--timeout " + key + "=" + seconds + ")";
   }
 
   Error fail(UploadErrc code, const std::string& message, int module_code = 0, const std::string& scope = "") {

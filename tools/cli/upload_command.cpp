@@ -105,7 +105,7 @@ public:
       err << "dfota: error: give --port (or --ports-file)\n";
       return kUsage;
     }
-    if (!serve_.empty() && !is_address_and_port(serve_)) {
+    if (!serve_.empty() && !upload::parse_serve_address(serve_)) {
       err << "dfota: error: --serve " << printable(serve_)
           << ": expected ADDR:PORT (127.0.0.1:8080, [::1]:0; port 0 picks one)\n";
       return kUsage;
@@ -202,16 +202,6 @@ public:
   }
 
 private:
-  // ADDR:PORT with a port from 0 to 65535 (an IPv6 address in brackets).
-  static bool is_address_and_port(const std::string& text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0) return false;
-    const auto port = parse_whole_number(std::string_view(text).substr(colon + 1));
-    const std::string host = text.substr(0, colon);
-    const bool bracketed = host.front() == '[' && host.back() == ']';
-    return port && *port <= 65535 && (bracketed || host.find(':') == std::string::npos);
-  }
-
   // The package must be a regular file that exists: 4 when it does not, 3 when it is no file.
   int check_package_file(std::ostream& err) const {
     std::error_code ec;

@@ -118,32 +118,26 @@ std::variant<std::string, Failure> resolve_port(const Settings& settings, const 
   return ports[0];
 }
 
-// The upload's summary line, or null when it wrote none.
-json summary_of(const std::string& json_lines) {
+// Reads an upload's JSON lines once: each event goes to the deployment log,
+// one line each; returns the summary line (null when it wrote none).
+json log_events(const std::string& json_lines, std::ostream& log) {
   json summary;
-  std::istringstream lines(json_lines);
-  for (std::string line; std::getline(lines, line);) {
-    json value = json::parse(line, nullptr, false);
-    if (value.is_object() && value.value("event", "") == "summary") summary = value;
-  }
-  return summary;
-}
-
-// The events of an upload, one line each, for the deployment log.
-void log_events(const std::string& json_lines, std::ostream& log) {
   std::istringstream lines(json_lines);
   for (std::string line; std::getline(lines, line);) {
     json e = json::parse(line, nullptr, false);
     if (!e.is_object()) continue;
     const std::string kind = e.value("event", "");
     const std::string time = e.value("time", "");
-    if (kind == "step" || kind == "warning" || kind == "port")
+    if (kind == "summary")
+      summary = std::move(e);
+    else if (kind == "step" || kind == "warning" || kind == "port")
       log << time << " " << (kind == "warning" ? "warning: " : "") << printable(e.value("text", "")) << "\n";
     else if (kind == "fota" || kind == "retry")
       log << time << " module: " << printable(e.value("stage", "")) << " " << e.value("value", 0) << "\n";
     else if (kind == "transfer" && e.value("bytes", 0ull) == e.value("total", 1ull))
       log << time << " sent " << e.value("bytes", 0ull) << " bytes\n";
   }
+  return summary;
 }
 
 std::string text_of(const json& summary, const char* key) {
@@ -167,8 +161,7 @@ UploadResult upload(const fs::path& files, const Settings& settings, const fs::p
   UploadResult result;
   std::string json_lines;
   result.exit_code = environment.upload(args, json_lines, log);
-  log_events(json_lines, log);
-  result.summary = summary_of(json_lines);
+  result.summary = log_events(json_lines, log);
   std::error_code ec;
   fs::create_directories(files / "tmp", ec);
   if (!result.summary.is_null()) (void)write_text_file(files / "tmp" / name, result.summary.dump(2) + "\n");
