@@ -22,14 +22,22 @@ namespace {
 struct PendingOutputs {
   std::mutex mutex;
   std::set<fs::path> paths;
+  bool removed = false; // remove_pending_outputs() ran: the process is ending
 };
 PendingOutputs& pending() {
   static PendingOutputs* outputs = new PendingOutputs(); // never destroyed: a signal may come at exit
   return *outputs;
 }
-void add_pending(const fs::path& path) {
+// Creates a temporary with `make` (mkstemp or mkdtemp on `pattern`) and
+// registers it under the registry's lock, so that remove_pending_outputs()
+// never runs between the two; once it has run, nothing more is created.
+// Returns errno on failure (ECANCELED after the removal).
+template <class Make> int create_pending(std::string& pattern, Make make) {
   std::lock_guard lock(pending().mutex);
-  pending().paths.insert(path);
+  if (pending().removed) return ECANCELED;
+  if (!make(pattern.data())) return errno;
+  pending().paths.insert(pattern);
+  return 0;
 }
 void drop_pending(const fs::path& path) {
   std::lock_guard lock(pending().mutex);
@@ -75,6 +83,7 @@ void remove_pending_outputs() noexcept {
   for (const auto& path : pending().paths)
     remove_tree(path);
   pending().paths.clear();
+  pending().removed = true;
 }
 
 void remove_tree(const fs::path& path) noexcept {
@@ -135,10 +144,10 @@ Expected<OutputFile> OutputFile::create(const fs::path& destination, unsigned mo
   fs::path dir = destination.parent_path();
   if (dir.empty()) dir = ".";
   std::string pattern = temporary_pattern(dir, destination.filename().string());
-  int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return system_error("cannot create " + destination.string(), errno);
+  int fd = -1;
+  if (int error = create_pending(pattern, [&](char* path) { return (fd = ::mkstemp(path)) >= 0; }); error != 0)
+    return system_error("cannot create " + destination.string(), error);
   ::fchmod(fd, mode);
-  add_pending(pattern);
   return OutputFile(destination, fs::path(pattern), fd);
 }
 
@@ -174,10 +183,8 @@ Status OutputFile::commit() {
 
 Expected<TempDir> TempDir::create(const fs::path& parent, std::string_view prefix) {
   std::string pattern = (parent / (std::string(prefix) + "XXXXXX")).string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return system_error("cannot create a temporary directory in " + parent.string(), errno);
-  }
-  add_pending(pattern);
+  if (int error = create_pending(pattern, [](char* path) { return ::mkdtemp(path) != nullptr; }); error != 0)
+    return system_error("cannot create a temporary directory in " + parent.string(), error);
   return TempDir(fs::path(pattern));
 }
 
@@ -185,8 +192,8 @@ Expected<TempDir> TempDir::create_beside(const fs::path& destination) {
   fs::path dir = destination.parent_path();
   if (dir.empty()) dir = ".";
   std::string pattern = temporary_pattern(dir, destination.filename().string());
-  if (::mkdtemp(pattern.data()) == nullptr) return system_error("cannot create " + destination.string(), errno);
-  add_pending(pattern);
+  if (int error = create_pending(pattern, [](char* path) { return ::mkdtemp(path) != nullptr; }); error != 0)
+    return system_error("cannot create " + destination.string(), error);
   return TempDir(fs::path(pattern));
 }
 

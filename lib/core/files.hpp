@@ -88,7 +88,9 @@ private:
 // Removes every OutputFile temporary and TempDir that is neither committed,
 // released nor destroyed yet: what a program's SIGINT/SIGTERM handling calls
 // (from a normal thread, not a signal handler) so that an interrupted run
-// leaves nothing behind. Objects created after it are not affected.
+// leaves nothing behind. Creating and registering a temporary is one step
+// under the registry's lock, so none escapes the removal; after it, creating
+// one fails (ECANCELED) while the process ends.
 void remove_pending_outputs() noexcept;
 
 // Removes `path` and all below it, making read-only directories writable

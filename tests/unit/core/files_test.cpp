@@ -79,6 +79,26 @@ TEST(Files, IsWithinResolvesLinksAndDotsOfWhatExists) {
   EXPECT_FALSE(relative_beside);
 }
 
+// What an interrupted run's cleanup does; once it ran, the ending process
+// creates no further temporary that it could leave behind. (In a child
+// process: the removal is for good.)
+TEST(Files, PendingOutputsAreRemovedAndNoneIsCreatedAfterwards) {
+  test::ScratchDir dir;
+  EXPECT_EXIT(
+      {
+        auto file = OutputFile::create(dir / "out.bin");
+        auto temp = TempDir::create_beside(dir / "tree");
+        if (!file || !temp) std::_Exit(2);
+        remove_pending_outputs();
+        if (!test::list_all(dir.path()).empty()) std::_Exit(3);
+        auto later = OutputFile::create(dir / "later.bin");
+        if (later || !later.error().message().starts_with("cannot create")) std::_Exit(4);
+        if (!test::list_all(dir.path()).empty()) std::_Exit(5);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 TEST(Files, ReadFileLimit) {
   test::ScratchDir dir;
   test::write_text(dir / "f", "0123456789");
