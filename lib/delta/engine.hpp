@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,15 +29,25 @@ std::error_code make_error_code(DeltaErrc value);
 // For apply(): the target size is not known; any size is accepted.
 inline constexpr std::uint64_t kUnknownSize = UINT64_MAX;
 
+// Told how far one diff() has come: the fraction of its work done, in
+// [0, 1), rising. An engine may call it from several of its threads at once
+// (so it must be thread-safe, and two calls may arrive out of order); it
+// never says 1, which is for the caller to say once diff() has returned. An
+// engine that cannot tell calls it not at all. It must return quickly: the
+// encoding waits for it.
+using DiffProgress = std::function<void(double fraction)>;
+
 class Engine {
 public:
   virtual ~Engine() = default;
   virtual std::string_view name() const = 0;
   // False when this machine lacks what diff() needs (apply() always works).
   virtual bool can_diff() const { return true; }
-  // Writes a payload that turns `source` into `target`. On failure the payload
-  // writer holds an unspecified prefix and must be discarded.
-  virtual Status diff(ByteSpan source, ByteSpan target, Writer& payload) const = 0;
+  // Writes a payload that turns `source` into `target`, telling `progress`
+  // (may be empty) how far it has come. On failure the payload writer holds
+  // an unspecified prefix and must be discarded.
+  virtual Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const = 0;
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const { return diff(source, target, payload, {}); }
   // True when diff() hands the payload to its writer as it encodes, so that
   // a writer refusing more bytes stops the encoding early; false when the
   // payload comes out only at the end.

@@ -15,7 +15,8 @@ namespace dfota::delta {
 class NativeEngine final : public Engine {
 public:
   std::string_view name() const override { return "native"; }
-  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  using Engine::diff;
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
 };
@@ -26,7 +27,8 @@ public:
 class ZstdEngine final : public Engine {
 public:
   std::string_view name() const override { return "zstd"; }
-  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  using Engine::diff;
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
@@ -37,7 +39,8 @@ public:
 class FullEngine final : public Engine {
 public:
   std::string_view name() const override { return "full"; }
-  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  using Engine::diff;
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
@@ -50,7 +53,8 @@ class VcdiffEngine final : public Engine {
 public:
   std::string_view name() const override { return "vcdiff"; }
   bool can_diff() const override;
-  Status diff(ByteSpan source, ByteSpan target, Writer& payload) const override;
+  using Engine::diff;
+  Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
 };

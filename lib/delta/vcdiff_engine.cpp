@@ -22,7 +22,8 @@ Status write_whole(const fs::path& path, ByteSpan bytes) {
 
 bool VcdiffEngine::can_diff() const { return program_available(kProgram); }
 
-Status VcdiffEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
+// xdelta3 runs as a program and tells nothing of its progress.
+Status VcdiffEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress&) const {
   if (!can_diff()) {
     return make_error(DeltaErrc::engine_unavailable,
                       "the vcdiff engine needs the xdelta3 program to encode (apt-get install xdelta3)");

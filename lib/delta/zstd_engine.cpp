@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -29,8 +30,9 @@ unsigned window_log_for(std::uint64_t span) {
 
 // Compresses `target`, referencing `prefix` (may be empty) as already-seen
 // data, handing the frame to `payload` as it is made, so that a writer that
-// refuses more bytes stops the work early.
-Status compress(ByteSpan prefix, ByteSpan target, Writer& payload) {
+// refuses more bytes stops the work early; `progress` (may be empty) is told
+// the share of `target` consumed.
+Status compress(ByteSpan prefix, ByteSpan target, Writer& payload, const DiffProgress& progress) {
   std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
   if (!cctx) return make_error(DeltaErrc::encode_failed, "zstd: out of memory");
   const unsigned wlog = window_log_for(prefix.size() + target.size());
@@ -45,14 +47,26 @@ Status compress(ByteSpan prefix, ByteSpan target, Writer& payload) {
     size_t rc = ZSTD_CCtx_refPrefix(cctx.get(), prefix.data(), prefix.size());
     if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::encode_failed, "zstd prefix", rc);
   }
+  // The target is handed over a chunk at a time so that progress can be
+  // told as it is consumed (given whole, a delta that compresses well is
+  // made in one call).
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
   Bytes out(ZSTD_CStreamOutSize());
-  ZSTD_inBuffer input{target.data(), target.size(), 0};
+  std::size_t handed = 0;
   for (;;) {
-    ZSTD_outBuffer output{out.data(), out.size(), 0};
-    const size_t left = ZSTD_compressStream2(cctx.get(), &output, &input, ZSTD_e_end);
-    if (ZSTD_isError(left)) return zstd_error(DeltaErrc::encode_failed, "zstd", left);
-    if (auto ok = payload.write({out.data(), output.pos}); !ok) return ok;
-    if (left == 0) return {};
+    const std::size_t end = std::min(target.size(), handed + kChunk);
+    ZSTD_inBuffer input{target.data() + handed, end - handed, 0};
+    const ZSTD_EndDirective directive = end == target.size() ? ZSTD_e_end : ZSTD_e_continue;
+    for (;;) {
+      ZSTD_outBuffer output{out.data(), out.size(), 0};
+      const size_t left = ZSTD_compressStream2(cctx.get(), &output, &input, directive);
+      if (ZSTD_isError(left)) return zstd_error(DeltaErrc::encode_failed, "zstd", left);
+      if (auto ok = payload.write({out.data(), output.pos}); !ok) return ok;
+      if (directive == ZSTD_e_end ? left == 0 : input.pos == input.size) break;
+    }
+    if (directive == ZSTD_e_end) return {};
+    handed = end;
+    if (progress) progress(static_cast<double>(handed) / static_cast<double>(target.size()));
   }
 }
 
@@ -164,8 +178,8 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
 
 } // namespace
 
-Status ZstdEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
-  return compress(source, target, payload);
+Status ZstdEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
+  return compress(source, target, payload, progress);
 }
 
 Status ZstdEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const {
@@ -188,7 +202,9 @@ Status FullEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) c
   return {};
 }
 
-Status FullEngine::diff(ByteSpan, ByteSpan target, Writer& payload) const { return compress({}, target, payload); }
+Status FullEngine::diff(ByteSpan, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
+  return compress({}, target, payload, progress);
+}
 
 Status FullEngine::apply(ByteSpan, Reader& payload, Writer& target, std::uint64_t target_size) const {
   return decompress({}, payload, target, target_size);

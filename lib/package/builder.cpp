@@ -7,6 +7,7 @@
 #include <cstring>
 #include <future>
 #include <map>
+#include <mutex>
 #include <sys/stat.h>
 
 #include "core/files.hpp"
@@ -55,6 +56,40 @@ private:
   bool outgrown_ = false;
 };
 
+// The share of the current partition encoded, told to a BuildOptions
+// callback each time its whole percent rises, one call at a time. Engines
+// tell it from their own threads.
+class PartitionProgress {
+public:
+  explicit PartitionProgress(const std::function<void(double)>& sink) : sink_(sink) {}
+  // A new partition: back to 0 %.
+  void restart() {
+    std::lock_guard lock(mutex_);
+    percent_ = -1;
+  }
+  // Raises the share to `fraction` (a lower one is ignored).
+  void rise_to(double fraction) {
+    if (!sink_) return;
+    const int percent = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 100);
+    std::lock_guard lock(mutex_);
+    if (percent <= percent_) return;
+    percent_ = percent;
+    sink_(percent / 100.0);
+  }
+  bool wanted() const { return static_cast<bool>(sink_); }
+
+private:
+  const std::function<void(double)>& sink_;
+  std::mutex mutex_;
+  int percent_ = -1;
+};
+
+// Where one object's encoding lies within its partition's work.
+struct ShareOfPartition {
+  double start = 0;
+  double width = 1;
+};
+
 struct Encoded {
   std::string engine;
   Bytes payload;
@@ -64,11 +99,14 @@ struct Encoded {
 class PackageAssembler {
 public:
   PackageAssembler(const BuildOptions& options, fs::path payload_dir)
-      : options_(options), payload_dir_(std::move(payload_dir)) {}
+      : options_(options), payload_dir_(std::move(payload_dir)), progress_(options_.on_partition_progress) {}
+
+  PartitionProgress& progress() { return progress_; }
 
   // Picks the engine and encodes source -> target. `source` empty and
-  // `has_source` false means a new object: only `full` applies.
-  Expected<Encoded> encode(ByteSpan source, ByteSpan target, bool has_source) const {
+  // `has_source` false means a new object: only `full` applies. The
+  // candidates' mean progress is told as `share` of the partition.
+  Expected<Encoded> encode(ByteSpan source, ByteSpan target, bool has_source, ShareOfPartition share = {}) {
     std::vector<const delta::Engine*> candidates;
     if (!has_source) {
       candidates.push_back(delta::find_engine("full"));
@@ -89,9 +127,31 @@ public:
     // payload finished so far: it could no longer win. The choice does not
     // depend on timing, only the work saved does.
     std::atomic<std::uint64_t> smallest{UINT64_MAX};
-    auto run = [&smallest, source, target](const delta::Engine* engine) -> Expected<std::optional<Bytes>> {
+    // Each candidate's share done; an engine that tells nothing counts as
+    // done when it returns.
+    std::vector<std::atomic<double>> done(candidates.size());
+    auto tell = [this, &done, share] {
+      double sum = 0;
+      for (const auto& d : done)
+        sum += d.load();
+      progress_.rise_to(share.start + share.width * sum / static_cast<double>(done.size()));
+    };
+    auto run = [&, source, target](std::size_t index) -> Expected<std::optional<Bytes>> {
+      const delta::Engine* engine = candidates[index];
       WithinSmallest out(smallest);
-      if (auto ok = engine->diff(source, target, out); !ok) {
+      delta::DiffProgress told;
+      if (progress_.wanted()) {
+        told = [&done, &tell, index](double fraction) {
+          done[index].store(fraction);
+          tell();
+        };
+      }
+      const Status ok = engine->diff(source, target, out, told);
+      if (progress_.wanted()) {
+        done[index].store(1);
+        tell();
+      }
+      if (!ok) {
         if (out.outgrown()) return std::optional<Bytes>{};
         return ok.error();
       }
@@ -107,7 +167,7 @@ public:
       std::vector<std::pair<std::size_t, std::future<Expected<std::optional<Bytes>>>>> group;
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         if (candidates[i]->writes_as_it_encodes() == streaming)
-          group.emplace_back(i, std::async(std::launch::async, run, candidates[i]));
+          group.emplace_back(i, std::async(std::launch::async, run, i));
       }
       for (auto& started : group) {
         auto result = started.second.get();
@@ -145,6 +205,7 @@ private:
   const BuildOptions& options_;
   fs::path payload_dir_;
   std::vector<std::pair<std::string, fs::path>> stored_;
+  PartitionProgress progress_;
 };
 
 Expected<MappedFile> map(const fs::path& path) { return MappedFile::open(path.string()); }
@@ -228,7 +289,11 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
   std::sort(paths.begin(), paths.end());
 
   bool changed = !in_source;
-  for (const auto& path : paths) {
+  // Each path is an equal share of the partition's progress.
+  const double per_path = paths.empty() ? 1 : 1.0 / static_cast<double>(paths.size());
+  for (std::size_t index = 0; index < paths.size(); ++index) {
+    const std::string& path = paths[index];
+    assembler.progress().rise_to(per_path * static_cast<double>(index));
     auto old_it = old_entries.find(path);
     auto new_it = new_entries.find(path);
     const firmware::TreeEntry* old_e = old_it == old_entries.end() ? nullptr : &old_it->second;
@@ -277,7 +342,8 @@ Expected<PartitionEntry> build_tree(PackageAssembler& assembler, const std::stri
       continue;
     }
     changed = true;
-    auto encoded = assembler.encode(source_map.bytes(), target_map->bytes(), same_type);
+    auto encoded = assembler.encode(source_map.bytes(), target_map->bytes(), same_type,
+                                    {per_path * static_cast<double>(index), per_path});
     if (!encoded) return encoded.error().with_context("file " + name + "/" + path);
     file.op = encoded->engine == "full" ? Operation::full : Operation::delta;
     entry.apply_memory = std::max(entry.apply_memory, encoded->apply_memory);
@@ -367,6 +433,7 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto& name = names[i];
     if (options.on_partition) options.on_partition(name, i, names.size());
+    assembler.progress().restart();
     const firmware::Partition* old_p = old_parts.count(name) ? old_parts[name] : nullptr;
     const firmware::Partition* new_p = new_parts.count(name) ? new_parts[name] : nullptr;
     if (old_p && new_p && old_p->kind != new_p->kind) {
@@ -379,6 +446,7 @@ Expected<BuildResult> build_package(const fs::path& from, const fs::path& to, co
                      ? build_image(assembler, name, old_p, new_p, *source, *target)
                      : build_tree(assembler, name, old_p != nullptr, new_p != nullptr, *source, *target);
     if (!entry) return entry.error();
+    assembler.progress().rise_to(1);
     if (entry->op != Operation::unchanged && entry->op != Operation::remove && entry->target) {
       manifest.space_needed += entry->target->size;
     }

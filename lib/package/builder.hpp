@@ -24,6 +24,10 @@ struct BuildOptions {
   std::optional<signing::PrivateKey> sign_key;
   // Called before each partition is encoded (name, index, count); may be empty.
   std::function<void(const std::string&, std::size_t, std::size_t)> on_partition;
+  // Told the share of the current partition encoded, in [0, 1], each time
+  // its whole percent rises (a large image takes seconds); may be empty.
+  // Called from the encoding threads, one call at a time.
+  std::function<void(double fraction)> on_partition_progress;
 };
 
 struct BuildResult {

@@ -290,6 +290,8 @@ TEST(Cli, BuildShowsItsPartitionsOnATerminalOnly) {
   const std::string terminal = build_on_a_terminal(package, (dir / "out").string(), {}, "xterm", &exit_code);
   EXPECT_EQ(exit_code, kOk) << terminal;
   EXPECT_NE(terminal.find(package + ": encoding modem.img (2/3)"), std::string::npos) << terminal;
+  EXPECT_NE(terminal.find(package + ": encoding modem.img (2/3) 100 %"), std::string::npos)
+      << "how much of the partition is done: " << terminal;
   EXPECT_TRUE(terminal.ends_with("\r\033[K")) << "the status line is left on the terminal";
   EXPECT_EQ(test::read_text(dir / "out").rfind("built " + package, 0), 0u);
   // Through Main(), whose streams are not the terminal, nothing but the result.

@@ -47,25 +47,34 @@ public:
       if (auto ok = package::check_package_output(reverse_, from_, to_); !ok)
         return report(err, ok.error().with_context("reverse package"));
     }
-    // On a terminal, a status line names the partition being encoded (a
-    // large image takes seconds); it is cleared before anything else prints.
-    // With --verbose, every partition gets a line of its own, terminal or not.
+    // On a terminal, a status line names the partition being encoded and
+    // how much of it is done (a large image takes seconds); it is cleared
+    // before anything else prints. With --verbose, every partition gets a
+    // line of its own, terminal or not.
     const bool status = is_terminal_stderr(err);
     const bool verbose = output_choices().verbose;
-    auto show = [&err, status, verbose](const std::string& package) {
-      return [&err, status, verbose, package](const std::string& name, std::size_t index, std::size_t count) {
+    std::string current; // the status line's text without its percentage
+    auto show = [&err, &current, status, verbose](const std::string& package, package::BuildOptions& options) {
+      options.on_partition = [&err, &current, status, verbose, package](const std::string& name, std::size_t index,
+                                                                        std::size_t count) {
+        current = printable(package) + ": encoding " + printable(name) + " (" + std::to_string(index + 1) + "/" +
+                  std::to_string(count) + ")";
         if (verbose)
-          err << printable(package) << ": encoding " << printable(name) << " (" << index + 1 << "/" << count << ")\n"
-              << std::flush;
+          err << current << "\n" << std::flush;
         else if (status)
-          err << "\r\033[K" << printable(package) << ": encoding " << printable(name) << " (" << index + 1 << "/"
-              << count << ")" << std::flush;
+          err << "\r\033[K" << current << std::flush;
       };
+      options.on_partition_progress = nullptr;
+      if (status && !verbose) {
+        options.on_partition_progress = [&err, &current](double fraction) {
+          err << "\r\033[K" << current << " " << static_cast<int>(fraction * 100) << " %" << std::flush;
+        };
+      }
     };
     auto clear = [&err, status] {
       if (status) err << "\r\033[K" << std::flush;
     };
-    options_.on_partition = show(output_);
+    show(output_, options_);
     auto forward = package::build_package(from_, to_, output_, options_);
     clear();
     if (!forward) return report(err, forward.error());
@@ -73,7 +82,7 @@ public:
     if (!reverse_.empty()) {
       package::BuildOptions reverse_options = options_;
       std::swap(reverse_options.from_version, reverse_options.to_version);
-      reverse_options.on_partition = show(reverse_);
+      show(reverse_, reverse_options);
       auto backward = package::build_package(to_, from_, reverse_, reverse_options);
       clear();
       if (!backward) return report(err, backward.error().with_context("reverse package"));

@@ -1,8 +1,10 @@
 #include "delta/native/matcher.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <divsufsort.h>
+#include <functional>
 #include <future>
 #include <new>
 
@@ -84,8 +86,12 @@ private:
 
 // Matches target[begin, end) and appends its blocks to `blocks`; the first
 // block starts at `begin`.
+// Tells `scanned` (may be empty) how many more target bytes were scanned,
+// about every kScanReport bytes.
+constexpr std::uint64_t kScanReport = 1u << 20;
+
 void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std::uint64_t begin, std::uint64_t end,
-                std::vector<CopyBlock>& blocks) {
+                std::vector<CopyBlock>& blocks, const std::function<void(std::uint64_t)>& scanned) {
   const std::uint64_t old_size = source.size();
   // Does target[t] equal source[t + offset]?
   auto agrees = [&](std::uint64_t t, std::int64_t offset) {
@@ -99,8 +105,13 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
   std::uint64_t last_scan = begin;                         // target start of the current alignment's block
   std::uint64_t last_position = std::min(begin, old_size); // its source start
   std::int64_t last_offset = static_cast<std::int64_t>(last_position) - static_cast<std::int64_t>(begin);
+  std::uint64_t reported = begin;
 
   while (scan < end) {
+    if (scanned && scan >= reported + kScanReport) {
+      scanned(std::min(scan, end) - reported);
+      reported = std::min(scan, end);
+    }
     std::uint64_t explained = 0; // bytes of the match that the current alignment explains too
     scan += match_length;
     std::uint64_t counted = scan;
@@ -164,21 +175,33 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
 
 } // namespace
 
-Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target) {
+Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, const DiffProgress& progress) {
   if (source.size() > kMaxIndexedSource) {
     return make_error(DeltaErrc::encode_failed, "source larger than the native engine indexes (2 GiB)");
   }
   try {
     SuffixIndex index(source);
     if (!index.build()) return make_error(DeltaErrc::encode_failed, "suffix sorting failed");
+    // Sorting took about as long as scanning will (measured on x86-64
+    // firmware): it counts for the first share of the work.
+    constexpr double kSortShare = 0.45;
+    if (progress) progress(kSortShare);
+    std::atomic<std::uint64_t> done{0};
+    std::function<void(std::uint64_t)> scanned;
+    if (progress && !target.empty()) {
+      scanned = [&](std::uint64_t more) {
+        const std::uint64_t now = done.fetch_add(more) + more;
+        progress(kSortShare + (1 - kSortShare) * static_cast<double>(now) / static_cast<double>(target.size()));
+      };
+    }
     // Two halves of the target are matched at once (the index is shared and
     // read-only); a large target loses at most one alignment at the cut.
     const std::uint64_t cut = target.size() >= kParallelFrom ? target.size() / 2 : target.size();
     std::vector<CopyBlock> first, second;
     auto later = std::async(std::launch::async, [&] {
-      if (cut < target.size()) scan_range(index, source, target, cut, target.size(), second);
+      if (cut < target.size()) scan_range(index, source, target, cut, target.size(), second, scanned);
     });
-    scan_range(index, source, target, 0, cut, first);
+    scan_range(index, source, target, 0, cut, first, scanned);
     later.get();
     first.insert(first.end(), second.begin(), second.end());
     return first;

@@ -11,6 +11,7 @@
 
 #include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "delta/engine.hpp"
 
 namespace dfota::delta::native {
 
@@ -28,7 +29,8 @@ inline constexpr std::uint64_t kMaxIndexedSource = (std::uint64_t{1} << 31) - 2;
 
 // Fails with DeltaErrc::encode_failed when the source is larger than
 // kMaxIndexedSource or memory runs out. Memory: 4 bytes per source byte for
-// the suffix array, released before returning.
-Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target);
+// the suffix array, released before returning. `progress` (may be empty) is
+// told the share of the matching done, from the matching threads.
+Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, const DiffProgress& progress = {});
 
 } // namespace dfota::delta::native

@@ -536,13 +536,24 @@ std::optional<Program> symbol_aligned(const Program& program, const std::vector<
 
 } // namespace
 
-Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) const {
+// The shares of diff()'s work, as measured on x86-64 firmware: matching (the
+// suffix sort and the scan) to kMatchedAt, prediction to kPredictedAt, then
+// writing the payload (difference streams and LZMA2).
+constexpr double kMatchedAt = 0.5;
+constexpr double kPredictedAt = 0.6;
+
+Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
   if (target.size() > kMaxTargetSize) {
     return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
   }
+  auto tell = [&progress](double fraction) {
+    if (progress) progress(fraction);
+  };
   std::vector<ControlEntry> entries;
   {
-    auto blocks = match_blocks(source, target); // freed before prediction starts
+    DiffProgress matching;
+    if (progress) matching = [&progress](double share) { progress(kMatchedAt * share); };
+    auto blocks = match_blocks(source, target, matching); // freed before prediction starts
     if (!blocks) return blocks.error();
     entries = to_control(*blocks, target.size());
   }
@@ -558,6 +569,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
 
   const Sha256 source_digest = sha256(source);
   const LiteralTransform transform = literal_transform_for(detected.kinds | detected.alternative_kinds);
+  tell(kPredictedAt);
   auto write = [&](const Program& p, Writer& out) {
     return write_payload(p.layout, p.moved, source, target, p.entries, transform, source_digest, out);
   };
@@ -566,6 +578,7 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload) con
   // the smaller one is kept.
   VectorWriter plain, longer;
   if (auto ok = write(program, plain); !ok) return ok;
+  tell((kPredictedAt + 1) / 2);
   if (auto ok = write(*extended, longer); !ok) return ok;
   return payload.write(longer.bytes().size() < plain.bytes().size() ? longer.bytes() : plain.bytes());
 }

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <mutex>
+#include <set>
+
 #include "core/hash.hpp"
 #include "delta/engine.hpp"
 #include "support/test_support.hpp"
@@ -79,6 +83,37 @@ TEST_P(EngineRoundTrip, TruncatedPayloadsFailCleanly) {
     SpanReader reader(ByteSpan(p).first(cut));
     VectorWriter out;
     EXPECT_FALSE(engine->apply(source, reader, out, target.size())) << "cut at " << cut;
+  }
+}
+
+// What an engine tells of its progress is a share in [0, 1] that never says
+// done before diff() returns; the native engine and zstd tell
+// shares within a large image, not only at its end.
+TEST_P(EngineRoundTrip, TellsItsProgressAsARisingShare) {
+  const Engine* engine = find_engine(GetParam());
+  if (!engine->can_diff()) GTEST_SKIP();
+  const Bytes source = test::random_bytes(6u << 20, 41);
+  const Bytes target = test::mutate(source, 42);
+  std::mutex mutex;
+  std::vector<double> told;
+  VectorWriter payload;
+  ASSERT_TRUE(engine->diff(source, target, payload, [&](double fraction) {
+    std::lock_guard lock(mutex);
+    told.push_back(fraction);
+  }));
+  for (double fraction : told) {
+    EXPECT_GE(fraction, 0.0);
+    EXPECT_LT(fraction, 1.0) << "1 is for the caller to say, once diff() has returned";
+  }
+  if (GetParam() == "native" || GetParam() == "zstd" || GetParam() == "full") {
+    std::set<int> percents;
+    for (double fraction : told)
+      percents.insert(static_cast<int>(fraction * 100));
+    EXPECT_GE(percents.size(), 3u) << "a 6 MiB image is told in steps";
+  }
+  if (GetParam() == "native") {
+    ASSERT_FALSE(told.empty());
+    EXPECT_GE(*std::max_element(told.begin(), told.end()), 0.5) << "matching and prediction are told as done";
   }
 }
 

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <map>
 #include <sys/stat.h>
 
@@ -87,6 +89,35 @@ TEST(Build, TheSameInputsGiveTheSameBytes) {
   ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "b.zip", options));
   EXPECT_EQ(test::read_bytes(dir / "a.zip"), test::read_bytes(dir / "b.zip"));
   EXPECT_EQ(test::list_all(dir.path()), (std::vector<std::string>{"a.zip", "b.zip"}));
+}
+
+// Progress within a partition rises by whole percents to 100 % for every
+// partition that is encoded, and starts again with the next partition.
+TEST(Build, TellsProgressWithinEachPartition) {
+  ScratchDir dir;
+  BuildOptions options;
+  std::vector<std::vector<double>> told; // per partition
+  std::vector<std::string> names;
+  options.on_partition = [&](const std::string& name, std::size_t, std::size_t) {
+    names.push_back(name);
+    told.emplace_back();
+  };
+  options.on_partition_progress = [&](double fraction) {
+    ASSERT_FALSE(told.empty()) << "progress before any partition";
+    told.back().push_back(fraction);
+  };
+  auto result = build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "p.zip", options);
+  ASSERT_TRUE(result);
+  ASSERT_EQ(told.size(), result->manifest.partitions.size());
+  for (std::size_t i = 0; i < told.size(); ++i) {
+    const auto& p = result->manifest.partitions[i];
+    EXPECT_TRUE(std::is_sorted(told[i].begin(), told[i].end())) << names[i];
+    EXPECT_EQ(std::adjacent_find(told[i].begin(), told[i].end()), told[i].end()) << names[i] << ": told twice";
+    if (p.op != Operation::unchanged && p.op != Operation::remove) {
+      ASSERT_FALSE(told[i].empty()) << names[i];
+      EXPECT_EQ(told[i].back(), 1.0) << names[i];
+    }
+  }
 }
 
 TEST(Build, AutoKeepsTheSmallestAndDeltasBeatFull) {
