@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <mutex>
 #include <set>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,8 +129,29 @@ OutputFile::OutputFile(fs::path destination, fs::path temporary, int fd)
 
 OutputFile::OutputFile(OutputFile&& other) noexcept
     : destination_(std::move(other.destination_)), temporary_(std::move(other.temporary_)),
-      writer_(std::move(other.writer_)), committed_(other.committed_) {
+      writer_(std::move(other.writer_)), committed_(other.committed_), region_(other.region_),
+      region_size_(other.region_size_) {
   other.committed_ = true; // the moved-from object owns nothing
+  other.region_ = nullptr;
+}
+
+Expected<std::span<std::uint8_t>> OutputFile::map_region(std::uint64_t size) {
+  if (region_ != nullptr) return make_error(CoreErrc::limit_exceeded, temporary_.string() + ": mapped twice");
+  if (size == 0) return std::span<std::uint8_t>{};
+  if (size > SIZE_MAX) return make_error(CoreErrc::limit_exceeded, destination_.string() + ": too large to map");
+  if (int error = ::posix_fallocate(writer_->fd(), 0, static_cast<off_t>(size)); error != 0)
+    return system_error("cannot write " + destination_.string(), error);
+  void* region = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, writer_->fd(), 0);
+  if (region == MAP_FAILED) return system_error("cannot map " + destination_.string(), errno);
+  region_ = region;
+  region_size_ = size;
+  return std::span<std::uint8_t>(static_cast<std::uint8_t*>(region), size);
+}
+
+void OutputFile::unmap_region() {
+  if (region_ == nullptr) return;
+  ::munmap(region_, region_size_);
+  region_ = nullptr;
 }
 
 Status write_text_file(const fs::path& destination, std::string_view text) {
@@ -152,6 +174,7 @@ Expected<OutputFile> OutputFile::create(const fs::path& destination, unsigned mo
 }
 
 OutputFile::~OutputFile() {
+  unmap_region();
   if (!committed_) {
     writer_.reset();
     std::error_code ignored;
@@ -166,6 +189,9 @@ Status OutputFile::set_mode(unsigned mode) {
 }
 
 Status OutputFile::commit() {
+  if (region_ != nullptr && ::msync(region_, region_size_, MS_SYNC) != 0)
+    return system_error(temporary_.string(), errno);
+  unmap_region();
   if (::fsync(writer_->fd()) != 0) return system_error(temporary_.string(), errno);
   writer_.reset();
   if (::rename(temporary_.c_str(), destination_.c_str()) != 0) {

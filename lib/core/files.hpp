@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,13 @@ public:
   ~OutputFile();
 
   Writer& writer() { return *writer_; }
+  // The whole file as one writable region of `size` bytes, shared with the
+  // file (disk space reserved first, so that a full disk is an error here
+  // rather than a fault while writing). For a decoder that reads back what
+  // it wrote. Call at most once, before anything is written through
+  // writer(), and write nothing through writer() afterwards. The region
+  // lives until commit() or destruction.
+  Expected<std::span<std::uint8_t>> map_region(std::uint64_t size);
   // Sets the permission bits the file will have.
   Status set_mode(unsigned mode);
   // Flushes to disk and renames onto the destination (replacing it).
@@ -56,6 +64,9 @@ private:
   std::filesystem::path temporary_;
   std::unique_ptr<FdWriter> writer_;
   bool committed_ = false;
+  void* region_ = nullptr; // map_region()'s mapping
+  std::size_t region_size_ = 0;
+  void unmap_region();
 };
 
 // Writes `text` to `destination` through an OutputFile: the file appears

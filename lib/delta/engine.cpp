@@ -1,5 +1,7 @@
 #include "delta/engine.hpp"
 
+#include <algorithm>
+
 namespace dfota::delta {
 
 namespace {
@@ -23,6 +25,34 @@ const std::error_category& delta_category() {
 }
 
 std::error_code make_error_code(DeltaErrc value) { return {static_cast<int>(value), delta_category()}; }
+
+namespace {
+
+// Writes into a region of fixed size, refusing what would not fit.
+class RegionWriter final : public Writer {
+public:
+  explicit RegionWriter(std::span<std::uint8_t> region) : region_(region) {}
+  Status write(ByteSpan data) override {
+    if (data.size() > region_.size() - used_) {
+      return make_error(DeltaErrc::wrong_size,
+                        "payload decodes to more than the announced " + std::to_string(region_.size()) + " bytes");
+    }
+    std::copy(data.begin(), data.end(), region_.begin() + static_cast<std::ptrdiff_t>(used_));
+    used_ += data.size();
+    return {};
+  }
+
+private:
+  std::span<std::uint8_t> region_;
+  std::size_t used_ = 0;
+};
+
+} // namespace
+
+Status Engine::apply_into(ByteSpan source, Reader& payload, std::span<std::uint8_t> target) const {
+  RegionWriter writer(target);
+  return apply(source, payload, writer, target.size());
+}
 
 Status BoundedWriter::write(ByteSpan data) {
   if (written_ + data.size() > limit_) {

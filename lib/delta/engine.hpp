@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,15 @@ public:
   // DeltaErrc::wrong_size. On failure `target` holds a prefix of the output
   // that the caller must discard.
   virtual Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const = 0;
+  // Decodes `payload` into `target`, a writable region of exactly the
+  // target's size (e.g. OutputFile::map_region()), which the decoder may
+  // read back as its history. Fails as apply() does; on failure `target`
+  // holds unspecified bytes. The default writes through apply().
+  virtual Status apply_into(ByteSpan source, Reader& payload, std::span<std::uint8_t> target) const;
+  // True when apply_into() needs less memory than apply() because the
+  // decoder keeps its history in the target region (the zstd-based engines:
+  // no window of their own); callers that can offer a region then should.
+  virtual bool keeps_history_in_target() const { return false; }
   // Working memory apply() needs besides reading the source, in bytes.
   virtual std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const = 0;
   // Checks what the first bytes of a payload (`head`: its first 18 bytes, or

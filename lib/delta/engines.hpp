@@ -31,6 +31,8 @@ public:
   Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
+  Status apply_into(ByteSpan source, Reader& payload, std::span<std::uint8_t> target) const override;
+  bool keeps_history_in_target() const override { return true; }
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
   Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
 };
@@ -43,6 +45,8 @@ public:
   Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   bool writes_as_it_encodes() const override { return true; }
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
+  Status apply_into(ByteSpan source, Reader& payload, std::span<std::uint8_t> target) const override;
+  bool keeps_history_in_target() const override { return true; }
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
   Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
 };

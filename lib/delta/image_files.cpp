@@ -29,6 +29,15 @@ Expected<std::uint64_t> patch_image_file(const Engine& engine, const std::string
   if (!payload) return payload.error();
   auto file = OutputFile::create(output_path);
   if (!file) return file.error();
+  // With the size known, an engine that keeps its history in its output
+  // decodes into the file's mapping and needs no window of its own.
+  if (target_size != kUnknownSize && engine.keeps_history_in_target()) {
+    auto region = file->map_region(target_size);
+    if (!region) return region.error();
+    if (auto ok = engine.apply_into(source->bytes(), **payload, *region); !ok) return ok.error();
+    if (auto ok = file->commit(); !ok) return ok.error();
+    return target_size;
+  }
   CountingWriter counter;
   TeeWriter tee(file->writer(), counter);
   BufferedWriter output(tee); // an engine writes a piece per copy or literal run

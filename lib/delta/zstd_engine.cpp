@@ -1,5 +1,9 @@
 #include <algorithm>
 #include <memory>
+// ZSTD_d_stableOutBuffer (decoding into the caller's buffer, with no window
+// of the decoder's own) is in zstd's experimental section; Debian 12's
+// libzstd 1.5.4 takes it.
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -176,7 +180,88 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
   return {};
 }
 
+// Decompresses one zstd frame from `payload` straight into `region` (exactly
+// the target), referencing `prefix`. The decoder reads its history back from
+// the region (ZSTD_d_stableOutBuffer), so it allocates no window: its own
+// memory is its input buffer and tables, whatever the frame's window.
+Status decompress_into(ByteSpan prefix, Reader& payload, std::span<std::uint8_t> region) {
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+  if (!dctx) return make_error(DeltaErrc::limit_exceeded, "zstd: out of memory");
+  if (!prefix.empty()) {
+    size_t rc = ZSTD_DCtx_refPrefix(dctx.get(), prefix.data(), prefix.size());
+    if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd prefix", rc);
+  }
+  if (size_t rc = ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_stableOutBuffer, 1); ZSTD_isError(rc))
+    return zstd_error(DeltaErrc::corrupt_payload, "zstd", rc);
+  Bytes in_buf(std::max<std::size_t>(ZSTD_DStreamInSize(), kFrameHeaderMax));
+  // As in decompress(): the stated size must be the region's, and bounds the
+  // window the frame may ask for, before anything is decoded.
+  auto header = read_frame_header(payload, in_buf);
+  if (!header) return header.error();
+  if (*header > 0) {
+    auto declared = stated_size(ByteSpan(in_buf).first(*header), region.size());
+    if (!declared) return declared.error();
+    const unsigned wlog = window_log_for(prefix.size() + *declared);
+    ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
+  }
+  // The same buffer for every call, as ZSTD_d_stableOutBuffer requires.
+  ZSTD_outBuffer output{region.data(), region.size(), 0};
+  auto step = [&](ZSTD_inBuffer& input) -> Expected<bool> { // true once the frame is whole
+    const size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
+    if (!ZSTD_isError(rc)) return rc == 0;
+    const ZSTD_ErrorCode code = ZSTD_getErrorCode(rc);
+    if (code == ZSTD_error_dstSize_tooSmall) {
+      return make_error(DeltaErrc::wrong_size,
+                        "payload decodes to more than the announced " + std::to_string(region.size()) + " bytes");
+    }
+    return zstd_error(code == ZSTD_error_frameParameter_windowTooLarge ? DeltaErrc::limit_exceeded
+                                                                       : DeltaErrc::corrupt_payload,
+                      "zstd payload", rc);
+  };
+  bool frame_done = false;
+  std::size_t pending = *header;
+  for (;;) {
+    std::size_t got = pending;
+    pending = 0;
+    if (got == 0) {
+      auto read = payload.read(in_buf);
+      if (!read) return read.error();
+      got = *read;
+    }
+    if (got == 0) break;
+    if (frame_done) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
+    ZSTD_inBuffer input{in_buf.data(), got, 0};
+    while (input.pos < input.size && !frame_done) {
+      auto whole = step(input);
+      if (!whole) return whole.error();
+      frame_done = *whole;
+    }
+    if (input.pos < input.size) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
+  }
+  while (!frame_done) {
+    ZSTD_inBuffer input{nullptr, 0, 0};
+    const std::size_t before = output.pos;
+    auto whole = step(input);
+    if (!whole) return whole.error();
+    frame_done = *whole;
+    if (!frame_done && output.pos == before) return make_error(DeltaErrc::corrupt_payload, "zstd payload is truncated");
+  }
+  if (output.pos != region.size()) {
+    return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(output.pos) + " bytes, " +
+                                                 std::to_string(region.size()) + " announced");
+  }
+  return {};
+}
+
 } // namespace
+
+Status ZstdEngine::apply_into(ByteSpan source, Reader& payload, std::span<std::uint8_t> target) const {
+  return decompress_into(source, payload, target);
+}
+
+Status FullEngine::apply_into(ByteSpan, Reader& payload, std::span<std::uint8_t> target) const {
+  return decompress_into({}, payload, target);
+}
 
 Status ZstdEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
   return compress(source, target, payload, progress);

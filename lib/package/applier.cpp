@@ -97,8 +97,17 @@ private:
       }
       auto reader = open_payload(package_.zip, *payload);
       if (!reader) return reader.error();
-      if (auto ok = engine->apply(source.bytes(), **reader, output, target.size); !ok)
+      // An engine that keeps its history in its output decodes into the
+      // file's mapping (no window of its own), and the digest is taken from
+      // there once it is whole; the others stream through `output`.
+      if (engine->keeps_history_in_target()) {
+        auto region = file->map_region(target.size);
+        if (!region) return region.error();
+        if (auto ok = engine->apply_into(source.bytes(), **reader, *region); !ok) return ok.error().with_context(what);
+        if (auto ok = digest.write(*region); !ok) return ok;
+      } else if (auto ok = engine->apply(source.bytes(), **reader, output, target.size); !ok) {
         return ok.error().with_context(what);
+      }
       // Drain the payload so that its hash is checked to the last byte.
       std::uint8_t extra[1];
       auto tail = (*reader)->read(extra);

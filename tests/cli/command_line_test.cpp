@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -349,6 +350,73 @@ TEST(CommandLine, AnInterruptedBuildLeavesNothingBehind) {
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "ended by its signal, as uncaught";
     EXPECT_TRUE(test::list_all(dir / "out").empty()) << test::list_all(dir / "out").front();
   }
+}
+
+// Runs the program with its data segment (heap and every private writable
+// mapping, RLIMIT_DATA) limited to `limit` bytes; returns its exit code.
+int run_with_data_limit(const std::vector<std::string>& args, rlim_t limit) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const rlimit data{limit, limit};
+    ::setrlimit(RLIMIT_DATA, &data);
+    std::vector<std::string> copies = args;
+    std::vector<char*> argv{const_cast<char*>(DFOTA_PROGRAM)};
+    for (auto& a : copies)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::execv(DFOTA_PROGRAM, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// zstd and full payloads decode into the output file's mapping, with no
+// window of their own: a 32 MiB image patches (zstd) and applies (full)
+// within 24 MiB of private memory (the window alone was 32 MiB).
+TEST(CommandLine, ZstdAndFullDecodeWithinBoundedMemory) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a sanitizer's shadow memory does not fit a data limit";
+#endif
+  test::ScratchDir dir;
+  // 1 MiB of noise repeated: quick to encode, and the decoder's history
+  // must still span the image.
+  const Bytes noise = test::random_bytes(1u << 20, 31);
+  Bytes image;
+  for (int i = 0; i < 32; ++i)
+    image.insert(image.end(), noise.begin(), noise.end());
+  const Bytes changed = test::mutate(image, 32);
+  for (const char* version : {"v1", "v2"}) {
+    fs::create_directories(dir / version);
+    test::write_firmware_json(dir / version, "EC25EFA", std::string("EC25EFAR06A0") + version + "M4G");
+  }
+  test::write_file(dir / "v1" / "modem.img", image);
+  test::write_file(dir / "v2" / "modem.img", changed);
+  constexpr rlim_t kLimit = 24u << 20;
+
+  const std::string payload = (dir / "zstd.payload").string();
+  const std::string out = (dir / "zstd.img").string();
+  ASSERT_EQ(run_cli({"diff", "--engine", "zstd", (dir / "v1" / "modem.img").string(),
+                     (dir / "v2" / "modem.img").string(), "-o", payload})
+                .exit_code,
+            kOk);
+  EXPECT_EQ(run_with_data_limit({"patch", "--engine", "zstd", (dir / "v1" / "modem.img").string(), payload, "-o", out,
+                                 "--size", std::to_string(changed.size())},
+                                kLimit),
+            kOk);
+  EXPECT_TRUE(test::read_bytes(out) == changed);
+
+  const std::string package = (dir / "full.zip").string();
+  const std::string applied = (dir / "full-v2").string();
+  ASSERT_EQ(run_cli({"build", "--engine", "full", "--from", (dir / "v1").string(), "--to", (dir / "v2").string(), "-o",
+                     package})
+                .exit_code,
+            kOk);
+  EXPECT_EQ(run_with_data_limit({"apply", package, "--source", (dir / "v1").string(), "-o", applied}, kLimit), kOk);
+  EXPECT_TRUE(test::same_tree(applied, dir / "v2"));
 }
 
 TEST(CommandLine, LeftoversOfADeadRunAreRemovedAndALiveRunsAreKept) {

@@ -26,6 +26,11 @@ int fuzz_zstd_engine(const std::uint8_t* data, std::size_t size) {
   // A package always states the target size; 4 MiB bounds the window like
   // the manifest's size bounds it in apply.
   (void)delta::find_engine("zstd")->apply(native_fuzz_source(), reader, counter, 4u << 20);
+  // And into a region, as apply does to a file: the decoder's history is the
+  // region, which a crafted frame must not read or write beyond.
+  static Bytes region(64u << 10);
+  SpanReader again(ByteSpan(data, size));
+  (void)delta::find_engine("zstd")->apply_into(native_fuzz_source(), again, region);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/files.hpp"
 #include "support/test_support.hpp"
 
@@ -32,6 +34,43 @@ TEST(Files, OutputFileAppearsOnlyOnCommit) {
     ASSERT_TRUE(out->writer().write(as_bytes("half")));
   }
   EXPECT_EQ(test::list_all(dir.path()), std::vector<std::string>{"kept"});
+}
+
+TEST(Files, AMappedRegionIsTheFileOnCommitAndNothingWithout) {
+  test::ScratchDir dir;
+  {
+    auto out = OutputFile::create(dir / "kept");
+    ASSERT_TRUE(out);
+    auto region = out->map_region(5);
+    ASSERT_TRUE(region);
+    ASSERT_EQ(region->size(), 5u);
+    std::copy_n("hello", 5, region->begin());
+    EXPECT_FALSE(out->map_region(5)) << "mapped once only";
+    ASSERT_TRUE(out->commit());
+  }
+  EXPECT_EQ(test::read_text(dir / "kept"), "hello");
+  {
+    auto out = OutputFile::create(dir / "empty");
+    ASSERT_TRUE(out);
+    auto region = out->map_region(0);
+    ASSERT_TRUE(region);
+    EXPECT_TRUE(region->empty());
+    ASSERT_TRUE(out->commit());
+  }
+  EXPECT_EQ(test::read_text(dir / "empty"), "");
+  {
+    auto out = OutputFile::create(dir / "dropped");
+    ASSERT_TRUE(out);
+    auto region = out->map_region(1u << 20);
+    ASSERT_TRUE(region);
+    (*region)[0] = 1;
+  }
+  EXPECT_EQ(test::list_all(dir.path()), (std::vector<std::string>{"empty", "kept"}));
+  // More than the file system can hold is an error before any byte is
+  // written, never a fault while writing.
+  auto out = OutputFile::create(dir / "huge");
+  ASSERT_TRUE(out);
+  EXPECT_FALSE(out->map_region(std::uint64_t{1} << 60));
 }
 
 TEST(Files, TempDirIsRemovedUnlessReleased) {

@@ -57,6 +57,33 @@ TEST_P(EngineRoundTrip, EdgeCases) {
   }
 }
 
+// apply_into() decodes the same bytes into a region of the target's size,
+// and refuses a payload that decodes to another size.
+TEST_P(EngineRoundTrip, DecodesIntoARegion) {
+  const Engine* engine = find_engine(GetParam());
+  if (!engine->can_diff()) GTEST_SKIP();
+  for (const auto& c : edge_cases()) {
+    VectorWriter payload;
+    ASSERT_TRUE(engine->diff(c.source, c.target, payload)) << c.name;
+    Bytes region(c.target.size(), 0xee);
+    SpanReader reader(payload.bytes());
+    auto ok = engine->apply_into(c.source, reader, region);
+    ASSERT_TRUE(ok) << c.name << ": " << ok.error().message();
+    EXPECT_EQ(region, c.target) << c.name;
+    if (c.target.empty()) continue;
+    for (std::size_t size : {c.target.size() - 1, c.target.size() + 1}) {
+      Bytes other(size);
+      SpanReader again(payload.bytes());
+      auto refused = engine->apply_into(c.source, again, other);
+      ASSERT_FALSE(refused) << c.name << " into " << size;
+      EXPECT_EQ(refused.error().code(), make_error_code(DeltaErrc::wrong_size))
+          << c.name << ": " << refused.error().message();
+    }
+    SpanReader cut(ByteSpan(payload.bytes()).first(payload.bytes().size() / 2));
+    EXPECT_FALSE(engine->apply_into(c.source, cut, region)) << c.name << ": half a payload";
+  }
+}
+
 TEST_P(EngineRoundTrip, RefusesAWrongAnnouncedSize) {
   const Engine* engine = find_engine(GetParam());
   if (!engine->can_diff()) GTEST_SKIP();
