@@ -145,6 +145,23 @@ std::optional<UploadReport> parse_upload_report(std::string_view line, std::stri
   return UploadReport{*size, *checksum};
 }
 
+std::string format_upload_report(std::string_view prefix, const UploadReport& report, bool space_after_comma) {
+  return std::string(prefix) + ": " + std::to_string(report.size) + (space_after_comma ? ", " : ",") +
+         checksum_hex(report.checksum);
+}
+
+std::string format_free_space(const FreeSpace& space) {
+  return "+QFLDS: " + std::to_string(space.free) + "," + std::to_string(space.total);
+}
+
+std::string format_file_entry(const StoredFile& file) {
+  return "+QFLST: \"" + file.name + "\"," + std::to_string(file.size);
+}
+
+std::vector<std::string> format_identity(const Identity& identity) {
+  return {identity.manufacturer, identity.model, "Revision: " + identity.revision};
+}
+
 std::optional<FreeSpace> parse_free_space(std::string_view line) {
   skip_spaces(line);
   if (to_upper(line.substr(0, 7)) != "+QFLDS:") return std::nullopt;

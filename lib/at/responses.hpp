@@ -53,6 +53,9 @@ struct UploadReport {
   std::uint16_t checksum = 0;
 };
 std::optional<UploadReport> parse_upload_report(std::string_view line, std::string_view prefix);
+// The line a module prints: "+QFOTADL: 345200, b34a" (the guides put a space
+// after the comma there) or "+QFUPL: 1187,2d19".
+std::string format_upload_report(std::string_view prefix, const UploadReport& report, bool space_after_comma);
 
 // "+QFLDS: <free>,<total>"
 struct FreeSpace {
@@ -60,6 +63,7 @@ struct FreeSpace {
   std::uint64_t total = 0;
 };
 std::optional<FreeSpace> parse_free_space(std::string_view line);
+std::string format_free_space(const FreeSpace& space);
 
 // "+QFLST: "<name>",<size>"
 struct StoredFile {
@@ -67,6 +71,7 @@ struct StoredFile {
   std::uint64_t size = 0;
 };
 std::optional<StoredFile> parse_file_entry(std::string_view line);
+std::string format_file_entry(const StoredFile& file);
 
 // What ATI prints: "Quectel" / "EC25" / "Revision: EC25EFAR06A06M4G".
 struct Identity {
@@ -75,6 +80,8 @@ struct Identity {
   std::string revision;
 };
 Identity parse_identity(const std::vector<std::string>& info_lines);
+// ATI's information lines for `identity`.
+std::vector<std::string> format_identity(const Identity& identity);
 
 // "+QGMR: X" or "X" (AT+QGMR, AT+CGMR, AT+GMR) -> "X".
 std::string parse_revision_line(std::string_view line);

@@ -71,6 +71,9 @@ struct SimOptions {
   transport::Duration early_revision{0};        // AT+QGMR shows a placeholder this long after boot
   std::uint32_t seed = 1;                       // line noise and garbling are reproducible
   Faults faults;
+  // The module's clock (borrowed, must outlive the simulator); the steady
+  // clock when null.
+  transport::Clock* clock = nullptr;
   // One line per event of the conversation ("< AT+QGMR", "> OK", "* rebooting").
   std::function<void(std::string_view)> log;
 };

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <thread>
 
+#include "at/requests.hpp"
 #include "at/responses.hpp"
 #include "core/files.hpp"
 #include "core/hash.hpp"
@@ -222,7 +223,7 @@ private:
     if (report_.method == "url") request.url = options_.url;
     if (report_.method == "qfupl") {
       request.upload_name = upload_name();
-      auto r = command("AT+QFLDS=\"UFS\"");
+      auto r = command(at::format_free_space_query());
       if (r && r->ok())
         for (const auto& line : r->info)
           if (auto space = at::parse_free_space(line)) request.free_space = space->free + stale_size();
@@ -246,7 +247,9 @@ private:
 
   // The size of a stale file of our name in UFS (it is deleted before upload).
   std::uint64_t stale_size() {
-    auto r = command("AT+QFLST=\"" + upload_name() + "\"");
+    auto list = at::format_file_list(upload_name());
+    if (!list) return 0;
+    auto r = command(*list);
     if (!r || !r->ok()) return 0;
     for (const auto& line : r->info)
       if (auto entry = at::parse_file_entry(line)) return entry->size;
@@ -332,7 +335,8 @@ private:
 
   Status upload_com() {
     const int idle = std::max(profile_->com_idle_default_s, 5);
-    const std::string cmd = "AT+QFOTADL=\"COM\"," + std::to_string(bytes().size()) + "," + std::to_string(idle);
+    const std::string cmd =
+        *at::FotaDownload{at::FotaDownload::Source::com, bytes().size(), static_cast<std::uint64_t>(idle), ""}.format();
     step("COM transparent mode");
     if (auto ok = expect_connect(command(cmd, qfotadl_timeout()), "AT+QFOTADL=\"COM\""); !ok) return ok;
     if (auto ok = send_package(0, 4096, false); !ok) return ok;
@@ -356,7 +360,7 @@ private:
 
   Status upload_file() {
     if (auto ok = enable_flow_control(); !ok) return ok;
-    const std::string cmd = "AT+QFOTADL=\"FILE:" + std::to_string(bytes().size()) + "\"";
+    const std::string cmd = *at::FotaDownload{at::FotaDownload::Source::file, bytes().size(), {}, ""}.format();
     step("FILE mode");
     auto r = command(cmd, qfotadl_timeout());
     if (!r) return r.error();
@@ -376,17 +380,18 @@ private:
 
   Status upload_qfupl() {
     const std::string name = upload_name();
-    auto quoted = at::quote_argument(name);
-    if (!quoted || profile_->local_paths.empty())
+    const bool ack = options_.serial.flow_control != transport::FlowControl::rtscts;
+    const auto upload = at::FileUpload{name, bytes().size(), 10, ack}.format();
+    const auto remove = at::format_file_delete(name);
+    if (!upload || !remove || profile_->local_paths.empty())
       return fail(UploadErrc::not_supported, "cannot upload under the name \"" + name + "\"");
     step("AT+QFUPL into the module's file system as " + name);
     // A stale file of the same name would make AT+QFUPL fail with 407.
-    auto del = command("AT+QFDEL=" + *quoted);
+    auto del = command(*remove);
     if (!del) return del.error();
-    const bool ack = options_.serial.flow_control != transport::FlowControl::rtscts;
-    const std::string cmd = "AT+QFUPL=" + *quoted + "," + std::to_string(bytes().size()) + ",10" + (ack ? ",1" : "");
+    const std::string& cmd = *upload;
     if (auto ok = expect_connect(command(cmd), "AT+QFUPL"); !ok) return ok;
-    auto cleanup = [&] { (void)command("AT+QFDEL=" + *quoted); };
+    auto cleanup = [&] { (void)command(*remove); };
     if (auto ok = send_package(0, 4096, ack); !ok) {
       (void)channel_->escape_data_mode(options_.guard_time);
       cleanup();
@@ -405,8 +410,10 @@ private:
       return ok;
     }
     const std::string path = profile_->local_paths.front() + name;
-    step("AT+QFOTADL=\"" + path + "\"");
-    auto trigger = command("AT+QFOTADL=\"" + path + "\"", qfotadl_timeout());
+    const auto trigger_line = at::FotaDownload{at::FotaDownload::Source::local, {}, {}, path}.format();
+    if (!trigger_line) return fail(UploadErrc::not_supported, "cannot name \"" + path + "\" in AT");
+    step(*trigger_line);
+    auto trigger = command(*trigger_line, qfotadl_timeout());
     if (!trigger) return trigger.error();
     if (!trigger->ok()) return fail(UploadErrc::module_error, "AT+QFOTADL answered " + trigger->final.text);
     return {};
@@ -424,14 +431,12 @@ private:
       auto r = command("AT+QCFG=\"fota/cid\"," + std::to_string(cid));
       if (!r || !r->ok()) return fail(UploadErrc::module_error, "AT+QCFG=\"fota/cid\" refused");
     }
-    auto quoted = at::quote_argument(*options_.url);
-    if (!quoted) return fail(UploadErrc::not_supported, "the URL has characters AT cannot carry");
-    step("AT+QFOTADL=\"" + profiles::redact_url(*options_.url) + "\"");
-    if (auto ok = channel_->send_command("AT+QFOTADL=" + *quoted,
-                                         "AT+QFOTADL=\"" + profiles::redact_url(*options_.url) + "\"");
-        !ok)
-      return ok;
-    auto r = channel_->wait_final("AT+QFOTADL=" + *quoted, clock_.deadline_in(qfotadl_timeout()));
+    const auto trigger = at::FotaDownload{at::FotaDownload::Source::url, {}, {}, *options_.url}.format();
+    if (!trigger) return fail(UploadErrc::not_supported, "the URL has characters AT cannot carry");
+    const std::string shown = "AT+QFOTADL=\"" + profiles::redact_url(*options_.url) + "\"";
+    step(shown);
+    if (auto ok = channel_->send_command(*trigger, shown); !ok) return ok;
+    auto r = channel_->wait_final(*trigger, clock_.deadline_in(qfotadl_timeout()));
     if (!r) return r.error();
     if (!r->ok()) return fail(UploadErrc::module_error, "AT+QFOTADL with the URL answered " + r->final.text);
     return {};
