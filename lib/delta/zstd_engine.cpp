@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <functional>
 #include <memory>
 // ZSTD_d_stableOutBuffer (decoding into the caller's buffer, with no window
 // of the decoder's own) is in zstd's experimental section; Debian 12's
@@ -105,74 +106,113 @@ Expected<std::uint64_t> stated_size(ByteSpan head, std::uint64_t target_size) {
   return static_cast<std::uint64_t>(declared);
 }
 
-// Decompresses one zstd frame from `payload` into `target`, referencing `prefix`.
-Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_t target_size) {
-  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-  if (!dctx) return make_error(DeltaErrc::limit_exceeded, "zstd: out of memory");
+// One zstd frame being decoded: the decoder, referencing `prefix`, and the
+// input read so far.
+struct FrameDecoder {
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx;
+  Bytes in_buf;
+  std::size_t pending = 0; // bytes of in_buf read but not yet given to the decoder
+};
+
+// What one call of the decoder did.
+struct DecodeStep {
+  bool frame_done = false;
+  bool produced = false;
+};
+
+// The error for a failed ZSTD_decompressStream() call.
+Error decode_error(size_t rc, std::uint64_t target_size) {
+  const ZSTD_ErrorCode code = ZSTD_getErrorCode(rc);
+  if (code == ZSTD_error_dstSize_tooSmall) {
+    return make_error(DeltaErrc::wrong_size,
+                      "payload decodes to more than the announced " + std::to_string(target_size) + " bytes");
+  }
+  return zstd_error(code == ZSTD_error_frameParameter_windowTooLarge ? DeltaErrc::limit_exceeded
+                                                                     : DeltaErrc::corrupt_payload,
+                    "zstd payload", rc);
+}
+
+// Starts decoding a frame of `payload` against `prefix`. The window never
+// needs to exceed what the encoder used: source + target. The frame states
+// its content size (the encoder always writes it): it must be the target's
+// size when that is known, and stands for it when not, so that a small
+// payload cannot make the decoder allocate a window of gigabytes or write
+// more than it announced. Both are checked before the first byte is decoded.
+// `stable_output`: the caller decodes into one buffer holding the whole
+// target (ZSTD_d_stableOutBuffer), and the decoder allocates no window.
+Expected<FrameDecoder> open_frame(ByteSpan prefix, Reader& payload, std::uint64_t target_size, bool stable_output) {
+  FrameDecoder d{std::unique_ptr<ZSTD_DCtx, DCtxDeleter>(ZSTD_createDCtx()),
+                 Bytes(std::max<std::size_t>(ZSTD_DStreamInSize(), kFrameHeaderMax)), 0};
+  if (!d.dctx) return make_error(DeltaErrc::limit_exceeded, "zstd: out of memory");
   if (!prefix.empty()) {
-    size_t rc = ZSTD_DCtx_refPrefix(dctx.get(), prefix.data(), prefix.size());
+    size_t rc = ZSTD_DCtx_refPrefix(d.dctx.get(), prefix.data(), prefix.size());
     if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd prefix", rc);
   }
-  BoundedWriter bounded(target, target_size);
-  Bytes in_buf(std::max<std::size_t>(ZSTD_DStreamInSize(), kFrameHeaderMax));
-  Bytes out_buf(ZSTD_DStreamOutSize());
-  bool frame_done = false;
-  // The window never needs to exceed what the encoder used: source + target.
-  // The frame states its content size (the encoder always writes it): it must
-  // be the target's size when that is known, and stands for it when not, so
-  // that a small payload cannot make the decoder allocate a window of
-  // gigabytes or write more than it announced. Both are checked before the
-  // first byte is decoded.
-  auto header = read_frame_header(payload, in_buf);
+  if (stable_output) {
+    if (size_t rc = ZSTD_DCtx_setParameter(d.dctx.get(), ZSTD_d_stableOutBuffer, 1); ZSTD_isError(rc))
+      return zstd_error(DeltaErrc::corrupt_payload, "zstd", rc);
+  }
+  auto header = read_frame_header(payload, d.in_buf);
   if (!header) return header.error();
   if (*header > 0) {
-    auto declared = stated_size(ByteSpan(in_buf).first(*header), target_size);
+    auto declared = stated_size(ByteSpan(d.in_buf).first(*header), target_size);
     if (!declared) return declared.error();
     const std::uint64_t size = *declared;
     const unsigned wlog = window_log_for(size > UINT64_MAX - prefix.size() ? UINT64_MAX : prefix.size() + size);
-    ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
+    ZSTD_DCtx_setParameter(d.dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
   }
-  std::size_t pending = *header;
+  d.pending = *header;
+  return d;
+}
+
+// Feeds the rest of the payload to `decode` (one ZSTD_decompressStream()
+// call on the given input), then flushes what the decoder holds. Fails on
+// data after the frame and on a frame that does not end.
+Status run_frame(FrameDecoder& d, Reader& payload, const std::function<Expected<DecodeStep>(ZSTD_inBuffer&)>& decode) {
+  bool frame_done = false;
   for (;;) {
-    std::size_t got = pending;
-    pending = 0;
+    std::size_t got = d.pending;
+    d.pending = 0;
     if (got == 0) {
-      auto read = payload.read(in_buf);
+      auto read = payload.read(d.in_buf);
       if (!read) return read.error();
       got = *read;
     }
     if (got == 0) break;
     if (frame_done) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
-    ZSTD_inBuffer input{in_buf.data(), got, 0};
-    while (input.pos < input.size) {
-      ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
-      size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
-      if (ZSTD_isError(rc)) {
-        DeltaErrc code = ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge ? DeltaErrc::limit_exceeded
-                                                                                           : DeltaErrc::corrupt_payload;
-        return zstd_error(code, "zstd payload", rc);
-      }
-      if (auto ok = bounded.write({out_buf.data(), output.pos}); !ok) return ok;
-      if (rc == 0) {
-        frame_done = true;
-        if (input.pos < input.size) {
-          return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
-        }
-      }
+    ZSTD_inBuffer input{d.in_buf.data(), got, 0};
+    while (input.pos < input.size && !frame_done) {
+      auto step = decode(input);
+      if (!step) return step.error();
+      frame_done = step->frame_done;
     }
+    if (input.pos < input.size) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
   }
-  // Flush whatever the decoder still holds.
   while (!frame_done) {
     ZSTD_inBuffer input{nullptr, 0, 0};
-    ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
-    size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
-    if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd payload", rc);
-    if (auto ok = bounded.write({out_buf.data(), output.pos}); !ok) return ok;
-    if (rc == 0)
-      frame_done = true;
-    else if (output.pos == 0)
-      return make_error(DeltaErrc::corrupt_payload, "zstd payload is truncated");
+    auto step = decode(input);
+    if (!step) return step.error();
+    frame_done = step->frame_done;
+    if (!frame_done && !step->produced) return make_error(DeltaErrc::corrupt_payload, "zstd payload is truncated");
   }
+  return {};
+}
+
+// Decompresses one zstd frame from `payload` into `target`, referencing
+// `prefix`, through a buffer; the decoder keeps its own window.
+Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_t target_size) {
+  auto frame = open_frame(prefix, payload, target_size, false);
+  if (!frame) return frame.error();
+  BoundedWriter bounded(target, target_size);
+  Bytes out_buf(ZSTD_DStreamOutSize());
+  auto decode = [&](ZSTD_inBuffer& input) -> Expected<DecodeStep> {
+    ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
+    const size_t rc = ZSTD_decompressStream(frame->dctx.get(), &output, &input);
+    if (ZSTD_isError(rc)) return decode_error(rc, target_size);
+    if (auto ok = bounded.write({out_buf.data(), output.pos}); !ok) return ok.error();
+    return DecodeStep{rc == 0, output.pos > 0};
+  };
+  if (auto ok = run_frame(*frame, payload, decode); !ok) return ok;
   if (target_size != kUnknownSize && bounded.written() != target_size) {
     return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(bounded.written()) + " bytes, " +
                                                  std::to_string(target_size) + " announced");
@@ -185,67 +225,17 @@ Status decompress(ByteSpan prefix, Reader& payload, Writer& target, std::uint64_
 // the region (ZSTD_d_stableOutBuffer), so it allocates no window: its own
 // memory is its input buffer and tables, whatever the frame's window.
 Status decompress_into(ByteSpan prefix, Reader& payload, std::span<std::uint8_t> region) {
-  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-  if (!dctx) return make_error(DeltaErrc::limit_exceeded, "zstd: out of memory");
-  if (!prefix.empty()) {
-    size_t rc = ZSTD_DCtx_refPrefix(dctx.get(), prefix.data(), prefix.size());
-    if (ZSTD_isError(rc)) return zstd_error(DeltaErrc::corrupt_payload, "zstd prefix", rc);
-  }
-  if (size_t rc = ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_stableOutBuffer, 1); ZSTD_isError(rc))
-    return zstd_error(DeltaErrc::corrupt_payload, "zstd", rc);
-  Bytes in_buf(std::max<std::size_t>(ZSTD_DStreamInSize(), kFrameHeaderMax));
-  // As in decompress(): the stated size must be the region's, and bounds the
-  // window the frame may ask for, before anything is decoded.
-  auto header = read_frame_header(payload, in_buf);
-  if (!header) return header.error();
-  if (*header > 0) {
-    auto declared = stated_size(ByteSpan(in_buf).first(*header), region.size());
-    if (!declared) return declared.error();
-    const unsigned wlog = window_log_for(prefix.size() + *declared);
-    ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, static_cast<int>(wlog));
-  }
+  auto frame = open_frame(prefix, payload, region.size(), true);
+  if (!frame) return frame.error();
   // The same buffer for every call, as ZSTD_d_stableOutBuffer requires.
   ZSTD_outBuffer output{region.data(), region.size(), 0};
-  auto step = [&](ZSTD_inBuffer& input) -> Expected<bool> { // true once the frame is whole
-    const size_t rc = ZSTD_decompressStream(dctx.get(), &output, &input);
-    if (!ZSTD_isError(rc)) return rc == 0;
-    const ZSTD_ErrorCode code = ZSTD_getErrorCode(rc);
-    if (code == ZSTD_error_dstSize_tooSmall) {
-      return make_error(DeltaErrc::wrong_size,
-                        "payload decodes to more than the announced " + std::to_string(region.size()) + " bytes");
-    }
-    return zstd_error(code == ZSTD_error_frameParameter_windowTooLarge ? DeltaErrc::limit_exceeded
-                                                                       : DeltaErrc::corrupt_payload,
-                      "zstd payload", rc);
-  };
-  bool frame_done = false;
-  std::size_t pending = *header;
-  for (;;) {
-    std::size_t got = pending;
-    pending = 0;
-    if (got == 0) {
-      auto read = payload.read(in_buf);
-      if (!read) return read.error();
-      got = *read;
-    }
-    if (got == 0) break;
-    if (frame_done) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
-    ZSTD_inBuffer input{in_buf.data(), got, 0};
-    while (input.pos < input.size && !frame_done) {
-      auto whole = step(input);
-      if (!whole) return whole.error();
-      frame_done = *whole;
-    }
-    if (input.pos < input.size) return make_error(DeltaErrc::corrupt_payload, "zstd payload has data after its frame");
-  }
-  while (!frame_done) {
-    ZSTD_inBuffer input{nullptr, 0, 0};
+  auto decode = [&](ZSTD_inBuffer& input) -> Expected<DecodeStep> {
     const std::size_t before = output.pos;
-    auto whole = step(input);
-    if (!whole) return whole.error();
-    frame_done = *whole;
-    if (!frame_done && output.pos == before) return make_error(DeltaErrc::corrupt_payload, "zstd payload is truncated");
-  }
+    const size_t rc = ZSTD_decompressStream(frame->dctx.get(), &output, &input);
+    if (ZSTD_isError(rc)) return decode_error(rc, region.size());
+    return DecodeStep{rc == 0, output.pos > before};
+  };
+  if (auto ok = run_frame(*frame, payload, decode); !ok) return ok;
   if (output.pos != region.size()) {
     return make_error(DeltaErrc::wrong_size, "payload decodes to " + std::to_string(output.pos) + " bytes, " +
                                                  std::to_string(region.size()) + " announced");
