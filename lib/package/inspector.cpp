@@ -14,6 +14,7 @@ const char* to_string(Layout layout) {
   case Layout::android_recovery: return "android-recovery";
   case Layout::android_ab: return "android-ab";
   case Layout::zip: return "zip";
+  case Layout::opaque: return "opaque";
   }
   return "?";
 }
@@ -24,6 +25,7 @@ const char* describe(Layout layout) {
   case Layout::android_recovery: return "Android recovery update package (update.zip)";
   case Layout::android_ab: return "Android A/B OTA package (payload.bin)";
   case Layout::zip: return "zip archive of unknown layout";
+  case Layout::opaque: return "opaque vendor package (not a zip; e.g. an ASR or Unisoc .bin/.pack)";
   }
   return "?";
 }
@@ -74,7 +76,38 @@ void describe_payload_bin(const ZipReader& zip, std::vector<std::pair<std::strin
 
 } // namespace
 
+Expected<bool> looks_like_zip(const fs::path& path) {
+  auto in = FdReader::open(path.string());
+  if (!in) return in.error();
+  std::uint8_t head[4] = {};
+  std::size_t held = 0;
+  while (held < sizeof head) {
+    auto got = (*in)->read(std::span<std::uint8_t>(head).subspan(held));
+    if (!got) return got.error();
+    if (*got == 0) break;
+    held += *got;
+  }
+  return held == 4 && head[0] == 'P' && head[1] == 'K' &&
+         ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
+}
+
 Expected<Inspection> inspect_package(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) { // a missing file fails below as it always did
+    if (!fs::is_regular_file(path, ec))
+      return make_error(CoreErrc::invalid_input, path.string() + ": not a regular file");
+    if (fs::file_size(path, ec) == 0) return make_error(PackageErrc::empty, path.string() + ": empty file");
+  }
+  auto zip_like = looks_like_zip(path);
+  if (zip_like && !*zip_like) {
+    Inspection result;
+    result.path = path;
+    result.layout = Layout::opaque;
+    auto digests = firmware::digest_file(path);
+    if (!digests) return digests.error();
+    result.file = *digests;
+    return result;
+  }
   auto zip = ZipReader::open(path);
   if (!zip) return zip.error();
   Inspection result;

@@ -1,6 +1,7 @@
 // Describing any package: ours in full, a vendor's zip as far as its layout
 // is recognised (Android recovery update.zip, A/B payload.bin), any other zip
-// as a plain listing.
+// as a plain listing, and a file that is no zip at all (the ASR and Unisoc
+// families' .bin and .pack packages) as an opaque vendor package.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,7 @@ enum class Layout {
   android_recovery, // META-INF/com/google/android/update-binary (+ updater-script)
   android_ab,       // payload.bin + payload_properties.txt
   zip,              // a zip of unknown layout
+  opaque,           // not a zip: a vendor's .bin or .pack, described by its size and digests only
 };
 const char* to_string(Layout layout);
 const char* describe(Layout layout);
@@ -41,8 +43,14 @@ struct Inspection {
   std::vector<std::pair<std::string, std::string>> facts;
 };
 
-// Fails on what is not a readable zip (see ZipReader::open) and on a package
-// of our layout that is damaged (see open_package); a foreign zip never fails.
+// Fails on what cannot be read, on a damaged zip (see ZipReader::open) and
+// on a package of our layout that is damaged (see open_package); a foreign
+// zip and a non-empty regular file that is no zip never fail.
 Expected<Inspection> inspect_package(const std::filesystem::path& path);
+
+// True when the file begins as a zip does (a local file header, or the end
+// record of an empty zip): such a file is a zip, damaged or not, never an
+// opaque package.
+Expected<bool> looks_like_zip(const std::filesystem::path& path);
 
 } // namespace dfota::package

@@ -70,6 +70,11 @@ struct SimOptions {
   std::optional<std::filesystem::path> ca_file; // trusted CA for https:// downloads
   transport::Duration early_revision{0};        // AT+QGMR shows a placeholder this long after boot
   std::uint32_t seed = 1;                       // line noise and garbling are reproducible
+  // --vendor-upgrade-to REV: a package that is not a dfota package (a
+  // vendor's recovery zip or opaque .bin) is accepted, as a real module takes
+  // its vendor's, and the module comes up on REV; without it such a package
+  // is refused as a real module refuses a package not made for it.
+  std::optional<std::string> vendor_upgrade_to;
   Faults faults;
   // The module's clock (borrowed, must outlive the simulator); the steady
   // clock when null.

@@ -1,12 +1,37 @@
 #include "sim/upgrader.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
 #include "package/applier.hpp"
+#include "package/inspector.hpp"
 #include "profiles/acceptance.hpp"
 
 namespace dfota::sim {
 
 namespace fs = std::filesystem;
 using at::FotaStage;
+
+namespace {
+
+// Copies the slot's firmware into its staging directory with firmware.json
+// naming `revision`: what a vendor package leaves behind, as the simulator
+// models it.
+Status stage_with_revision(FirmwareSlot& slot, const std::string& revision) {
+  std::error_code ec;
+  fs::copy(slot.root(), slot.staging(), fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+  if (ec) return system_error("cannot stage " + slot.staging().string(), ec.value());
+  const fs::path info = slot.staging() / "firmware.json";
+  auto text = read_file(info.string(), 1 << 20);
+  if (!text) return text.error();
+  auto json = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
+  if (json.is_discarded() || !json.is_object())
+    return make_error(CoreErrc::invalid_input, info.string() + ": not a JSON object");
+  json["version"] = revision;
+  return write_text_file(info, json.dump(2) + "\n");
+}
+
+} // namespace
 
 void Upgrader::begin(const fs::path& package, bool delete_after) {
   const auto& profile = module_.profile();
@@ -73,6 +98,14 @@ int Upgrader::attempt(const UpgradeFlag& flag) {
   std::error_code ec;
   const std::uint64_t package_size = fs::file_size(flag.package, ec);
   auto opened = package::open_package(flag.package);
+  // Not a dfota package: with --vendor-upgrade-to taken as the vendor's,
+  // as a real module takes it; a damaged dfota package stays refused.
+  const auto& vendor_revision = module_.options().vendor_upgrade_to;
+  if (!opened && vendor_revision) {
+    auto zip_like = package::looks_like_zip(flag.package);
+    if ((zip_like && !*zip_like) || opened.error().is(package::PackageErrc::manifest_missing))
+      return apply_vendor(flag, *vendor_revision);
+  }
   if (!opened) {
     module_.log("* package refused: " + opened.error().message());
     return Module::end_code_for(profile.upgrade.bad_package);
@@ -129,6 +162,12 @@ int Upgrader::apply(const package::OpenedPackage& opened, const UpgradeFlag& fla
       return Module::end_code_for(profile.upgrade.corrupt_payload);
     return Module::end_code_for(profile.upgrade.failed);
   }
+  return put_in_place(report);
+}
+
+int Upgrader::put_in_place(const std::function<void(int)>& report) {
+  const auto& profile = module_.profile();
+  FirmwareSlot& slot = module_.slot();
   if (module_.power_loss_due(PowerLossPhase::swap)) {
     if (auto ok = slot.move_current_aside(); !ok) module_.log("* " + ok.error().message());
     module_.cut_power("with the old firmware moved aside and the new one staged");
@@ -145,6 +184,42 @@ int Upgrader::apply(const package::OpenedPackage& opened, const UpgradeFlag& fla
   report(100);
   module_.log("* firmware now " + slot.info().version);
   return 0;
+}
+
+int Upgrader::apply_vendor(const UpgradeFlag& flag, const std::string& revision) {
+  FirmwareSlot& slot = module_.slot();
+  int reported = 0;
+  auto report = [&](int percent) {
+    if (percent <= reported) return;
+    reported = percent;
+    module_.fota_urc({FotaStage::updating, percent});
+  };
+  module_.log("* vendor package: nothing inside is checked; the module comes up on " + revision);
+  report(1);
+  const auto& faults = module_.options().faults;
+  if (faults.fail_code && flag.attempts < faults.fail_times) {
+    report(20);
+    return *faults.fail_code;
+  }
+  if (slot.info().version == revision) {
+    report(100);
+    return 0; // already there (or an interrupted upgrade had completed)
+  }
+  slot.discard_staging();
+  for (int percent = 10; percent <= 90; percent += 10) {
+    report(percent);
+    if (module_.power_loss_due(PowerLossPhase::updating, percent)) {
+      module_.cut_power("at UPDATING " + std::to_string(percent) + "%");
+      return -1;
+    }
+    if (module_.stopping()) return -1;
+  }
+  if (auto ok = stage_with_revision(slot, revision); !ok) {
+    module_.log("* cannot stage the vendor firmware: " + ok.error().message());
+    slot.discard_staging();
+    return Module::end_code_for(module_.profile().upgrade.failed);
+  }
+  return put_in_place(report);
 }
 
 } // namespace dfota::sim

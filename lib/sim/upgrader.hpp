@@ -6,6 +6,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <string>
 
 #include "package/package_reader.hpp"
 #include "sim/module.hpp"
@@ -32,6 +34,12 @@ private:
   int check_package(const package::OpenedPackage& opened, std::uint64_t package_size);
   // Applies a checked package to the slot, reporting UPDATING as it goes.
   int apply(const package::OpenedPackage& opened, const UpgradeFlag& flag);
+  // A vendor's package (--vendor-upgrade-to REV): nothing inside is
+  // checked or applied; the firmware is staged as it is with revision REV
+  // and put in place through the same phases (and power-loss points).
+  int apply_vendor(const UpgradeFlag& flag, const std::string& revision);
+  // The staged firmware goes in place (power-loss points swap and commit).
+  int put_in_place(const std::function<void(int)>& report);
 
   Module& module_;
 };

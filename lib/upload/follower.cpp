@@ -54,6 +54,13 @@ Status reopen(Session& s) {
   return {};
 }
 
+// What the module should run instead: "not <target>", or without a stated
+// target "the revision it ran before".
+std::string wanted(const Session& s) {
+  if (s.report.target_stated) return "not " + s.report.target_version;
+  return "the revision it ran before (no target stated: give --to-version)";
+}
+
 // Feeds the URCs a command collected while it waited for its answer.
 void take_queued_urcs(Session& s) {
   while (s.channel->has_urc()) {
@@ -85,8 +92,7 @@ Status confirm_with(Session& s, const std::string& version) {
 Status confirm(Session& s) {
   auto version = revision(s, s.clock.deadline_in(s.options.timeouts.version));
   if (!version) return version.error();
-  if (!s.same_version(*version, s.report.target_version))
-    return s.fail(UploadErrc::wrong_version, "the module runs " + *version + ", not " + s.report.target_version);
+  if (!s.reached_target(*version)) return s.fail(UploadErrc::wrong_version, "the module runs " + *version + ", " + wanted(s));
   return confirm_with(s, *version);
 }
 
@@ -138,10 +144,10 @@ Status follow(Session& s) {
       probe_now = true;
       continue;
     }
-    if (version && s.same_version(*version, s.report.target_version)) return confirm_with(s, *version);
+    if (version && s.reached_target(*version)) return confirm_with(s, *version);
     if (version && installed)
       return s.fail(UploadErrc::wrong_version,
-                    "the module reported END 0 but runs " + *version + ", not " + s.report.target_version);
+                    "the module reported END 0 but runs " + *version + ", " + wanted(s));
     if (version && s.clock.now() - last_report > s.options.timeouts.urc_gap)
       return s.fail(UploadErrc::wrong_version, "the module still runs " + *version + " and reports nothing");
   }

@@ -9,19 +9,27 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "package/inspector.hpp"
 
 namespace dfota::upload {
 
 struct PackageToSend {
   std::filesystem::path path;
-  Bytes bytes;                // the whole file, as sent
-  ModuleChecksum checksum;    // as the module computes it over `bytes`
-  std::string target_version; // from the manifest: what the module must run afterwards
+  Bytes bytes;             // the whole file, as sent
+  ModuleChecksum checksum; // as the module computes it over `bytes`
+  // dfota, or a vendor's package (a recovery or A/B zip, an opaque .bin).
+  package::Layout layout = package::Layout::dfota;
+  // What the module must run afterwards, from a dfota manifest; empty for a
+  // vendor package, which states no revision the module prints.
+  std::string target_version;
+  std::string source_version; // likewise, what it must run before
 };
 
-// Opens `path` as a dfota package (its container and manifest checked, the
-// package's errors as they are) and reads it whole, at most 4 GiB. Immutable
-// once returned, so threads share it freely.
+// Reads the package at `path` whole, at most 4 GiB: any non-empty regular
+// file. A dfota package has its container and manifest checked (its errors
+// as they are); a zip that is damaged fails as one; anything else is a
+// vendor package sent as it is. Immutable once returned, so threads share it
+// freely.
 Expected<std::shared_ptr<const PackageToSend>> load_package_to_send(const std::filesystem::path& path);
 
 } // namespace dfota::upload

@@ -43,6 +43,11 @@ bool Session::same_version(const std::string& reported, const std::string& expec
   return !qgmr_works && profiles::parse_revision(expected).base == reported;
 }
 
+bool Session::reached_target(const std::string& reported) const {
+  if (report.target_stated) return same_version(reported, report.target_version);
+  return !reported.empty() && !same_version(reported, report.module_version_before);
+}
+
 std::string Session::upload_name() const {
   if (!options.upload_name.empty()) return options.upload_name;
   return options.package.filename().string();

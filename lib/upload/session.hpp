@@ -48,6 +48,10 @@ struct Session {
   // Whether a reported revision is `expected` (AT+CGMR prints it without
   // the sub-version).
   bool same_version(const std::string& reported, const std::string& expected) const;
+  // Whether the module, reporting `reported` after the upgrade, has reached
+  // its target: the stated target, or without one any other revision than
+  // before.
+  bool reached_target(const std::string& reported) const;
 
   // ---- the package
   const Bytes& bytes() const { return package->bytes; }

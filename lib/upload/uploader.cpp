@@ -28,7 +28,8 @@ Status run_steps(Session& s, at::ConversationLog log) {
     if (!loaded) return loaded.error();
     s.package = std::move(*loaded);
   }
-  s.report.target_version = s.package->target_version;
+  s.report.target_version = s.options.to_version.value_or(s.package->target_version);
+  s.report.target_stated = !s.report.target_version.empty();
 
   s.step("opening " + s.options.port);
   auto port = s.ports.open(s.options.port, s.options.serial, s.clock.deadline_in(Duration(5000)), s.clock);
@@ -38,6 +39,16 @@ Status run_steps(Session& s, at::ConversationLog log) {
 
   if (auto ok = clean_state(s); !ok) return ok;
   if (auto ok = identify(s); !ok) return ok;
+  if (s.options.from_version && !s.same_version(s.report.module_version_before, *s.options.from_version)) {
+    s.report.error_rule = "from-version";
+    return s.fail(UploadErrc::validation_refused, "the module runs " + s.report.module_version_before +
+                                                      ", not --from-version " + *s.options.from_version +
+                                                      "; nothing was sent");
+  }
+  if (!s.report.target_stated)
+    s.warn("no target revision stated (a vendor package names none; give --to-version): success is the end "
+           "of the upgrade on another revision than " +
+           s.report.module_version_before);
   s.report.profile = s.profile->id;
   s.report.method = choose_method(*s.profile, s.options.method, s.options.url.has_value());
   if (s.report.method != "url" && !s.profile->supports(s.report.method))

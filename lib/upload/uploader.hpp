@@ -55,6 +55,12 @@ struct UploadOptions {
   transport::Duration guard_time{1000}; // +++ guard time
   UploadTimeouts timeouts;
   std::optional<std::filesystem::path> source_firmware; // pre-flight source check, when known
+  // The revision the module must run afterwards (default: the dfota
+  // manifest's target; a vendor package states none) and the one it must
+  // run before anything is sent (default: the manifest's source, checked by
+  // the pre-flight).
+  std::optional<std::string> to_version;
+  std::optional<std::string> from_version;
   // The package read once for a whole fleet (load_package_to_send); null:
   // each run reads `package` itself.
   std::shared_ptr<const PackageToSend> loaded;
@@ -87,7 +93,10 @@ struct UploadReport {
   double total_seconds = 0;
   std::string module_version_before;
   std::string module_version_after;
-  std::string target_version;
+  std::string target_version; // empty when none was stated
+  // False when neither --to-version nor the package named the target:
+  // success was then the end of the upgrade on another revision than before.
+  bool target_stated = true;
   int error_code = 0;           // the module's code (0 when none)
   std::string error_scope;      // fota, ftp, http, file, cme, validate
   std::string error_meaning;    // from the catalogue

@@ -64,6 +64,19 @@ private:
     std::error_code ec;
     package_size_ = fs::file_size(request_.package, ec);
     if (auto digests = firmware::digest_file(request_.package)) checksum_ = *digests;
+    // A file that is no zip at all: a vendor's opaque package (.bin, .pack).
+    if (auto zip_like = package::looks_like_zip(request_.package); zip_like && !*zip_like && package_size_ > 0) {
+      if (!request_.trusted_keys.empty()) {
+        add("zip", Verdict::pass, 0, std::string(package::describe(package::Layout::opaque)));
+        return refuse_signature("a package without a dfota manifest cannot carry a signature");
+      }
+      foreign_ = true;
+      add("zip", Verdict::pass, 0, std::string(package::describe(package::Layout::opaque)));
+      add("payloads", Verdict::warn, 0,
+          "an opaque package cannot be checked inside; package md5 " + checksum_.md5 + ", checksum " +
+              checksum_hex(checksum_.module_checksum));
+      return;
+    }
     auto opened = package::open_package(request_.package);
     if (!opened && opened.error().is(package::PackageErrc::manifest_missing)) {
       // A zip that is not ours: describe what it is, check what can be checked.

@@ -13,6 +13,7 @@
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
 #include "support/terminal.hpp"
+#include "package/zip_container.hpp"
 #include "upload/package_server.hpp"
 
 namespace dfota::test {
@@ -326,6 +327,118 @@ TEST(SimAndUpload, PasswordsNeverAppearInAnyOutput) {
   EXPECT_EQ(sim.terminate(), kOk);
 }
 
+// Vendor packages, as real modules take them: an Android-recovery style
+// zip (Qualcomm families) and an opaque .bin (ASR, Unisoc).
+constexpr const char* kVendorTarget = "EC25EFAR06A07M4G_01.004.01.004";
+
+fs::path vendor_zip(const fs::path& dir) {
+  const fs::path path = dir / "update-vendor.zip";
+  auto zip = package::ZipWriter::create(path);
+  EXPECT_TRUE(zip);
+  EXPECT_TRUE(zip->add_bytes("META-INF/com/google/android/update-binary", random_bytes(3000, 7)));
+  const std::string metadata = "ota-type=BLOCK\npre-device=ec25\n";
+  EXPECT_TRUE(zip->add_bytes("META-INF/com/android/metadata", Bytes(metadata.begin(), metadata.end())));
+  EXPECT_TRUE(zip->add_bytes("system.patch.dat", random_bytes(20000, 8)));
+  EXPECT_TRUE(zip->close());
+  return path;
+}
+
+fs::path vendor_bin(const fs::path& dir) {
+  const fs::path path = dir / "EC200TCNTCNMAR02A02M16.bin";
+  Bytes bytes = random_bytes(30000, 9);
+  bytes[0] = 'A'; // never "PK"
+  write_file(path, bytes);
+  return path;
+}
+
+TEST(SimAndUpload, VendorPackagesGoByEveryMethodAndTheTargetIsConfirmed) {
+  ScratchDir dir;
+  const fs::path zip = vendor_zip(dir.path()), bin = vendor_bin(dir.path());
+  struct Case {
+    std::string profile, method;
+    fs::path package;
+    std::vector<std::string> extra;
+  };
+  const std::vector<Case> cases{
+      {"ugxx", "com", zip, {}},
+      {"ec200t", "file", bin, {}},
+      {"ec2x", "qfupl", zip, {}},
+      {"rg50xq", "qfupl", zip, {}},
+      {"ec2x", "url", zip, {"--serve", "127.0.0.1:0"}},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.profile + "-" + c.method;
+    SimProcess sim(dir.path(), c.profile, {"--vendor-upgrade-to", kVendorTarget}, name);
+    std::vector<std::string> args{"upload",     c.package.string(), "--port",    sim.link().string(),
+                                  "--profile",  c.profile,          "--method",  c.method,
+                                  "--guard-ms", "200",              "--to-version", kVendorTarget,
+                                  "--json"};
+    if (c.method == "url") args.erase(args.begin() + 6, args.begin() + 8); // --serve picks the url method
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, kOk) << name << "\n" << r.out << r.err;
+    auto summary = last_json_line(r.out);
+    EXPECT_EQ(summary["module_version_after"], kVendorTarget) << name;
+    EXPECT_EQ(summary["target_stated"], true) << name;
+    EXPECT_EQ(summary["upload_bytes"], c.method == "url" ? 0 : fs::file_size(c.package)) << name;
+    EXPECT_EQ(sim.terminate(), kOk) << name;
+  }
+}
+
+TEST(SimAndUpload, WithoutAStatedTargetAVendorUpgradeMustChangeTheRevision) {
+  ScratchDir dir;
+  const fs::path zip = vendor_zip(dir.path());
+  {
+    SimProcess sim(dir.path(), "ec2x", {"--vendor-upgrade-to", kVendorTarget}, "changes");
+    auto r = run_cli({"upload", zip.string(), "--port", sim.link().string(), "--guard-ms", "200", "--json"});
+    EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+    auto summary = last_json_line(r.out);
+    EXPECT_EQ(summary["target_stated"], false);
+    EXPECT_TRUE(summary["target_version"].is_null());
+    EXPECT_EQ(summary["module_version_after"], kVendorTarget);
+    EXPECT_EQ(sim.terminate(), kOk);
+  }
+  // END 0, but the module comes back on the revision it ran: exit 28, with
+  // a stated target and without.
+  const std::string before = "EC25EFAR06A06M4G_01.003.01.003";
+  for (const bool stated : {true, false}) {
+    SimProcess sim(dir.path(), "ec2x", {"--vendor-upgrade-to", before}, stated ? "stays-stated" : "stays");
+    std::vector<std::string> args{"upload", zip.string(), "--port", sim.link().string(), "--guard-ms", "200"};
+    if (stated) args.insert(args.end(), {"--to-version", kVendorTarget});
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, kWrongVersion) << stated << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("END 0 but runs " + before), std::string::npos) << r.err;
+    EXPECT_EQ(sim.terminate(), kOk);
+  }
+}
+
+TEST(SimAndUpload, FromVersionRefusesAnotherModuleBeforeAnythingIsSent) {
+  ScratchDir dir;
+  const fs::path zip = vendor_zip(dir.path());
+  SimProcess sim(dir.path(), "ec2x", {"--vendor-upgrade-to", kVendorTarget, "--log-file", (dir / "sim.log").string()});
+  auto r = run_cli({"upload", zip.string(), "--port", sim.link().string(), "--guard-ms", "200", "--from-version",
+                    "EC25EFAR06A05M4G_01.001.01.001"});
+  EXPECT_EQ(r.exit_code, kValidationFailed) << r.out << r.err;
+  EXPECT_NE(r.err.find("not --from-version EC25EFAR06A05M4G_01.001.01.001; nothing was sent"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(sim.terminate(), kOk);
+  const std::string log = read_text(dir / "sim.log");
+  EXPECT_EQ(log.find("QFUPL"), std::string::npos) << log;
+  EXPECT_EQ(log.find("QFOTADL"), std::string::npos) << log;
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v1")));
+}
+
+TEST(SimAndUpload, AModuleRefusesAPackageNotMadeForIt) {
+  // Without --vendor-upgrade-to the simulated module takes dfota packages
+  // only, as a real one takes its vendor's only: END with the family's code.
+  ScratchDir dir;
+  SimProcess sim(dir.path(), "ec2x");
+  auto r = run_cli({"upload", vendor_zip(dir.path()).string(), "--port", sim.link().string(), "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kModuleError) << r.out << r.err;
+  EXPECT_EQ(sim.terminate(), kOk);
+  EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v1")));
+}
+
 TEST(SimAndUpload, BadInputGetsOneLineAndItsExitCode) {
   ScratchDir dir;
   auto no_port = run_cli({"upload", sample_packages().forward.string(), "--port", (dir / "nothing").string()});
@@ -333,6 +446,13 @@ TEST(SimAndUpload, BadInputGetsOneLineAndItsExitCode) {
   EXPECT_NE(no_port.err.find("No such file"), std::string::npos) << no_port.err;
   auto missing = run_cli({"upload", (dir / "missing.zip").string(), "--port", "/dev/null"});
   EXPECT_EQ(missing.exit_code, kPackageNotFound);
+  write_file(dir / "empty.bin", Bytes{});
+  auto empty = run_cli({"upload", (dir / "empty.bin").string(), "--port", "/dev/null"});
+  EXPECT_EQ(empty.exit_code, kPackageEmpty) << empty.err;
+  fs::create_directories(dir / "a-directory");
+  auto directory = run_cli({"upload", (dir / "a-directory").string(), "--port", "/dev/null"});
+  EXPECT_EQ(directory.exit_code, kIoError) << directory.err;
+  EXPECT_NE(directory.err.find("not a regular file"), std::string::npos) << directory.err;
   auto not_a_tty = run_cli({"upload", sample_packages().forward.string(), "--port", "/dev/null"});
   EXPECT_EQ(not_a_tty.exit_code, kPortError) << not_a_tty.err;
   auto no_ports = run_cli({"upload", sample_packages().forward.string()});

@@ -45,6 +45,8 @@ public:
         ->check(whole_number());
     sub->add_flag("--fs-full", options_.faults.fs_full, "Fault: the file system has no free space");
     sub->add_option("--ca-file", options_.ca_file, "Trusted CA certificate for https:// downloads");
+    sub->add_option("--vendor-upgrade-to", options_.vendor_upgrade_to,
+                    "Take a vendor's package (any file that is not a dfota package) and come up on this revision");
     sub->add_option("--early-revision", early_revision_,
                     "Seconds after boot during which AT+QGMR shows a placeholder sub-version");
     sub->add_option("--power-loss", power_loss_,

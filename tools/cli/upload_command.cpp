@@ -61,6 +61,11 @@ public:
     sub->add_option("--apn", apn_, "APN for the download (AT+QICSGP)");
     sub->add_option("--cid", cid_, "PDP context for the download (AT+QCFG=\"fota/cid\")")->check(CLI::Range(1, 16));
     sub->add_option("--upload-name", options_.upload_name, "File name on the module for AT+QFUPL");
+    sub->add_option("--to-version", options_.to_version,
+                    "Revision the module must run afterwards (default: the package's target; a vendor package "
+                    "names none)");
+    sub->add_option("--from-version", options_.from_version,
+                    "Revision the module must run before: any other is refused before anything is sent (exit 20)");
     sub->add_option("--source", source_, "The firmware the module runs, for the pre-flight source check");
     sub->add_option("--timeout", timeouts_,
                     "Override a timeout in seconds: command=, urc=, port=, version=, total= (repeatable)");
@@ -354,7 +359,7 @@ private:
       std::ostringstream record;
       record << "method " << r.method << ", " << r.upload_bytes << " bytes in " << r.upload_seconds << " s\n"
              << "before: " << r.module_version_before << "\nafter:  " << r.module_version_after
-             << "\ntarget: " << r.target_version << "\n";
+             << "\ntarget: " << (r.target_stated ? r.target_version : std::string("(none stated)")) << "\n";
       const int exit_code = outcomes[i].error ? exit_code_for(*outcomes[i].error) : kOk;
       const auto vocabularies = result_vocabularies(exit_code, r, *registry_);
       record << "lwm2m_result: " << vocabularies.lwm2m_result << " (" << lwm2m_result_name(vocabularies.lwm2m_result)
@@ -431,6 +436,7 @@ private:
     j["module_version_before"] = text_or_null(r.module_version_before);
     j["module_version_after"] = text_or_null(r.module_version_after);
     j["target_version"] = text_or_null(r.target_version);
+    j["target_stated"] = r.target_stated;
     j["error_code"] = r.error_code ? nlohmann::ordered_json(r.error_code) : nlohmann::ordered_json();
     j["error_scope"] = text_or_null(r.error_scope);
     j["error_meaning"] = text_or_null(r.error_meaning);

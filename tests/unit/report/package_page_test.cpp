@@ -63,9 +63,14 @@ TEST(PackagePage, ForeignZipsAndNamesAreEscaped) {
 
 TEST(PackagePage, WhatIsNotAPackageFailsAsInspectDoes) {
   test::ScratchDir dir;
-  test::write_text(dir / "x.zip", "not a zip");
+  test::write_text(dir / "x.zip", std::string("PK\x03\x04", 4) + "a damaged zip");
   EXPECT_FALSE(render_package_page(dir / "x.zip"));
   EXPECT_FALSE(render_package_page(dir / "missing.zip"));
+  // A file that is no zip at all is a vendor's opaque package.
+  test::write_text(dir / "EC200TCNTCNMAR02A02M16.bin", "opaque firmware");
+  auto page = render_package_page(dir / "EC200TCNTCNMAR02A02M16.bin");
+  ASSERT_TRUE(page) << page.error().message();
+  EXPECT_NE(page->find("opaque vendor package"), std::string::npos);
 }
 
 } // namespace
