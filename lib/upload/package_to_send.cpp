@@ -1,6 +1,7 @@
 #include "upload/package_to_send.hpp"
 
 #include "core/files.hpp"
+#include "profiles/revision.hpp"
 
 namespace dfota::upload {
 
@@ -17,6 +18,17 @@ Expected<std::shared_ptr<const PackageToSend>> load_package_to_send(const std::f
   if (inspected->manifest) {
     loaded->target_version = inspected->manifest->target_version;
     loaded->source_version = inspected->manifest->source_version;
+    loaded->versions_from = "manifest";
+  } else {
+    // A recovery zip's metadata, when it names revisions a module prints
+    // (project, R<nn>A<nn>): Android build fingerprints are not taken.
+    for (const auto& [key, value] : inspected->facts) {
+      const bool revision = !profiles::parse_revision(value).project.empty();
+      if (key == "metadata.post-build" && revision) loaded->target_version = value;
+      if (key == "metadata.pre-build" && revision) loaded->source_version = value;
+    }
+    if (!loaded->target_version.empty() || !loaded->source_version.empty())
+      loaded->versions_from = "META-INF/com/android/metadata";
   }
   return std::shared_ptr<const PackageToSend>(std::move(loaded));
 }

@@ -19,10 +19,13 @@ struct PackageToSend {
   ModuleChecksum checksum; // as the module computes it over `bytes`
   // dfota, or a vendor's package (a recovery or A/B zip, an opaque .bin).
   package::Layout layout = package::Layout::dfota;
-  // What the module must run afterwards, from a dfota manifest; empty for a
-  // vendor package, which states no revision the module prints.
+  // What the module must run afterwards: a dfota manifest's target, or what
+  // a vendor zip's META-INF/com/android/metadata states as `post-build` when
+  // that is a module revision; empty when the package states none.
   std::string target_version;
-  std::string source_version; // likewise, what it must run before
+  std::string source_version; // likewise, what it must run before (`pre-build`)
+  // Where the two came from, for people: "manifest", "META-INF/com/android/metadata", or "".
+  std::string versions_from;
 };
 
 // Reads the package at `path` whole, at most 4 GiB: any non-empty regular

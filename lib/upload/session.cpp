@@ -39,6 +39,11 @@ Duration Session::qfotadl_timeout() const {
 
 bool Session::same_version(const std::string& reported, const std::string& expected) const {
   if (reported == expected) return true;
+  // A revision named without its sub-version (a vendor package's metadata,
+  // --to-version as people often write it) is run by any sub-version of it.
+  if (profiles::parse_revision(expected).sub_version.empty() && !expected.empty() &&
+      profiles::parse_revision(reported).base == expected)
+    return true;
   // AT+CGMR prints the revision without the sub-version.
   return !qgmr_works && profiles::parse_revision(expected).base == reported;
 }

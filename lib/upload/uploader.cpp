@@ -1,5 +1,6 @@
 #include "upload/uploader.hpp"
 
+#include "package/inspector.hpp"
 #include "profiles/url.hpp"
 #include "upload/methods/upload_method.hpp"
 #include "upload/session.hpp"
@@ -39,12 +40,24 @@ Status run_steps(Session& s, at::ConversationLog log) {
 
   if (auto ok = clean_state(s); !ok) return ok;
   if (auto ok = identify(s); !ok) return ok;
-  if (s.options.from_version && !s.same_version(s.report.module_version_before, *s.options.from_version)) {
+  // The revision the module must run before: --from-version, else what a
+  // vendor package's metadata states (a dfota package's source is the
+  // pre-flight's to check, with its module codes).
+  const bool vendor = s.package->layout != package::Layout::dfota;
+  const std::optional<std::string> from = s.options.from_version ? s.options.from_version
+                                          : vendor && !s.package->source_version.empty()
+                                              ? std::optional<std::string>(s.package->source_version)
+                                              : std::nullopt;
+  const std::string from_named =
+      s.options.from_version ? "--from-version" : "the package's " + s.package->versions_from + " pre-build";
+  if (from && !s.same_version(s.report.module_version_before, *from)) {
     s.report.error_rule = "from-version";
-    return s.fail(UploadErrc::validation_refused, "the module runs " + s.report.module_version_before +
-                                                      ", not --from-version " + *s.options.from_version +
-                                                      "; nothing was sent");
+    return s.fail(UploadErrc::validation_refused, "the module runs " + s.report.module_version_before + ", not " +
+                                                      from_named + " " + *from + "; nothing was sent");
   }
+  if (!s.options.to_version && vendor && s.report.target_stated)
+    s.step("target " + s.report.target_version + " as the package's " + s.package->versions_from +
+           " states it (post-build; --to-version overrides)");
   if (!s.report.target_stated)
     s.warn("no target revision stated (a vendor package names none; give --to-version): success is the end "
            "of the upgrade on another revision than " +

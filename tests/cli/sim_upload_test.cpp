@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 
 #include "cli/exit_codes.hpp"
+#include "package/zip_container.hpp"
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
 #include "support/terminal.hpp"
-#include "package/zip_container.hpp"
 #include "upload/package_server.hpp"
 
 namespace dfota::test {
@@ -369,10 +369,9 @@ TEST(SimAndUpload, VendorPackagesGoByEveryMethodAndTheTargetIsConfirmed) {
   for (const auto& c : cases) {
     const std::string name = c.profile + "-" + c.method;
     SimProcess sim(dir.path(), c.profile, {"--vendor-upgrade-to", kVendorTarget}, name);
-    std::vector<std::string> args{"upload",     c.package.string(), "--port",    sim.link().string(),
-                                  "--profile",  c.profile,          "--method",  c.method,
-                                  "--guard-ms", "200",              "--to-version", kVendorTarget,
-                                  "--json"};
+    std::vector<std::string> args{"upload",       c.package.string(), "--port", sim.link().string(), "--profile",
+                                  c.profile,      "--method",         c.method, "--guard-ms",        "200",
+                                  "--to-version", kVendorTarget,      "--json"};
     if (c.method == "url") args.erase(args.begin() + 6, args.begin() + 8); // --serve picks the url method
     args.insert(args.end(), c.extra.begin(), c.extra.end());
     auto r = run_cli(args);
@@ -426,6 +425,37 @@ TEST(SimAndUpload, FromVersionRefusesAnotherModuleBeforeAnythingIsSent) {
   EXPECT_EQ(log.find("QFUPL"), std::string::npos) << log;
   EXPECT_EQ(log.find("QFOTADL"), std::string::npos) << log;
   EXPECT_TRUE(same_tree(sim.firmware(), sample_firmware("v1")));
+}
+
+// samples/vendor/update-vendor.zip states pre-build EC25EFAR06A06M4G and
+// post-build EC25EFAR06A07M4G in its metadata: without --to-version and
+// --from-version those are the revisions expected, and the uploader says so.
+TEST(SimAndUpload, AVendorZipsMetadataNamesTheRevisionsExpected) {
+  ScratchDir dir;
+  const fs::path zip = source_dir() / "samples" / "vendor" / "update-vendor.zip";
+  {
+    SimProcess sim(dir.path(), "ec2x", {"--vendor-upgrade-to", kVendorTarget}, "meta");
+    auto r = run_cli({"upload", zip.string(), "--port", sim.link().string(), "--guard-ms", "200", "--json"});
+    EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+    auto summary = last_json_line(r.out);
+    EXPECT_EQ(summary["target_version"], "EC25EFAR06A07M4G");
+    EXPECT_EQ(summary["target_stated"], true);
+    EXPECT_EQ(summary["module_version_after"], kVendorTarget);
+    EXPECT_NE(r.out.find("as the package's META-INF/com/android/metadata states it"), std::string::npos) << r.out;
+    EXPECT_EQ(sim.terminate(), kOk);
+  }
+  {
+    // A module on another revision than pre-build: refused before sending.
+    SimProcess sim(dir.path(), "ec2x", {"--vendor-upgrade-to", kVendorTarget}, "meta-other");
+    sim.terminate();
+    write_text(sim.firmware() / "firmware.json",
+               R"({"project": "EC25EFA", "version": "EC25EFAR06A05M4G_01.001.01.001"})");
+    sim.start({"--vendor-upgrade-to", kVendorTarget});
+    auto r = run_cli({"upload", zip.string(), "--port", sim.link().string(), "--guard-ms", "200"});
+    EXPECT_EQ(r.exit_code, kValidationFailed) << r.out << r.err;
+    EXPECT_NE(r.err.find("pre-build EC25EFAR06A06M4G; nothing was sent"), std::string::npos) << r.err;
+    EXPECT_EQ(sim.terminate(), kOk);
+  }
 }
 
 TEST(SimAndUpload, AModuleRefusesAPackageNotMadeForIt) {
