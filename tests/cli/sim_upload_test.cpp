@@ -458,6 +458,40 @@ TEST(SimAndUpload, AVendorZipsMetadataNamesTheRevisionsExpected) {
   }
 }
 
+// dfota probe reads a module before and after an upgrade and changes
+// nothing: only read commands reach the module.
+TEST(SimAndUpload, ProbeReadsAModuleBeforeAndAfter) {
+  ScratchDir dir;
+  SimProcess sim(dir.path(), "ec2x", {"--log-file", (dir / "sim.log").string()});
+  auto before = run_cli({"probe", "--port", sim.link().string(), "--guard-ms", "200"});
+  EXPECT_EQ(before.exit_code, kOk) << before.err;
+  EXPECT_NE(before.out.find("revision      EC25EFAR06A06M4G_01.003.01.003"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("family        EC25/EC21 (--profile ec2x)"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("files         (none)"), std::string::npos) << before.out;
+  const std::string probed = read_text(dir / "sim.log");
+  for (const char* writes : {"QFUPL", "QFDEL", "QFOTADL", "IFC=", "CFUN"})
+    EXPECT_EQ(probed.find(writes), std::string::npos) << writes << " sent by probe:\n" << probed;
+
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  auto after = run_cli({"probe", "--port", sim.link().string(), "--guard-ms", "200", "--json"});
+  EXPECT_EQ(after.exit_code, kOk) << after.err;
+  auto j = nlohmann::json::parse(after.out);
+  EXPECT_EQ(j["schema"], "dfota.probe/1");
+  EXPECT_EQ(j["revision"], "EC25EFAR06A07M4G_01.004.01.004");
+  EXPECT_EQ(j["model"], "EC25");
+  EXPECT_EQ(j["profile"], "ec2x");
+  EXPECT_EQ(j["flow_control"], "0,0");
+  ASSERT_EQ(j["files"].size(), 1u) << after.out; // AT+QFUPL's file stays in the store
+  EXPECT_EQ(j["files"][0]["name"], "update-v1-to-v2.zip");
+  EXPECT_EQ(j["files"][0]["size"], fs::file_size(sample_packages().forward));
+  EXPECT_LT(j["free_space"].get<std::uint64_t>(), j["total_space"].get<std::uint64_t>());
+  EXPECT_EQ(sim.terminate(), kOk);
+
+  auto no_port = run_cli({"probe", "--port", (dir / "nothing").string()});
+  EXPECT_EQ(no_port.exit_code, kPortError) << no_port.err;
+}
+
 TEST(SimAndUpload, AModuleRefusesAPackageNotMadeForIt) {
   // Without --vendor-upgrade-to the simulated module takes dfota packages
   // only, as a real one takes its vendor's only: END with the family's code.

@@ -73,6 +73,7 @@ check("release index.json", json.loads((scratch / "rel" / "index.json").read_tex
 
 
 def upload_lines(*extra, ok_codes=(0,)):
+    """The upload's JSON lines, and `dfota probe --json` of the module before and after."""
     firmware = scratch / f"module-{len(extra)}"
     shutil.copytree(samples / "v1", firmware, symlinks=True)
     link = scratch / f"module-{len(extra)}.link"
@@ -84,10 +85,23 @@ def upload_lines(*extra, ok_codes=(0,)):
             if link.exists():
                 break
             time.sleep(0.05)
+        probes = [json.loads(run("probe", "--port", link, "--json", "--guard-ms", "100"))]
         out = run("upload", "u.zip", "--port", link, "--json", "--guard-ms", "100", ok_codes=ok_codes, timeout=180)
+        # A module that refused the package reboots after its END: probed
+        # again (at most 20 times, 0.2 s apart) while its port is away.
+        for attempt in range(20):
+            out_probe = run("probe", "--port", link, "--json", "--guard-ms", "100", ok_codes=(0, 23, 26, 27, 29))
+            if out_probe.strip():
+                probes.append(json.loads(out_probe))
+                break
+            time.sleep(0.2)
     finally:
         sim.terminate()
         sim.wait(timeout=20)
+    if len(probes) != 2:
+        raise SystemExit("probe after the upload never answered")
+    for when, probe in zip(("before", "after"), probes):
+        check(f"probe {when} the upload{' '.join(('',) + extra)}", probe)
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 

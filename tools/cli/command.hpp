@@ -34,6 +34,7 @@ std::unique_ptr<Command> make_validate_command(CLI::App& app);
 std::unique_ptr<Command> make_explain_command(CLI::App& app);
 std::unique_ptr<Command> make_sim_command(CLI::App& app);
 std::unique_ptr<Command> make_upload_command(CLI::App& app);
+std::unique_ptr<Command> make_probe_command(CLI::App& app);
 std::unique_ptr<Command> make_keygen_command(CLI::App& app);
 std::unique_ptr<Command> make_sign_command(CLI::App& app);
 std::unique_ptr<Command> make_completion_command(CLI::App& app);

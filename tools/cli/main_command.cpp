@@ -231,6 +231,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   add(make_patch_command);
   add(make_validate_command);
   add(make_upload_command);
+  add(make_probe_command);
   add(make_sim_command);
   add(make_explain_command);
   add(make_keygen_command);
