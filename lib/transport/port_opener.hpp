@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "transport/clock.hpp"
 #include "transport/transport.hpp"
+#include "transport/usb_interface.hpp"
 
 namespace dfota::transport {
 
@@ -27,7 +28,12 @@ public:
                                                                 TimePoint deadline, Clock& clock) = 0;
 };
 
-// open_port() and reopen_when_back() of serial_port.hpp.
+// open_port() and reopen_when_back() of serial_port.hpp. A device on USB is
+// also followed by its interface: when the name it was opened by does not
+// come back, the tty now on the same USB device and interface is opened
+// (usb_interface.hpp). Thread-safe.
 PortOpener& system_ports();
+// The same on another sysfs and /dev (tests pass a fake tree).
+std::unique_ptr<PortOpener> make_system_ports(SysfsRoots roots);
 
 } // namespace dfota::transport

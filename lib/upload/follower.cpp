@@ -50,7 +50,10 @@ Status reopen(Session& s) {
   s.port = std::move(*back);
   s.channel->set_transport(*s.port);
   ++s.reboots;
-  s.emit({UploadEvent::Kind::port, "port back"});
+  if (s.port->name() != s.options.port)
+    s.emit({UploadEvent::Kind::port, "port back as " + s.port->name() + " (same USB interface, another name)"});
+  else
+    s.emit({UploadEvent::Kind::port, "port back"});
   return {};
 }
 
@@ -92,7 +95,8 @@ Status confirm_with(Session& s, const std::string& version) {
 Status confirm(Session& s) {
   auto version = revision(s, s.clock.deadline_in(s.options.timeouts.version));
   if (!version) return version.error();
-  if (!s.reached_target(*version)) return s.fail(UploadErrc::wrong_version, "the module runs " + *version + ", " + wanted(s));
+  if (!s.reached_target(*version))
+    return s.fail(UploadErrc::wrong_version, "the module runs " + *version + ", " + wanted(s));
   return confirm_with(s, *version);
 }
 
@@ -146,8 +150,7 @@ Status follow(Session& s) {
     }
     if (version && s.reached_target(*version)) return confirm_with(s, *version);
     if (version && installed)
-      return s.fail(UploadErrc::wrong_version,
-                    "the module reported END 0 but runs " + *version + ", " + wanted(s));
+      return s.fail(UploadErrc::wrong_version, "the module reported END 0 but runs " + *version + ", " + wanted(s));
     if (version && s.clock.now() - last_report > s.options.timeouts.urc_gap)
       return s.fail(UploadErrc::wrong_version, "the module still runs " + *version + " and reports nothing");
   }

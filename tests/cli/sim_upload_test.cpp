@@ -2,19 +2,26 @@
 // the whole story a user runs, with its exit codes and outputs.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 
 #include "cli/exit_codes.hpp"
 #include "package/zip_container.hpp"
+#include "profiles/profile.hpp"
+#include "support/fake_sysfs.hpp"
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
 #include "support/terminal.hpp"
+#include "transport/port_opener.hpp"
 #include "upload/package_server.hpp"
+#include "upload/uploader.hpp"
 
 namespace dfota::test {
 namespace {
@@ -35,10 +42,12 @@ public:
     start(std::move(extra));
   }
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{
-        DFOTA_PROGRAM, "sim",          "--profile",      profile_, "--firmware",  firmware_.string(),
-        "--link",      link_.string(), "--reboot-delay", "0",      "--boot-wait", "2",
-        "--guard-ms",  "200",          "--log"};
+    std::vector<std::string> argv{DFOTA_PROGRAM,      "sim",    "--profile",    profile_,      "--firmware",
+                                  firmware_.string(), "--link", link_.string(), "--boot-wait", "2",
+                                  "--guard-ms",       "200",    "--log"};
+    // Reboots are instant unless the test says otherwise.
+    if (std::find(extra.begin(), extra.end(), "--reboot-delay") == extra.end())
+      argv.insert(argv.end(), {"--reboot-delay", "0"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = ChildProcess(argv, dir_ / ("sim-" + name_ + "-" + std::to_string(++starts_) + ".log"));
     for (int i = 0; i < 200 && !fs::exists(link_); ++i)
@@ -490,6 +499,76 @@ TEST(SimAndUpload, ProbeReadsAModuleBeforeAndAfter) {
 
   auto no_port = run_cli({"probe", "--port", (dir / "nothing").string()});
   EXPECT_EQ(no_port.exit_code, kPortError) << no_port.err;
+}
+
+// A module whose AT port comes back under another tty name at each reboot
+// (ttyUSB2 -> ttyUSB6 -> ttyUSB10, as Qualcomm modules re-enumerate twice):
+// the uploader finds it again by its USB device and interface. The tree is a
+// fake sysfs whose tty nodes lead to the simulator's pseudo-terminals,
+// renamed as the simulator's port comes and goes.
+TEST(SimAndUpload, APortThatComesBackUnderAnotherNameIsFoundByItsUsbInterface) {
+  ScratchDir dir;
+  FakeSysfs sysfs(dir / "root");
+  // Each reboot keeps the port away for 0.3 s, as a real one does for longer.
+  SimProcess sim(dir.path(), "ec2x", {"--reboot-delay", "0.3"});
+  std::error_code ec;
+  fs::path pts = fs::read_symlink(sim.link(), ec);
+  ASSERT_FALSE(ec);
+  sysfs.add_tty("ttyUSB2", "1-2", "02", pts);
+  std::atomic<bool> done{false};
+  std::vector<std::string> names{"ttyUSB2"};
+  std::thread kernel([&] {
+    // At most 60 s, as the upload's own --timeout total.
+    // The simulator makes its link anew at each boot (a pseudo-terminal's
+    // number may be reused): its inode tells one boot from the next.
+    auto link_inode = [&]() -> ino_t {
+      struct stat st {};
+      return ::lstat(sim.link().c_str(), &st) == 0 ? st.st_ino : 0;
+    };
+    std::string current = "ttyUSB2";
+    ino_t booted = link_inode();
+    for (int i = 0; i < 30000 && !done; ++i) {
+      const ino_t now = link_inode();
+      if (now == 0) booted = 0;                // away: whatever comes next is a new boot
+      if (now != booted && !current.empty()) { // the module went away
+        sysfs.remove_tty(current);
+        current.clear();
+      }
+      std::error_code gone;
+      const fs::path target = fs::read_symlink(sim.link(), gone);
+      if (now != 0 && now != booted && !gone) { // and came back: under the next name
+        current = "ttyUSB" + std::to_string(2 + 4 * static_cast<int>(names.size()));
+        sysfs.add_tty(current, "1-2", "02", target);
+        names.push_back(current);
+        booted = now;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  auto registry = profiles::Registry::load(source_dir() / "formats");
+  ASSERT_TRUE(registry);
+  upload::UploadOptions options;
+  options.package = sample_packages().forward;
+  options.port = sysfs.dev("ttyUSB2").string();
+  options.guard_time = std::chrono::milliseconds(200);
+  options.timeouts.total = std::chrono::seconds(60);
+  std::vector<std::string> port_events;
+  auto ports = transport::make_system_ports(sysfs.roots());
+  const auto outcome = upload::run_upload(
+      options, nullptr, *registry,
+      [&](const upload::UploadEvent& e) {
+        if (e.kind == upload::UploadEvent::Kind::port) port_events.push_back(e.text);
+      },
+      {}, transport::steady_clock(), *ports);
+  done = true;
+  kernel.join();
+  EXPECT_FALSE(outcome.error) << outcome.error->message();
+  EXPECT_EQ(outcome.report.module_version_after, "EC25EFAR06A07M4G_01.004.01.004");
+  ASSERT_GE(names.size(), 3u) << "the module re-enumerates twice (recovery, then back)";
+  const std::string last = "port back as " + sysfs.dev(names.back()).string() + " (same USB interface, another name)";
+  EXPECT_NE(std::find(port_events.begin(), port_events.end(), last), port_events.end())
+      << ::testing::PrintToString(port_events);
+  EXPECT_EQ(sim.terminate(), kOk);
 }
 
 TEST(SimAndUpload, AModuleRefusesAPackageNotMadeForIt) {
