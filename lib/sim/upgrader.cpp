@@ -31,6 +31,21 @@ Status stage_with_revision(FirmwareSlot& slot, const std::string& revision) {
   return write_text_file(info, json.dump(2) + "\n");
 }
 
+// The UPDATING reports of one attempt: each percent once, rising.
+class UpdatingReports {
+public:
+  explicit UpdatingReports(Module& module) : module_(module) {}
+  void operator()(int percent) {
+    if (percent <= reported_) return;
+    reported_ = percent;
+    module_.fota_urc({FotaStage::updating, percent});
+  }
+
+private:
+  Module& module_;
+  int reported_ = 0;
+};
+
 } // namespace
 
 void Upgrader::begin(const fs::path& package, bool delete_after) {
@@ -127,12 +142,7 @@ int Upgrader::attempt(const UpgradeFlag& flag) {
 int Upgrader::apply(const package::OpenedPackage& opened, const UpgradeFlag& flag) {
   const auto& profile = module_.profile();
   FirmwareSlot& slot = module_.slot();
-  int reported = 0;
-  auto report = [&](int percent) {
-    if (percent <= reported) return;
-    reported = percent;
-    module_.fota_urc({FotaStage::updating, percent});
-  };
+  UpdatingReports report(module_);
   report(1);
   const auto& faults = module_.options().faults;
   if (faults.fail_code && flag.attempts < faults.fail_times) {
@@ -162,7 +172,7 @@ int Upgrader::apply(const package::OpenedPackage& opened, const UpgradeFlag& fla
       return Module::end_code_for(profile.upgrade.corrupt_payload);
     return Module::end_code_for(profile.upgrade.failed);
   }
-  return put_in_place(report);
+  return put_in_place(std::ref(report));
 }
 
 int Upgrader::put_in_place(const std::function<void(int)>& report) {
@@ -188,12 +198,7 @@ int Upgrader::put_in_place(const std::function<void(int)>& report) {
 
 int Upgrader::apply_vendor(const UpgradeFlag& flag, const std::string& revision) {
   FirmwareSlot& slot = module_.slot();
-  int reported = 0;
-  auto report = [&](int percent) {
-    if (percent <= reported) return;
-    reported = percent;
-    module_.fota_urc({FotaStage::updating, percent});
-  };
+  UpdatingReports report(module_);
   module_.log("* vendor package: nothing inside is checked; the module comes up on " + revision);
   report(1);
   const auto& faults = module_.options().faults;
@@ -219,7 +224,7 @@ int Upgrader::apply_vendor(const UpgradeFlag& flag, const std::string& revision)
     slot.discard_staging();
     return Module::end_code_for(module_.profile().upgrade.failed);
   }
-  return put_in_place(report);
+  return put_in_place(std::ref(report));
 }
 
 } // namespace dfota::sim

@@ -190,6 +190,7 @@ private:
     if (!r.manifest) {
       for (const auto& [k, v] : r.facts)
         out << printable(k) << ": " << printable(v) << '\n';
+      if (r.layout == package::Layout::opaque) return; // no entries to list
       out << '\n';
       TextTable table({"ENTRY", "SIZE", "STORED"},
                       {TextTable::Align::left, TextTable::Align::right, TextTable::Align::right});
