@@ -91,7 +91,7 @@ Expected<bool> looks_like_zip(const fs::path& path) {
          ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
 }
 
-Expected<Inspection> inspect_package(const fs::path& path) {
+Expected<Inspection> inspect_layout(const fs::path& path) {
   std::error_code ec;
   if (fs::exists(path, ec)) { // a missing file fails below as it always did
     if (!fs::is_regular_file(path, ec))
@@ -103,18 +103,12 @@ Expected<Inspection> inspect_package(const fs::path& path) {
     Inspection result;
     result.path = path;
     result.layout = Layout::opaque;
-    auto digests = firmware::digest_file(path);
-    if (!digests) return digests.error();
-    result.file = *digests;
     return result;
   }
   auto zip = ZipReader::open(path);
   if (!zip) return zip.error();
   Inspection result;
   result.path = path;
-  auto digests = firmware::digest_file(path);
-  if (!digests) return digests.error();
-  result.file = *digests;
   result.entries = zip->entries();
 
   if (zip->find(kManifestEntry)) {
@@ -142,6 +136,15 @@ Expected<Inspection> inspect_package(const fs::path& path) {
     add_properties("metadata.", *metadata, result.facts);
     if (result.layout == Layout::zip) result.layout = Layout::android_recovery;
   }
+  return result;
+}
+
+Expected<Inspection> inspect_package(const fs::path& path) {
+  auto result = inspect_layout(path);
+  if (!result) return result.error();
+  auto digests = firmware::digest_file(path);
+  if (!digests) return digests.error();
+  result->file = *digests;
   return result;
 }
 

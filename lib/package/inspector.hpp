@@ -47,6 +47,9 @@ struct Inspection {
 // on a package of our layout that is damaged (see open_package); a foreign
 // zip and a non-empty regular file that is no zip never fail.
 Expected<Inspection> inspect_package(const std::filesystem::path& path);
+// The same without `file` (left empty): no pass over the whole file, for a
+// caller that reads it anyway.
+Expected<Inspection> inspect_layout(const std::filesystem::path& path);
 
 // True when the file begins as a zip does (a local file header, or the end
 // record of an empty zip): such a file is a zip, damaged or not, never an

@@ -6,7 +6,8 @@
 namespace dfota::upload {
 
 Expected<std::shared_ptr<const PackageToSend>> load_package_to_send(const std::filesystem::path& path) {
-  auto inspected = package::inspect_package(path);
+  // The layout only: the file is read whole below, and hashed once there.
+  auto inspected = package::inspect_layout(path);
   if (!inspected) return inspected.error();
   auto bytes = read_file(path.string(), 4ull << 30);
   if (!bytes) return bytes.error();
