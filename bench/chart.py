@@ -14,7 +14,7 @@ import sys
 COLOURS = {
     "dfota native": "#0969da", "dfota zstd": "#54aeff", "dfota vcdiff": "#80ccff", "dfota full": "#b6e3ff",
     "xdelta3 -9": "#bf8700", "bsdiff 4.3": "#6e7781", "zstd --patch-from -19 --long": "#d4a72c",
-    "HDiffPatch (recorded)": "#8250df",
+    "HDiffPatch -m-6 lzma2": "#8250df", "HDiffPatch -m-6 zstd": "#c297ff", "HDiffPatch (recorded)": "#8250df",
 }
 
 

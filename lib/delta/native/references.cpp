@@ -1,5 +1,7 @@
 #include "delta/native/references.hpp"
 
+#include "delta/native/instruction_set.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -260,10 +262,39 @@ std::vector<RelativeRegion> unwind_regions(ByteSpan source, const ElfInfo& old_e
   return regions;
 }
 
+namespace {
+
+// The layout of two images without ELF headers: the instruction set the
+// source's calls show (guess_instruction_sets()) and where its code lies, as
+// executable segments loaded at their file offsets; the target is one
+// segment at its offsets. A second set that also shows is offered joined to
+// the first (32-bit ARM firmware often mixes A32 and Thumb-2) for the
+// encoder's trial. An address is a file offset: the load address the
+// image's pointers hold is not known, so no absolute kinds are looked for.
+Layout raw_layout(ByteSpan source, ByteSpan target) {
+  Layout layout;
+  std::vector<InstructionSetGuess> guesses = guess_instruction_sets(source);
+  if (guesses.empty() || target.empty()) return layout;
+  layout.kinds = code_kinds_of(guesses[0].set);
+  std::vector<std::uint64_t> sites = std::move(guesses[0].sites);
+  if (guesses.size() > 1) {
+    layout.alternative_kinds = layout.kinds | code_kinds_of(guesses[1].set);
+    sites.insert(sites.end(), guesses[1].sites.begin(), guesses[1].sites.end());
+    std::sort(sites.begin(), sites.end());
+  }
+  layout.source = AddressSpace(code_segments(source.size(), sites));
+  layout.target = AddressSpace({Segment{0, 0, target.size(), true}});
+  layout.code_by_segment = true;
+  return layout;
+}
+
+} // namespace
+
 Layout detect_layout(ByteSpan source, ByteSpan target) {
   Layout layout;
   auto old_elf = read_elf(source);
   auto new_elf = read_elf(target);
+  if (!old_elf && !new_elf) return raw_layout(source, target);
   if (!old_elf || !new_elf || old_elf->machine != new_elf->machine || old_elf->is64 != new_elf->is64) return layout;
   layout.kinds = kinds_for(*old_elf);
   if (old_elf->machine == 40 && !old_elf->is64) {

@@ -301,6 +301,33 @@ TEST(NativeEngine, PredictsMovedCallsAndLiteralsInThumbCode) {
   EXPECT_EQ(payload_kinds(arm), native::kArm32Branch | native::kArm32Literal | native::kAbsolute32);
 }
 
+// Raw memory images (no ELF header: most firmware) of the same code: the
+// engine finds the instruction set and where the code lies from the calls,
+// states them in the payload, and predicts the moved calls.
+TEST(NativeEngine, PredictsMovedCallsInRawImages) {
+  const auto raw = [](const Bytes& elf, std::size_t header) { return Bytes(elf.begin() + header, elf.end()); };
+  struct Case {
+    const char* name;
+    Bytes source, target;
+    native::KindSet kinds;
+  };
+  const Case cases[] = {
+      {"A32", raw(arm_image(1, 400, 400, 0), 0x54), raw(arm_image(1, 400, 150, 37), 0x54),
+       native::kArm32Branch | native::kArm32Literal},
+      {"Thumb-2", raw(thumb_image(300, 300, 0), 0x54), raw(thumb_image(300, 120, 25), 0x54),
+       native::kThumbBranch | native::kThumbLiteral},
+  };
+  for (const Case& c : cases) {
+    const Bytes payload = encode("native", c.source, c.target);
+    auto out = decode(c.source, payload, c.target.size());
+    ASSERT_TRUE(out) << c.name << ": " << out.error().message();
+    EXPECT_EQ(*out, c.target) << c.name;
+    EXPECT_EQ(payload_kinds(payload), c.kinds) << c.name;
+    const Bytes zstd = encode("zstd", c.source, c.target);
+    EXPECT_LT(payload.size() * 2, zstd.size()) << c.name << ": native " << payload.size() << " vs zstd " << zstd.size();
+  }
+}
+
 // A 32-bit ARM library loaded at 0: a PLT of `entries` A32 entries, then
 // 20,000 bytes of code calling them and itself (with `grown` bytes more in
 // its middle), then the GOT, one slot per entry in the same order;
