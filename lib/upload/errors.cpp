@@ -17,6 +17,7 @@ const char* describe(UploadErrc value) {
   case UploadErrc::not_supported: return "method not supported";
   case UploadErrc::wrong_version: return "wrong version after the upgrade";
   case UploadErrc::no_module: return "no module";
+  case UploadErrc::modem_manager: return "ModemManager did not leave the module alone";
   }
   return nullptr;
 }

@@ -38,7 +38,9 @@ Expected<ProbeReport> probe_module(const ProbeOptions& options, const profiles::
   upload_options.serial = options.serial;
   upload_options.guard_time = options.guard_time;
   upload_options.timeouts = options.timeouts;
+  upload_options.modem_manager = options.modem_manager;
   Session s(upload_options, nullptr, registry, std::move(on_event), clock, ports);
+  if (auto ok = keep_modem_manager_away(s); !ok) return ok.error();
   s.step("opening " + options.port);
   auto port = ports.open(options.port, options.serial, clock.deadline_in(Duration(5000)), clock);
   if (!port) return port.error();

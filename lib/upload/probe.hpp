@@ -28,15 +28,16 @@ struct ProbeOptions {
   std::string port;
   transport::SerialOptions serial;
   transport::Duration guard_time{1000};
-  UploadTimeouts timeouts; // command and version are used
+  UploadTimeouts timeouts;                                                      // command and version are used
+  host::ModemManagerPolicy modem_manager = host::ModemManagerPolicy::automatic; // as for an upload
 };
 
 // Fails with UploadErrc::no_module when nothing answers AT, and with the
 // port's error when it cannot be opened; a family the profiles do not know
 // is not an error (the report's profile is empty).
 Expected<ProbeReport> probe_module(const ProbeOptions& options, const profiles::Registry& registry,
-                                   std::function<void(const UploadEvent&)> on_event = {},
-                                   at::ConversationLog log = {}, transport::Clock& clock = transport::steady_clock(),
+                                   std::function<void(const UploadEvent&)> on_event = {}, at::ConversationLog log = {},
+                                   transport::Clock& clock = transport::steady_clock(),
                                    transport::PortOpener& ports = transport::system_ports());
 
 } // namespace dfota::upload

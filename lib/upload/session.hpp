@@ -67,6 +67,9 @@ struct Session {
   UploadReport report;
   std::shared_ptr<const PackageToSend> package; // shared by the fleet's modules
   std::string url_scheme;                       // ftp, http, https for the url method
+  // Held until the run ends, so that ModemManager leaves the module alone
+  // through its reboots (null when not asked or not running).
+  std::unique_ptr<host::ModemManagerInhibition> modem_manager;
   std::unique_ptr<transport::Transport> port;
   std::optional<at::Channel> channel;
   std::optional<FotaTracker> tracker;
@@ -75,6 +78,9 @@ struct Session {
 };
 
 // The steps, in the order run_upload() takes them.
+// port_sharing.cpp: asks ModemManager to leave the module alone, as
+// UploadOptions::modem_manager says, before the port is opened.
+Status keep_modem_manager_away(Session& session);
 Status clean_state(Session& session);
 Status identify(Session& session);
 Status preflight(Session& session);

@@ -32,6 +32,7 @@ Status run_steps(Session& s, at::ConversationLog log) {
   s.report.target_version = s.options.to_version.value_or(s.package->target_version);
   s.report.target_stated = !s.report.target_version.empty();
 
+  if (auto ok = keep_modem_manager_away(s); !ok) return ok;
   s.step("opening " + s.options.port);
   auto port = s.ports.open(s.options.port, s.options.serial, s.clock.deadline_in(Duration(5000)), s.clock);
   if (!port) return port.error();

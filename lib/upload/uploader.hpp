@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "at/channel.hpp"
+#include "host/modem_manager.hpp"
 #include "profiles/profile.hpp"
 #include "transport/port_opener.hpp"
 #include "transport/serial_port.hpp"
@@ -30,6 +31,7 @@ enum class UploadErrc {
   not_supported,          // the family does not offer the method
   wrong_version,          // after the upgrade the module does not run the target version
   no_module,              // nothing answers AT, or the family cannot be told
+  modem_manager,          // ModemManagerPolicy::inhibit, and ModemManager was not made to leave the module alone
 };
 const std::error_category& upload_category();
 std::error_code make_error_code(UploadErrc value);
@@ -45,6 +47,9 @@ struct UploadTimeouts {
 struct UploadOptions {
   std::filesystem::path package;
   std::string port; // device path, or tcp:HOST:PORT
+  // What to ask of ModemManager before the port is opened; an inhibition
+  // lasts until run_upload() returns (host/modem_manager.hpp).
+  host::ModemManagerPolicy modem_manager = host::ModemManagerPolicy::automatic;
   transport::SerialOptions serial;
   std::string method = "auto";    // auto, com, file, qfupl, url
   std::optional<std::string> url; // where the module downloads from (url method)

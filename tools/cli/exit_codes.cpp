@@ -49,6 +49,9 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kSignatureRefused, "signature-refused",
        "the package is unsigned, signed by an untrusted key, or its signature does not verify"},
       {kKeyError, "key-error", "a key file cannot be read, is not a PEM key, or is of an unsupported type"},
+      {kModemManager, "modemmanager",
+       "upload, probe: with --modemmanager inhibit, ModemManager is not running, does not manage the port, or refused "
+       "to leave the module alone"},
   };
   return table;
 }
@@ -114,6 +117,7 @@ int exit_code_for(const Error& error) {
     case upload::UploadErrc::not_supported: return kMethodUnsupported;
     case upload::UploadErrc::wrong_version: return kWrongVersion;
     case upload::UploadErrc::no_module: return kNoModule;
+    case upload::UploadErrc::modem_manager: return kModemManager;
     }
   }
   if (cat == core_category()) {

@@ -42,6 +42,7 @@ enum ExitCode : int {
   kMethodUnsupported = 30,  // upload: the family does not offer that method
   kSignatureRefused = 31,   // the package is unsigned, signed by an untrusted key, or its signature fails
   kKeyError = 32,           // a key file cannot be read, is not a PEM key, or is of an unsupported type
+  kModemManager = 33,       // upload: --modemmanager inhibit and ModemManager did not leave the module alone
 };
 
 struct ExitCodeDoc {

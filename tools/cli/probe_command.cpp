@@ -19,9 +19,14 @@ namespace {
 class ProbeCommand final : public Command {
 public:
   explicit ProbeCommand(CLI::App& app) {
-    auto* sub = app.add_subcommand("probe", "Read a module: model, revision, family, free space, files; nothing written");
+    auto* sub =
+        app.add_subcommand("probe", "Read a module: model, revision, family, free space, files; nothing written");
     sub->add_option("--port", options_.port, "The module's AT port (device path, or tcp:HOST:PORT)")->required();
     sub->add_option("--baud", options_.serial.baud, "Serial speed (default 115200)");
+    sub->add_option("--modemmanager", modem_manager_,
+                    "auto: ask ModemManager, when it manages the module, to leave it alone while probing; "
+                    "inhibit: the same, failing when it cannot be asked; ignore (default auto)")
+        ->check(CLI::IsMember({"auto", "inhibit", "ignore"}));
     sub->add_option("--guard-ms", guard_ms_, "+++ guard time in milliseconds (default 1000)")
         ->check(CLI::Range(20, 10000));
     sub->add_flag("--json", json_, "Print JSON (schema dfota.probe/1)");
@@ -38,6 +43,7 @@ public:
       return kUsage;
     }
     options_.guard_time = transport::Duration(guard_ms_);
+    options_.modem_manager = *host::parse_modem_manager_policy(modem_manager_);
     auto registry = profiles::Registry::load(formats_directory());
     if (!registry) return report(err, registry.error());
     at::ConversationLog log;
@@ -85,10 +91,12 @@ private:
     out << "model         " << or_unknown(r.manufacturer) << " " << or_unknown(r.model) << '\n';
     out << "revision      " << printable(r.revision) << '\n';
     out << "family        "
-        << (r.profile.empty() ? std::string("(no profile knows this model)") : r.family + " (--profile " + r.profile + ")")
+        << (r.profile.empty() ? std::string("(no profile knows this model)")
+                              : r.family + " (--profile " + r.profile + ")")
         << '\n';
     out << "free space    "
-        << (r.space ? grouped(r.space->free) + " of " + grouped(r.space->total) + " bytes" : std::string("(not answered)"))
+        << (r.space ? grouped(r.space->free) + " of " + grouped(r.space->total) + " bytes"
+                    : std::string("(not answered)"))
         << '\n';
     out << "flow control  " << (r.flow_control ? printable(*r.flow_control) : std::string("(not answered)")) << '\n';
     if (r.files.empty()) {
@@ -104,6 +112,7 @@ private:
 
   upload::ProbeOptions options_;
   int guard_ms_ = 1000;
+  std::string modem_manager_ = "auto";
   bool json_ = false;
   bool log_ = false;
 };

@@ -53,6 +53,10 @@ public:
     sub->add_option("--profile", profile_, "Module family (default: told from ATI)");
     sub->add_option("--method", options_.method, "auto, com, file, qfupl or url (default auto)")
         ->check(CLI::IsMember({"auto", "com", "file", "qfupl", "url"}));
+    sub->add_option("--modemmanager", modem_manager_,
+                    "auto: ask ModemManager, when it manages the module, to leave it alone during the upgrade; "
+                    "inhibit: the same, failing when it cannot be asked; ignore (default auto)")
+        ->check(CLI::IsMember({"auto", "inhibit", "ignore"}));
     sub->add_option("--baud", options_.serial.baud, "Serial speed (default 115200)");
     sub->add_option("--flow-control", flow_, "rtscts, or none: the host paces itself (default none)")
         ->check(CLI::IsMember({"rtscts", "none"}));
@@ -220,6 +224,7 @@ private:
 
   int apply_settings(std::ostream& err) {
     options_.serial.flow_control = flow_ == "rtscts" ? transport::FlowControl::rtscts : transport::FlowControl::none;
+    options_.modem_manager = *host::parse_modem_manager_policy(modem_manager_);
     if (!transport::baud_constant(options_.serial.baud)) {
       err << "dfota: error: unsupported baud rate " << options_.serial.baud << "\n";
       return kUsage;
@@ -490,6 +495,7 @@ private:
   std::string ports_file_;
   std::string profile_;
   std::string flow_ = "none";
+  std::string modem_manager_ = "auto";
   std::string url_;
   std::string serve_;
   std::string apn_;
