@@ -14,6 +14,7 @@
 #include "delta/native/control.hpp"
 #include "delta/native/difference.hpp"
 #include "delta/native/literals.hpp"
+#include "delta/native/load_address.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/plt.hpp"
 #include "delta/native/prediction_lane.hpp"
@@ -557,7 +558,11 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, con
     if (!blocks) return blocks.error();
     entries = to_control(*blocks, target.size());
   }
-  const Layout detected = detect_layout(source, target);
+  Layout detected = detect_layout(source, target);
+  if (detected.raw_pointer_size != 0) {
+    if (auto base = guess_load_address(source, target, offset_map_for(entries), detected.raw_pointer_size))
+      load_at(detected, *base, detected.raw_pointer_size);
+  }
   Program program = predicted_program(std::move(entries), detected, source, target);
   std::optional<Program> extended = extended_program(program, detected, source, target);
   if (const std::vector<CopyBlock> by_symbol = plt_copies_by_symbol(source, target); !by_symbol.empty()) {

@@ -269,13 +269,15 @@ namespace {
 // executable segments loaded at their file offsets; the target is one
 // segment at its offsets. A second set that also shows is offered joined to
 // the first (32-bit ARM firmware often mixes A32 and Thumb-2) for the
-// encoder's trial. An address is a file offset: the load address the
-// image's pointers hold is not known, so no absolute kinds are looked for.
+// encoder's trial. An address is a file offset, and no absolute kinds are
+// looked for, until the encoder has guessed the load address from the
+// matched copies (load_address.hpp).
 Layout raw_layout(ByteSpan source, ByteSpan target) {
   Layout layout;
   std::vector<InstructionSetGuess> guesses = guess_instruction_sets(source);
   if (guesses.empty() || target.empty()) return layout;
   layout.kinds = code_kinds_of(guesses[0].set);
+  layout.raw_pointer_size = guesses[0].set == InstructionSet::a64 || guesses[0].set == InstructionSet::x86_64 ? 8 : 4;
   std::vector<std::uint64_t> sites = std::move(guesses[0].sites);
   if (guesses.size() > 1) {
     layout.alternative_kinds = layout.kinds | code_kinds_of(guesses[1].set);

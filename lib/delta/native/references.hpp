@@ -142,6 +142,11 @@ struct Layout {
   // kind the absolute words only at the others. False (versions 2 to 4):
   // every kind everywhere.
   bool code_by_segment = false;
+  // For a raw image (detect_layout() guessed the kinds: no ELF header), the
+  // size of a pointer in the guessed instruction set (4 or 8), for the
+  // encoder's guess of the load address (load_address.hpp); 0 for an ELF
+  // image. Not in the payload.
+  unsigned raw_pointer_size = 0;
 };
 
 // The kinds that find references in instructions (and the Thumb literal
