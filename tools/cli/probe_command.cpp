@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/json_values.hpp"
 #include "cli/text_table.hpp"
 #include "core/text.hpp"
 #include "profiles/profile.hpp"
@@ -62,10 +63,6 @@ public:
   }
 
 private:
-  static nlohmann::ordered_json text_or_null(const std::string& text) {
-    return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
-  }
-
   static void print_json(std::ostream& out, const upload::ProbeReport& r) {
     nlohmann::ordered_json j;
     j["schema"] = "dfota.probe/1"; // formats/json/probe.schema.json
