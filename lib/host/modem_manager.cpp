@@ -4,7 +4,9 @@
 
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/text.hpp"
@@ -109,24 +111,48 @@ Expected<std::vector<ModemObject>> read_modems(sd_bus_message* m) {
   return modems;
 }
 
+class BusInhibition;
+// The inhibitions alive in this process, for end_all_inhibitions(). The
+// mutex also keeps two threads from using one connection at once.
+std::mutex live_mutex;
+std::set<BusInhibition*> live;
+
 class BusInhibition final : public ModemManagerInhibition {
 public:
-  BusInhibition(Bus bus, ManagedModem modem) : bus_(std::move(bus)), modem_(std::move(modem)) {}
+  BusInhibition(Bus bus, ManagedModem modem) : bus_(std::move(bus)), modem_(std::move(modem)) {
+    const std::lock_guard lock(live_mutex);
+    live.insert(this);
+  }
   ~BusInhibition() override {
-    // Best effort: when the call fails, closing the connection ends the
-    // inhibition all the same.
+    const std::lock_guard lock(live_mutex);
+    live.erase(this);
+    end();
+  }
+  const ManagedModem& modem() const override { return modem_; }
+  // Ends the inhibition once; called with live_mutex held. Best effort:
+  // when the call fails, closing the connection ends it all the same.
+  void end() {
+    if (ended_) return;
+    ended_ = true;
     BusError error;
     sd_bus_call_method(bus_.get(), kService, kManagerPath, kService, "InhibitDevice", &error.error, nullptr, "sb",
                        modem_.uid.c_str(), 0);
+    sd_bus_flush(bus_.get());
   }
-  const ManagedModem& modem() const override { return modem_; }
 
 private:
   Bus bus_;
   ManagedModem modem_;
+  bool ended_ = false;
 };
 
 } // namespace
+
+void end_all_inhibitions() {
+  const std::lock_guard lock(live_mutex);
+  for (BusInhibition* inhibition : live)
+    inhibition->end();
+}
 
 std::optional<ModemManagerPolicy> parse_modem_manager_policy(std::string_view text) {
   if (text == "auto") return ModemManagerPolicy::automatic;

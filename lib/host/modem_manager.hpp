@@ -62,6 +62,13 @@ public:
   virtual const ManagedModem& modem() const = 0;
 };
 
+// Ends every inhibition this process holds (InhibitDevice(uid, false)),
+// for a program that is about to end by a signal: a dying process's
+// connection also ends them, but only when ModemManager notices. Safe to
+// call from any thread; the inhibitions' objects stay valid and do nothing
+// more when destroyed.
+void end_all_inhibitions();
+
 // Asks ModemManager to leave alone the modem one of whose ports is `port`.
 // Fails with bus_unavailable, not_managed, refused or bad_reply (the
 // message says what ModemManager answered); each D-Bus call waits at most

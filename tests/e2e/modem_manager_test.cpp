@@ -6,7 +6,12 @@
 // ModemManager is absent, manages another port or refuses.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <sys/wait.h>
+#include <thread>
+
 #include "host/modem_manager.hpp"
+#include "support/loopback_servers.hpp"
 #include "support/private_bus.hpp"
 #include "support/sim_harness.hpp"
 
@@ -157,6 +162,55 @@ TEST_F(ModemManagerTest, ARefusalIsWarnedAboutUnderAutoAndFailsUnderInhibit) {
       EXPECT_FALSE(run.upgraded);
     }
   }
+}
+
+TEST_F(ModemManagerTest, AFailedUploadGivesTheModuleBack) {
+  SimHarness harness;
+  PrivateSystemBus bus(harness.dir() / "bus");
+  ASSERT_TRUE(bus.ready());
+  start(harness);
+  ASSERT_TRUE(bus.start_modem_manager(kDevice, {port_name(harness)}));
+  auto options = harness.upload_options(sample_packages().forward);
+  options.from_version = "EC25EFAR06A05M4G"; // not what the module runs: refused before anything is sent
+  auto outcome = upload::run_upload(options, *registry().find("ec2x"), registry());
+  ASSERT_TRUE(harness.stop());
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::validation_refused));
+  EXPECT_EQ(bus.inhibit_calls(),
+            (std::vector<std::string>{std::string(kDevice) + " True", std::string(kDevice) + " False"}));
+}
+
+// `dfota upload` interrupted while the module reboots: the program gives
+// the module back to ModemManager before it ends by the signal.
+TEST_F(ModemManagerTest, AnInterruptedUploadGivesTheModuleBack) {
+  SimHarness harness;
+  PrivateSystemBus bus(harness.dir() / "bus");
+  ASSERT_TRUE(bus.ready());
+  auto sim_options = harness.options("ec2x");
+  sim_options.reboot_delay = transport::Duration(60000); // the module stays away: the host waits for it
+  ASSERT_TRUE(harness.start(sim_options)) << harness.log();
+  ASSERT_TRUE(bus.start_modem_manager(kDevice, {port_name(harness)}));
+  const fs::path output = harness.dir() / "upload.out";
+  ChildProcess upload({DFOTA_PROGRAM, "upload", sample_packages().forward.string(), "--port", harness.link().string(),
+                       "--guard-ms", "200"},
+                      output);
+  ASSERT_TRUE(upload.running());
+  bool rebooting = false;
+  for (int i = 0; i < 1000 && !rebooting; ++i) { // 10 s
+    rebooting = read_text(output).find("port gone") != std::string::npos;
+    if (!rebooting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(rebooting) << read_text(output);
+  EXPECT_EQ(bus.inhibit_calls(), (std::vector<std::string>{std::string(kDevice) + " True"}));
+  ::kill(upload.pid(), SIGINT);
+  int status = 0;
+  for (int i = 0; i < 1000 && ::waitpid(upload.pid(), &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  upload.release();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status << "\n" << read_text(output);
+  EXPECT_EQ(bus.inhibit_calls(),
+            (std::vector<std::string>{std::string(kDevice) + " True", std::string(kDevice) + " False"}));
+  ASSERT_TRUE(harness.stop());
 }
 
 TEST(ModemManagerPortName, IsTheDevicePathUnderDevWithSymlinksResolved) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/files.hpp"
+#include "host/modem_manager.hpp"
 
 namespace dfota::cli {
 
@@ -18,6 +19,7 @@ void remove_outputs_on_interrupt() {
     int received = 0;
     if (::sigwait(&signals, &received) != 0) return;
     remove_pending_outputs();
+    host::end_all_inhibitions(); // ModemManager gets the module back now
     // End by the signal itself, so that a shell sees what ended the run.
     ::signal(received, SIG_DFL);
     sigset_t only;

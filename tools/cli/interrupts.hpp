@@ -1,6 +1,7 @@
 // SIGINT and SIGTERM for the verbs that write files: an interrupted run
-// removes what it was writing (remove_pending_outputs(), core/files.hpp) and
-// then ends by the same signal, as if it had not been caught.
+// removes what it was writing (remove_pending_outputs(), core/files.hpp),
+// gives ModemManager its modems back (host::end_all_inhibitions()) and then
+// ends by the same signal, as if it had not been caught.
 #pragma once
 
 #include <string>
