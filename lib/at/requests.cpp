@@ -97,4 +97,13 @@ std::optional<std::string> format_file_list(std::string_view pattern) {
 
 std::string format_free_space_query() { return "AT+QFLDS=\"UFS\""; }
 
+std::string format_flow_control_set(PortKind port, bool on) {
+  const char* value = on ? "2,2" : "0,0";
+  return port == PortKind::uart ? std::string("AT+IFC=") + value : std::string("AT+QCFG=\"usbifc\",") + value;
+}
+
+std::string format_flow_control_query(PortKind port) {
+  return port == PortKind::uart ? "AT+IFC?" : "AT+QCFG=\"usbifc\"";
+}
+
 } // namespace dfota::at

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "at/command_line.hpp"
+#include "transport/transport.hpp"
 
 namespace dfota::at {
 
@@ -59,5 +60,13 @@ std::optional<std::string> format_file_delete(std::string_view name);
 std::optional<std::string> format_file_list(std::string_view pattern);
 // AT+QFLDS="UFS": free and total bytes of the store.
 std::string format_free_space_query();
+
+// Hardware flow control is set per kind of port (EC200T guide): AT+IFC on a
+// UART, AT+QCFG="usbifc" on a USB AT port.
+using transport::PortKind;
+// AT+IFC=2,2 or AT+QCFG="usbifc",2,2: RTS/CTS on (off: 0,0).
+std::string format_flow_control_set(PortKind port, bool on);
+// AT+IFC? or AT+QCFG="usbifc": the setting read back.
+std::string format_flow_control_query(PortKind port);
 
 } // namespace dfota::at

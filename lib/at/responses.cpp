@@ -173,6 +173,28 @@ std::optional<FreeSpace> parse_free_space(std::string_view line) {
   return FreeSpace{*free, *total};
 }
 
+std::optional<FlowControlSetting> parse_flow_control(std::string_view line) {
+  skip_spaces(line);
+  if (to_upper(line.substr(0, 5)) == "+IFC:") {
+    line.remove_prefix(5);
+  } else if (to_upper(line.substr(0, 6)) == "+QCFG:") {
+    line.remove_prefix(6);
+    auto key = quoted(line);
+    if (!key || to_upper(*key) != "USBIFC" || !take(line, ',')) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  auto first = number<int>(line);
+  if (!first || !take(line, ',')) return std::nullopt;
+  auto second = number<int>(line);
+  if (!second || !only_spaces_left(line)) return std::nullopt;
+  return FlowControlSetting{*first, *second};
+}
+
+std::string format_flow_control(bool usb, const FlowControlSetting& setting) {
+  return (usb ? "+QCFG: \"usbifc\"," : "+IFC: ") + setting.text();
+}
+
 std::optional<StoredFile> parse_file_entry(std::string_view line) {
   skip_spaces(line);
   if (to_upper(line.substr(0, 7)) != "+QFLST:") return std::nullopt;

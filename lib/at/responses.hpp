@@ -73,6 +73,18 @@ struct StoredFile {
 std::optional<StoredFile> parse_file_entry(std::string_view line);
 std::string format_file_entry(const StoredFile& file);
 
+// The flow-control setting as a module reads it back: "+IFC: 2,2" (UART)
+// or "+QCFG: "usbifc",2,2" (USB): <dce_by_dte>,<dte_by_dce>, 2 for RTS/CTS.
+struct FlowControlSetting {
+  int dce_by_dte = 0;
+  int dte_by_dce = 0;
+  bool hardware() const { return dce_by_dte == 2 && dte_by_dce == 2; }
+  std::string text() const { return std::to_string(dce_by_dte) + "," + std::to_string(dte_by_dce); }
+};
+// nullopt for any other line.
+std::optional<FlowControlSetting> parse_flow_control(std::string_view line);
+std::string format_flow_control(bool usb, const FlowControlSetting& setting);
+
 // What ATI prints: "Quectel" / "EC25" / "Revision: EC25EFAR06A06M4G".
 struct Identity {
   std::string manufacturer;

@@ -23,8 +23,9 @@ namespace dfota::sim {
 // Settings a module forgets at every reboot.
 struct BootSettings {
   bool echo = true;
-  int cmee = 1;              // AT+CMEE: 0 ERROR, 1 numeric, 2 verbose
-  bool flow_control = false; // AT+IFC=2,2 / AT+QCFG="usbifc",2,2
+  int cmee = 1;                             // AT+CMEE: 0 ERROR, 1 numeric, 2 verbose
+  at::FlowControlSetting uart_flow_control; // AT+IFC=2,2: RTS/CTS on the UART
+  at::FlowControlSetting usb_flow_control;  // AT+QCFG="usbifc",2,2: on the USB AT port
 };
 
 // Settings kept across reboots (the guides do not say; a real module keeps
@@ -86,7 +87,12 @@ public:
   bool answered_since_boot() const { return answered_since_boot_; }
   void mark_answered() { answered_since_boot_ = true; }
 
-  bool flow_control_on() const { return boot_.flow_control && !options_.no_flow_control; }
+  // RTS/CTS paces the link: set by the command for the port the module is
+  // reached on (SimOptions::port_kind), and wired.
+  bool flow_control_on() const {
+    const auto& setting = options_.port_kind == PortKind::usb ? boot_.usb_flow_control : boot_.uart_flow_control;
+    return setting.hardware() && !options_.no_flow_control;
+  }
   // The END code a failure of `code` is reported with: the profile's code,
   // or kUnnamedFailure where the family's guide names none (UGxx: "0 means
   // OK, else ERROR"), a choice of the simulator's own.

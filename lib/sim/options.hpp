@@ -11,13 +11,15 @@
 #include "core/error.hpp"
 #include "profiles/profile.hpp"
 #include "transport/clock.hpp"
+#include "transport/transport.hpp"
 
 namespace dfota::sim {
 
-enum class PortKind {
-  usb,  // the port disappears at every reboot and comes back behind the link
-  uart, // the port stays; the module is silent while it reboots
-};
+// How the host reaches the module. usb: the port disappears at every
+// reboot and comes back behind the link, and hardware flow control is
+// AT+QCFG="usbifc"; uart: the port stays, the module is silent while it
+// reboots, and hardware flow control is AT+IFC.
+using PortKind = transport::PortKind;
 
 // Where a power cut strikes (`--power-loss PHASE[:PERCENT]`). After it,
 // run() returns SimErrc::power_lost; the firmware is the old or the new

@@ -51,6 +51,8 @@ public:
     }
   }
 
+  std::optional<PortKind> kind_of(const std::string& spec) const override { return port_kind_of(spec, roots_); }
+
 private:
   SysfsRoots roots_;
   std::mutex mutex_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
@@ -26,6 +27,12 @@ public:
   // with TransportErrc::timeout at `deadline`.
   virtual Expected<std::unique_ptr<Transport>> reopen_when_back(const std::string& spec, const SerialOptions& options,
                                                                 TimePoint deadline, Clock& clock) = 0;
+  // What `spec` is on, when the host can tell (nullopt: a pseudo-terminal,
+  // a tcp: port, a scripted module).
+  virtual std::optional<PortKind> kind_of(const std::string& spec) const {
+    (void)spec;
+    return std::nullopt;
+  }
 };
 
 // open_port() and reopen_when_back() of serial_port.hpp. A device on USB is

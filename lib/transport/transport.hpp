@@ -21,6 +21,10 @@ enum class TransportErrc {
 const std::error_category& transport_category();
 std::error_code make_error_code(TransportErrc value);
 
+// What a module's AT port is on: some settings differ by it (hardware flow
+// control is AT+IFC on a UART, AT+QCFG="usbifc" on USB).
+enum class PortKind { uart, usb };
+
 class Transport {
 public:
   virtual ~Transport() = default;

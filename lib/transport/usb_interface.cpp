@@ -35,20 +35,39 @@ std::optional<UsbInterface> interface_of_tty(const std::string& name, const Sysf
 
 } // namespace
 
-std::optional<UsbInterface> usb_interface_of(const fs::path& port, const SysfsRoots& roots) {
-  // The path's own name, else the name of each link it leads through
-  // (/dev/serial/by-path/...-port0 -> ../../ttyUSB2): the first that sysfs
-  // knows as a tty.
+namespace {
+// The path's own name, else the name of each link it leads through
+// (/dev/serial/by-path/...-port0 -> ../../ttyUSB2): the first that sysfs
+// knows as a tty.
+std::optional<std::string> sysfs_tty_name(const fs::path& port, const SysfsRoots& roots) {
   std::error_code ec;
   fs::path at = port;
   for (int hop = 0; hop < 8; ++hop) {
     const std::string name = at.filename().string();
-    if (!name.empty() && fs::exists(roots.sys / "class" / "tty" / name, ec)) return interface_of_tty(name, roots);
+    if (!name.empty() && fs::exists(roots.sys / "class" / "tty" / name, ec)) return name;
     if (!fs::is_symlink(at, ec)) break;
     const fs::path target = fs::read_symlink(at, ec);
     if (ec) break;
     at = target.is_absolute() ? target : at.parent_path() / target;
   }
+  return std::nullopt;
+}
+} // namespace
+
+std::optional<UsbInterface> usb_interface_of(const fs::path& port, const SysfsRoots& roots) {
+  const auto name = sysfs_tty_name(port, roots);
+  if (!name) return std::nullopt;
+  return interface_of_tty(*name, roots);
+}
+
+std::optional<PortKind> port_kind_of(const fs::path& port, const SysfsRoots& roots) {
+  const auto name = sysfs_tty_name(port, roots);
+  if (!name) return std::nullopt;
+  if (interface_of_tty(*name, roots)) return PortKind::usb;
+  std::error_code ec;
+  // A tty with a device behind it (ttyS0, ttyAMA0); consoles and
+  // pseudo-terminals have none.
+  if (fs::exists(roots.sys / "class" / "tty" / *name / "device", ec)) return PortKind::uart;
   return std::nullopt;
 }
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "transport/transport.hpp"
+
 namespace dfota::transport {
 
 struct UsbInterface {
@@ -28,6 +30,12 @@ struct SysfsRoots {
 // for a tty that is not on USB (a UART, a pseudo-terminal) or a path that is
 // not a tty.
 std::optional<UsbInterface> usb_interface_of(const std::filesystem::path& port, const SysfsRoots& roots = {});
+
+// The kind of tty `port` is: usb when usb_interface_of() finds it, uart for
+// a tty sysfs knows with a device behind it that is not on USB (ttyS0,
+// ttyAMA0); nullopt when the host cannot tell (a pseudo-terminal, a
+// console, a path sysfs does not know).
+std::optional<PortKind> port_kind_of(const std::filesystem::path& port, const SysfsRoots& roots = {});
 
 // The tty on `usb` now, as roots.dev/<name>; nothing while there is none.
 std::optional<std::filesystem::path> tty_on(const UsbInterface& usb, const SysfsRoots& roots = {});

@@ -1,6 +1,7 @@
 #include "upload/probe.hpp"
 
 #include "at/requests.hpp"
+#include "at/responses.hpp"
 #include "upload/session.hpp"
 
 namespace dfota::upload {
@@ -12,18 +13,11 @@ namespace {
 // The flow-control state as the module reads it back: "+IFC: 2,2" on a
 // UART, "+QCFG: "usbifc",2,2" on a USB port (EC200T guide).
 std::optional<std::string> flow_control_state(Session& s) {
-  for (const char* command : {"AT+IFC?", "AT+QCFG=\"usbifc\""}) {
-    auto r = s.command(command);
+  for (const at::PortKind kind : {at::PortKind::uart, at::PortKind::usb}) {
+    auto r = s.command(at::format_flow_control_query(kind));
     if (!r || !r->ok()) continue;
-    for (const auto& line : r->info) {
-      const auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      std::string value = line.substr(colon + 1);
-      if (auto quote = value.rfind("\","); quote != std::string::npos) value = value.substr(quote + 2);
-      while (!value.empty() && value.front() == ' ')
-        value.erase(value.begin());
-      if (!value.empty()) return value;
-    }
+    for (const auto& line : r->info)
+      if (auto setting = at::parse_flow_control(line)) return setting->text();
   }
   return std::nullopt;
 }

@@ -114,5 +114,67 @@ TEST(Upgrade, AndBackWithTheReversePackage) {
   EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v1")));
 }
 
+// The real ports, reported to be on `kind` (a pseudo-terminal tells nothing).
+class PortsOfKind final : public transport::PortOpener {
+public:
+  explicit PortsOfKind(transport::PortKind kind) : kind_(kind) {}
+  Expected<std::unique_ptr<transport::Transport>> open(const std::string& spec, const transport::SerialOptions& o,
+                                                       transport::TimePoint deadline,
+                                                       transport::Clock& clock) override {
+    return transport::system_ports().open(spec, o, deadline, clock);
+  }
+  Expected<std::unique_ptr<transport::Transport>> reopen_when_back(const std::string& spec,
+                                                                   const transport::SerialOptions& o,
+                                                                   transport::TimePoint deadline,
+                                                                   transport::Clock& clock) override {
+    return transport::system_ports().reopen_when_back(spec, o, deadline, clock);
+  }
+  std::optional<transport::PortKind> kind_of(const std::string&) const override { return kind_; }
+
+private:
+  transport::PortKind kind_;
+};
+
+// FILE mode with --flow-control rtscts (EC200T guide): AT+IFC=2,2 on a
+// UART, AT+QCFG="usbifc",2,2 on USB, each read back before a byte is sent;
+// where the host cannot tell, both. The simulated module paces the link by
+// the setting of the port it is reached on.
+TEST(FlowControl, IsSetByTheCommandOfThePortAndReadBack) {
+  struct PortCase {
+    std::optional<transport::PortKind> host_sees;
+    sim::PortKind module_on;
+    std::vector<std::string> sent, not_sent;
+  };
+  const PortCase cases[] = {
+      {transport::PortKind::uart, sim::PortKind::uart, {"AT+IFC=2,2", "AT+IFC?"}, {"usbifc"}},
+      {transport::PortKind::usb, sim::PortKind::usb, {"AT+QCFG=\"usbifc\",2,2", "AT+QCFG=\"usbifc\""}, {"AT+IFC"}},
+      {std::nullopt, sim::PortKind::usb, {"AT+IFC=2,2", "AT+QCFG=\"usbifc\",2,2"}, {}},
+  };
+  for (const PortCase& c : cases) {
+    SimHarness harness;
+    auto sim_options = harness.options("ec200t");
+    sim_options.port_kind = c.module_on;
+    ASSERT_TRUE(harness.start(sim_options)) << harness.log();
+    auto options = harness.upload_options(sample_packages().forward, "file");
+    options.serial.flow_control = transport::FlowControl::rtscts;
+    std::string sent;
+    at::ConversationLog log = [&](at::Direction d, std::string_view line) {
+      if (d == at::Direction::to_module) sent += std::string(line) + "\n";
+    };
+    std::optional<PortsOfKind> ports;
+    if (c.host_sees) ports.emplace(*c.host_sees);
+    auto outcome =
+        upload::run_upload(options, *registry().find("ec200t"), registry(), {}, log, transport::steady_clock(),
+                           ports ? static_cast<transport::PortOpener&>(*ports) : transport::system_ports());
+    ASSERT_TRUE(harness.stop());
+    ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
+    EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v2")));
+    for (const auto& line : c.sent)
+      EXPECT_NE(sent.find(line), std::string::npos) << line << " not in\n" << sent;
+    for (const auto& part : c.not_sent)
+      EXPECT_EQ(sent.find(part), std::string::npos) << part << " in\n" << sent;
+  }
+}
+
 } // namespace
 } // namespace dfota::test

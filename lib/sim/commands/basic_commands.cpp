@@ -58,13 +58,22 @@ void functionality(Module& module, const CommandLine& c) {
   module.error();
 }
 
+// The setting of AT+IFC or AT+QCFG="usbifc" from its two arguments at
+// `first`: 0 or 2 each (none, RTS/CTS); nullopt for anything else.
+std::optional<at::FlowControlSetting> flow_control_argument(const CommandLine& c, std::size_t first) {
+  auto dce = parse_whole_number(argument(c, first)), dte = parse_whole_number(argument(c, first + 1));
+  if (!dce || !dte || (*dce != 0 && *dce != 2) || (*dte != 0 && *dte != 2)) return std::nullopt;
+  return at::FlowControlSetting{static_cast<int>(*dce), static_cast<int>(*dte)};
+}
+
 void flow_control(Module& module, const CommandLine& c) {
-  bool& setting = module.boot_settings().flow_control;
-  const std::string ifc = setting ? "2,2" : "0,0";
-  if (c.form == CommandForm::read) return module.respond("+IFC: " + ifc), module.ok();
+  at::FlowControlSetting& setting = module.boot_settings().uart_flow_control;
+  if (c.form == CommandForm::read) return module.respond(at::format_flow_control(false, setting)), module.ok();
   if (c.form == CommandForm::test) return module.respond("+IFC: (0,2),(0,2)"), module.ok();
   if (c.form != CommandForm::write || c.arguments.size() != 2) return module.error();
-  setting = argument(c, 0) == "2" && argument(c, 1) == "2";
+  auto value = flow_control_argument(c, 0);
+  if (!value) return module.error();
+  setting = *value;
   module.ok();
 }
 
@@ -72,11 +81,12 @@ void configuration(Module& module, const CommandLine& c) {
   const std::string key = to_upper(argument(c, 0));
   if (c.form != CommandForm::write) return module.error();
   if (key == "USBIFC") {
-    bool& setting = module.boot_settings().flow_control;
-    if (c.arguments.size() == 1)
-      return module.respond(std::string("+QCFG: \"usbifc\",") + (setting ? "2,2" : "0,0")), module.ok();
+    at::FlowControlSetting& setting = module.boot_settings().usb_flow_control;
+    if (c.arguments.size() == 1) return module.respond(at::format_flow_control(true, setting)), module.ok();
     if (c.arguments.size() != 3) return module.error();
-    setting = argument(c, 1) == "2" && argument(c, 2) == "2";
+    auto value = flow_control_argument(c, 1);
+    if (!value) return module.error();
+    setting = *value;
     return module.ok();
   }
   if (key == "FOTA/CID") {

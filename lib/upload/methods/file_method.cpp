@@ -3,6 +3,7 @@
 #include "upload/methods/upload_method.hpp"
 
 #include "at/requests.hpp"
+#include "at/responses.hpp"
 #include "upload/methods/data_transfer.hpp"
 
 namespace dfota::upload {
@@ -12,14 +13,52 @@ using transport::Duration;
 using transport::TimePoint;
 
 namespace {
+// Turns RTS/CTS on with the command that fits the port (EC200T guide:
+// AT+IFC=2,2 on a UART, AT+QCFG="usbifc",2,2 on USB; both where the host
+// cannot tell, as on a pseudo-terminal) and reads the setting back: the
+// transfer starts only once the module confirms it.
 Status enable_flow_control(Session& s) {
   if (s.options.serial.flow_control != transport::FlowControl::rtscts) return {};
-  // UART: AT+IFC=2,2; USB AT port: AT+QCFG="usbifc",2,2 (EC200T guide).
-  auto uart = s.command("AT+IFC=2,2");
-  auto usb = s.command("AT+QCFG=\"usbifc\",2,2");
-  if ((!uart || !uart->ok()) && (!usb || !usb->ok()))
-    return s.fail(UploadErrc::not_supported, "the module refuses hardware flow control");
-  return {};
+  const std::optional<at::PortKind> kind = s.ports.kind_of(s.options.port);
+  std::vector<at::PortKind> kinds;
+  if (kind)
+    kinds = {*kind};
+  else
+    kinds = {at::PortKind::uart, at::PortKind::usb};
+  std::string answers; // what was refused or read back otherwise, for the error
+  std::vector<at::PortKind> set;
+  for (const at::PortKind k : kinds) {
+    const std::string command = at::format_flow_control_set(k, true);
+    auto r = s.command(command);
+    if (!r) return r.error();
+    if (r->ok())
+      set.push_back(k);
+    else
+      answers += (answers.empty() ? "" : "; ") + command + " answered " + r->final.text;
+  }
+  std::string confirmed;
+  for (const at::PortKind k : set) {
+    const std::string query = at::format_flow_control_query(k);
+    auto read = s.command(query);
+    if (!read) return read.error();
+    std::optional<at::FlowControlSetting> setting;
+    for (const auto& line : read->info)
+      if (!setting) setting = at::parse_flow_control(line);
+    if (read->ok() && setting && setting->hardware()) {
+      confirmed += (confirmed.empty() ? "" : ", ") + query + " reads " + setting->text();
+      continue;
+    }
+    answers += (answers.empty() ? "" : "; ") + query + " reads " +
+               (setting      ? setting->text()
+                : read->ok() ? std::string("nothing")
+                             : read->final.text);
+  }
+  if (!confirmed.empty()) {
+    s.step("flow control confirmed: " + confirmed);
+    return {};
+  }
+  return s.fail(UploadErrc::not_supported, "hardware flow control not confirmed (" + answers +
+                                               "): nothing sent; check the module, or leave out --flow-control");
 }
 
 class FileMethod final : public UploadMethod {

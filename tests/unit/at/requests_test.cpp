@@ -137,5 +137,33 @@ TEST(Answers, WhatAModuleFormatsAHostParsesBack) {
   EXPECT_EQ(back.revision, "EC25EFAR06A06M4G");
 }
 
+TEST(FlowControl, TheCommandFitsThePortAndItsAnswerParsesBack) {
+  EXPECT_EQ(format_flow_control_set(PortKind::uart, true), "AT+IFC=2,2");
+  EXPECT_EQ(format_flow_control_set(PortKind::usb, true), "AT+QCFG=\"usbifc\",2,2");
+  EXPECT_EQ(format_flow_control_set(PortKind::uart, false), "AT+IFC=0,0");
+  EXPECT_EQ(format_flow_control_query(PortKind::uart), "AT+IFC?");
+  EXPECT_EQ(format_flow_control_query(PortKind::usb), "AT+QCFG=\"usbifc\"");
+  // What a module prints parses, in either spelling; what it would never print does not.
+  auto uart = parse_flow_control("+IFC: 2,2");
+  ASSERT_TRUE(uart);
+  EXPECT_TRUE(uart->hardware());
+  auto usb = parse_flow_control("+QCFG: \"usbifc\",0,0");
+  ASSERT_TRUE(usb);
+  EXPECT_FALSE(usb->hardware());
+  EXPECT_EQ(usb->text(), "0,0");
+  EXPECT_TRUE(parse_flow_control("+qcfg: \"USBIFC\", 2, 2"));
+  EXPECT_FALSE(parse_flow_control("+QCFG: \"fota/cid\",1"));
+  EXPECT_FALSE(parse_flow_control("+IFC: 2"));
+  EXPECT_FALSE(parse_flow_control("+IFC: 2,2,2"));
+  EXPECT_FALSE(parse_flow_control("OK"));
+  // The simulator formats what the host parses.
+  for (const bool on_usb : {false, true}) {
+    const FlowControlSetting setting{2, 0};
+    auto back = parse_flow_control(format_flow_control(on_usb, setting));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->text(), "2,0");
+  }
+}
+
 } // namespace
 } // namespace dfota::at

@@ -49,5 +49,27 @@ TEST(UsbInterface, WhatIsNotOnUsbHasNone) {
   EXPECT_FALSE(usb_interface_of("/dev/ptmx"));
 }
 
+TEST(UsbInterface, APortIsToldUsbOrUartWhereSysfsSays) {
+  test::ScratchDir dir;
+  test::FakeSysfs sysfs(dir.path());
+  sysfs.add_tty("ttyUSB2", "1-3", "02");
+  EXPECT_EQ(port_kind_of(sysfs.dev("ttyUSB2"), sysfs.roots()), PortKind::usb);
+  // A UART has a device that is not on USB.
+  fs::create_directories(dir / "sys" / "devices" / "platform" / "serial8250");
+  fs::create_directories(dir / "sys" / "class" / "tty" / "ttyS0");
+  fs::create_directory_symlink(dir / "sys" / "devices" / "platform" / "serial8250",
+                               dir / "sys" / "class" / "tty" / "ttyS0" / "device");
+  test::write_text(dir / "dev" / "ttyS0", "");
+  EXPECT_EQ(port_kind_of(dir / "dev" / "ttyS0", sysfs.roots()), PortKind::uart);
+  // A tty with no device behind it (a console, a pseudo-terminal), or
+  // nothing sysfs knows: the host cannot tell.
+  fs::create_directories(dir / "sys" / "class" / "tty" / "tty1");
+  test::write_text(dir / "dev" / "tty1", "");
+  EXPECT_FALSE(port_kind_of(dir / "dev" / "tty1", sysfs.roots()));
+  EXPECT_FALSE(port_kind_of(dir / "dev" / "missing", sysfs.roots()));
+  EXPECT_FALSE(port_kind_of("/dev/ptmx"));
+  EXPECT_FALSE(port_kind_of("tcp:127.0.0.1:5000"));
+}
+
 } // namespace
 } // namespace dfota::transport

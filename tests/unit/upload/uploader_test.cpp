@@ -156,5 +156,31 @@ TEST_F(UploaderTest, AModuleThatNeverStopsSendingCannotHoldTheRunOpen) {
   EXPECT_LT(clock_.now() - start, Duration(120000));
 }
 
+// FILE mode with RTS/CTS asked for, against a module that takes the
+// commands but reads back flow control off: nothing is sent.
+TEST_F(UploaderTest, FlowControlNotReadBackStopsBeforeTheTransfer) {
+  options_.method = "file";
+  options_.url.reset();
+  options_.serial.flow_control = transport::FlowControl::rtscts;
+  FakeModule fake(clock_, [this](const std::string& c) -> std::vector<Reply> {
+    if (c == "ATI") return {{Duration(10), answer("Quectel\r\nEC200T\r\nRevision: " + version_.substr(0, 16))}};
+    if (c == "AT+IFC?") return {{Duration(10), answer("+IFC: 0,0")}};
+    if (c == "AT+QCFG=\"usbifc\"") return {{Duration(10), "\r\nERROR\r\n"}};
+    if (c == "AT+QFLDS=\"UFS\"") return {{Duration(10), answer("+QFLDS: 50000000,60000000")}};
+    return module(c);
+  });
+  auto outcome = upload(fake, "ec200t");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::not_supported)) << outcome.error->message();
+  EXPECT_NE(outcome.error->message().find("AT+IFC? reads 0,0"), std::string::npos) << outcome.error->message();
+  // A scripted port tells no kind: both commands, both read back.
+  const auto& sent = fake.commands();
+  for (const char* command : {"AT+IFC=2,2", "AT+QCFG=\"usbifc\",2,2", "AT+IFC?", "AT+QCFG=\"usbifc\""})
+    EXPECT_NE(std::find(sent.begin(), sent.end(), command), sent.end()) << command;
+  for (const auto& command : sent)
+    EXPECT_EQ(command.rfind("AT+QFOTADL", 0), std::string::npos) << "sent after an unconfirmed flow control";
+  EXPECT_FALSE(outcome.report.upgrade_started);
+}
+
 } // namespace
 } // namespace dfota::test
