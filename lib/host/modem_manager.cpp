@@ -31,7 +31,7 @@ struct MessageDeleter {
 using Message = std::unique_ptr<sd_bus_message, MessageDeleter>;
 // Frees an sd_bus_error's strings on destruction.
 struct BusError {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{}; // SD_BUS_ERROR_NULL, without its C compound literal
   ~BusError() { sd_bus_error_free(&error); }
   // "name: message", cleaned for one line on a terminal.
   std::string text(int result) const {
