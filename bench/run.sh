@@ -122,7 +122,7 @@ diff_cmd() { # tool old new out
     dfota-*) echo "$dfota diff --force --engine ${1#dfota-} $2 $3 -o $4" ;;
     hdiff-lzma2) echo "$hdiff_dir/hdiffz -f -m-6 -c-lzma2-9-16m -p-2 $2 $3 $4" ;;
     hdiff-zstd) echo "$hdiff_dir/hdiffz -f -m-6 -c-zstd-21-24 -p-2 $2 $3 $4" ;;
-    xdelta3) echo "xdelta3 -9 -e -f -s $2 $3 $4" ;;
+    xdelta3) echo "xdelta3 -9 -e -D -f -s $2 $3 $4" ;; # -D: the files as they are, never gunzipped first
     bsdiff) echo "bsdiff $2 $3 $4" ;;
     zstd-cli) echo "zstd -q -f --patch-from=$2 -19 --long $3 -o $4" ;;
   esac
@@ -132,7 +132,7 @@ patch_cmd() { # tool old payload out
     dfota-delta) echo "$dfota_delta patch $2 $3 -o $4" ;;
     dfota-*) echo "$dfota patch --force --engine ${1#dfota-} $2 $3 -o $4" ;;
     hdiff-*) echo "$hdiff_dir/hpatchz -f $2 $3 $4" ;;
-    xdelta3) echo "xdelta3 -d -f -s $2 $3 $4" ;;
+    xdelta3) echo "xdelta3 -d -D -R -f -s $2 $3 $4" ;;
     bsdiff) echo "bspatch $2 $4 $3" ;;
     zstd-cli) echo "zstd -q -d -f --patch-from=$2 --long=31 $3 -o $4" ;;
   esac

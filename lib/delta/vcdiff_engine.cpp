@@ -36,10 +36,13 @@ Status VcdiffEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, con
   // -A: no application header (it would carry file names and break
   // reproducibility); -B: a source window that holds the whole source, so that
   // matches are found anywhere in it; -S lzma: xdelta3's strongest secondary
-  // compressor, which the project's decoder reads.
+  // compressor, which the project's decoder reads; -D: the images as they
+  // are, never gunzipped first (xdelta3 otherwise decompresses a gzip,
+  // bzip2 or xz source and target by itself, and the payload then refers to
+  // bytes no applier is given).
   const std::uint64_t source_window = std::uint64_t{1} << std::min(31u, ceil_log2(source.size(), 24));
-  auto result = run_program({kProgram, "-e", "-9", "-A", "-f", "-S", "lzma", "-B", std::to_string(source_window), "-W",
-                             "16777216", "-s", src.string(), tgt.string(), out.string()});
+  auto result = run_program({kProgram, "-e", "-9", "-A", "-D", "-f", "-S", "lzma", "-B", std::to_string(source_window),
+                             "-W", "16777216", "-s", src.string(), tgt.string(), out.string()});
   if (!result) return result.error();
   if (result->exit_status != 0) {
     std::string detail = result->error_output.substr(0, result->error_output.find('\n'));

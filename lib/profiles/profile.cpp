@@ -123,9 +123,20 @@ const Profile* Registry::find_by_model(const std::string& text) const {
   return found;
 }
 
-bool Profile::module_retries(int code) const {
-  return std::any_of(retry_codes.begin(), retry_codes.end(),
+namespace {
+bool in_ranges(const std::vector<std::pair<int, int>>& ranges, int code) {
+  return std::any_of(ranges.begin(), ranges.end(),
                      [code](const auto& range) { return code >= range.first && code <= range.second; });
+}
+} // namespace
+
+bool Profile::module_retries(int code) const {
+  return in_ranges(retry_codes, code) || in_ranges(retry_until_success, code);
+}
+
+bool Profile::retries_after(int code, int failures) const {
+  if (in_ranges(retry_until_success, code)) return true;
+  return in_ranges(retry_codes, code) && failures < retry_attempts;
 }
 
 Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
@@ -186,17 +197,20 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
     if (!c.is_number_integer()) return r.bad("end_codes", "must be an array of integers");
     p.end_codes.push_back(c.get<int>());
   }
-  auto retry = r.get("retry_codes");
-  if (!retry) return retry.error();
-  if (!(*retry)->is_array()) return r.bad("retry_codes", "must be an array of codes or [first, last] ranges");
-  for (const auto& c : **retry) {
-    if (c.is_number_integer()) {
-      p.retry_codes.emplace_back(c.get<int>(), c.get<int>());
-    } else if (c.is_array() && c.size() == 2 && c[0].is_number_integer() && c[1].is_number_integer() &&
-               c[0].get<int>() <= c[1].get<int>()) {
-      p.retry_codes.emplace_back(c[0].get<int>(), c[1].get<int>());
-    } else {
-      return r.bad("retry_codes", "must be an array of codes or [first, last] ranges");
+  for (const auto& [key, ranges] :
+       {std::pair{"retry_codes", &p.retry_codes}, std::pair{"retry_until_success", &p.retry_until_success}}) {
+    auto retry = r.get(key);
+    if (!retry) return retry.error();
+    if (!(*retry)->is_array()) return r.bad(key, "must be an array of codes or [first, last] ranges");
+    for (const auto& c : **retry) {
+      if (c.is_number_integer()) {
+        ranges->emplace_back(c.get<int>(), c.get<int>());
+      } else if (c.is_array() && c.size() == 2 && c[0].is_number_integer() && c[1].is_number_integer() &&
+                 c[0].get<int>() <= c[1].get<int>()) {
+        ranges->emplace_back(c[0].get<int>(), c[1].get<int>());
+      } else {
+        return r.bad(key, "must be an array of codes or [first, last] ranges");
+      }
     }
   }
   DFOTA_READ(n, r.number("retry_attempts"));
@@ -209,8 +223,9 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
   DFOTA_READ(timeouts, r.object("timeouts"));
   DFOTA_READ(n, timeouts.number("download_start_s"));
   p.download_start_timeout_s = static_cast<int>(n);
-  DFOTA_READ(n, timeouts.number("first_urc_after_reboot_s"));
-  p.first_urc_after_reboot_s = static_cast<int>(n);
+  std::optional<std::uint64_t> first_urc;
+  DFOTA_READ(first_urc, timeouts.optional_number("first_urc_after_reboot_s"));
+  if (first_urc) p.first_urc_after_reboot_s = static_cast<int>(*first_urc);
   DFOTA_READ(n, timeouts.number("com_idle_default_s"));
   p.com_idle_default_s = static_cast<int>(n);
   std::optional<std::uint64_t> answer_ms;

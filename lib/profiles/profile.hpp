@@ -76,11 +76,19 @@ struct Profile {
   UrlRules url;
   UrcSpelling urc;
   std::vector<int> end_codes;                   // codes of +QIND "END",<err> the guide lists
-  std::vector<std::pair<int, int>> retry_codes; // ranges the module retries by itself
+  std::vector<std::pair<int, int>> retry_codes; // ranges the module retries by itself, retry_attempts times in all
   int retry_attempts = 0;
+  // Ranges the module retries until the upgrade succeeds (RG50xQ 520-530:
+  // "will reboot and retry to upgrade the firmware until the upgrade is
+  // successful"): no count ends them, only the host's total timeout.
+  std::vector<std::pair<int, int>> retry_until_success;
   std::string version_check; // qualcomm (505) or asr (552/507)
   int download_start_timeout_s = 90;
-  int first_urc_after_reboot_s = 90;
+  // "After the module is rebooted, the first URC should be reported within
+  // 90 seconds. Otherwise, it means an unknown error occurs" (RG50xQ note);
+  // nullopt where the family's guide is silent (the host's --timeout urc
+  // gap applies then).
+  std::optional<int> first_urc_after_reboot_s;
   int com_idle_default_s = 5;
   // The longest the guide says AT+QFOTADL takes to answer (UGxx: 90 s,
   // RG50xQ: 300 ms); absent where the guide is silent.
@@ -94,6 +102,11 @@ struct Profile {
 
   bool supports(const std::string& method) const;
   bool module_retries(int code) const;
+  // Whether the module tries again after its `failures`-th failed attempt
+  // (1 for the first) ended with `code`: always for retry_until_success,
+  // while failures < retry_attempts for retry_codes, never otherwise. The
+  // simulator retries and the uploader keeps following by this one rule.
+  bool retries_after(int code, int failures) const;
   // The longest of `models` that `text` (a model name or a revision) starts
   // with; "" when none does.
   std::string model_prefix_of(const std::string& text) const;

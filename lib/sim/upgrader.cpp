@@ -71,7 +71,7 @@ void Upgrader::run() {
     module_.fota_urc({FotaStage::end, code});
     if (code != 0) {
       const int attempts = (flag ? flag->attempts : 0) + 1;
-      if (flag && profile.module_retries(code) && attempts < profile.retry_attempts) {
+      if (flag && profile.retries_after(code, attempts)) {
         flag->attempts = attempts;
         (void)slot.set_flag(*flag);
         module_.log("* attempt " + std::to_string(attempts) + " failed with " + std::to_string(code) + ": retrying");

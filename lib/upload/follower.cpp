@@ -153,6 +153,20 @@ Status follow(Session& s) {
       return s.fail(UploadErrc::wrong_version, "the module reported END 0 but runs " + *version + ", " + wanted(s));
     if (version && s.clock.now() - last_report > s.options.timeouts.urc_gap)
       return s.fail(UploadErrc::wrong_version, "the module still runs " + *version + " and reports nothing");
+    // Back from a reboot but neither reporting nor answering: never waited
+    // on until the total timeout. The RG50xQ note bounds the first URC
+    // after the reboot; elsewhere the URC gap does.
+    if (!version && s.reboots > 0) {
+      const auto& first_urc = s.profile->first_urc_after_reboot_s;
+      const Duration limit = first_urc ? Duration(*first_urc * 1000) : s.options.timeouts.urc_gap;
+      if (s.clock.now() - last_report > limit)
+        return s.fail(UploadErrc::timeout,
+                      "the module came back from its reboot but has reported and answered nothing for " +
+                          (first_urc ? std::to_string(*first_urc) + " s (" + s.profile->family +
+                                           " guide: the first URC after the reboot comes within " +
+                                           std::to_string(*first_urc) + " s, otherwise an unknown error occurred)"
+                                     : s.named_timeout(limit, "urc")));
+    }
   }
 }
 

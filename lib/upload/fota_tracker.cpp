@@ -73,8 +73,7 @@ FotaStep FotaTracker::feed(std::string_view line) {
     if (event->value == 0) {
       phase_ = FotaPhase::installed;
       percent_ = 100;
-    } else if (profile_.module_retries(event->value) &&
-               static_cast<int>(retried_.size()) + 1 < std::max(profile_.retry_attempts, 1)) {
+    } else if (profile_.retries_after(event->value, static_cast<int>(retried_.size()) + 1)) {
       // The module reboots and tries again by itself (RG50xQ 520-530, ...).
       retried_.push_back(event->value);
       phase_ = FotaPhase::updating;

@@ -16,6 +16,16 @@
 
 namespace dfota::upload {
 
+// A failure of the delivery that does not stop the run: the module upgrades
+// with what it received all the same (UGxx COM mode), so the host follows it
+// and fails with this once the module is back.
+struct DeliveryProblem {
+  UploadErrc code;
+  std::string message;
+  int module_code = 0;
+  std::string scope;
+};
+
 struct Session {
   Session(const UploadOptions& upload_options, const profiles::Profile* given_profile,
           const profiles::Registry& catalogue, std::function<void(const UploadEvent&)> event_sink,
@@ -74,6 +84,7 @@ struct Session {
   std::optional<at::Channel> channel;
   std::optional<FotaTracker> tracker;
   bool qgmr_works = true;
+  std::optional<DeliveryProblem> delivery_problem;
   int reboots = 0;
 };
 

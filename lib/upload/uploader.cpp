@@ -82,7 +82,15 @@ Status run_steps(Session& s, at::ConversationLog log) {
   const UploadMethod* method = find_upload_method(s.report.method);
   if (!method) return s.fail(UploadErrc::not_supported, "no upload method \"" + s.report.method + "\"");
   if (auto ok = method->deliver(s); !ok) return ok;
-  if (auto ok = follow(s); !ok) return ok;
+  const Status followed = follow(s);
+  if (const auto& problem = s.delivery_problem) {
+    // The module upgraded with a package it did not get whole: the run fails
+    // for that, saying what the module made of it.
+    const std::string outcome =
+        followed ? "the module came back on " + s.report.module_version_after : "then: " + followed.error().message();
+    return s.fail(problem->code, problem->message + "; " + outcome, problem->module_code, problem->scope);
+  }
+  if (!followed) return followed;
   s.report.ok = true;
   return {};
 }

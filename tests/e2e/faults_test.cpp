@@ -106,6 +106,32 @@ TEST_F(Faults, ACodeTheModuleRetriesIsFollowedToSuccess) {
   expect_firmware("v2");
 }
 
+// RG50xQ note: 520-530 "will reboot and retry to upgrade the firmware until
+// the upgrade is successful" -- past the five attempts 502 gets. The host
+// follows every retry instead of giving up while the module goes on.
+TEST_F(Faults, ACodeRetriedUntilSuccessIsFollowedPastFiveAttempts) {
+  auto sim_options = harness_.options("rg50xq");
+  sim_options.faults.fail_code = 525;
+  sim_options.faults.fail_times = 7;
+  auto outcome = run("rg50xq", sim_options, harness_.upload_options(sample_packages().forward));
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness_.log();
+  EXPECT_EQ(outcome.report.retried_codes, std::vector<int>(7, 525));
+  expect_firmware("v2");
+
+  // 502 is retried five times in all, then final.
+  SimHarness limited;
+  auto limited_options = limited.options("rg50xq");
+  limited_options.faults.fail_code = 502;
+  limited_options.faults.fail_times = 7;
+  ASSERT_TRUE(limited.start(limited_options));
+  auto gave_up = limited.upload(limited.upload_options(sample_packages().forward), "rg50xq");
+  ASSERT_TRUE(limited.stop());
+  ASSERT_TRUE(gave_up.error);
+  EXPECT_EQ(gave_up.report.error_code, 502);
+  EXPECT_EQ(gave_up.report.retried_codes.size(), 4u);
+  EXPECT_EQ(count(limited.log(), "\"END\",502"), 5) << limited.log();
+}
+
 TEST_F(Faults, EndWithAFinalCodeStopsWithItsMeaning) {
   auto sim_options = harness_.options("rg50xq");
   sim_options.faults.fail_code = 510;
@@ -178,13 +204,36 @@ TEST_F(Faults, AChecksumMismatchStopsAndCleansUp) {
   expect_firmware("v1");
 }
 
-TEST_F(Faults, AModuleTimeoutIs421) {
+// UGxx COM mode: 10 bytes vanish on the line, the module times out waiting
+// for them (+CME ERROR: 421) and, having received more than 0 bytes,
+// upgrades with what it got (the guide). The host follows that upgrade to
+// its end instead of leaving while the module reboots, then fails with the
+// timeout and what the module made of the package.
+TEST_F(Faults, AModuleTimeoutIs421AndTheUpgradeOfWhatArrivedIsFollowed) {
   auto sim_options = harness_.options("ugxx");
   sim_options.faults.lose_bytes = 10;
-  auto outcome = run("ugxx", sim_options, harness_.upload_options(sample_packages().forward));
+  sim_options.port_kind = sim::PortKind::uart; // UGxx shows its FOTA reports on a UART only
+  std::vector<std::string> warnings;
+  harness_.start(sim_options);
+  auto outcome = upload::run_upload(harness_.upload_options(sample_packages().forward), *registry().find("ugxx"),
+                                    registry(), [&](const upload::UploadEvent& e) {
+                                      if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
+                                    });
+  (void)harness_.stop();
   ASSERT_TRUE(outcome.error);
   EXPECT_TRUE(outcome.error->is(UploadErrc::timeout)) << outcome.error->message();
   EXPECT_EQ(outcome.report.error_code, 421);
+  const std::string size = std::to_string(fs::file_size(sample_packages().forward));
+  EXPECT_NE(outcome.error->message().find("after " + std::to_string(std::stoull(size) - 10) + " of " + size + " bytes"),
+            std::string::npos)
+      << outcome.error->message();
+  EXPECT_NE(outcome.error->message().find("; then: the upgrade ended with END"), std::string::npos)
+      << outcome.error->message() << "\n"
+      << harness_.log();
+  EXPECT_TRUE(outcome.report.upgrade_started);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.front().find("upgrades with what it received"), std::string::npos) << warnings.front();
+  expect_firmware("v1");
 }
 
 TEST_F(Faults, AFullFileSystemIsPredictedOrReportedWithTheModulesCode) {

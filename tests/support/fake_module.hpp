@@ -20,6 +20,7 @@ public:
   struct Reply {
     transport::Duration after; // after the previous reply (or the command)
     std::string bytes;
+    bool hang_up = false; // instead of bytes: the port goes away (a reboot); reopening finds it back
   };
   using Handler = std::function<std::vector<Reply>(const std::string& command)>;
 
@@ -35,6 +36,10 @@ public:
     }
     auto& next = pending_.front();
     clock_.sleep_until(next.at);
+    if (next.hang_up) {
+      pending_.pop_front();
+      return make_error(transport::TransportErrc::closed, "fake: the port went away");
+    }
     const std::size_t n = std::min(buffer.size(), next.bytes.size());
     std::copy_n(next.bytes.begin(), n, buffer.begin());
     next.bytes.erase(0, n);
@@ -51,7 +56,7 @@ public:
       transport::TimePoint at = std::max(clock_.now(), last_);
       for (auto& reply : handler_(line_)) {
         at += reply.after;
-        pending_.push_back({at, std::move(reply.bytes)});
+        pending_.push_back({at, std::move(reply.bytes), reply.hang_up});
       }
       last_ = at;
       line_.clear();
@@ -100,6 +105,7 @@ private:
   struct Pending {
     transport::TimePoint at;
     std::string bytes;
+    bool hang_up = false;
   };
   transport::ManualClock& clock_;
   Handler handler_;

@@ -3,6 +3,8 @@
 #include "upload/methods/upload_method.hpp"
 
 #include "at/requests.hpp"
+#include "at/responses.hpp"
+#include "core/hash.hpp"
 #include "upload/methods/data_transfer.hpp"
 
 namespace dfota::upload {
@@ -29,10 +31,40 @@ Status ComMethod::deliver(Session& s) const {
   if (auto ok = send_package(s, 0, 4096, false); !ok) return ok;
   auto r = s.channel->wait_final(cmd, s.clock.deadline_in(Duration(idle * 1000 + 10000)));
   if (!r) return r.error();
-  if (r->final.kind == LineKind::cme_error && r->final.code == 421)
-    return s.fail(UploadErrc::timeout, "the module timed out waiting for data", 421, "cme");
-  if (!r->ok()) return s.fail(UploadErrc::transfer_failed, "COM upload ended with " + r->final.text);
-  return check_report(s, *r, "+QFOTADL");
+  std::optional<at::UploadReport> got;
+  for (const auto& line : r->info)
+    if (auto parsed = at::parse_upload_report(line, "+QFOTADL")) got = parsed;
+  const bool timed_out = r->final.kind == LineKind::cme_error && r->final.code == 421;
+  if (!timed_out && !r->ok()) return s.fail(UploadErrc::transfer_failed, "COM upload ended with " + r->final.text);
+  if (!got || got->size == 0) {
+    if (timed_out) return s.fail(UploadErrc::timeout, "the module timed out waiting for data", 421, "cme");
+    return check_report(s, *r, "+QFOTADL");
+  }
+  const std::uint64_t size = s.bytes().size();
+  const ModuleChecksum& ours = s.package->checksum;
+  // UGxx guide: "If the <uploadsize> is greater than 0, TA will begin to
+  // upgrade" -- after a timeout (+CME ERROR: 421) or a report that differs
+  // from the package alike. The module reboots into its upgrade whatever
+  // the host thinks; the host follows it and fails once it is back.
+  if (timed_out) {
+    s.delivery_problem = DeliveryProblem{UploadErrc::timeout,
+                                         "the module timed out waiting for data after " + std::to_string(got->size) +
+                                             " of " + std::to_string(size) + " bytes (+CME ERROR: 421)",
+                                         421, "cme"};
+  } else if (got->size != size || got->checksum != ours.value()) {
+    if (got->size == size) s.report.error_rule = "checksum";
+    s.delivery_problem = DeliveryProblem{UploadErrc::transfer_failed,
+                                         "the module received " + std::to_string(got->size) + " bytes with checksum " +
+                                             checksum_hex(got->checksum) + ", the package has " + std::to_string(size) +
+                                             " bytes with checksum " + ours.hex(),
+                                         0, ""};
+  } else {
+    s.step("checksum " + ours.hex() + " confirmed by the module");
+    return {};
+  }
+  s.warn(s.delivery_problem->message +
+         "; the module upgrades with what it received (the guide: <uploadsize> greater than 0): following it");
+  return {};
 }
 
 const UploadMethod& com_method() {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/hash.hpp"
+#include "core/subprocess.hpp"
 #include "delta/engine.hpp"
 #include "support/test_support.hpp"
 
@@ -111,6 +112,31 @@ TEST_P(EngineRoundTrip, TruncatedPayloadsFailCleanly) {
     VectorWriter out;
     EXPECT_FALSE(engine->apply(source, reader, out, target.size())) << "cut at " << cut;
   }
+}
+
+// Images that are themselves compressed streams (a gzip file) are diffed as
+// the bytes they are: xdelta3, run by the vcdiff engine, would otherwise
+// gunzip both first and make a payload of bytes no applier is given.
+TEST_P(EngineRoundTrip, CompressedImagesAreDiffedAsTheyAre) {
+  const Engine* engine = find_engine(GetParam());
+  if (!engine->can_diff() || !program_available("gzip")) GTEST_SKIP();
+  test::ScratchDir dir;
+  const Bytes plain = test::random_bytes(200000, 51);
+  test::write_file(dir / "old", plain);
+  test::write_file(dir / "new", test::mutate(plain, 52));
+  for (const char* name : {"old", "new"}) {
+    auto gzip = run_program({"gzip", "-n", "-k", "-f", (dir / name).string()});
+    ASSERT_TRUE(gzip && gzip->exit_status == 0);
+  }
+  const Bytes source = test::read_bytes(dir / "old.gz"), target = test::read_bytes(dir / "new.gz");
+  ASSERT_EQ(source[0], 0x1F);
+  VectorWriter payload;
+  ASSERT_TRUE(engine->diff(source, target, payload));
+  SpanReader reader(payload.bytes());
+  VectorWriter out;
+  auto applied = engine->apply(source, reader, out, target.size());
+  ASSERT_TRUE(applied) << applied.error().message();
+  EXPECT_TRUE(out.bytes() == target);
 }
 
 // What an engine tells of its progress is a share in [0, 1] that never says

@@ -77,7 +77,20 @@ TEST(Profiles, AgreeWithTheGuides) {
     EXPECT_TRUE(rg.module_retries(code)) << code;
   for (int code : {504, 505, 510, 511, 531, 539, 547, 550})
     EXPECT_FALSE(rg.module_retries(code)) << code;
+  // 520-530 until success; 502 and 540-546 five attempts in all.
+  EXPECT_TRUE(rg.retries_after(525, 1));
+  EXPECT_TRUE(rg.retries_after(525, 50));
+  EXPECT_TRUE(rg.retries_after(502, 4));
+  EXPECT_FALSE(rg.retries_after(502, 5));
+  EXPECT_FALSE(rg.retries_after(510, 1));
+  const Profile& ec2x = **r.find("ec2x");
+  EXPECT_TRUE(ec2x.retries_after(504, 4));
+  EXPECT_FALSE(ec2x.retries_after(504, 5));
+  EXPECT_FALSE((*r.find("ugxx"))->retries_after(504, 1));
   EXPECT_EQ(rg.first_urc_after_reboot_s, 90);
+  // Only the RG50xQ note states it; the other guides are silent.
+  for (const char* silent : {"ugxx", "ec2x", "ec200t"})
+    EXPECT_FALSE((*r.find(silent))->first_urc_after_reboot_s) << silent;
 }
 
 TEST(ErrorCatalogue, HoldsEveryTableEntryOfTheGuides) {

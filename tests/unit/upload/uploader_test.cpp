@@ -182,5 +182,42 @@ TEST_F(UploaderTest, FlowControlNotReadBackStopsBeforeTheTransfer) {
   EXPECT_FALSE(outcome.report.upgrade_started);
 }
 
+// A module that reboots after START and comes back as a port that reports
+// and answers nothing: the RG50xQ note bounds the first URC after the
+// reboot (90 s); a family whose guide is silent gets the URC gap. Neither is
+// waited on until the total timeout (30 minutes).
+TEST_F(UploaderTest, AModuleSilentAfterItsRebootIsNotWaitedOnForever) {
+  for (const std::string family : {"rg50xq", "ec2x"}) {
+    bool rebooted = false;
+    FakeModule fake(clock_, [&](const std::string& c) -> std::vector<Reply> {
+      if (rebooted) return {}; // nothing, ever again
+      if (c.rfind("AT+QFOTADL=", 0) == 0) {
+        rebooted = true;
+        return {{Duration(20), answer("")},
+                {Duration(100), fota("\"HTTPSTART\"")},
+                {Duration(1000), fota("\"HTTPEnd\",0")},
+                {Duration(100), fota("\"START\"")},
+                {Duration(100), "", true}};
+      }
+      if (c == "ATI" && family == "ec2x")
+        return {{Duration(10), answer("Quectel\r\nEC25\r\nRevision: " + version_.substr(0, 16))}};
+      return module(c);
+    });
+    const auto start = clock_.now();
+    auto outcome = upload(fake, family);
+    ASSERT_TRUE(outcome.error) << family;
+    EXPECT_TRUE(outcome.error->is(upload::UploadErrc::timeout)) << outcome.error->message();
+    EXPECT_NE(outcome.error->message().find("came back from its reboot but has reported and answered nothing"),
+              std::string::npos)
+        << outcome.error->message();
+    if (family == "rg50xq")
+      EXPECT_NE(outcome.error->message().find("first URC after the reboot comes within 90 s"), std::string::npos)
+          << outcome.error->message();
+    else
+      EXPECT_NE(outcome.error->message().find("--timeout urc"), std::string::npos) << outcome.error->message();
+    EXPECT_LT(clock_.now() - start, Duration(120000)) << family << ": waited past the limit";
+  }
+}
+
 } // namespace
 } // namespace dfota::test
