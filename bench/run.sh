@@ -157,6 +157,8 @@ while read -r old new; do
   [[ -n $old ]] || continue
   o="$corpus/$old" n="$corpus/$new"
   pair="$(basename "$(dirname "$(dirname "$old")")")/$(basename "$old") $(basename "$(dirname "$old")")→$(basename "$(dirname "$new")") ($(size_of "$n"))"
+  # Files of one folder (the corpus's downloads) are told apart by name.
+  [[ $(dirname "$old") == "$(dirname "$new")" ]] && pair="$(basename "$old")→$(basename "$new") ($(size_of "$n"))"
   declare -A size build_s build_k apply_s apply_k
   for t in $tools; do
     read -r build_s[$t] build_k[$t] < <(measure $(diff_cmd "$t" "$o" "$n" "$work/$t.p"))
@@ -173,6 +175,7 @@ while read -r old new; do
   done
   key="$(basename "$new") $(basename "$(dirname "$old")")→$(basename "$(dirname "$new")")"
   [[ $old == *armhf* ]] && key="$(basename "$new") armhf $(basename "$(dirname "$old")")→$(basename "$(dirname "$new")")"
+  [[ $(dirname "$old") == "$(dirname "$new")" ]] && key="$(basename "$old")→$(basename "$new")"
   h_size=${size[bsdiff]}
   for t in $hdiff_tools; do
     ((size[$t] < h_size)) && h_size=${size[$t]}

@@ -1,7 +1,5 @@
 #include "host/modem_manager.hpp"
 
-#include <systemd/sd-bus.h>
-
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -10,11 +8,16 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "host/sd_bus_library.hpp"
 
 namespace dfota::host {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The loaded sd-bus. Only called once inhibit_modem() has loaded it: every
+// object that calls it exists only after a successful load.
+const SdBusLibrary& bus_library() { return **sd_bus_library(); }
 
 constexpr const char* kService = "org.freedesktop.ModemManager1";
 constexpr const char* kManagerPath = "/org/freedesktop/ModemManager1";
@@ -22,20 +25,20 @@ constexpr const char* kModemInterface = "org.freedesktop.ModemManager1.Modem";
 
 // Owns an sd_bus connection: flushed and closed on destruction.
 struct BusDeleter {
-  void operator()(sd_bus* bus) const { sd_bus_flush_close_unref(bus); }
+  void operator()(sd_bus* bus) const { bus_library().flush_close_unref(bus); }
 };
 using Bus = std::unique_ptr<sd_bus, BusDeleter>;
 struct MessageDeleter {
-  void operator()(sd_bus_message* message) const { sd_bus_message_unref(message); }
+  void operator()(sd_bus_message* message) const { bus_library().message_unref(message); }
 };
 using Message = std::unique_ptr<sd_bus_message, MessageDeleter>;
 // Frees an sd_bus_error's strings on destruction.
 struct BusError {
   sd_bus_error error{}; // SD_BUS_ERROR_NULL, without its C compound literal
-  ~BusError() { sd_bus_error_free(&error); }
+  ~BusError() { bus_library().error_free(&error); }
   // "name: message", cleaned for one line on a terminal.
   std::string text(int result) const {
-    if (sd_bus_error_is_set(&error))
+    if (bus_library().error_is_set(&error))
       return printable(std::string(error.name) + ": " + (error.message ? error.message : ""));
     return std::strerror(-result);
   }
@@ -54,57 +57,58 @@ struct ModemObject {
 
 // Reads the a{sv} of the Modem interface at the message's position.
 int read_modem_properties(sd_bus_message* m, ModemObject& modem) {
-  int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+  int r = bus_library().message_enter_container(m, 'a', "{sv}");
   if (r < 0) return r;
-  while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+  while ((r = bus_library().message_enter_container(m, 'e', "sv")) > 0) {
     const char* name = nullptr;
-    if ((r = sd_bus_message_read(m, "s", &name)) < 0) return r;
+    if ((r = bus_library().message_read(m, "s", &name)) < 0) return r;
     if (std::strcmp(name, "Device") == 0) {
       const char* device = nullptr;
-      if ((r = sd_bus_message_read(m, "v", "s", &device)) < 0) return r;
+      if ((r = bus_library().message_read(m, "v", "s", &device)) < 0) return r;
       modem.device = device;
     } else if (std::strcmp(name, "Ports") == 0) {
-      if ((r = sd_bus_message_enter_container(m, 'v', "a(su)")) < 0) return r;
-      if ((r = sd_bus_message_enter_container(m, 'a', "(su)")) < 0) return r;
+      if ((r = bus_library().message_enter_container(m, 'v', "a(su)")) < 0) return r;
+      if ((r = bus_library().message_enter_container(m, 'a', "(su)")) < 0) return r;
       const char* port = nullptr;
       std::uint32_t type = 0;
-      while ((r = sd_bus_message_read(m, "(su)", &port, &type)) > 0)
+      while ((r = bus_library().message_read(m, "(su)", &port, &type)) > 0)
         modem.ports.emplace_back(port);
       if (r < 0) return r;
-      if ((r = sd_bus_message_exit_container(m)) < 0 || (r = sd_bus_message_exit_container(m)) < 0) return r;
-    } else if ((r = sd_bus_message_skip(m, "v")) < 0) {
+      if ((r = bus_library().message_exit_container(m)) < 0 || (r = bus_library().message_exit_container(m)) < 0)
+        return r;
+    } else if ((r = bus_library().message_skip(m, "v")) < 0) {
       return r;
     }
-    if ((r = sd_bus_message_exit_container(m)) < 0) return r;
+    if ((r = bus_library().message_exit_container(m)) < 0) return r;
   }
   if (r < 0) return r;
-  return sd_bus_message_exit_container(m);
+  return bus_library().message_exit_container(m);
 }
 
 // The modems of a GetManagedObjects reply (a{oa{sa{sv}}}).
 Expected<std::vector<ModemObject>> read_modems(sd_bus_message* m) {
   std::vector<ModemObject> modems;
-  int r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+  int r = bus_library().message_enter_container(m, 'a', "{oa{sa{sv}}}");
   if (r < 0) return bad_reply(r);
-  while ((r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+  while ((r = bus_library().message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
     const char* path = nullptr;
-    if ((r = sd_bus_message_read(m, "o", &path)) < 0) return bad_reply(r);
+    if ((r = bus_library().message_read(m, "o", &path)) < 0) return bad_reply(r);
     ModemObject object{path, {}, {}};
     bool is_modem = false;
-    if ((r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}")) < 0) return bad_reply(r);
-    while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+    if ((r = bus_library().message_enter_container(m, 'a', "{sa{sv}}")) < 0) return bad_reply(r);
+    while ((r = bus_library().message_enter_container(m, 'e', "sa{sv}")) > 0) {
       const char* interface = nullptr;
-      if ((r = sd_bus_message_read(m, "s", &interface)) < 0) return bad_reply(r);
+      if ((r = bus_library().message_read(m, "s", &interface)) < 0) return bad_reply(r);
       if (std::strcmp(interface, kModemInterface) == 0) {
         is_modem = true;
         r = read_modem_properties(m, object);
       } else {
-        r = sd_bus_message_skip(m, "a{sv}");
+        r = bus_library().message_skip(m, "a{sv}");
       }
-      if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0) return bad_reply(r);
+      if (r < 0 || (r = bus_library().message_exit_container(m)) < 0) return bad_reply(r);
     }
-    if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0) return bad_reply(r);
-    if ((r = sd_bus_message_exit_container(m)) < 0) return bad_reply(r);
+    if (r < 0 || (r = bus_library().message_exit_container(m)) < 0) return bad_reply(r);
+    if ((r = bus_library().message_exit_container(m)) < 0) return bad_reply(r);
     if (is_modem) modems.push_back(std::move(object));
   }
   if (r < 0) return bad_reply(r);
@@ -135,9 +139,9 @@ public:
     if (ended_) return;
     ended_ = true;
     BusError error;
-    sd_bus_call_method(bus_.get(), kService, kManagerPath, kService, "InhibitDevice", &error.error, nullptr, "sb",
-                       modem_.uid.c_str(), 0);
-    sd_bus_flush(bus_.get());
+    bus_library().call_method(bus_.get(), kService, kManagerPath, kService, "InhibitDevice", &error.error, nullptr,
+                              "sb", modem_.uid.c_str(), 0);
+    bus_library().flush(bus_.get());
   }
 
 private:
@@ -175,29 +179,30 @@ Expected<std::unique_ptr<ModemManagerInhibition>> inhibit_modem(const std::strin
                                                                 std::chrono::milliseconds timeout) {
   const std::string name = modem_manager_port_name(port);
   if (name.empty()) return make_error(HostErrc::not_managed, "ModemManager manages no network port (" + port + ")");
+  if (auto loaded = sd_bus_library(); !loaded) return loaded.error();
   sd_bus* raw = nullptr;
-  if (int r = sd_bus_open_system(&raw); r < 0)
+  if (int r = bus_library().open_system(&raw); r < 0)
     return make_error(HostErrc::bus_unavailable, std::string("no system bus: ") + std::strerror(-r));
   Bus bus(raw);
-  sd_bus_set_method_call_timeout(bus.get(), static_cast<std::uint64_t>(timeout.count()) * 1000);
+  bus_library().set_method_call_timeout(bus.get(), static_cast<std::uint64_t>(timeout.count()) * 1000);
   // Only a running ModemManager is asked: a call to its name would start it.
   {
     BusError error;
     sd_bus_message* reply = nullptr;
-    int r = sd_bus_call_method(bus.get(), "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "NameHasOwner", &error.error, &reply, "s", kService);
+    int r = bus_library().call_method(bus.get(), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                      "org.freedesktop.DBus", "NameHasOwner", &error.error, &reply, "s", kService);
     Message owned(reply);
     int running = 0;
     if (r < 0) return make_error(HostErrc::bus_unavailable, "the system bus does not answer: " + error.text(r));
-    if (sd_bus_message_read(reply, "b", &running) < 0 || !running)
+    if (bus_library().message_read(reply, "b", &running) < 0 || !running)
       return make_error(HostErrc::bus_unavailable, "ModemManager does not run");
   }
   std::vector<ModemObject> modems;
   {
     BusError error;
     sd_bus_message* reply = nullptr;
-    int r = sd_bus_call_method(bus.get(), kService, kManagerPath, "org.freedesktop.DBus.ObjectManager",
-                               "GetManagedObjects", &error.error, &reply, "");
+    int r = bus_library().call_method(bus.get(), kService, kManagerPath, "org.freedesktop.DBus.ObjectManager",
+                                      "GetManagedObjects", &error.error, &reply, "");
     Message owned(reply);
     if (r < 0) return make_error(HostErrc::refused, "ModemManager does not list its modems: " + error.text(r));
     auto read = read_modems(reply);
@@ -210,8 +215,8 @@ Expected<std::unique_ptr<ModemManagerInhibition>> inhibit_modem(const std::strin
       if (modem.device.empty())
         return make_error(HostErrc::bad_reply, "ModemManager names no device for " + printable(modem.path));
       BusError error;
-      int r = sd_bus_call_method(bus.get(), kService, kManagerPath, kService, "InhibitDevice", &error.error, nullptr,
-                                 "sb", modem.device.c_str(), 1);
+      int r = bus_library().call_method(bus.get(), kService, kManagerPath, kService, "InhibitDevice", &error.error,
+                                        nullptr, "sb", modem.device.c_str(), 1);
       if (r < 0)
         return make_error(HostErrc::refused,
                           "ModemManager would not leave " + printable(modem.device) + " alone: " + error.text(r));
