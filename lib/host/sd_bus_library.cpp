@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <string>
 
+#include "core/shared_library.hpp"
 #include "host/modem_manager.hpp"
 
 namespace dfota::host {
@@ -10,12 +11,6 @@ namespace dfota::host {
 namespace {
 
 constexpr const char* kSoname = "libsystemd.so.0";
-
-// Looks `name` up; adds it to `missing` when the library lacks it.
-template <class Function> void resolve(void* handle, const char* name, Function& function, std::string& missing) {
-  function = reinterpret_cast<Function>(dlsym(handle, name));
-  if (!function) missing += missing.empty() ? name : std::string(", ") + name;
-}
 
 Expected<const SdBusLibrary*> load() {
   static SdBusLibrary library;
@@ -26,18 +21,18 @@ Expected<const SdBusLibrary*> load() {
                                                      "), which cannot be loaded: " + (why ? why : "unknown reason"));
   }
   std::string missing;
-  resolve(handle, "sd_bus_open_system", library.open_system, missing);
-  resolve(handle, "sd_bus_set_method_call_timeout", library.set_method_call_timeout, missing);
-  resolve(handle, "sd_bus_call_method", library.call_method, missing);
-  resolve(handle, "sd_bus_message_read", library.message_read, missing);
-  resolve(handle, "sd_bus_message_enter_container", library.message_enter_container, missing);
-  resolve(handle, "sd_bus_message_exit_container", library.message_exit_container, missing);
-  resolve(handle, "sd_bus_message_skip", library.message_skip, missing);
-  resolve(handle, "sd_bus_message_unref", library.message_unref, missing);
-  resolve(handle, "sd_bus_flush", library.flush, missing);
-  resolve(handle, "sd_bus_flush_close_unref", library.flush_close_unref, missing);
-  resolve(handle, "sd_bus_error_free", library.error_free, missing);
-  resolve(handle, "sd_bus_error_is_set", library.error_is_set, missing);
+  resolve_symbol(handle, "sd_bus_open_system", library.open_system, missing);
+  resolve_symbol(handle, "sd_bus_set_method_call_timeout", library.set_method_call_timeout, missing);
+  resolve_symbol(handle, "sd_bus_call_method", library.call_method, missing);
+  resolve_symbol(handle, "sd_bus_message_read", library.message_read, missing);
+  resolve_symbol(handle, "sd_bus_message_enter_container", library.message_enter_container, missing);
+  resolve_symbol(handle, "sd_bus_message_exit_container", library.message_exit_container, missing);
+  resolve_symbol(handle, "sd_bus_message_skip", library.message_skip, missing);
+  resolve_symbol(handle, "sd_bus_message_unref", library.message_unref, missing);
+  resolve_symbol(handle, "sd_bus_flush", library.flush, missing);
+  resolve_symbol(handle, "sd_bus_flush_close_unref", library.flush_close_unref, missing);
+  resolve_symbol(handle, "sd_bus_error_free", library.error_free, missing);
+  resolve_symbol(handle, "sd_bus_error_is_set", library.error_is_set, missing);
   if (!missing.empty()) {
     dlclose(handle);
     return make_error(HostErrc::bus_unavailable, std::string(kSoname) + " lacks " + missing);
