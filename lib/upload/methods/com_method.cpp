@@ -4,7 +4,6 @@
 
 #include "at/requests.hpp"
 #include "at/responses.hpp"
-#include "core/hash.hpp"
 #include "upload/methods/data_transfer.hpp"
 
 namespace dfota::upload {
@@ -40,8 +39,6 @@ Status ComMethod::deliver(Session& s) const {
     if (timed_out) return s.fail(UploadErrc::timeout, "the module timed out waiting for data", 421, "cme");
     return check_report(s, *r, "+QFOTADL");
   }
-  const std::uint64_t size = s.bytes().size();
-  const ModuleChecksum& ours = s.package->checksum;
   // UGxx guide: "If the <uploadsize> is greater than 0, TA will begin to
   // upgrade" -- after a timeout (+CME ERROR: 421) or a report that differs
   // from the package alike. The module reboots into its upgrade whatever
@@ -49,17 +46,12 @@ Status ComMethod::deliver(Session& s) const {
   if (timed_out) {
     s.delivery_problem = DeliveryProblem{UploadErrc::timeout,
                                          "the module timed out waiting for data after " + std::to_string(got->size) +
-                                             " of " + std::to_string(size) + " bytes (+CME ERROR: 421)",
+                                             " of " + std::to_string(s.bytes().size()) + " bytes (+CME ERROR: 421)",
                                          421, "cme"};
-  } else if (got->size != size || got->checksum != ours.value()) {
-    if (got->size == size) s.report.error_rule = "checksum";
-    s.delivery_problem = DeliveryProblem{UploadErrc::transfer_failed,
-                                         "the module received " + std::to_string(got->size) + " bytes with checksum " +
-                                             checksum_hex(got->checksum) + ", the package has " + std::to_string(size) +
-                                             " bytes with checksum " + ours.hex(),
-                                         0, ""};
+  } else if (auto mismatch = report_mismatch(s, *got)) {
+    s.delivery_problem = DeliveryProblem{UploadErrc::transfer_failed, *mismatch, 0, ""};
   } else {
-    s.step("checksum " + ours.hex() + " confirmed by the module");
+    s.step("checksum " + s.package->checksum.hex() + " confirmed by the module");
     return {};
   }
   s.warn(s.delivery_problem->message +

@@ -18,6 +18,10 @@ double file_mode_pace(const Session& s);
 Status send_package(Session& s, double bytes_per_second, std::size_t chunk, bool ack_every_kib);
 // Compares the module's "+<prefix>: <size>,<checksum>" with the package.
 Status check_report(Session& s, const at::Response& r, const char* prefix);
+// What differs between the module's report `got` and the package ("the
+// module received ... the package has ..."), or nullopt when they agree.
+// Sets report.error_rule to "checksum" when only the checksum differs.
+std::optional<std::string> report_mismatch(Session& s, const at::UploadReport& got);
 // Succeeds on CONNECT; a refusal names the module's code.
 Status expect_connect(Session& s, const Expected<at::Response>& r, const std::string& what);
 
