@@ -7,10 +7,12 @@
 // written, so the file is complete up to the moment a process dies.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,12 +35,27 @@ private:
   std::ofstream file_;
 };
 
-// The line as written to a log: URL passwords as "***", control bytes as
-// \xNN so one AT line stays one log line.
 // Now as UTC with milliseconds ("2026-12-03T08:40:00.123Z"): the time of
 // every log line and of upload's JSON events.
 std::string utc_timestamp_now();
 
+// The line as written to a log: URL passwords as "***", control bytes and
+// the backslash as \xNN so one AT line stays one log line and reads back
+// as it was (log_text_bytes).
 std::string log_safe(std::string_view text);
+// The inverse of log_safe's escaping: \xNN back to its byte (a password
+// stays "***").
+std::string log_text_bytes(std::string_view text);
+
+// One line of a session log read back (formats/session-log.md): the inverse
+// of SessionLog::write.
+struct SessionLogLine {
+  std::int64_t time_ms = 0; // UTC, milliseconds since 1970
+  std::string port;         // empty when the line names none
+  char marker = '-';        // '>', '<', '-' or '*'
+  std::string text;         // as written (escaped)
+};
+// Nothing for a line of another shape.
+std::optional<SessionLogLine> parse_session_log_line(std::string_view line);
 
 } // namespace dfota::report

@@ -12,18 +12,12 @@
 #include <string>
 
 #include "sim/commands/command_table.hpp"
+#include "sim/errors.hpp"
 #include "sim/module.hpp"
 #include "sim/options.hpp"
 #include "sim/upgrader.hpp"
 
 namespace dfota::sim {
-
-enum class SimErrc {
-  power_lost = 1, // the power-loss fault fired; start a new simulator to resume
-  bad_option,     // the options do not describe a module
-};
-const std::error_category& sim_category();
-std::error_code make_error_code(SimErrc value);
 
 class Simulator {
 public:
@@ -56,5 +50,3 @@ private:
 };
 
 } // namespace dfota::sim
-
-template <> struct std::is_error_code_enum<dfota::sim::SimErrc> : std::true_type {};

@@ -18,6 +18,7 @@
 #include "support/fake_sysfs.hpp"
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
+#include "support/sim_process.hpp"
 #include "support/terminal.hpp"
 #include "transport/port_opener.hpp"
 #include "upload/package_server.hpp"
@@ -27,57 +28,6 @@ namespace dfota::test {
 namespace {
 
 using namespace dfota::cli;
-
-// A `dfota sim` process on its own firmware copy (sample v1).
-class SimProcess {
-public:
-  // `name` tells several modules of one family apart (default: the family).
-  SimProcess(const fs::path& dir, const std::string& profile, std::vector<std::string> extra = {},
-             const std::string& name = "")
-      : firmware_(dir / ("fw-" + (name.empty() ? profile : name))),
-        link_(dir / ("port-" + (name.empty() ? profile : name))), dir_(dir), profile_(profile),
-        name_(name.empty() ? profile : name) {
-    if (!fs::exists(firmware_))
-      fs::copy(sample_firmware("v1"), firmware_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-    start(std::move(extra));
-  }
-  void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{DFOTA_PROGRAM,      "sim",    "--profile",    profile_,      "--firmware",
-                                  firmware_.string(), "--link", link_.string(), "--boot-wait", "2",
-                                  "--guard-ms",       "200",    "--log"};
-    // Reboots are instant unless the test says otherwise.
-    if (std::find(extra.begin(), extra.end(), "--reboot-delay") == extra.end())
-      argv.insert(argv.end(), {"--reboot-delay", "0"});
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = ChildProcess(argv, dir_ / ("sim-" + name_ + "-" + std::to_string(++starts_) + ".log"));
-    for (int i = 0; i < 200 && !fs::exists(link_); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  // The exit code once the process ends by itself, or -1 after `ms`.
-  int wait_exit(int ms) {
-    for (int waited = 0; waited < ms; waited += 10) {
-      int status = 0;
-      if (::waitpid(process_.pid(), &status, WNOHANG) == process_.pid()) {
-        process_.release();
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-  int terminate() {
-    ::kill(process_.pid(), SIGTERM);
-    return wait_exit(5000);
-  }
-  const fs::path& link() const { return link_; }
-  const fs::path& firmware() const { return firmware_; }
-
-private:
-  fs::path firmware_, link_, dir_;
-  std::string profile_, name_;
-  ChildProcess process_;
-  int starts_ = 0;
-};
 
 nlohmann::json last_json_line(const std::string& out) {
   auto end = out.find_last_not_of('\n');

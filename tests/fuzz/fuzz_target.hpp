@@ -33,6 +33,8 @@ int fuzz_at_lines(const std::uint8_t* data, std::size_t size);
 int fuzz_url(const std::uint8_t* data, std::size_t size);
 // A module profile and the error catalogue.
 int fuzz_profile(const std::uint8_t* data, std::size_t size);
+// A session log read back as a recording to replay (sim/replay).
+int fuzz_recording(const std::uint8_t* data, std::size_t size);
 
 struct FuzzTarget {
   const char* name; // as dfota_fuzz_replay and tests/fuzz/run.sh call it

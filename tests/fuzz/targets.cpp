@@ -21,6 +21,7 @@ const std::vector<FuzzTarget>& fuzz_targets() {
       {"at_lines", fuzz_at_lines, "at"},
       {"url", fuzz_url, "url"},
       {"profile", fuzz_profile, "profile"},
+      {"recording", fuzz_recording, "recording"},
   };
   return targets;
 }

@@ -1,5 +1,6 @@
 // libFuzzer targets for the text a module or a user hands us: AT lines and
-// command lines, URLs, module profiles.
+// command lines, URLs, module profiles, session logs to replay.
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,8 @@
 #include "profiles/profile.hpp"
 #include "profiles/revision.hpp"
 #include "profiles/url.hpp"
+#include "report/session_log.hpp"
+#include "sim/replay/recording.hpp"
 #include "validate/validator.hpp"
 
 namespace dfota::fuzz {
@@ -72,6 +75,23 @@ int fuzz_url(const std::uint8_t* data, std::size_t size) {
 int fuzz_profile(const std::uint8_t* data, std::size_t size) {
   (void)profiles::parse_profile(ByteSpan(data, size), "fuzz.json");
   (void)profiles::parse_error_catalogue(ByteSpan(data, size), "fuzz.json");
+  return 0;
+}
+
+int fuzz_recording(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::istringstream log(text);
+  if (auto recording = sim::read_recording(log, "")) {
+    for (const auto& step : recording->steps) {
+      (void)sim::command_matches(step.text, step.text);
+      (void)sim::command_matches(step.text, "AT+QGMR");
+    }
+  }
+  std::istringstream chosen(text);
+  (void)sim::read_recording(chosen, "/dev/ttyUSB2");
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (auto parsed = report::parse_session_log_line(line)) (void)report::log_text_bytes(parsed->text);
   return 0;
 }
 

@@ -5,7 +5,7 @@
 #include "package/errors.hpp"
 #include "profiles/profile.hpp"
 #include "signing/keys.hpp"
-#include "sim/simulator.hpp"
+#include "sim/errors.hpp"
 #include "transport/transport.hpp"
 #include "upload/uploader.hpp"
 
@@ -52,6 +52,9 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
       {kModemManager, "modemmanager",
        "upload, probe: with --modemmanager inhibit, ModemManager is not running, does not manage the port, or refused "
        "to leave the module alone"},
+      {kReplayDiverged, "replay-diverged",
+       "sim --replay: the host sent another command than the recording has, or none in time"},
+      {kBadRecording, "bad-recording", "sim --replay: the log is not a recording of a session with a module"},
   };
   return table;
 }
@@ -100,7 +103,14 @@ int exit_code_for(const Error& error) {
   if (cat == firmware::firmware_category()) return kBadFirmware;
   if (cat == profiles::profile_category())
     return static_cast<profiles::ProfileErrc>(v) == profiles::ProfileErrc::unknown_name ? kUsage : kProfileError;
-  if (cat == sim::sim_category()) return static_cast<sim::SimErrc>(v) == sim::SimErrc::power_lost ? kPowerLost : kUsage;
+  if (cat == sim::sim_category()) {
+    switch (static_cast<sim::SimErrc>(v)) {
+    case sim::SimErrc::power_lost: return kPowerLost;
+    case sim::SimErrc::replay_diverged: return kReplayDiverged;
+    case sim::SimErrc::bad_recording: return kBadRecording;
+    default: return kUsage;
+    }
+  }
   if (cat == transport::transport_category()) {
     const auto t = static_cast<transport::TransportErrc>(v);
     return t == transport::TransportErrc::timeout  ? kTimeout

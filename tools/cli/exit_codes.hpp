@@ -43,6 +43,8 @@ enum ExitCode : int {
   kSignatureRefused = 31,   // the package is unsigned, signed by an untrusted key, or its signature fails
   kKeyError = 32,           // a key file cannot be read, is not a PEM key, or is of an unsupported type
   kModemManager = 33,       // upload: --modemmanager inhibit and ModemManager did not leave the module alone
+  kReplayDiverged = 34,     // sim --replay: the host did not send what the recording has
+  kBadRecording = 35,       // sim --replay: the log is not a recording of a session with a module
 };
 
 struct ExitCodeDoc {

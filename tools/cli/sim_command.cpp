@@ -2,6 +2,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <fstream>
+#include <functional>
 #include <iomanip>
 #include <mutex>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "core/files.hpp"
 #include "core/text.hpp"
 #include "report/session_log.hpp"
+#include "sim/replay/replayer.hpp"
 #include "sim/simulator.hpp"
 
 namespace dfota::cli {
@@ -23,9 +26,9 @@ class SimCommand final : public Command {
 public:
   explicit SimCommand(CLI::App& app) {
     auto* sub = app.add_subcommand("sim", "Run a virtual module on a pseudo-terminal that really upgrades");
-    sub->add_option("--profile", profile_, "Module family: ugxx, ec2x, ec200t, rg50xq")->required();
-    sub->add_option("--firmware", options_.firmware, "The module's firmware directory (replaced on upgrade)")
-        ->required();
+    sub->add_option("--profile", profile_, "Module family: ugxx, ec2x, ec200t, rg50xq (required unless --replay)");
+    sub->add_option("--firmware", options_.firmware,
+                    "The module's firmware directory (replaced on upgrade; required unless --replay)");
     sub->add_option("--link", options_.link, "Symbolic link to create for the port (like /dev/serial/by-path)")
         ->required();
     sub->add_option("--state", options_.state, "File store and upgrade flag (default: <firmware>.state)");
@@ -71,18 +74,40 @@ public:
     sub->add_option("--lose-bytes", options_.faults.lose_bytes, "Fault: this many bytes of each upload are lost")
         ->check(whole_number());
     sub->add_option("--seed", options_.seed, "Seed for noise and garbling")->check(whole_number());
+    sub->add_option("--replay", replay_,
+                    "Answer as the module did in this log of dfota upload --log-file (formats/session-log.md)");
+    sub->add_option("--replay-port", replay_port_, "The port of the log to replay, when it records several");
+    sub->add_option("--replay-speed", replay_speed_,
+                    "Play the module's recorded waits this many times faster (default 1)")
+        ->check(CLI::Range(0.01, 10000.0));
+    sub->add_option("--replay-patience", replay_patience_,
+                    "Seconds beyond the recorded time the host may take over a command (default 60)")
+        ->check(CLI::Range(0.1, 3600.0));
     sub->add_flag("--log", log_, "Print the conversation on standard error");
     sub->add_option("--log-file", log_file_,
                     "Keep the conversation with timestamps in FILE (passwords redacted; '<' from the host, '>' to it)");
     sub->footer("Runs until interrupted (exit 0). With --power-loss it exits 22 when the power is cut;\n"
-                "run it again on the same --firmware/--state to watch the module resume.\n\nExample:\n"
-                "  dfota sim --profile ec2x --firmware /tmp/module0-fw --link /tmp/module0 --log");
+                "run it again on the same --firmware/--state to watch the module resume. With --replay it\n"
+                "plays the recording once: exit 0 when the host followed it, 34 when it did not, 35 when the\n"
+                "log is not a recording to replay.\n\nExample:\n"
+                "  dfota sim --profile ec2x --firmware /tmp/module0-fw --link /tmp/module0 --log\n"
+                "  dfota sim --replay upgrade.log --link /tmp/module0 --replay-speed 10");
   }
 
   int run(std::ostream& out, std::ostream& err) override {
     (void)out;
     if (int code = check_outputs(err, {{"--log-file", log_file_}}); code != kOk) return code;
     log_ = log_ || output_choices().verbose;
+    if (!replay_.empty()) return run_replay(err);
+    for (const auto& [value, name] : {std::pair{&replay_port_, "--replay-port"}})
+      if (!value->empty()) {
+        err << "dfota: error: " << name << " goes with --replay\n";
+        return kUsage;
+      }
+    if (profile_.empty() || options_.firmware.empty()) {
+      err << "dfota: error: " << (profile_.empty() ? "--profile" : "--firmware") << " is required (or --replay LOG)\n";
+      return kUsage;
+    }
     // A log inside the firmware would become part of the module's firmware.
     if (!log_file_.empty() && is_within(log_file_, options_.firmware)) {
       err << "dfota: error: --log-file " << log_file_ << " lies inside the --firmware directory; write it elsewhere\n";
@@ -115,46 +140,99 @@ public:
     options_.guard_time = transport::Duration(guard_ms_);
     for (const auto& stage : drop_)
       options_.faults.drop_urcs.insert(to_upper(stage));
-    const auto started = std::chrono::steady_clock::now();
-    std::mutex log_mutex;
-    std::unique_ptr<report::SessionLog> session_log;
-    if (!log_file_.empty()) {
-      auto opened = report::SessionLog::open(log_file_);
-      if (!opened) return report(err, opened.error());
-      session_log = std::move(*opened);
-    }
-    if (log_ || session_log) {
-      options_.log = [&](std::string_view line) {
-        if (session_log) {
-          // The simulator's lines start with "> " (to the host), "< " (from it) or "* " (an event).
-          const bool marked =
-              line.size() >= 2 && line[1] == ' ' && (line[0] == '>' || line[0] == '<' || line[0] == '*');
-          session_log->write(options_.link.string(), marked ? line.substr(0, 1) : "-", marked ? line.substr(2) : line);
-        }
-        if (!log_) return;
-        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        std::ostringstream text;
-        text << '[' << std::fixed << std::setprecision(3) << std::setw(8) << t << "] " << line << '\n';
-        std::lock_guard lock(log_mutex);
-        err << text.str() << std::flush;
-      };
-    }
+    if (auto opened = open_log(err); !opened) return report(err, opened.error());
+    options_.log = log_sink_;
     auto simulator = sim::Simulator::create(options_);
     if (!simulator) return report(err, simulator.error());
     err << "dfota sim: " << (*profile)->family << " module at " << options_.link.string() << " ("
         << (*simulator)->terminal() << "), firmware " << (*simulator)->firmware().version << std::endl;
-    g_stop.store(false);
-    struct sigaction action {};
-    action.sa_handler = on_signal;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
-    ::signal(SIGPIPE, SIG_IGN);
+    catch_signals();
     auto ran = (*simulator)->run(g_stop);
     if (!ran) return report(err, ran.error());
     return kOk;
   }
 
 private:
+  // `dfota sim --replay LOG`: the module of a recording.
+  int run_replay(std::ostream& err) {
+    if (!profile_.empty() || !options_.firmware.empty()) {
+      err << "dfota: error: --replay plays a recording; it takes no " << (profile_.empty() ? "--firmware" : "--profile")
+          << "\n";
+      return kUsage;
+    }
+    std::ifstream file(replay_, std::ios::binary);
+    if (!file) {
+      err << "dfota: error: cannot read the recording " << printable(replay_) << "\n";
+      return kIoError;
+    }
+    auto recording = sim::read_recording(file, replay_port_);
+    if (!recording) {
+      err << "dfota: error: " << printable(replay_) << ": " << printable(recording.error().message()) << "\n";
+      return exit_code_for(recording.error());
+    }
+    if (auto opened = open_log(err); !opened) return report(err, opened.error());
+    sim::ReplayOptions options;
+    options.link = options_.link;
+    options.speed = replay_speed_;
+    options.patience = transport::Duration(static_cast<long>(replay_patience_ * 1000));
+    options.log = log_sink_;
+    const std::size_t steps = recording->steps.size();
+    const std::string port = recording->port;
+    auto replayer = sim::Replayer::create(std::move(*recording), options);
+    if (!replayer) return report(err, replayer.error());
+    err << "dfota sim: replaying " << port << " from " << printable(replay_) << " (" << steps << " steps) at "
+        << options_.link.string() << " (" << (*replayer)->terminal() << ")" << std::endl;
+    catch_signals();
+    auto ran = (*replayer)->run(g_stop);
+    if (!ran) return report(err, ran.error());
+    err << "dfota sim: " << (*replayer)->steps_played() << " of " << steps << " steps played"
+        << (g_stop.load() ? " (interrupted)" : "") << "\n";
+    return kOk;
+  }
+
+  static void catch_signals() {
+    g_stop.store(false);
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+  }
+
+  // Opens --log-file and makes log_sink_, which takes the module's lines
+  // ("> " to the host, "< " from it, "* " an event) to the file and, with
+  // --log, to standard error.
+  Status open_log(std::ostream& err) {
+    if (!log_file_.empty()) {
+      auto opened = report::SessionLog::open(log_file_);
+      if (!opened) return opened.error();
+      session_log_ = std::move(*opened);
+    }
+    if (!log_ && !session_log_) return {};
+    started_ = std::chrono::steady_clock::now();
+    log_sink_ = [this, &err](std::string_view line) {
+      if (session_log_) {
+        const bool marked = line.size() >= 2 && line[1] == ' ' && (line[0] == '>' || line[0] == '<' || line[0] == '*');
+        session_log_->write(options_.link.string(), marked ? line.substr(0, 1) : "-", marked ? line.substr(2) : line);
+      }
+      if (!log_) return;
+      const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      std::ostringstream text;
+      text << '[' << std::fixed << std::setprecision(3) << std::setw(8) << t << "] " << line << '\n';
+      std::lock_guard lock(log_mutex_);
+      err << text.str() << std::flush;
+    };
+    return {};
+  }
+
+  std::string replay_;
+  std::string replay_port_;
+  double replay_speed_ = 1.0;
+  double replay_patience_ = 60.0;
+  std::unique_ptr<report::SessionLog> session_log_;
+  std::function<void(std::string_view)> log_sink_;
+  std::chrono::steady_clock::time_point started_;
+  std::mutex log_mutex_;
   std::string profile_;
   std::string port_kind_ = "usb";
   double reboot_delay_ = 2.0;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+
 #include <regex>
 #include <thread>
 
@@ -63,6 +66,55 @@ TEST(SessionLog, ThreadsNeverInterleaveWithinALine) {
     EXPECT_EQ(body, std::string(100, body[0])) << l;
   }
   EXPECT_EQ(lines, 800);
+}
+
+TEST(SessionLog, EveryLineReadsBackAsItWasWritten) {
+  test::ScratchDir dir;
+  auto log = SessionLog::open(dir.path() / "session.log");
+  ASSERT_TRUE(log);
+  const std::string odd = std::string("a\\x41 b\r\x01\\") + "\x7f";
+  (*log)->write("/dev/ttyUSB2", ">", "AT+QGMR");
+  (*log)->write("", "-", "dfota upload");
+  (*log)->write("/dev/serial/by-path/pci-0000:00:14.0-usb-0:3:1.2-port0", "<", odd);
+  (*log)->write("/tmp/m", "<", "");
+  log->reset();
+  std::istringstream text(test::read_text(dir.path() / "session.log"));
+  std::vector<SessionLogLine> lines;
+  for (std::string l; std::getline(text, l);) {
+    auto parsed = parse_session_log_line(l);
+    ASSERT_TRUE(parsed) << l;
+    lines.push_back(*parsed);
+  }
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].port, "/dev/ttyUSB2");
+  EXPECT_EQ(lines[0].marker, '>');
+  EXPECT_EQ(lines[0].text, "AT+QGMR");
+  EXPECT_EQ(lines[1].port, "");
+  EXPECT_EQ(lines[1].marker, '-');
+  EXPECT_EQ(lines[2].port, "/dev/serial/by-path/pci-0000:00:14.0-usb-0:3:1.2-port0");
+  EXPECT_EQ(log_text_bytes(lines[2].text), odd) << "a backslash in the text is escaped too";
+  EXPECT_EQ(lines[3].text, "");
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  EXPECT_LE(std::abs(now_ms - lines[0].time_ms), 60000);
+  EXPECT_LE(lines[0].time_ms, lines[3].time_ms);
+}
+
+TEST(SessionLog, TimesAreUtcMilliseconds) {
+  auto line = parse_session_log_line("2026-11-21T10:00:00.123Z [/dev/ttyUSB2] < OK");
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->time_ms, 1795255200123);
+  auto later = parse_session_log_line("2026-11-21T10:00:01.000Z [/dev/ttyUSB2] < OK");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->time_ms - line->time_ms, 877);
+}
+
+TEST(SessionLog, LinesOfOtherShapesAreNotRead) {
+  for (const char* line : {"", "OK", "2026-11-21 10:00:00.123Z [p] < OK", "2026-11-21T10:00:00.123Z [p < OK",
+                           "2026-11-21T10:00:00.123Z [p] ? OK", "2026-11-21T10:00:00.123Z [p] <OK",
+                           "2026-1x-21T10:00:00.123Z [p] < OK", "2026-11-21T10:00:00.123Z"})
+    EXPECT_FALSE(parse_session_log_line(line)) << line;
 }
 
 TEST(SessionLog, AnUnwritablePathIsAnIoError) {
