@@ -149,7 +149,6 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
   DFOTA_READ(p.family, r.string("family"));
   DFOTA_READ(p.guide, r.string("guide"));
   DFOTA_READ(p.models, r.strings("models"));
-  DFOTA_READ(p.chipset, r.string("chipset"));
   DFOTA_READ(p.methods, r.strings("methods"));
   for (const auto& m : p.methods) {
     if (std::find(kMethods.begin(), kMethods.end(), m) == kMethods.end()) {
@@ -190,13 +189,6 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
   DFOTA_READ(p.urc.space_after_comma, urc.boolean("space_after_comma"));
   DFOTA_READ(p.urc.ready, urc.string("ready", true));
 
-  auto end_codes = r.get("end_codes");
-  if (!end_codes) return end_codes.error();
-  if (!(*end_codes)->is_array()) return r.bad("end_codes", "must be an array of integers");
-  for (const auto& c : **end_codes) {
-    if (!c.is_number_integer()) return r.bad("end_codes", "must be an array of integers");
-    p.end_codes.push_back(c.get<int>());
-  }
   for (const auto& [key, ranges] :
        {std::pair{"retry_codes", &p.retry_codes}, std::pair{"retry_until_success", &p.retry_until_success}}) {
     auto retry = r.get(key);
@@ -215,9 +207,6 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
   }
   DFOTA_READ(n, r.number("retry_attempts"));
   p.retry_attempts = static_cast<int>(n);
-  DFOTA_READ(p.version_check, r.string("version_check"));
-  if (p.version_check != "qualcomm" && p.version_check != "asr")
-    return r.bad("version_check", "must be qualcomm or asr");
 
   Reader timeouts(*doc, origin, "");
   DFOTA_READ(timeouts, r.object("timeouts"));

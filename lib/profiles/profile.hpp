@@ -67,7 +67,6 @@ struct Profile {
   std::string family;
   std::string guide;
   std::vector<std::string> models;
-  std::string chipset;                  // qualcomm, asr
   std::vector<std::string> methods;     // com, file, qfupl, ftp, http, https
   std::vector<std::string> local_paths; // prefixes for AT+QFOTADL=<local file>
   std::size_t local_name_max = 0;       // whole local path, bytes
@@ -75,14 +74,12 @@ struct Profile {
   std::optional<std::uint64_t> max_package_size;
   UrlRules url;
   UrcSpelling urc;
-  std::vector<int> end_codes;                   // codes of +QIND "END",<err> the guide lists
   std::vector<std::pair<int, int>> retry_codes; // ranges the module retries by itself, retry_attempts times in all
   int retry_attempts = 0;
   // Ranges the module retries until the upgrade succeeds (RG50xQ 520-530:
   // "will reboot and retry to upgrade the firmware until the upgrade is
   // successful"): no count ends them, only the host's total timeout.
   std::vector<std::pair<int, int>> retry_until_success;
-  std::string version_check; // qualcomm (505) or asr (552/507)
   int download_start_timeout_s = 90;
   // "After the module is rebooted, the first URC should be reported within
   // 90 seconds. Otherwise, it means an unknown error occurs" (RG50xQ note);
@@ -93,6 +90,9 @@ struct Profile {
   // The longest the guide says AT+QFOTADL takes to answer (UGxx: 90 s,
   // RG50xQ: 300 ms); absent where the guide is silent.
   std::optional<std::chrono::milliseconds> qfotadl_answer;
+  // "Before sending AT+QFOTADL=<FILE:<length>>, customers need to set
+  // hardware flow control. If not, the speed ... should be limited"
+  // (EC200T guide): the uploader warns when FILE mode goes without it.
   bool file_mode_requires_flow_control = false;
   std::optional<std::uint64_t> no_flow_control_bytes_per_s;
   std::optional<std::size_t> no_flow_control_min_chunk;

@@ -176,5 +176,34 @@ TEST(FlowControl, IsSetByTheCommandOfThePortAndReadBack) {
   }
 }
 
+// EC200T guide: "Before sending AT+QFOTADL=<FILE:<length>>, customers need to
+// set hardware flow control. If not, the speed ... should be limited": FILE
+// mode without it is a warning naming the pace, with it none.
+TEST(FlowControl, FileModeWithoutItIsAWarningNamingThePace) {
+  for (const bool rtscts : {false, true}) {
+    SimHarness harness;
+    ASSERT_TRUE(harness.start(harness.options("ec200t"))) << harness.log();
+    auto options = harness.upload_options(sample_packages().forward, "file");
+    if (rtscts) options.serial.flow_control = transport::FlowControl::rtscts;
+    std::vector<std::string> warnings;
+    auto outcome =
+        upload::run_upload(options, *registry().find("ec200t"), registry(), [&](const upload::UploadEvent& e) {
+          if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
+        });
+    ASSERT_TRUE(harness.stop());
+    ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
+    std::string all;
+    for (const auto& w : warnings)
+      all += w + "\n";
+    if (rtscts) {
+      EXPECT_EQ(all.find("flow control"), std::string::npos) << all;
+    } else {
+      EXPECT_NE(all.find("EC200T/UC200T guide asks for hardware flow control before FILE mode"), std::string::npos)
+          << all;
+      EXPECT_NE(all.find("at 14.2 kB/s, under the guide's 15 kB/s"), std::string::npos) << all;
+    }
+  }
+}
+
 } // namespace
 } // namespace dfota::test

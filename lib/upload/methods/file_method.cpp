@@ -2,6 +2,8 @@
 // then the package at the family's pace without flow control.
 #include "upload/methods/upload_method.hpp"
 
+#include <cstdio>
+
 #include "at/requests.hpp"
 #include "at/responses.hpp"
 #include "upload/methods/data_transfer.hpp"
@@ -70,6 +72,16 @@ public:
 
 Status FileMethod::deliver(Session& s) const {
   if (auto ok = enable_flow_control(s); !ok) return ok;
+  if (s.profile->file_mode_requires_flow_control && s.options.serial.flow_control != transport::FlowControl::rtscts) {
+    const double pace = file_mode_pace(s);
+    char rate[64] = "unpaced";
+    if (pace > 0 && s.profile->no_flow_control_bytes_per_s)
+      std::snprintf(rate, sizeof rate, "at %.1f kB/s, under the guide's %.0f kB/s", pace / 1000,
+                    static_cast<double>(*s.profile->no_flow_control_bytes_per_s) / 1000);
+    s.warn("the " + s.profile->family +
+           " guide asks for hardware flow control before FILE mode; without --flow-control rtscts the package goes " +
+           rate);
+  }
   const std::string cmd = *at::FotaDownload{at::FotaDownload::Source::file, s.bytes().size(), {}, ""}.format();
   s.step("FILE mode");
   auto r = s.command(cmd, s.qfotadl_timeout());
