@@ -95,7 +95,20 @@ std::optional<std::string> format_file_list(std::string_view pattern) {
   return "AT+QFLST=" + *quoted;
 }
 
-std::string format_free_space_query() { return "AT+QFLDS=\"UFS\""; }
+const char* storage_prefix(Storage storage) { return storage == Storage::sd ? "SD:" : ""; }
+
+std::string format_free_space_query(Storage storage) {
+  return storage == Storage::sd ? "AT+QFLDS=\"SD\"" : "AT+QFLDS=\"UFS\"";
+}
+
+std::string format_fota_cid_query() { return "AT+QCFG=\"fota/cid\""; }
+std::string format_fota_cid_set(int cid) { return "AT+QCFG=\"fota/cid\"," + std::to_string(cid); }
+std::string format_pdp_context_query(int cid) { return "AT+QICSGP=" + std::to_string(cid); }
+std::optional<std::string> format_pdp_context_set(int cid, std::string_view apn) {
+  auto quoted = quote_argument(apn);
+  if (!quoted) return std::nullopt;
+  return "AT+QICSGP=" + std::to_string(cid) + ",1," + *quoted + ",\"\",\"\",1";
+}
 
 std::string format_flow_control_set(PortKind port, bool on) {
   const char* value = on ? "2,2" : "0,0";

@@ -58,8 +58,22 @@ struct FileUpload {
 // AT+QFDEL=<name> ("*" for every file) and AT+QFLST[=<pattern>].
 std::optional<std::string> format_file_delete(std::string_view name);
 std::optional<std::string> format_file_list(std::string_view pattern);
-// AT+QFLDS="UFS": free and total bytes of the store.
-std::string format_free_space_query();
+// Where AT+QFUPL puts a file: the user file system, or the SD card (EC2x:
+// "SD:<name>", read by AT+QFOTADL as /media/card/<name>).
+enum class Storage { ufs, sd };
+// The prefix of a file name in `storage` for AT+QFUPL/QFLST/QFDEL: "" (UFS,
+// the default) or "SD:".
+const char* storage_prefix(Storage storage);
+// AT+QFLDS="UFS" or AT+QFLDS="SD": free and total bytes of the store.
+std::string format_free_space_query(Storage storage = Storage::ufs);
+
+// AT+QCFG="fota/cid"[,<cid>]: the PDP context the module downloads over;
+// AT+QICSGP=<cid>[,1,"<apn>","","",1]: that context's APN. The set forms are
+// nothing when the APN cannot be quoted.
+std::string format_fota_cid_query();
+std::string format_fota_cid_set(int cid);
+std::string format_pdp_context_query(int cid);
+std::optional<std::string> format_pdp_context_set(int cid, std::string_view apn);
 
 // Hardware flow control is set per kind of port (EC200T guide): AT+IFC on a
 // UART, AT+QCFG="usbifc" on a USB AT port.

@@ -173,6 +173,31 @@ std::optional<FreeSpace> parse_free_space(std::string_view line) {
   return FreeSpace{*free, *total};
 }
 
+std::optional<int> parse_fota_cid(std::string_view line) {
+  skip_spaces(line);
+  if (to_upper(line.substr(0, 6)) != "+QCFG:") return std::nullopt;
+  line.remove_prefix(6);
+  auto key = quoted(line);
+  if (!key || to_upper(*key) != "FOTA/CID" || !take(line, ',')) return std::nullopt;
+  auto cid = number<int>(line);
+  if (!cid || !only_spaces_left(line)) return std::nullopt;
+  return cid;
+}
+
+std::string format_fota_cid(int cid) { return "+QCFG: \"fota/cid\"," + std::to_string(cid); }
+
+std::optional<std::string> parse_pdp_context_apn(std::string_view line) {
+  skip_spaces(line);
+  if (to_upper(line.substr(0, 8)) != "+QICSGP:") return std::nullopt;
+  line.remove_prefix(8);
+  if (!number<int>(line) || !take(line, ',')) return std::nullopt;
+  auto apn = quoted(line);
+  if (!apn) return std::nullopt;
+  return std::string(*apn);
+}
+
+std::string format_pdp_context(std::string_view apn) { return "+QICSGP: 1,\"" + std::string(apn) + "\",\"\",\"\",1"; }
+
 std::optional<FlowControlSetting> parse_flow_control(std::string_view line) {
   skip_spaces(line);
   if (to_upper(line.substr(0, 5)) == "+IFC:") {

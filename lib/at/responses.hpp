@@ -85,6 +85,15 @@ struct FlowControlSetting {
 std::optional<FlowControlSetting> parse_flow_control(std::string_view line);
 std::string format_flow_control(bool usb, const FlowControlSetting& setting);
 
+// The FOTA context (UGxx guide: FTP/HTTP downloads need a PDP context; its
+// id is AT+QCFG="fota/cid", its APN AT+QICSGP): "+QCFG: "fota/cid",<cid>".
+std::optional<int> parse_fota_cid(std::string_view line);
+std::string format_fota_cid(int cid);
+// "+QICSGP: <type>,"<apn>","<user>","<password>",<auth>": the APN ("" when
+// none is set); nullopt for any other line.
+std::optional<std::string> parse_pdp_context_apn(std::string_view line);
+std::string format_pdp_context(std::string_view apn);
+
 // What ATI prints: "Quectel" / "EC25" / "Revision: EC25EFAR06A06M4G".
 struct Identity {
   std::string manufacturer;

@@ -99,6 +99,12 @@ const std::vector<std::string> kMethods{"com", "file", "qfupl", "ftp", "http", "
 
 } // namespace
 
+std::string Profile::sd_card_path() const {
+  for (const auto& path : local_paths)
+    if (path == "/media/card/") return path;
+  return "";
+}
+
 bool Profile::supports(const std::string& method) const {
   return std::find(methods.begin(), methods.end(), method) != methods.end();
 }
@@ -176,6 +182,8 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
     if (value) *target = static_cast<std::size_t>(*value);
   }
   DFOTA_READ(p.url.ftp_root_only, url.boolean("ftp_root_only"));
+  DFOTA_READ(p.url.pdp_context_check, url.boolean("pdp_context_check"));
+  DFOTA_READ(p.url.not_started_note, url.string("not_started_note", true));
 
   Reader urc(*doc, origin, "");
   DFOTA_READ(urc, r.object("urc"));
@@ -210,8 +218,9 @@ Expected<Profile> parse_profile(ByteSpan text, const std::string& origin) {
 
   Reader timeouts(*doc, origin, "");
   DFOTA_READ(timeouts, r.object("timeouts"));
-  DFOTA_READ(n, timeouts.number("download_start_s"));
-  p.download_start_timeout_s = static_cast<int>(n);
+  std::optional<std::uint64_t> download_start;
+  DFOTA_READ(download_start, timeouts.optional_number("download_start_s"));
+  if (download_start) p.download_start_timeout_s = static_cast<int>(*download_start);
   std::optional<std::uint64_t> first_urc;
   DFOTA_READ(first_urc, timeouts.optional_number("first_urc_after_reboot_s"));
   if (first_urc) p.first_urc_after_reboot_s = static_cast<int>(*first_urc);

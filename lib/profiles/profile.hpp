@@ -34,6 +34,13 @@ struct UrlRules {
   std::optional<std::size_t> server_max;
   std::optional<std::size_t> ftp_path_max;
   bool ftp_root_only = false; // FTP file must be in the server's root
+  // UGxx guide: "When you upgrade firmware on a FTP/HTTP server, you need to
+  // activate a PDP context ID": the uploader reads the FOTA context's APN
+  // before it triggers, and warns when none is set.
+  bool pdp_context_check = false;
+  // What the guide says when a download never starts (RG50xQ: the first APN
+  // note); "" where it says nothing.
+  std::string not_started_note;
 };
 
 struct UrcSpelling {
@@ -80,7 +87,10 @@ struct Profile {
   // "will reboot and retry to upgrade the firmware until the upgrade is
   // successful"): no count ends them, only the host's total timeout.
   std::vector<std::pair<int, int>> retry_until_success;
-  int download_start_timeout_s = 90;
+  // UGxx guide: "The maximum response time of +QIND: "FOTA","FTPSTART" or
+  // +QIND: "FOTA","HTTPSTART" is 90 seconds"; nullopt where the guide is
+  // silent (the host's --timeout urc gap applies then).
+  std::optional<int> download_start_timeout_s;
   // "After the module is rebooted, the first URC should be reported within
   // 90 seconds. Otherwise, it means an unknown error occurs" (RG50xQ note);
   // nullopt where the family's guide is silent (the host's --timeout urc
@@ -101,6 +111,9 @@ struct Profile {
   UpgradeBehaviour upgrade;
 
   bool supports(const std::string& method) const;
+  // The local path AT+QFOTADL reads a file of the SD card under (EC2x guide:
+  // "/media/card/"); "" where the family's guide names none.
+  std::string sd_card_path() const;
   bool module_retries(int code) const;
   // Whether the module tries again after its `failures`-th failed attempt
   // (1 for the first) ended with `code`: always for retry_until_success,

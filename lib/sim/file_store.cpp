@@ -53,10 +53,12 @@ std::optional<fs::path> FileStore::resolve_module_path(const std::string& path,
   return std::nullopt;
 }
 
-std::vector<StoredEntry> FileStore::list() const {
+Area FileStore::area_of(const std::string& name) { return name.rfind("SD:", 0) == 0 ? Area::sd : Area::ufs; }
+
+std::vector<StoredEntry> FileStore::list(Area area) const {
   std::vector<StoredEntry> out;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root_ / "ufs", ec)) {
+  for (const auto& entry : fs::directory_iterator(root_ / (area == Area::sd ? "sd" : "ufs"), ec)) {
     if (!entry.is_regular_file(ec)) continue;
     out.push_back({entry.path().filename().string(), entry.file_size(ec)});
   }
@@ -64,16 +66,16 @@ std::vector<StoredEntry> FileStore::list() const {
   return out;
 }
 
-std::uint64_t FileStore::used() const {
+std::uint64_t FileStore::used(Area area) const {
   std::uint64_t total = 0;
-  for (const auto& e : list())
+  for (const auto& e : list(area))
     total += e.size;
   return total;
 }
 
-std::uint64_t FileStore::free() const {
+std::uint64_t FileStore::free(Area area) const {
   if (full_) return 0;
-  const std::uint64_t in_use = used();
+  const std::uint64_t in_use = used(area);
   return in_use >= capacity_ ? 0 : capacity_ - in_use;
 }
 

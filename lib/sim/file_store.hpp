@@ -12,6 +12,9 @@
 
 namespace dfota::sim {
 
+// The module's two stores: its user file system and its SD card.
+enum class Area { ufs, sd };
+
 struct StoredEntry {
   std::string name;
   std::uint64_t size = 0;
@@ -30,9 +33,12 @@ public:
   std::optional<std::filesystem::path> resolve_module_path(const std::string& path,
                                                            const std::vector<std::string>& prefixes) const;
 
-  std::vector<StoredEntry> list() const; // UFS files, sorted by name
-  std::uint64_t used() const;
-  std::uint64_t free() const;
+  // The store a name of AT+QFUPL/QFLST/QFDEL is in: "SD:..." the SD card.
+  static Area area_of(const std::string& name);
+  // The files of `area`, sorted by name; each area holds `capacity` bytes.
+  std::vector<StoredEntry> list(Area area = Area::ufs) const;
+  std::uint64_t used(Area area = Area::ufs) const;
+  std::uint64_t free(Area area = Area::ufs) const;
   std::uint64_t capacity() const { return capacity_; }
 
 private:

@@ -100,6 +100,14 @@ Status confirm(Session& s) {
   return confirm_with(s, *version);
 }
 
+// A URL download that never started: how long was waited, and what the
+// family's guide says about it (the RG50xQ first-APN note).
+Status download_not_started(Session& s, const std::string& timeout_named) {
+  std::string message = "the module did not start the download (no FTPSTART or HTTPSTART) within " + timeout_named;
+  if (!s.profile->url.not_started_note.empty()) message += "; " + s.profile->url.not_started_note;
+  return s.fail(UploadErrc::timeout, message);
+}
+
 } // namespace
 
 Status follow(Session& s) {
@@ -113,6 +121,10 @@ Status follow(Session& s) {
   // quiet a while, it is asked for its version instead.
   const Duration quiet_probe(3000);
   bool probe_now = false;
+  // A URL download starts within the guide's time where it states one
+  // (UGxx), else within the URC gap.
+  const bool download_bounded = s.profile->download_start_timeout_s.has_value();
+  const TimePoint download_due = s.clock.deadline_in(Duration(s.profile->download_start_timeout_s.value_or(0) * 1000));
   for (;;) {
     if (s.tracker->phase() == FotaPhase::failed) return module_failed(s);
     if (s.clock.now() >= give_up)
@@ -122,7 +134,11 @@ Status follow(Session& s) {
     if (installed && s.tracker->saw_ready()) return confirm(s);
     if (!probe_now) {
       const Duration wait = installed || s.reboots > 0 ? quiet_probe : s.options.timeouts.urc_gap;
-      auto urc = s.channel->next_urc(std::min(give_up, s.clock.deadline_in(wait)));
+      const bool awaiting_download =
+          s.report.method == "url" && s.tracker->phase() == FotaPhase::triggered && s.reboots == 0;
+      TimePoint until = std::min(give_up, s.clock.deadline_in(wait));
+      if (awaiting_download && download_bounded) until = std::min(until, download_due);
+      auto urc = s.channel->next_urc(until);
       if (urc) {
         last_report = s.clock.now();
         note(s, s.tracker->feed(*urc), *urc);
@@ -136,6 +152,10 @@ Status follow(Session& s) {
       }
       if (!urc.error().is(TransportErrc::timeout)) return urc.error();
       if (s.clock.now() >= give_up) continue; // the total timeout fired: named above
+      if (awaiting_download && download_bounded && s.clock.now() >= download_due)
+        return download_not_started(s, std::to_string(*s.profile->download_start_timeout_s) + " s (the " +
+                                           s.profile->family + " guide's maximum)");
+      if (awaiting_download) return download_not_started(s, s.named_timeout(wait, "urc"));
       if (!installed && s.reboots == 0)
         return s.fail(UploadErrc::timeout, "no report from the module for " + s.named_timeout(wait, "urc"));
     }

@@ -15,7 +15,7 @@ namespace {
 
 // The size of a stale file of our name in UFS (it is deleted before upload).
 std::uint64_t stale_size(Session& s) {
-  auto list = at::format_file_list(s.upload_name());
+  auto list = at::format_file_list(s.stored_name());
   if (!list) return 0;
   auto r = s.command(*list);
   if (!r || !r->ok()) return 0;
@@ -95,7 +95,7 @@ Status preflight(Session& s) {
   if (s.report.method == "url") request.url = s.options.url;
   if (s.report.method == "qfupl") {
     request.upload_name = s.upload_name();
-    auto r = s.command(at::format_free_space_query());
+    auto r = s.command(at::format_free_space_query(s.storage()));
     if (r && r->ok())
       for (const auto& line : r->info)
         if (auto space = at::parse_free_space(line)) request.free_space = space->free + stale_size(s);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "at/channel.hpp"
+#include "at/requests.hpp"
 #include "upload/fota_tracker.hpp"
 #include "upload/uploader.hpp"
 
@@ -67,6 +68,10 @@ struct Session {
   const Bytes& bytes() const { return package->bytes; }
   // The name for AT+QFUPL: --upload-name, else the package's file name.
   std::string upload_name() const;
+  // Where AT+QFUPL puts the package (--sd-card), and the name it takes there
+  // ("SD:u.zip" or "u.zip").
+  at::Storage storage() const { return options.sd_card ? at::Storage::sd : at::Storage::ufs; }
+  std::string stored_name() const { return at::storage_prefix(storage()) + upload_name(); }
 
   const UploadOptions& options;
   const profiles::Profile* profile; // null until identify() tells the family

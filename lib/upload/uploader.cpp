@@ -67,6 +67,12 @@ Status run_steps(Session& s, at::ConversationLog log) {
   s.report.method = choose_method(*s.profile, s.options.method, s.options.url.has_value());
   if (s.report.method != "url" && !s.profile->supports(s.report.method))
     return s.fail(UploadErrc::not_supported, s.profile->family + " does not offer the " + s.report.method + " method");
+  if (s.options.sd_card && s.profile->sd_card_path().empty())
+    return s.fail(UploadErrc::not_supported,
+                  "the " + s.profile->family + " guide names no SD card path (--sd-card is EC2x's /media/card/)");
+  if (s.options.sd_card && s.report.method != "qfupl")
+    return s.fail(UploadErrc::not_supported, "--sd-card stores the package with AT+QFUPL; the method is " +
+                                                 s.report.method + " (give --method qfupl)");
   if (s.report.method == "url") {
     if (!s.options.url) return s.fail(UploadErrc::not_supported, "the url method needs --url");
     // A malformed URL is left to the pre-flight (or the module) to refuse.

@@ -56,6 +56,7 @@ struct UploadOptions {
   std::optional<std::string> apn; // AT+QICSGP=<cid>,1,"<apn>"
   std::optional<int> cid;         // AT+QCFG="fota/cid",<cid>
   std::string upload_name;        // AT+QFUPL name; default: the package's file name
+  bool sd_card = false;           // AT+QFUPL to the SD card ("SD:<name>", /media/card/<name>) instead of UFS
   bool validate = true;
   transport::Duration guard_time{1000}; // +++ guard time
   UploadTimeouts timeouts;

@@ -205,5 +205,49 @@ TEST(FlowControl, FileModeWithoutItIsAWarningNamingThePace) {
   }
 }
 
+// EC2x guide: a local package "should be started with "/data/ufs/" in UFS or
+// should be started with "/media/card/" in SD card". --sd-card puts it on the
+// card; families whose guide names no card refuse it before anything is sent.
+TEST(SdCard, Ec2xTakesThePackageFromTheCardAndOthersRefuseIt) {
+  {
+    SimHarness harness;
+    ASSERT_TRUE(harness.start(harness.options("ec2x"))) << harness.log();
+    auto options = harness.upload_options(sample_packages().forward, "qfupl");
+    options.sd_card = true;
+    std::string sent;
+    at::ConversationLog log = [&](at::Direction d, std::string_view line) {
+      if (d == at::Direction::to_module) sent += std::string(line) + "\n";
+    };
+    auto outcome = upload::run_upload(options, *registry().find("ec2x"), registry(), {}, log);
+    ASSERT_TRUE(harness.stop());
+    ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
+    EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v2")));
+    const std::string name = sample_packages().forward.filename().string();
+    for (const std::string& line :
+         std::vector<std::string>{"AT+QFLDS=\"SD\"", "AT+QFLST=\"SD:" + name + "\"", "AT+QFDEL=\"SD:" + name + "\"",
+                                  "AT+QFUPL=\"SD:" + name + "\"", "AT+QFOTADL=\"/media/card/" + name + "\""})
+      EXPECT_NE(sent.find(line), std::string::npos) << line << " not in\n" << sent;
+    EXPECT_EQ(sent.find("/data/ufs/"), std::string::npos) << sent;
+    // The simulator reads /media/card/ from its card only: the upgrade shows the file was there.
+  }
+  {
+    SimHarness harness;
+    ASSERT_TRUE(harness.start(harness.options("rg50xq"))) << harness.log();
+    auto options = harness.upload_options(sample_packages().forward, "qfupl");
+    options.sd_card = true;
+    std::string sent;
+    at::ConversationLog log = [&](at::Direction d, std::string_view line) {
+      if (d == at::Direction::to_module) sent += std::string(line) + "\n";
+    };
+    auto outcome = upload::run_upload(options, *registry().find("rg50xq"), registry(), {}, log);
+    ASSERT_TRUE(harness.stop());
+    ASSERT_TRUE(outcome.error);
+    EXPECT_TRUE(outcome.error->is(upload::UploadErrc::not_supported)) << outcome.error->message();
+    EXPECT_NE(outcome.error->message().find("names no SD card path"), std::string::npos);
+    EXPECT_EQ(sent.find("AT+QFUPL"), std::string::npos) << sent;
+    EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v1")));
+  }
+}
+
 } // namespace
 } // namespace dfota::test

@@ -63,6 +63,8 @@ public:
     sub->add_option("--apn", apn_, "APN for the download (AT+QICSGP)");
     sub->add_option("--cid", cid_, "PDP context for the download (AT+QCFG=\"fota/cid\")")->check(CLI::Range(1, 16));
     sub->add_option("--upload-name", options_.upload_name, "File name on the module for AT+QFUPL");
+    sub->add_flag("--sd-card", options_.sd_card,
+                  "EC2x: AT+QFUPL the package to the SD card (\"SD:<name>\", AT+QFOTADL=\"/media/card/<name>\")");
     sub->add_option("--to-version", options_.to_version,
                     "Revision the module must run afterwards (default: the package's target; a vendor package "
                     "names none)");

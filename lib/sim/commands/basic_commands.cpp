@@ -91,7 +91,7 @@ void configuration(Module& module, const CommandLine& c) {
   }
   if (key == "FOTA/CID") {
     int& cid = module.stored_settings().fota_cid;
-    if (c.arguments.size() == 1) return module.respond("+QCFG: \"fota/cid\"," + std::to_string(cid)), module.ok();
+    if (c.arguments.size() == 1) return module.respond(at::format_fota_cid(cid)), module.ok();
     auto v = parse_whole_number(argument(c, 1));
     if (!v || *v < 1 || *v > 16) return module.error();
     cid = static_cast<int>(*v);
@@ -105,7 +105,7 @@ void pdp_context(Module& module, const CommandLine& c) {
   auto cid = parse_whole_number(argument(c, 0));
   if (!cid || *cid < 1 || *cid > 16) return module.error();
   std::string& apn = module.stored_settings().apn;
-  if (c.arguments.size() == 1) return module.respond("+QICSGP: 1,\"" + apn + "\",\"\",\"\",1"), module.ok();
+  if (c.arguments.size() == 1) return module.respond(at::format_pdp_context(apn)), module.ok();
   apn = argument(c, 2);
   module.ok();
 }

@@ -16,18 +16,24 @@ using at::CommandForm;
 using at::CommandLine;
 using transport::Duration;
 
+// "SD:" names only where the family has an SD card path (EC2x); elsewhere
+// the name is invalid (406). The guides are silent on what a module without
+// a card answers.
+bool has_area(Module& module, Area area) { return area == Area::ufs || !module.profile().sd_card_path().empty(); }
+
 void file_upload(Module& module, const CommandLine& c) {
   if (c.form == CommandForm::test) return module.ok();
   if (c.form != CommandForm::write || c.arguments.empty()) return module.error();
   FileStore& store = module.store();
+  const Area area = FileStore::area_of(argument(c, 0));
   auto path = store.resolve(argument(c, 0), module.profile().upload_name_max);
-  if (!path) return module.cme_error(406);
+  if (!path || !has_area(module, area)) return module.cme_error(406);
   const auto request = at::FileUpload::parse(c);
   if (!request || request->timeout_s == 0 || request->timeout_s > 3600) return module.cme_error(425);
   std::error_code ec;
   if (fs::exists(*path, ec)) return module.cme_error(407);
   if (request->size > store.capacity()) return module.cme_error(423);
-  if (request->size > store.free()) return module.cme_error(420);
+  if (request->size > store.free(area)) return module.cme_error(420);
   auto file = OutputFile::create(*path, 0644);
   if (!file) return module.cme_error(409);
   module.respond("CONNECT");
@@ -47,8 +53,11 @@ void file_upload(Module& module, const CommandLine& c) {
 void file_list(Module& module, const CommandLine& c) {
   if (c.form == CommandForm::test) return module.ok();
   std::string pattern = c.arguments.empty() ? "*" : c.arguments[0].text;
+  const Area area = FileStore::area_of(pattern);
+  if (!has_area(module, area)) return module.cme_error(406);
   if (pattern.rfind("UFS:", 0) == 0) pattern = pattern.substr(4);
-  for (const auto& e : module.store().list()) {
+  if (area == Area::sd) pattern = pattern.substr(3);
+  for (const auto& e : module.store().list(area)) {
     if (pattern != "*" && pattern != e.name) continue;
     module.respond(at::format_file_entry({e.name, e.size}));
   }
@@ -65,7 +74,7 @@ void file_delete(Module& module, const CommandLine& c) {
     return module.ok();
   }
   auto path = store.resolve(c.arguments[0].text, module.profile().upload_name_max);
-  if (!path) return module.cme_error(406);
+  if (!path || !has_area(module, FileStore::area_of(c.arguments[0].text))) return module.cme_error(406);
   if (!fs::exists(*path, ec)) return module.cme_error(405);
   if (!fs::remove(*path, ec)) return module.cme_error(418);
   module.ok();
@@ -79,7 +88,9 @@ void add_file_commands(CommandTable& table, Module& module) {
   table.add({"+QFDEL"}, [&module](const CommandLine& c) { file_delete(module, c); });
   table.add({"+QFLDS"}, [&module](const CommandLine& c) {
     if (c.form != CommandForm::write && c.form != CommandForm::execute) return module.error();
-    module.respond(at::format_free_space({module.store().free(), module.store().capacity()}));
+    const Area area = c.arguments.empty() || c.arguments[0].text != "SD" ? Area::ufs : Area::sd;
+    if (!has_area(module, area)) return module.cme_error(406);
+    module.respond(at::format_free_space({module.store().free(area), module.store().capacity()}));
     module.ok();
   });
 }

@@ -49,6 +49,10 @@ void over_com(Module& module, Upgrader& upgrader, const FotaDownload& request) {
   upgrader.begin(package, true);
 }
 
+// How long FILE mode waits for the first byte after FILESTART: the EC200T
+// guide is silent; the simulator's own choice.
+constexpr Duration kFileFirstByte{90000};
+
 void over_file(Module& module, Upgrader& upgrader, std::uint64_t length) {
   const auto& profile = module.profile();
   const fs::path package = received_package(module);
@@ -56,9 +60,8 @@ void over_file(Module& module, Upgrader& upgrader, std::uint64_t length) {
   if (!file) return module.error();
   module.ok();
   module.fota_urc({FotaStage::file_start, 0});
-  DataResult r = receive_data(
-      module, file->writer(),
-      {length, Duration(profile.download_start_timeout_s * 1000), Duration(profile.com_idle_default_s * 1000), false});
+  DataResult r = receive_data(module, file->writer(),
+                              {length, kFileFirstByte, Duration(profile.com_idle_default_s * 1000), false});
   module.log("< [" + std::to_string(r.received) + " of " + std::to_string(length) + " bytes of data]");
   if (module.power_lost()) return;
   if (r.received != length || r.failed || !file->commit()) {

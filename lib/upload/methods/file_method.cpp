@@ -89,7 +89,9 @@ Status FileMethod::deliver(Session& s) const {
   if (!r->ok()) return s.fail(UploadErrc::transfer_failed, "AT+QFOTADL=\"FILE:...\" answered " + r->final.text);
   s.tracker.emplace(*s.profile);
   // The module says FILESTART, then takes the bytes.
-  const TimePoint deadline = s.clock.deadline_in(Duration(s.profile->download_start_timeout_s * 1000));
+  const TimePoint deadline =
+      s.clock.deadline_in(s.profile->download_start_timeout_s ? Duration(*s.profile->download_start_timeout_s * 1000)
+                                                              : s.options.timeouts.urc_gap);
   while (s.tracker->phase() != FotaPhase::downloading) {
     auto urc = s.channel->next_urc(deadline);
     if (!urc) return s.fail(UploadErrc::timeout, "no FILESTART from the module: " + urc.error().message());

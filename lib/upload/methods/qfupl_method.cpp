@@ -21,13 +21,16 @@ public:
 } // namespace
 
 Status QfuplMethod::deliver(Session& s) const {
-  const std::string name = s.upload_name();
+  const std::string name = s.stored_name();
   const bool ack = s.options.serial.flow_control != transport::FlowControl::rtscts;
   const auto upload = at::FileUpload{name, s.bytes().size(), 10, ack}.format();
   const auto remove = at::format_file_delete(name);
-  if (!upload || !remove || s.profile->local_paths.empty())
+  const std::string local_path = s.options.sd_card                ? s.profile->sd_card_path()
+                                 : s.profile->local_paths.empty() ? std::string()
+                                                                  : s.profile->local_paths.front();
+  if (!upload || !remove || local_path.empty())
     return s.fail(UploadErrc::not_supported, "cannot upload under the name \"" + name + "\"");
-  s.step("AT+QFUPL into the module's file system as " + name);
+  s.step(std::string("AT+QFUPL into the module's ") + (s.options.sd_card ? "SD card" : "file system") + " as " + name);
   // A stale file of the same name would make AT+QFUPL fail with 407.
   auto del = s.command(*remove);
   if (!del) return del.error();
@@ -51,7 +54,7 @@ Status QfuplMethod::deliver(Session& s) const {
     cleanup();
     return ok;
   }
-  const std::string path = s.profile->local_paths.front() + name;
+  const std::string path = local_path + s.upload_name();
   const auto trigger_line = at::FotaDownload{at::FotaDownload::Source::local, {}, {}, path}.format();
   if (!trigger_line) return s.fail(UploadErrc::not_supported, "cannot name \"" + path + "\" in AT");
   s.step(*trigger_line);

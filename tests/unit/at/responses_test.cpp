@@ -1,4 +1,5 @@
 // Transcripts copied from the four guides, quirks included.
+#include "at/requests.hpp"
 #include "at/responses.hpp"
 
 #include <gtest/gtest.h>
@@ -109,6 +110,28 @@ TEST(FileAnswers, FreeSpaceListAndIdentity) {
   EXPECT_EQ(quote_argument("UFS:a.zip"), "\"UFS:a.zip\"");
   EXPECT_FALSE(quote_argument("a\"b"));
   EXPECT_FALSE(quote_argument("a\rb"));
+}
+
+// The UGxx guide's transcript: AT+QICSGP=1,1,"UNINET","",1 and
+// AT+QCFG="fota/cid",1; the read forms answer as below.
+TEST(Responses, TheFotaContextAndItsApnRoundTrip) {
+  EXPECT_EQ(parse_fota_cid("+QCFG: \"fota/cid\",1"), 1);
+  EXPECT_EQ(parse_fota_cid("+qcfg: \"FOTA/CID\", 16 "), 16);
+  EXPECT_EQ(parse_fota_cid(format_fota_cid(7)), 7);
+  EXPECT_FALSE(parse_fota_cid("+QCFG: \"usbifc\",2,2"));
+  EXPECT_FALSE(parse_fota_cid("+QCFG: \"fota/cid\",x"));
+  EXPECT_EQ(parse_pdp_context_apn("+QICSGP: 1,\"UNINET\",\"\",\"\",1"), "UNINET");
+  EXPECT_EQ(parse_pdp_context_apn("+QICSGP: 1,\"\",\"\",\"\",0"), "");
+  EXPECT_EQ(parse_pdp_context_apn(format_pdp_context("internet")), "internet");
+  EXPECT_FALSE(parse_pdp_context_apn("+QICSGP: 1,UNINET"));
+  EXPECT_FALSE(parse_pdp_context_apn("OK"));
+  EXPECT_EQ(format_fota_cid_query(), "AT+QCFG=\"fota/cid\"");
+  EXPECT_EQ(format_fota_cid_set(1), "AT+QCFG=\"fota/cid\",1");
+  EXPECT_EQ(format_pdp_context_query(1), "AT+QICSGP=1");
+  EXPECT_EQ(format_pdp_context_set(1, "UNINET"), "AT+QICSGP=1,1,\"UNINET\",\"\",\"\",1");
+  EXPECT_FALSE(format_pdp_context_set(1, "a\"b"));
+  EXPECT_EQ(format_free_space_query(Storage::sd), "AT+QFLDS=\"SD\"");
+  EXPECT_EQ(std::string(storage_prefix(Storage::sd)) + "u.zip", "SD:u.zip");
 }
 
 } // namespace

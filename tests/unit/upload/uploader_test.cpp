@@ -219,5 +219,82 @@ TEST_F(UploaderTest, AModuleSilentAfterItsRebootIsNotWaitedOnForever) {
   }
 }
 
+// A URL download that never starts: the UGxx guide's 90 s bound it, other
+// families the URC gap; the RG50xQ failure names its note on the first APN.
+TEST_F(UploaderTest, AUrlDownloadThatNeverStartsIsBoundedAndNamesTheGuidesNote) {
+  auto never_starts = [this](const std::string& c) {
+    if (c.rfind("AT+QFOTADL=", 0) == 0) return std::vector<Reply>{{Duration(20), answer("")}};
+    return module(c);
+  };
+  options_.timeouts.urc_gap = Duration(200000);
+  FakeModule ugxx(clock_, never_starts);
+  auto start = clock_.now();
+  auto outcome = upload(ugxx, "ugxx");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::timeout)) << outcome.error->message();
+  EXPECT_EQ(outcome.error->message(), "the module did not start the download (no FTPSTART or HTTPSTART) within 90 s "
+                                      "(the UGxx (UG95/UG96) guide's maximum)");
+  EXPECT_LT(clock_.now() - start, Duration(100000));
+
+  options_.timeouts.urc_gap = Duration(30000);
+  FakeModule rg50xq(clock_, never_starts);
+  start = clock_.now();
+  outcome = upload(rg50xq, "rg50xq");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::timeout)) << outcome.error->message();
+  EXPECT_NE(outcome.error->message().find("did not start the download (no FTPSTART or HTTPSTART) within 30 s "
+                                          "(--timeout urc=30); RG50xQ note: the first APN is used"),
+            std::string::npos)
+      << outcome.error->message();
+  EXPECT_LT(clock_.now() - start, Duration(40000));
+}
+
+// UGxx guide: "you need to activate a PDP context ID for FTP/HTTP
+// connection ... configured by AT+QCFG="fota/cid"". The uploader reads the
+// context and its APN first and warns when none is set; other families'
+// guides are silent, and nothing is asked of them.
+TEST_F(UploaderTest, UgxxHasItsPdpContextReadBeforeADownload) {
+  for (const std::string apn : {"", "internet"}) {
+    version_ = kV1;
+    FakeModule fake(clock_, [&](const std::string& c) {
+      if (c == "AT+QCFG=\"fota/cid\"") return std::vector<Reply>{{Duration(10), answer("+QCFG: \"fota/cid\",3")}};
+      if (c == "AT+QICSGP=3")
+        return std::vector<Reply>{{Duration(10), answer("+QICSGP: 1,\"" + apn + "\",\"\",\"\",1")}};
+      return module(c);
+    });
+    FakeModule::Ports ports(fake);
+    std::vector<std::string> warnings, steps;
+    auto outcome = upload::run_upload(
+        options_, *registry_->find("ugxx"), *registry_,
+        [&](const upload::UploadEvent& e) {
+          if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
+          if (e.kind == upload::UploadEvent::Kind::step) steps.push_back(e.text);
+        },
+        {}, clock_, ports);
+    ASSERT_FALSE(outcome.error) << outcome.error->message();
+    const auto sent = fake.commands();
+    const auto cid_read = std::find(sent.begin(), sent.end(), "AT+QCFG=\"fota/cid\"");
+    ASSERT_NE(cid_read, sent.end());
+    EXPECT_EQ(*(cid_read + 1), "AT+QICSGP=3");
+    EXPECT_EQ((cid_read + 2)->rfind("AT+QFOTADL=", 0), 0u);
+    std::string said;
+    for (const auto& w : warnings)
+      said += w + "\n";
+    if (apn.empty()) {
+      EXPECT_NE(said.find("context 3 (AT+QCFG=\"fota/cid\") has no APN: give --apn"), std::string::npos) << said;
+    } else {
+      EXPECT_EQ(said.find("APN"), std::string::npos) << said;
+      EXPECT_NE(std::find(steps.begin(), steps.end(), "the module downloads over PDP context 3, APN internet"),
+                steps.end());
+    }
+  }
+  version_ = kV1;
+  FakeModule ec2x(clock_, [this](const std::string& c) { return module(c); });
+  auto outcome = upload(ec2x, "ec2x");
+  ASSERT_FALSE(outcome.error) << outcome.error->message();
+  for (const auto& c : ec2x.commands())
+    EXPECT_TRUE(c.find("QICSGP") == std::string::npos && c.find("fota/cid") == std::string::npos) << c;
+}
+
 } // namespace
 } // namespace dfota::test
