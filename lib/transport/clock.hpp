@@ -3,6 +3,7 @@
 // and check timeouts and guard times without sleeping.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 namespace dfota::transport {
@@ -29,16 +30,21 @@ public:
 Clock& steady_clock();
 
 // A clock that moves only when told to (or when something sleeps on it).
+// Thread-safe: the threads of a fleet may share one; a sleep moves it to
+// the latest time any thread sleeps until.
 class ManualClock final : public Clock {
 public:
-  TimePoint now() const override { return now_; }
+  TimePoint now() const override { return TimePoint(TimePoint::duration(ticks_.load())); }
   void sleep_until(TimePoint when) override {
-    if (when > now_) now_ = when;
+    const auto target = when.time_since_epoch().count();
+    auto current = ticks_.load();
+    while (target > current && !ticks_.compare_exchange_weak(current, target)) {
+    }
   }
-  void advance(Duration duration) { now_ += duration; }
+  void advance(Duration duration) { ticks_ += std::chrono::duration_cast<TimePoint::duration>(duration).count(); }
 
 private:
-  TimePoint now_{}; // starts at the epoch of steady_clock
+  std::atomic<TimePoint::duration::rep> ticks_{0}; // since the epoch of steady_clock
 };
 
 // Milliseconds left until `deadline` (0 when it has passed), for poll().

@@ -19,6 +19,7 @@
 #include "profiles/url.hpp"
 #include "report/session_log.hpp"
 #include "transport/port_names.hpp"
+#include "upload/fleet.hpp"
 #include "upload/package_server.hpp"
 #include "upload/uploader.hpp"
 
@@ -103,12 +104,9 @@ public:
     if (!log_file_.empty() && !junit_.empty() && names_same_file(junit_, log_file_))
       return refuse_output_over(err, "--junit", "the --log-file");
     if (!ports_file_.empty()) {
-      std::ifstream in(ports_file_);
-      for (std::string line; std::getline(in, line);) {
-        line.erase(0, line.find_first_not_of(" \t"));
-        line.erase(line.find_last_not_of(" \t\r") + 1);
-        if (!line.empty() && line[0] != '#') ports_.push_back(line);
-      }
+      auto listed = upload::read_ports_file(ports_file_);
+      if (!listed) return report(err, listed.error());
+      ports_.insert(ports_.end(), listed->begin(), listed->end());
     }
     if (ports_.empty()) {
       err << "dfota: error: give --port (or --ports-file)\n";
@@ -173,13 +171,8 @@ public:
       by_path_.push_back(transport::by_path_name(port).value_or(""));
     if (interactive_) board_ = std::make_unique<StatusBoard>(err, ports_.size(), StatusBoard::terminal_width(2));
 
-    std::vector<upload::UploadOutcome> outcomes(ports_.size());
-    std::vector<std::thread> workers;
-    for (std::size_t i = 0; i < ports_.size(); ++i) {
-      workers.emplace_back([&, i] { outcomes[i] = upload_one(i, profile, *registry, out, err); });
-    }
-    for (auto& w : workers)
-      w.join();
+    const auto outcomes =
+        upload::run_fleet(options_, ports_, profile, *registry, [&](std::size_t i) { return observer(i, out, err); });
     board_.reset();
 
     std::vector<ModuleRun> runs;
@@ -238,44 +231,30 @@ private:
     options_.validate = !no_validate_;
     options_.guard_time = Duration(guard_ms_);
     for (const auto& item : timeouts_) {
-      const auto eq = item.find('=');
-      double seconds = -1;
-      try {
-        seconds = eq == std::string::npos ? -1 : std::stod(item.substr(eq + 1));
-      } catch (...) {
-      }
-      const std::string key = eq == std::string::npos ? item : item.substr(0, eq);
-      Duration* target = key == "command"   ? &options_.timeouts.command
-                         : key == "urc"     ? &options_.timeouts.urc_gap
-                         : key == "port"    ? &options_.timeouts.port_back
-                         : key == "version" ? &options_.timeouts.version
-                         : key == "total"   ? &options_.timeouts.total
-                                            : nullptr;
-      if (!target || seconds <= 0 || seconds > 86400) {
-        err << "dfota: error: --timeout " << item << ": expected command|urc|port|version|total=SECONDS\n";
+      if (auto applied = upload::apply_timeout_setting(item, options_.timeouts); !applied) {
+        err << "dfota: error: --timeout " << printable(applied.error().message()) << "\n";
         return kUsage;
       }
-      *target = Duration(static_cast<long>(seconds * 1000));
     }
     return kOk;
   }
 
-  upload::UploadOutcome upload_one(std::size_t index, const profiles::Profile* profile,
-                                   const profiles::Registry& registry, std::ostream& out, std::ostream& err) {
-    const std::string& port = ports_[index];
-    upload::UploadOptions options = options_;
-    options.port = port;
+  // What the command makes of one module's events and conversation: its
+  // record (log file, JUnit), JSON lines, its status line or plain lines.
+  upload::ModuleObserver observer(std::size_t index, std::ostream& out, std::ostream& err) {
+    const std::string port = ports_[index];
     const std::string tag = ports_.size() > 1 ? "[" + port + "] " : "";
-    int logged_step = -1; // transfer progress is recorded in 10% steps
-    auto on_event = [&, tag, port, index](const upload::UploadEvent& e) {
+    // Transfer progress is recorded in 10% steps; the observer outlives this call.
+    auto logged_step = std::make_shared<int>(-1);
+    auto on_event = [&out, &err, this, tag, port, index, logged_step](const upload::UploadEvent& e) {
       // The module's record for the log file and the JUnit case.
       std::string line = event_line(e);
       if (e.kind == upload::UploadEvent::Kind::transfer) {
         const int step = e.total ? static_cast<int>(e.bytes * 10 / e.total) : 10;
-        if (step <= logged_step)
+        if (step <= *logged_step)
           line.clear();
         else
-          logged_step = step;
+          *logged_step = step;
       }
       if (!line.empty() && session_log_) session_log_->write(port, "-", line);
       std::lock_guard lock(mutex_);
@@ -288,7 +267,7 @@ private:
     };
     at::ConversationLog log;
     if (log_ || session_log_) {
-      log = [&, tag, port](at::Direction d, std::string_view line) {
+      log = [&err, this, tag, port](at::Direction d, std::string_view line) {
         if (session_log_) session_log_->write(port, d == at::Direction::to_module ? ">" : "<", line);
         if (!log_) return;
         const std::string text =
@@ -298,7 +277,7 @@ private:
         err << text;
       };
     }
-    return upload::run_upload(options, profile, registry, on_event, log);
+    return {on_event, log};
   }
 
   // On a terminal: transfer and upgrade progress rewrite the module's status
