@@ -31,9 +31,17 @@ struct Response {
   bool ok() const { return final.kind == LineKind::ok; }
 };
 
-// What went over the port, for --log: direction and one line or a summary.
-enum class Direction { to_module, from_module };
+// What went over an AT port, told the same way at both ends of the wire (the
+// uploader's Channel, the simulated module, the replayer): a line to the
+// module, a line from it (or a summary in parentheses), or an event of the
+// side that keeps the log (the host's events go to UploadEvent instead).
+enum class Direction { to_module, from_module, event };
 using ConversationLog = std::function<void(Direction, std::string_view)>;
+// How a host's logs mark a line (formats/session-log.md): ">" to the
+// module, "<" from it, "-" an event.
+inline const char* host_log_marker(Direction direction) {
+  return direction == Direction::to_module ? ">" : direction == Direction::from_module ? "<" : "-";
+}
 
 class Channel {
 public:

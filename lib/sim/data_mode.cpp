@@ -95,7 +95,8 @@ DataResult receive_data(Module& module, Writer& out, const DataLimits& limits) {
       take(static_cast<std::uint8_t>(h));
     if (!chunk.empty() && !out.write(chunk)) r.failed = true;
   }
-  if (link.lost_bytes() > 0) module.log("* " + std::to_string(link.lost_bytes()) + " bytes lost: no flow control");
+  if (link.lost_bytes() > 0)
+    module.log(at::Direction::event, std::to_string(link.lost_bytes()) + " bytes lost: no flow control");
   return r;
 }
 

@@ -10,8 +10,8 @@ Module::Module(SimOptions options, FirmwareSlot slot, FileStore store, transport
       clock_(clock), link_(clock_, LinkSettings{options_.baud, options_.profile->no_flow_control_bytes_per_s}),
       random_(options_.seed), booted_at_(clock_.now()) {}
 
-void Module::log(std::string_view line) const {
-  if (options_.log) options_.log(line);
+void Module::log(at::Direction direction, std::string_view text) const {
+  if (options_.log) options_.log(direction, text);
 }
 
 void Module::send_raw(std::string_view bytes) {
@@ -20,7 +20,7 @@ void Module::send_raw(std::string_view bytes) {
 }
 
 void Module::respond(std::string_view line) {
-  log("> " + std::string(line));
+  log(at::Direction::from_module, std::string(line));
   send_raw("\r\n" + std::string(line) + "\r\n");
 }
 
@@ -36,24 +36,24 @@ void Module::cme_error(int code) {
 
 void Module::urc(const std::string& line, const std::string& stage) {
   if (options_.faults.drop_urcs.count(stage)) {
-    log("> (dropped) " + line);
+    log(at::Direction::from_module, "(dropped) " + line);
     return;
   }
   const bool fota_progress = stage == "START" || stage == "UPDATING" || stage == "END";
   if (fota_progress && options_.port_kind == PortKind::usb && !profile_.urcs_on_usb) {
-    log("> (not shown on USB) " + line);
+    log(at::Direction::from_module, "(not shown on USB) " + line);
     return;
   }
   std::string text = line;
   if (stage == "UPDATING" && garbled_ < options_.faults.garble_urcs) {
     ++garbled_;
     text = line.substr(0, line.size() / 2 + std::uniform_int_distribution<std::size_t>(0, 3)(random_));
-    log("> (garbled) " + text);
+    log(at::Direction::from_module, "(garbled) " + text);
   } else if (!link_.host_attached()) {
-    log("> (lost, port not open) " + line);
+    log(at::Direction::from_module, "(lost, port not open) " + line);
     return;
   } else {
-    log("> " + text);
+    log(at::Direction::from_module, text);
   }
   send_raw("\r\n" + text + "\r\n");
 }
@@ -73,7 +73,7 @@ bool Module::power_loss_due(PowerLossPhase phase, int percent) const {
 }
 
 void Module::cut_power(const std::string& when) {
-  log("* power lost " + when);
+  log(at::Direction::event, "power lost " + when);
   power_lost_ = true;
   link_.detach();
 }
@@ -81,12 +81,13 @@ void Module::cut_power(const std::string& when) {
 void Module::boot_port() {
   auto port = transport::PtyPort::create(options_.link, clock_);
   if (!port) {
-    log("* cannot create the port: " + port.error().message());
+    log(at::Direction::event, "cannot create the port: " + port.error().message());
     return;
   }
   link_.attach(std::move(*port));
   const auto* attached = link_.port();
-  log("* port up at " + options_.link.string() + " -> " + (attached ? attached->terminal() : std::string()));
+  log(at::Direction::event,
+      "port up at " + options_.link.string() + " -> " + (attached ? attached->terminal() : std::string()));
   // Give a host that polls for the port a moment to reopen it before the
   // first URCs, as a booting module takes a while; then proceed anyway.
   const TimePoint until = clock_.deadline_in(options_.boot_wait);
@@ -96,7 +97,7 @@ void Module::boot_port() {
 }
 
 void Module::reboot(bool into_recovery) {
-  log(into_recovery ? "* rebooting into recovery" : "* rebooting");
+  log(at::Direction::event, into_recovery ? "rebooting into recovery" : "rebooting");
   const bool usb = options_.port_kind == PortKind::usb && profile_.port_reenumerates_on_reboot;
   // The last answer leaves before the reset: a reader blocked on the port
   // takes it well within this time; closing a pty may drop unread bytes.

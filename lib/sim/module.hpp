@@ -51,7 +51,7 @@ public:
   StoredSettings& stored_settings() { return stored_; }
 
   // ---- output to the host, through the faults that act on it
-  void log(std::string_view line) const;
+  void log(at::Direction direction, std::string_view text) const;
   void send_raw(std::string_view bytes); // nothing at all with the no-answer fault
   void respond(std::string_view line);   // "\r\n<line>\r\n"
   void ok() { respond("OK"); }

@@ -4,6 +4,13 @@
 
 namespace dfota::sim {
 
+std::string module_log_line(at::Direction direction, std::string_view text) {
+  const char* marker = direction == at::Direction::to_module     ? "< "
+                       : direction == at::Direction::from_module ? "> "
+                                                                 : "* ";
+  return marker + std::string(text);
+}
+
 namespace {
 constexpr std::pair<PowerLossPhase, const char*> kPowerLossPhases[] = {
     {PowerLossPhase::upload, "upload"}, {PowerLossPhase::flagged, "flagged"}, {PowerLossPhase::updating, "updating"},

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "at/channel.hpp"
 #include "core/error.hpp"
 #include "profiles/profile.hpp"
 #include "transport/clock.hpp"
@@ -81,8 +82,14 @@ struct SimOptions {
   // The module's clock (borrowed, must outlive the simulator); the steady
   // clock when null.
   transport::Clock* clock = nullptr;
-  // One line per event of the conversation ("< AT+QGMR", "> OK", "* rebooting").
-  std::function<void(std::string_view)> log;
+  // The conversation: the host's commands (to_module), the module's answers
+  // and reports (from_module, with what a fault did to them in parentheses)
+  // and the module's events ("rebooting").
+  at::ConversationLog log;
 };
+
+// A simulator's log line as `dfota sim --log` prints it, from the module's
+// side: "< AT+QGMR" (from the host), "> OK" (to it), "* rebooting".
+std::string module_log_line(at::Direction direction, std::string_view text);
 
 } // namespace dfota::sim

@@ -57,7 +57,7 @@ Status Simulator::run(const std::atomic<bool>& stop) {
   module_->serve_until(stop);
   if (module_->slot().flag()) {
     // Power came back with the upgrade flag set: boot into recovery and go on.
-    module_->log("* upgrade flag found: resuming the upgrade");
+    module_->log(at::Direction::event, "upgrade flag found: resuming the upgrade");
     module_->boot_port();
     upgrader_.run();
   } else {
@@ -110,24 +110,24 @@ void Simulator::handle_line(const std::string& line) {
     }
   }
   if (at == std::string::npos) {
-    module.log("< (ignored) " + std::to_string(line.size()) + " bytes without AT");
+    module.log(at::Direction::to_module, "(ignored) " + std::to_string(line.size()) + " bytes without AT");
     return;
   }
   const std::string text = line.substr(at);
-  module.log("< " + text);
+  module.log(at::Direction::to_module, text);
   const Faults& faults = module.options().faults;
   if (faults.line_noise && std::uniform_int_distribution<int>(0, 2)(module.random()) == 0) {
     std::string noise;
     const int count = std::uniform_int_distribution<int>(1, 6)(module.random());
     for (int i = 0; i < count; ++i)
       noise.push_back(static_cast<char>(std::uniform_int_distribution<int>(0x80, 0xfe)(module.random())));
-    module.log("> (noise)");
+    module.log(at::Direction::from_module, "(noise)");
     module.send_raw("\r\n" + noise + "\r\n");
   }
   // Just after boot, a module may take its time over the first command;
   // the host's next commands wait in the line meanwhile.
   if (!module.answered_since_boot() && faults.late_first_answer > Duration(0)) {
-    module.log("* answering late (" + std::to_string(faults.late_first_answer.count()) + " ms)");
+    module.log(at::Direction::event, "answering late (" + std::to_string(faults.late_first_answer.count()) + " ms)");
     module.clock().sleep_for(faults.late_first_answer);
   }
   module.mark_answered();

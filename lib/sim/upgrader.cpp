@@ -51,7 +51,7 @@ private:
 void Upgrader::begin(const fs::path& package, bool delete_after) {
   const auto& profile = module_.profile();
   if (auto ok = module_.slot().set_flag({package, delete_after, 0}); !ok) {
-    module_.log("* cannot set the upgrade flag: " + ok.error().message());
+    module_.log(at::Direction::event, "cannot set the upgrade flag: " + ok.error().message());
     module_.fota_urc({FotaStage::end, Module::end_code_for(profile.upgrade.failed)});
     return;
   }
@@ -74,11 +74,13 @@ void Upgrader::run() {
       if (flag && profile.retries_after(code, attempts)) {
         flag->attempts = attempts;
         (void)slot.set_flag(*flag);
-        module_.log("* attempt " + std::to_string(attempts) + " failed with " + std::to_string(code) + ": retrying");
+        module_.log(at::Direction::event,
+                    "attempt " + std::to_string(attempts) + " failed with " + std::to_string(code) + ": retrying");
         module_.reboot(true);
         continue;
       }
-      module_.log("* upgrade failed with " + std::to_string(code) + ": the module keeps " + slot.info().version);
+      module_.log(at::Direction::event,
+                  "upgrade failed with " + std::to_string(code) + ": the module keeps " + slot.info().version);
     }
     // Done, either way: the flag goes, and a downloaded package with it.
     slot.clear_flag();
@@ -122,18 +124,19 @@ int Upgrader::attempt(const UpgradeFlag& flag) {
       return apply_vendor(flag, *vendor_revision);
   }
   if (!opened) {
-    module_.log("* package refused: " + opened.error().message());
+    module_.log(at::Direction::event, "package refused: " + opened.error().message());
     return Module::end_code_for(profile.upgrade.bad_package);
   }
   if (slot.info().version == opened->manifest.target_version &&
       slot.info().version != opened->manifest.source_version) {
     // Power was cut after the new version went in place: the upgrade is done.
-    module_.log("* the firmware already is " + slot.info().version + ": the interrupted upgrade had completed");
+    module_.log(at::Direction::event,
+                "the firmware already is " + slot.info().version + ": the interrupted upgrade had completed");
     module_.fota_urc({FotaStage::updating, 100});
     return 0;
   }
   if (int code = check_package(*opened, package_size); code != 0) {
-    module_.log("* package refused with " + std::to_string(code));
+    module_.log(at::Direction::event, "package refused with " + std::to_string(code));
     return code;
   }
   return apply(*opened, flag);
@@ -164,7 +167,7 @@ int Upgrader::apply(const package::OpenedPackage& opened, const UpgradeFlag& fla
   if (module_.power_lost()) return -1;
   if (!applied && module_.stopping()) return -1; // shut down mid-apply: resumes like a power loss
   if (!applied) {
-    module_.log("* apply failed: " + applied.error().message());
+    module_.log(at::Direction::event, "apply failed: " + applied.error().message());
     slot.discard_staging();
     if (applied.error().is(package::PackageErrc::source_mismatch)) return Module::end_code_for(profile.upgrade.source);
     if (applied.error().is(package::PackageErrc::payload_mismatch) ||
@@ -179,12 +182,12 @@ int Upgrader::put_in_place(const std::function<void(int)>& report) {
   const auto& profile = module_.profile();
   FirmwareSlot& slot = module_.slot();
   if (module_.power_loss_due(PowerLossPhase::swap)) {
-    if (auto ok = slot.move_current_aside(); !ok) module_.log("* " + ok.error().message());
+    if (auto ok = slot.move_current_aside(); !ok) module_.log(at::Direction::event, ok.error().message());
     module_.cut_power("with the old firmware moved aside and the new one staged");
     return -1;
   }
   if (auto ok = slot.replace_with_staging(); !ok) {
-    module_.log("* cannot put the new firmware in place: " + ok.error().message());
+    module_.log(at::Direction::event, "cannot put the new firmware in place: " + ok.error().message());
     return Module::end_code_for(profile.upgrade.failed);
   }
   if (module_.power_loss_due(PowerLossPhase::commit)) {
@@ -192,14 +195,14 @@ int Upgrader::put_in_place(const std::function<void(int)>& report) {
     return -1;
   }
   report(100);
-  module_.log("* firmware now " + slot.info().version);
+  module_.log(at::Direction::event, "firmware now " + slot.info().version);
   return 0;
 }
 
 int Upgrader::apply_vendor(const UpgradeFlag& flag, const std::string& revision) {
   FirmwareSlot& slot = module_.slot();
   UpdatingReports report(module_);
-  module_.log("* vendor package: nothing inside is checked; the module comes up on " + revision);
+  module_.log(at::Direction::event, "vendor package: nothing inside is checked; the module comes up on " + revision);
   report(1);
   const auto& faults = module_.options().faults;
   if (faults.fail_code && flag.attempts < faults.fail_times) {
@@ -220,7 +223,7 @@ int Upgrader::apply_vendor(const UpgradeFlag& flag, const std::string& revision)
     if (module_.stopping()) return -1;
   }
   if (auto ok = stage_with_revision(slot, revision); !ok) {
-    module_.log("* cannot stage the vendor firmware: " + ok.error().message());
+    module_.log(at::Direction::event, "cannot stage the vendor firmware: " + ok.error().message());
     slot.discard_staging();
     return Module::end_code_for(module_.profile().upgrade.failed);
   }

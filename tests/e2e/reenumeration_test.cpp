@@ -25,8 +25,10 @@ TEST(Reenumeration, APortThatComesBackUnderAnotherNameIsFoundByItsUsbInterface) 
   auto options = harness.options("ec2x");
   options.reboot_delay = transport::Duration(300);
   auto harness_log = options.log;
-  options.log = [&](std::string_view line) {
-    harness_log(line);
+  options.log = [&](at::Direction direction, std::string_view text) {
+    harness_log(direction, text);
+    const std::string full = sim::module_log_line(direction, text);
+    const std::string_view line = full;
     std::lock_guard lock(mutex);
     if (line.starts_with("* rebooting") && !current.empty()) {
       sysfs.remove_tty(current); // the port goes with the reboot

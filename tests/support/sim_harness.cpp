@@ -42,9 +42,9 @@ sim::SimOptions SimHarness::options(const std::string& profile_id) {
   o.reboot_delay = transport::Duration(0);
   o.boot_wait = transport::Duration(2000);
   o.guard_time = transport::Duration(200);
-  o.log = [this](std::string_view line) {
+  o.log = [this](at::Direction direction, std::string_view text) {
     std::lock_guard lock(log_mutex_);
-    log_ += std::string(line) + "\n";
+    log_ += sim::module_log_line(direction, text) + "\n";
   };
   return o;
 }

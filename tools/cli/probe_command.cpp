@@ -50,7 +50,7 @@ public:
     at::ConversationLog log;
     if (log_ || output_choices().verbose) {
       log = [&err](at::Direction d, std::string_view line) {
-        err << (d == at::Direction::to_module ? "> " : "< ") << printable(report::log_safe(line)) << "\n";
+        err << at::host_log_marker(d) << " " << printable(report::log_safe(line)) << "\n";
       };
     }
     auto probed = upload::probe_module(options_, *registry, {}, log);

@@ -210,17 +210,15 @@ private:
     }
     if (!log_ && !session_log_) return {};
     started_ = std::chrono::steady_clock::now();
-    log_sink_ = [this, &err](std::string_view line) {
-      if (session_log_) {
-        const bool marked = line.size() >= 2 && line[1] == ' ' && (line[0] == '>' || line[0] == '<' || line[0] == '*');
-        session_log_->write(options_.link.string(), marked ? line.substr(0, 1) : "-", marked ? line.substr(2) : line);
-      }
+    log_sink_ = [this, &err](at::Direction direction, std::string_view text) {
+      const std::string line = sim::module_log_line(direction, text);
+      if (session_log_) session_log_->write(options_.link.string(), line.substr(0, 1), text);
       if (!log_) return;
       const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-      std::ostringstream text;
-      text << '[' << std::fixed << std::setprecision(3) << std::setw(8) << t << "] " << line << '\n';
+      std::ostringstream shown;
+      shown << '[' << std::fixed << std::setprecision(3) << std::setw(8) << t << "] " << line << '\n';
       std::lock_guard lock(log_mutex_);
-      err << text.str() << std::flush;
+      err << shown.str() << std::flush;
     };
     return {};
   }
@@ -230,7 +228,7 @@ private:
   double replay_speed_ = 1.0;
   double replay_patience_ = 60.0;
   std::unique_ptr<report::SessionLog> session_log_;
-  std::function<void(std::string_view)> log_sink_;
+  at::ConversationLog log_sink_;
   std::chrono::steady_clock::time_point started_;
   std::mutex log_mutex_;
   std::string profile_;

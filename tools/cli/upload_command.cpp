@@ -268,10 +268,9 @@ private:
     at::ConversationLog log;
     if (log_ || session_log_) {
       log = [&err, this, tag, port](at::Direction d, std::string_view line) {
-        if (session_log_) session_log_->write(port, d == at::Direction::to_module ? ">" : "<", line);
+        if (session_log_) session_log_->write(port, at::host_log_marker(d), line);
         if (!log_) return;
-        const std::string text =
-            tag + (d == at::Direction::to_module ? "> " : "< ") + printable(report::log_safe(line)) + "\n";
+        const std::string text = tag + at::host_log_marker(d) + " " + printable(report::log_safe(line)) + "\n";
         if (board_) return board_->print_above(text);
         std::lock_guard lock(mutex_);
         err << text;

@@ -40,7 +40,7 @@ void file_upload(Module& module, const CommandLine& c) {
   ChecksumWriter sum(file->writer());
   const Duration timeout(request->timeout_s * 1000);
   DataResult r = receive_data(module, sum, {request->size, timeout, timeout, request->ack});
-  module.log("< [" + std::to_string(r.received) + " bytes of data]");
+  module.log(at::Direction::to_module, "(" + std::to_string(r.received) + " bytes of data)");
   if (module.power_lost()) return (void)file->commit(); // what reached the flash stays, cut short
   // What arrived stays on the module, also after +++ or a timeout.
   if (r.received > 0 || !r.failed) (void)file->commit();

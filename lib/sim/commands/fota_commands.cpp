@@ -36,7 +36,7 @@ void over_com(Module& module, Upgrader& upgrader, const FotaDownload& request) {
   ChecksumWriter sum(file->writer());
   const Duration timeout(timeout_s * 1000);
   DataResult r = receive_data(module, sum, {size, timeout, timeout, false});
-  module.log("< [" + std::to_string(r.received) + " bytes of data]");
+  module.log(at::Direction::to_module, "(" + std::to_string(r.received) + " bytes of data)");
   if (module.power_lost()) return; // the half-received package is not committed
   module.respond(at::format_upload_report("+QFOTADL", {r.received, sum.checksum()}, true));
   if (r.failed) return module.error();
@@ -62,7 +62,8 @@ void over_file(Module& module, Upgrader& upgrader, std::uint64_t length) {
   module.fota_urc({FotaStage::file_start, 0});
   DataResult r = receive_data(module, file->writer(),
                               {length, kFileFirstByte, Duration(profile.com_idle_default_s * 1000), false});
-  module.log("< [" + std::to_string(r.received) + " of " + std::to_string(length) + " bytes of data]");
+  module.log(at::Direction::to_module,
+             "(" + std::to_string(r.received) + " of " + std::to_string(length) + " bytes of data)");
   if (module.power_lost()) return;
   if (r.received != length || r.failed || !file->commit()) {
     module.fota_urc({FotaStage::file_end, 500});
@@ -80,7 +81,7 @@ void over_url(Module& module, Upgrader& upgrader, const std::string& url) {
   DownloadOptions download_options;
   download_options.ca_file = module.options().ca_file;
   DownloadResult result = download(url, package, module.profile(), *module.options().registry, download_options);
-  if (result.code != 0) module.log("* download failed: " + result.detail);
+  if (result.code != 0) module.log(at::Direction::event, "download failed: " + result.detail);
   module.fota_urc({ftp ? FotaStage::ftp_end : FotaStage::http_end, result.code});
   if (result.code == 0) upgrader.begin(package, true);
 }

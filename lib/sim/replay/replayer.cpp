@@ -38,8 +38,8 @@ Replayer::Replayer(Recording recording, ReplayOptions options, std::unique_ptr<t
 
 std::string Replayer::terminal() const { return port_ ? port_->terminal() : std::string(); }
 
-void Replayer::log(std::string_view line) const {
-  if (options_.log) options_.log(line);
+void Replayer::log(at::Direction direction, std::string_view text) const {
+  if (options_.log) options_.log(direction, text);
 }
 
 Duration Replayer::scaled(Duration recorded) const {
@@ -59,26 +59,27 @@ Status Replayer::run(const std::atomic<bool>& stop) {
     port_.reset();
     return status;
   };
-  log("* replaying " + std::to_string(recording_.steps.size()) + " steps recorded on " + recording_.port);
+  log(at::Direction::event,
+      "replaying " + std::to_string(recording_.steps.size()) + " steps recorded on " + recording_.port);
   if (!wait_for_host(TimePoint::max())) return finish({});
   last_step_ = clock_.now();
   for (const ReplayStep& step : recording_.steps) {
     if (stop.load()) return finish({});
     if (auto ok = play(step); !ok) {
-      log("* " + ok.error().message());
+      log(at::Direction::event, ok.error().message());
       return finish(ok);
     }
     ++played_;
     last_step_ = clock_.now();
   }
-  log("* the recording is played to its end");
+  log(at::Direction::event, "the recording is played to its end");
   // A host that goes on past the recording has left it; one that closes
   // the port (or waits) is done.
   const TimePoint until = clock_.deadline_in(kAfterLast);
   std::string line;
   while (!stop.load() && port_ && port_->host_attached() && clock_.now() < until) {
     while (take_line(line)) {
-      log("< " + line);
+      log(at::Direction::to_module, line);
       if (is_bare_at(line)) {
         send("\r\nOK\r\n");
         continue;
@@ -101,17 +102,17 @@ Status Replayer::play(const ReplayStep& step) {
   case Kind::receive_data: receive_data(step); return {};
   case Kind::send_line:
     sleep_until(last_step_ + scaled(step.after));
-    log("> " + step.text);
+    log(at::Direction::from_module, step.text);
     send("\r\n" + step.text + "\r\n");
     return {};
   case Kind::send_bytes:
     sleep_until(last_step_ + scaled(step.after));
-    log("> (" + std::to_string(step.text.size()) + " bytes of noise)");
+    log(at::Direction::from_module, "(" + std::to_string(step.text.size()) + " bytes of noise)");
     send(step.text);
     return {};
   case Kind::port_gone:
     sleep_until(last_step_ + std::max(kBeforeVanish, scaled(step.after)));
-    log("* the port goes (" + step.text + ")");
+    log(at::Direction::event, "the port goes (" + step.text + ")");
     port_.reset();
     input_.clear();
     line_feed_may_follow_ = false;
@@ -121,7 +122,7 @@ Status Replayer::play(const ReplayStep& step) {
     auto port = transport::PtyPort::create(options_.link, clock_);
     if (!port) return port.error();
     port_ = std::move(*port);
-    log("* the port is back at " + options_.link.string() + " -> " + port_->terminal());
+    log(at::Direction::event, "the port is back at " + options_.link.string() + " -> " + port_->terminal());
     // The recording marks the moment the host had the port open again.
     if (!wait_for_host(clock_.deadline_in(scaled(step.after) + options_.patience)))
       return stop_->load() ? Status{} : diverged(step, "the host did not open the port again");
@@ -136,10 +137,10 @@ Status Replayer::expect_command(const ReplayStep& step) {
   std::string line;
   for (;;) {
     while (take_line(line)) {
-      log("< " + line);
+      log(at::Direction::to_module, line);
       if (command_matches(step.text, line)) return {};
       if (is_bare_at(line)) {
-        log("> OK (a probe the recording does not have)");
+        log(at::Direction::from_module, "OK (a probe the recording does not have)");
         send("\r\nOK\r\n");
         continue;
       }
@@ -158,7 +159,7 @@ Status Replayer::expect_escape(const ReplayStep& step) {
   for (;;) {
     if (const auto at = input_.find("+++"); at != std::string::npos) {
       input_.erase(0, at + 3);
-      log("< +++");
+      log(at::Direction::to_module, "+++");
       return {};
     }
     if (stop_->load()) return {};
@@ -185,7 +186,7 @@ void Replayer::receive_data(const ReplayStep& step) {
     if (clock_.now() >= idle_until) break;
     (void)read_more(std::min(idle_until, clock_.deadline_in(kSlice)));
   }
-  log("* data mode: " + std::to_string(received) + " of " + std::to_string(step.size) + " bytes");
+  log(at::Direction::event, "data mode: " + std::to_string(received) + " of " + std::to_string(step.size) + " bytes");
 }
 
 void Replayer::send(std::string_view bytes) {

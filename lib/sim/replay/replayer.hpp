@@ -20,18 +20,19 @@
 #include <string>
 #include <string_view>
 
+#include "at/channel.hpp"
 #include "sim/replay/recording.hpp"
 #include "transport/pty.hpp"
 
 namespace dfota::sim {
 
 struct ReplayOptions {
-  std::filesystem::path link;                // symbolic link to the current terminal
-  double speed = 1.0;                        // recorded waits are divided by this (> 0)
-  transport::Duration patience{60000};       // beyond the recorded time, how long the host may take to send a command
-  transport::Duration data_idle{10000};      // data mode ends when the host sends nothing for this long
-  transport::Clock* clock = nullptr;         // borrowed; the steady clock when null
-  std::function<void(std::string_view)> log; // "> " to the host, "< " from it, "* " an event
+  std::filesystem::path link;           // symbolic link to the current terminal
+  double speed = 1.0;                   // recorded waits are divided by this (> 0)
+  transport::Duration patience{60000};  // beyond the recorded time, how long the host may take to send a command
+  transport::Duration data_idle{10000}; // data mode ends when the host sends nothing for this long
+  transport::Clock* clock = nullptr;    // borrowed; the steady clock when null
+  at::ConversationLog log;              // the host's lines, the recorded answers, the replay's events
 };
 
 class Replayer {
@@ -72,7 +73,7 @@ private:
   bool wait_for_host(transport::TimePoint deadline);
   transport::Duration scaled(transport::Duration recorded) const;
   Error diverged(const ReplayStep& step, const std::string& what) const;
-  void log(std::string_view line) const;
+  void log(at::Direction direction, std::string_view text) const;
 
   Recording recording_;
   ReplayOptions options_;
