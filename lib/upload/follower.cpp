@@ -4,6 +4,7 @@
 // confirmed.
 #include "at/responses.hpp"
 #include "core/text.hpp"
+#include "profiles/revision.hpp"
 #include "upload/session.hpp"
 
 namespace dfota::upload {
@@ -86,6 +87,20 @@ Expected<std::string> probe_version(Session& s) {
   return v;
 }
 
+// After a reboot the port may come back as another module (a rack's ttyUSBn
+// renumbered onto the slot next door): a revision of another project than
+// the module ran before and the package is for. Nothing when it is ours.
+std::optional<std::string> another_module(const Session& s, const std::string& version) {
+  if (s.reboots == 0) return std::nullopt;
+  const std::string project = profiles::parse_revision(version).project;
+  const std::string before = profiles::parse_revision(s.report.module_version_before).project;
+  if (project.empty() || before.empty() || profiles::same_project(before, project)) return std::nullopt;
+  if (s.report.target_stated && profiles::same_project(project, s.report.target_version)) return std::nullopt;
+  return "the port came back as another module: it runs " + version + " (project " + project + "), the upgrade " +
+         "started on a module of project " + before +
+         "; name the port by /dev/serial/by-path or by-id so that it stays with its module";
+}
+
 Status confirm_with(Session& s, const std::string& version) {
   s.report.module_version_after = version;
   s.step("the module runs " + version);
@@ -95,6 +110,7 @@ Status confirm_with(Session& s, const std::string& version) {
 Status confirm(Session& s) {
   auto version = revision(s, s.clock.deadline_in(s.options.timeouts.version));
   if (!version) return version.error();
+  if (auto other = another_module(s, *version)) return s.fail(UploadErrc::port_lost, *other);
   if (!s.reached_target(*version))
     return s.fail(UploadErrc::wrong_version, "the module runs " + *version + ", " + wanted(s));
   return confirm_with(s, *version);
@@ -167,6 +183,9 @@ Status follow(Session& s) {
       if (auto ok = reopen(s); !ok) return ok;
       probe_now = true;
       continue;
+    }
+    if (version) {
+      if (auto other = another_module(s, *version)) return s.fail(UploadErrc::port_lost, *other);
     }
     if (version && s.reached_target(*version)) return confirm_with(s, *version);
     if (version && installed)

@@ -219,6 +219,31 @@ TEST_F(UploaderTest, AModuleSilentAfterItsRebootIsNotWaitedOnForever) {
   }
 }
 
+// After the reboot the port comes back as another module (a rack renumbered
+// ttyUSBn): it is not taken for ours, whatever it reports.
+TEST_F(UploaderTest, APortThatComesBackAsAnotherModuleIsNotTakenForOurs) {
+  bool rebooted = false;
+  FakeModule fake(clock_, [&](const std::string& c) -> std::vector<Reply> {
+    if (rebooted && c == "AT+QGMR") return {{Duration(10), answer("EG91EXGAR08A05M1G_01.002.01.002")}};
+    if (rebooted) return {{Duration(10), answer("")}};
+    if (c.rfind("AT+QFOTADL=", 0) == 0) {
+      rebooted = true;
+      return {{Duration(20), answer("")},
+              {Duration(100), fota("\"HTTPSTART\"")},
+              {Duration(1000), fota("\"HTTPEnd\",0")},
+              {Duration(100), "", true}};
+    }
+    return module(c);
+  });
+  auto outcome = upload(fake);
+  ASSERT_TRUE(outcome.error);
+  EXPECT_TRUE(outcome.error->is(upload::UploadErrc::port_lost)) << outcome.error->message();
+  EXPECT_EQ(outcome.error->message(),
+            "the port came back as another module: it runs EG91EXGAR08A05M1G_01.002.01.002 (project EG91EXGA), the "
+            "upgrade started on a module of project EC25EFA; name the port by /dev/serial/by-path or by-id so that "
+            "it stays with its module");
+}
+
 // A URL download that never starts: the UGxx guide's 90 s bound it, other
 // families the URC gap; the RG50xQ failure names its note on the first APN.
 TEST_F(UploaderTest, AUrlDownloadThatNeverStartsIsBoundedAndNamesTheGuidesNote) {
