@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/exit_codes.hpp"
+#include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
 #include "support/sim_process.hpp"
 
@@ -48,6 +49,56 @@ TEST(SimReplay, AnUpgradeRecordedOnceReplaysForEveryFamilyAndMethod) {
     EXPECT_EQ(replay.wait_exit(10000), kOk) << profile << replay.output();
     EXPECT_NE(replay.output().find("steps played"), std::string::npos) << replay.output();
   }
+}
+
+// A URL upgrade replays without the server: the module's downloading is in
+// its recorded reports.
+TEST(SimReplay, AUrlUpgradeReplaysWithoutItsServer) {
+  ScratchDir dir;
+  fs::create_directories(dir / "www");
+  fs::copy_file(sample_packages().forward, dir / "www" / "update.zip");
+  std::string url;
+  fs::path log = dir / "url.log";
+  {
+    HttpServer http(dir / "www", dir / "http", false);
+    ASSERT_TRUE(http.ready());
+    url = http.url("update.zip");
+    SimProcess sim(dir.path(), "ec2x", {}, "url-recorded");
+    auto r = run_cli({"upload", sample_packages().forward.string(), "--port", sim.link().string(), "--url", url,
+                      "--guard-ms", "200", "--log-file", log.string()});
+    ASSERT_EQ(r.exit_code, kOk) << r.out << r.err;
+    EXPECT_EQ(sim.terminate(), kOk);
+  }
+  SimProcess replay = SimProcess::replaying(dir.path(), log, "url-replay", {"--replay-speed", "4"});
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", replay.link().string(), "--url", url,
+                    "--guard-ms", "200"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err << replay.output();
+  EXPECT_EQ(replay.wait_exit(10000), kOk) << replay.output();
+}
+
+// A fleet's log replays one module of it at a time.
+TEST(SimReplay, OneModuleOfAFleetLogReplaysByItsPort) {
+  ScratchDir dir;
+  const fs::path log = dir / "fleet.log";
+  std::string second;
+  {
+    SimProcess a(dir.path(), "ec2x", {}, "fleet-a");
+    SimProcess b(dir.path(), "rg50xq", {}, "fleet-b");
+    second = b.link().string();
+    auto r = run_cli({"upload", sample_packages().forward.string(), "--port", a.link().string(), "--port", second,
+                      "--guard-ms", "200", "--no-progress", "--log-file", log.string()});
+    ASSERT_EQ(r.exit_code, kOk) << r.out << r.err;
+    EXPECT_EQ(a.terminate(), kOk);
+    EXPECT_EQ(b.terminate(), kOk);
+  }
+  auto unchosen = run_cli({"sim", "--replay", log.string(), "--link", (dir / "nowhere").string()});
+  EXPECT_EQ(unchosen.exit_code, kBadRecording) << unchosen.err;
+  SimProcess replay =
+      SimProcess::replaying(dir.path(), log, "fleet-replay", {"--replay-port", second, "--replay-speed", "4"});
+  auto r = run_cli({"upload", sample_packages().forward.string(), "--port", replay.link().string(), "--guard-ms", "200",
+                    "--no-progress"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err << replay.output();
+  EXPECT_EQ(replay.wait_exit(10000), kOk) << replay.output();
 }
 
 TEST(SimReplay, AHostThatLeavesTheRecordingEnds34NamingTheLine) {
