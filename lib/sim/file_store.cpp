@@ -41,13 +41,14 @@ std::optional<fs::path> FileStore::resolve(const std::string& name, std::size_t 
 }
 
 std::optional<fs::path> FileStore::resolve_module_path(const std::string& path,
-                                                       const std::vector<std::string>& prefixes) const {
+                                                       const std::vector<std::string>& prefixes,
+                                                       const std::string& sd_card_prefix) const {
   const std::string absolute = !path.empty() && path[0] != '/' ? "/" + path : path;
   for (const auto& prefix : prefixes) {
     if (absolute.rfind(prefix, 0) != 0) continue;
     const std::string name = absolute.substr(prefix.size());
     if (!plain_name(name)) return std::nullopt;
-    const char* area = prefix.find("card") != std::string::npos ? "sd" : "ufs";
+    const char* area = !sd_card_prefix.empty() && prefix == sd_card_prefix ? "sd" : "ufs";
     return root_ / area / name;
   }
   return std::nullopt;

@@ -29,9 +29,11 @@ public:
   // (empty, a path, too long, unprintable).
   std::optional<std::filesystem::path> resolve(const std::string& name, std::size_t max_length) const;
   // A module path for AT+QFOTADL ("/data/ufs/x.zip") -> the file, when it
-  // starts with one of `prefixes` and names a plain file.
+  // starts with one of `prefixes` and names a plain file; under
+  // `sd_card_prefix` (Profile::sd_card_path, "" for none) it is on the card.
   std::optional<std::filesystem::path> resolve_module_path(const std::string& path,
-                                                           const std::vector<std::string>& prefixes) const;
+                                                           const std::vector<std::string>& prefixes,
+                                                           const std::string& sd_card_prefix = "") const;
 
   // The store a name of AT+QFUPL/QFLST/QFDEL is in: "SD:..." the SD card.
   static Area area_of(const std::string& name);

@@ -88,7 +88,7 @@ void over_url(Module& module, Upgrader& upgrader, const std::string& url) {
 
 void from_store(Module& module, Upgrader& upgrader, const std::string& name) {
   const auto& profile = module.profile();
-  auto path = module.store().resolve_module_path(name, profile.local_paths);
+  auto path = module.store().resolve_module_path(name, profile.local_paths, profile.sd_card_path());
   std::error_code ec;
   if (!profile.supports("qfupl") || name.size() > profile.local_name_max || !path || !fs::is_regular_file(*path, ec))
     return module.error();

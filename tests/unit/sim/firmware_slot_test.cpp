@@ -83,13 +83,20 @@ TEST(FileStore, NamesAndModulePaths) {
   EXPECT_FALSE(store->resolve("", 80));
   const std::vector<std::string> ec2x{"/data/ufs/", "/media/card/"};
   EXPECT_EQ(store->resolve_module_path("/data/ufs/update.zip", ec2x), dir / "ufs" / "update.zip");
-  EXPECT_EQ(store->resolve_module_path("/media/card/update.zip", ec2x), dir / "sd" / "update.zip");
+  EXPECT_EQ(store->resolve_module_path("/media/card/update.zip", ec2x, "/media/card/"), dir / "sd" / "update.zip");
   EXPECT_FALSE(store->resolve_module_path("/data/ufs/../etc", ec2x));
   EXPECT_FALSE(store->resolve_module_path("/cache/ufs/update.zip", ec2x));
   // The RG50xQ note writes the prefix without its leading slash once.
   EXPECT_EQ(store->resolve_module_path("cache/ufs/u.zip", {"/cache/ufs/"}), dir / "ufs" / "u.zip");
   test::write_text(dir / "ufs" / "a.zip", std::string(300, 'x'));
   EXPECT_EQ(store->free(), 700u);
+  test::write_text(dir / "sd" / "b.zip", std::string(100, 'y'));
+  EXPECT_EQ(store->free(), 700u) << "the card's files fill the card";
+  EXPECT_EQ(store->free(Area::sd), 900u);
+  ASSERT_EQ(store->list(Area::sd).size(), 1u);
+  EXPECT_EQ(store->list(Area::sd).front().name, "b.zip");
+  EXPECT_EQ(FileStore::area_of("SD:b.zip"), Area::sd);
+  EXPECT_EQ(FileStore::area_of("UFS:b.zip"), Area::ufs);
   ASSERT_EQ(store->list().size(), 1u);
   EXPECT_EQ(store->list()[0].name, "a.zip");
   auto full = FileStore::open(dir.path(), 1000, true);
