@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "cli/exit_codes.hpp"
@@ -98,6 +99,26 @@ TEST(SimReplay, OneModuleOfAFleetLogReplaysByItsPort) {
   auto r = run_cli({"upload", sample_packages().forward.string(), "--port", replay.link().string(), "--guard-ms", "200",
                     "--no-progress"});
   EXPECT_EQ(r.exit_code, kOk) << r.out << r.err << replay.output();
+  EXPECT_EQ(replay.wait_exit(10000), kOk) << replay.output();
+}
+
+// A production line's probe, kept with --log-file, replays like an upgrade.
+TEST(SimReplay, AProbeKeptWithLogFileReplays) {
+  ScratchDir dir;
+  const fs::path log = dir / "probe.log";
+  {
+    SimProcess sim(dir.path(), "rg50xq", {}, "probed");
+    auto r = run_cli({"probe", "--port", sim.link().string(), "--guard-ms", "200", "--log-file", log.string()});
+    ASSERT_EQ(r.exit_code, kOk) << r.err;
+    EXPECT_EQ(sim.terminate(), kOk);
+  }
+  const std::string kept = read_text(log);
+  EXPECT_NE(kept.find("> ATI"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("- probed: EC25EFAR06A06M4G_01.003.01.003"), std::string::npos) << kept;
+  SimProcess replay = SimProcess::replaying(dir.path(), log, "probe-replay");
+  auto r = run_cli({"probe", "--port", replay.link().string(), "--guard-ms", "200", "--json"});
+  ASSERT_EQ(r.exit_code, kOk) << r.err << replay.output();
+  EXPECT_EQ(nlohmann::json::parse(r.out)["revision"], "EC25EFAR06A06M4G_01.003.01.003") << r.out;
   EXPECT_EQ(replay.wait_exit(10000), kOk) << replay.output();
 }
 

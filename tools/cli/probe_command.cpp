@@ -32,6 +32,9 @@ public:
         ->check(CLI::Range(20, 10000));
     sub->add_flag("--json", json_, "Print JSON (schema dfota.probe/1)");
     sub->add_flag("--log", log_, "Print the AT conversation on standard error");
+    sub->add_option(
+        "--log-file", log_file_,
+        "Keep the conversation with UTC timestamps in FILE (formats/session-log.md; sim --replay plays it)");
     sub->footer("Sends ATI, AT+QGMR (AT+CGMR on old firmware), AT+QFLDS, AT+QFLST and the flow-control read\n"
                 "commands; no upgrade starts and nothing is written to the module.\n\nExamples:\n"
                 "  dfota probe --port /dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.2-port0\n"
@@ -39,6 +42,7 @@ public:
   }
 
   int run(std::ostream& out, std::ostream& err) override {
+    if (int code = check_outputs(err, {{"--log-file", log_file_}}); code != kOk) return code;
     if (!transport::baud_constant(options_.serial.baud)) {
       err << "dfota: error: unsupported baud rate " << options_.serial.baud << "\n";
       return kUsage;
@@ -47,13 +51,25 @@ public:
     options_.modem_manager = *host::parse_modem_manager_policy(modem_manager_);
     auto registry = profiles::Registry::load(formats_directory());
     if (!registry) return report(err, registry.error());
+    std::unique_ptr<report::SessionLog> session_log;
+    if (!log_file_.empty()) {
+      auto opened = report::SessionLog::open(log_file_);
+      if (!opened) return report(err, opened.error());
+      session_log = std::move(*opened);
+      session_log->write("", "-", "dfota 0.1.0 probe " + options_.port);
+    }
+    const bool print = log_ || output_choices().verbose;
     at::ConversationLog log;
-    if (log_ || output_choices().verbose) {
-      log = [&err](at::Direction d, std::string_view line) {
-        err << at::host_log_marker(d) << " " << printable(report::log_safe(line)) << "\n";
+    if (print || session_log) {
+      log = [&err, &session_log, print, port = options_.port](at::Direction d, std::string_view line) {
+        if (session_log) session_log->write(port, at::host_log_marker(d), line);
+        if (print) err << at::host_log_marker(d) << " " << printable(report::log_safe(line)) << "\n";
       };
     }
     auto probed = upload::probe_module(options_, *registry, {}, log);
+    if (session_log)
+      session_log->write(options_.port, "-",
+                         probed ? "probed: " + probed->revision : "failed: " + probed.error().message());
     if (!probed) return report(err, probed.error());
     if (json_)
       print_json(out, *probed);
@@ -112,6 +128,7 @@ private:
   std::string modem_manager_ = "auto";
   bool json_ = false;
   bool log_ = false;
+  std::string log_file_;
 };
 
 } // namespace
