@@ -14,12 +14,9 @@ constexpr const char* kSoname = "libsystemd.so.0";
 
 Expected<const SdBusLibrary*> load() {
   static SdBusLibrary library;
-  void* handle = dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char* why = dlerror();
-    return make_error(HostErrc::bus_unavailable, std::string("talking to ModemManager needs libsystemd (") + kSoname +
-                                                     "), which cannot be loaded: " + (why ? why : "unknown reason"));
-  }
+  std::string problem;
+  void* handle = open_shared_library(kSoname, "talking to ModemManager needs libsystemd", problem);
+  if (!handle) return make_error(HostErrc::bus_unavailable, problem);
   std::string missing;
   resolve_symbol(handle, "sd_bus_open_system", library.open_system, missing);
   resolve_symbol(handle, "sd_bus_set_method_call_timeout", library.set_method_call_timeout, missing);
@@ -33,10 +30,7 @@ Expected<const SdBusLibrary*> load() {
   resolve_symbol(handle, "sd_bus_flush_close_unref", library.flush_close_unref, missing);
   resolve_symbol(handle, "sd_bus_error_free", library.error_free, missing);
   resolve_symbol(handle, "sd_bus_error_is_set", library.error_is_set, missing);
-  if (!missing.empty()) {
-    dlclose(handle);
-    return make_error(HostErrc::bus_unavailable, std::string(kSoname) + " lacks " + missing);
-  }
+  if (auto lacking = lacking_symbols(handle, kSoname, missing)) return make_error(HostErrc::bus_unavailable, *lacking);
   return &library;
 }
 

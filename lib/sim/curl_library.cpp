@@ -13,12 +13,9 @@ constexpr const char* kSoname = "libcurl.so.4"; // the ABI since libcurl 7.16
 
 Expected<const CurlLibrary*> load() {
   static CurlLibrary library;
-  void* handle = dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char* why = dlerror();
-    return make_error(CoreErrc::unsupported, std::string("URL downloads need libcurl (") + kSoname +
-                                                 "), which cannot be loaded: " + (why ? why : "unknown reason"));
-  }
+  std::string problem;
+  void* handle = open_shared_library(kSoname, "URL downloads need libcurl", problem);
+  if (!handle) return make_error(CoreErrc::unsupported, problem);
   CURLcode (*global_init)(long) = nullptr;
   std::string missing;
   resolve_symbol(handle, "curl_global_init", global_init, missing);
@@ -28,10 +25,7 @@ Expected<const CurlLibrary*> load() {
   resolve_symbol(handle, "curl_easy_getinfo", library.easy_getinfo, missing);
   resolve_symbol(handle, "curl_easy_cleanup", library.easy_cleanup, missing);
   resolve_symbol(handle, "curl_easy_strerror", library.easy_strerror, missing);
-  if (!missing.empty()) {
-    dlclose(handle);
-    return make_error(CoreErrc::unsupported, std::string(kSoname) + " lacks " + missing);
-  }
+  if (auto lacking = lacking_symbols(handle, kSoname, missing)) return make_error(CoreErrc::unsupported, *lacking);
   if (const CURLcode rc = global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
     return make_error(CoreErrc::unsupported, std::string("libcurl cannot start: ") + library.easy_strerror(rc));
   }
