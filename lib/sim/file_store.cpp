@@ -28,16 +28,9 @@ bool plain_name(const std::string& name) {
 } // namespace
 
 std::optional<fs::path> FileStore::resolve(const std::string& name, std::size_t max_length) const {
-  std::string area = "ufs";
-  std::string rest = name;
-  if (rest.rfind("UFS:", 0) == 0) {
-    rest = rest.substr(4);
-  } else if (rest.rfind("SD:", 0) == 0) {
-    area = "sd";
-    rest = rest.substr(3);
-  }
+  const std::string rest = without_store_prefix(name);
   if (rest.size() > max_length || !plain_name(rest)) return std::nullopt;
-  return root_ / area / rest;
+  return root_ / (area_of(name) == Area::sd ? "sd" : "ufs") / rest;
 }
 
 std::optional<fs::path> FileStore::resolve_module_path(const std::string& path,
@@ -54,7 +47,14 @@ std::optional<fs::path> FileStore::resolve_module_path(const std::string& path,
   return std::nullopt;
 }
 
-Area FileStore::area_of(const std::string& name) { return name.rfind("SD:", 0) == 0 ? Area::sd : Area::ufs; }
+Area FileStore::area_of(const std::string& name) {
+  return name.rfind(at::storage_prefix(Area::sd), 0) == 0 ? Area::sd : Area::ufs;
+}
+
+std::string FileStore::without_store_prefix(const std::string& name) {
+  if (area_of(name) == Area::sd) return name.substr(std::string_view(at::storage_prefix(Area::sd)).size());
+  return name.rfind("UFS:", 0) == 0 ? name.substr(4) : name;
+}
 
 std::vector<StoredEntry> FileStore::list(Area area) const {
   std::vector<StoredEntry> out;

@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "at/requests.hpp"
 #include "core/error.hpp"
 
 namespace dfota::sim {
 
-// The module's two stores: its user file system and its SD card.
-enum class Area { ufs, sd };
+// The module's two stores, as AT+QFUPL names them: its user file system and
+// its SD card.
+using Area = at::Storage;
 
 struct StoredEntry {
   std::string name;
@@ -35,8 +37,10 @@ public:
                                                            const std::vector<std::string>& prefixes,
                                                            const std::string& sd_card_prefix = "") const;
 
-  // The store a name of AT+QFUPL/QFLST/QFDEL is in: "SD:..." the SD card.
+  // The store a name of AT+QFUPL/QFLST/QFDEL is in ("SD:..." the SD card,
+  // "UFS:..." or no prefix the file system) and the name without its prefix.
   static Area area_of(const std::string& name);
+  static std::string without_store_prefix(const std::string& name);
   // The files of `area`, sorted by name; each area holds `capacity` bytes.
   std::vector<StoredEntry> list(Area area = Area::ufs) const;
   std::uint64_t used(Area area = Area::ufs) const;

@@ -55,8 +55,7 @@ void file_list(Module& module, const CommandLine& c) {
   std::string pattern = c.arguments.empty() ? "*" : c.arguments[0].text;
   const Area area = FileStore::area_of(pattern);
   if (!has_area(module, area)) return module.cme_error(406);
-  if (pattern.rfind("UFS:", 0) == 0) pattern = pattern.substr(4);
-  if (area == Area::sd) pattern = pattern.substr(3);
+  pattern = FileStore::without_store_prefix(pattern);
   for (const auto& e : module.store().list(area)) {
     if (pattern != "*" && pattern != e.name) continue;
     module.respond(at::format_file_entry({e.name, e.size}));
