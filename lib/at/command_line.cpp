@@ -34,6 +34,13 @@ std::optional<std::vector<Argument>> split_arguments(std::string_view text) {
 }
 } // namespace
 
+std::size_t command_start(std::string_view line) {
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    if ((line[i] == 'A' || line[i] == 'a') && (line[i + 1] == 'T' || line[i + 1] == 't')) return i;
+  }
+  return std::string_view::npos;
+}
+
 std::optional<CommandLine> parse_command_line(std::string_view line) {
   line = trim(line);
   CommandLine out;

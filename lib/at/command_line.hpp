@@ -28,6 +28,11 @@ struct CommandLine {
   std::vector<Argument> arguments;
 };
 
+// Where the command of a line a module received starts: at its first "AT"
+// (either case); bytes before it (line noise, a stray +++) are not part of
+// it. npos when the line holds no "AT".
+std::size_t command_start(std::string_view line);
+
 // Parses one command line (without its CR). Nothing when it does not start
 // with AT or a quoted argument does not close.
 std::optional<CommandLine> parse_command_line(std::string_view line);

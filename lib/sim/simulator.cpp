@@ -1,5 +1,7 @@
 #include "sim/simulator.hpp"
 
+#include "at/command_line.hpp"
+
 namespace dfota::sim {
 
 namespace fs = std::filesystem;
@@ -102,18 +104,12 @@ void Simulator::serve_commands() {
 void Simulator::handle_line(const std::string& line) {
   Module& module = *module_;
   // Bytes before "AT" (line noise, a stray +++) are ignored, as modules do.
-  std::size_t at = std::string::npos;
-  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
-    if ((line[i] == 'A' || line[i] == 'a') && (line[i + 1] == 'T' || line[i + 1] == 't')) {
-      at = i;
-      break;
-    }
-  }
-  if (at == std::string::npos) {
+  const std::size_t start = at::command_start(line);
+  if (start == std::string::npos) {
     module.log(at::Direction::to_module, "(ignored) " + std::to_string(line.size()) + " bytes without AT");
     return;
   }
-  const std::string text = line.substr(at);
+  const std::string text = line.substr(start);
   module.log(at::Direction::to_module, text);
   const Faults& faults = module.options().faults;
   if (faults.line_noise && std::uniform_int_distribution<int>(0, 2)(module.random()) == 0) {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "at/command_line.hpp"
+#include "at/lines.hpp"
 #include "at/requests.hpp"
 #include "report/session_log.hpp"
 #include "sim/errors.hpp"
@@ -35,11 +36,6 @@ std::optional<DataPhase> data_phase_of(std::string_view command) {
     if (download->source == Source::file && download->size) return DataPhase{*download->size, false, true};
   }
   return std::nullopt;
-}
-
-bool is_final(std::string_view line) {
-  return line == "OK" || line == "ERROR" || line == "CONNECT" || line == "NO CARRIER" ||
-         starts_with(line, "+CME ERROR");
 }
 
 // "(noise: 40 bytes)" or "(noise: 5000 bytes without an end of line)".
@@ -130,8 +126,10 @@ Expected<Recording> read_recording(std::istream& log, std::string_view port) {
             made.push_back(std::move(data));
           }
           // A refusal ends the command; FILE mode's OK comes before its report.
-          const bool refused = is_final(step.text) && step.text != "OK" && step.text != "CONNECT";
-          if (opens || refused || (!pending->after_file_start && is_final(step.text))) pending.reset();
+          const at::LineKind kind = at::classify_line(step.text, "").kind;
+          const bool final = at::is_final(kind);
+          const bool refused = final && kind != at::LineKind::ok && kind != at::LineKind::connect;
+          if (opens || refused || (!pending->after_file_start && final)) pending.reset();
         }
       }
     } else if (line.marker == '-' && (starts_with(bytes, "port gone") || starts_with(bytes, "port back"))) {

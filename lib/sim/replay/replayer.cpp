@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "at/command_line.hpp"
 #include "sim/errors.hpp"
 
 namespace dfota::sim {
@@ -228,16 +229,9 @@ bool Replayer::take_line(std::string& line) {
     line_feed_may_follow_ = input_[end] == '\r';
     input_.erase(0, end + 1);
     // Bytes before "AT" (a stray +++, noise) are not part of the command.
-    std::size_t at = std::string::npos;
-    for (std::size_t i = 0; i + 1 < line.size(); ++i) {
-      if (std::toupper(static_cast<unsigned char>(line[i])) == 'A' &&
-          std::toupper(static_cast<unsigned char>(line[i + 1])) == 'T') {
-        at = i;
-        break;
-      }
-    }
-    if (at == std::string::npos) continue;
-    line.erase(0, at);
+    const std::size_t start = at::command_start(line);
+    if (start == std::string::npos) continue;
+    line.erase(0, start);
     return true;
   }
 }

@@ -45,5 +45,15 @@ TEST(CommandLine, RejectsWhatIsNotACommand) {
   EXPECT_FALSE(parse_command_line("AT+CMEE?1"));
 }
 
+TEST(CommandLine, TheCommandStartsAtItsFirstAt) {
+  EXPECT_EQ(command_start("AT+QGMR"), 0u);
+  EXPECT_EQ(command_start("+++at+qgmr"), 3u);
+  EXPECT_EQ(command_start("\xfe\xfe"
+                          "AT"),
+            2u);
+  EXPECT_EQ(command_start("+++"), std::string_view::npos);
+  EXPECT_EQ(command_start("A"), std::string_view::npos);
+}
+
 } // namespace
 } // namespace dfota::at
