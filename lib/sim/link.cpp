@@ -40,7 +40,7 @@ Link::Link(transport::Clock& clock, LinkSettings settings)
       out_(settings.baud ? std::optional<double>(*settings.baud / 10.0) : std::nullopt),
       in_(settings.baud ? std::optional<double>(*settings.baud / 10.0) : std::nullopt) {}
 
-void Link::attach(std::unique_ptr<transport::PtyPort> port) { port_ = std::move(port); }
+void Link::attach(std::unique_ptr<transport::ModulePort> port) { port_ = std::move(port); }
 
 void Link::detach() { port_.reset(); }
 

@@ -1,4 +1,4 @@
-// The wire between host and simulated module: the pseudo-terminal plus what
+// The wire between host and simulated module: the module's port plus what
 // a real link does to bytes. With a baud rate each direction carries at most
 // baud/10 bytes per second; without working flow control, bytes that arrive
 // faster than the module can take them overflow its receive buffer and are
@@ -8,7 +8,7 @@
 #include <memory>
 #include <optional>
 
-#include "transport/pty.hpp"
+#include "transport/module_port.hpp"
 
 namespace dfota::sim {
 
@@ -54,9 +54,9 @@ class Link {
 public:
   Link(transport::Clock& clock, LinkSettings settings);
 
-  void attach(std::unique_ptr<transport::PtyPort> port);
+  void attach(std::unique_ptr<transport::ModulePort> port);
   void detach(); // the port goes away (reboot, power loss)
-  const transport::PtyPort* port() const { return port_.get(); }
+  const transport::ModulePort* port() const { return port_.get(); }
   bool host_attached() const { return port_ && port_->host_attached(); }
 
   // Sends bytes at the link's rate. Lost (not an error) when no host has
@@ -77,7 +77,7 @@ public:
 private:
   transport::Clock& clock_;
   LinkSettings settings_;
-  std::unique_ptr<transport::PtyPort> port_;
+  std::unique_ptr<transport::ModulePort> port_;
   Pacer out_;
   Pacer in_;
   std::optional<OverflowModel> overflow_;

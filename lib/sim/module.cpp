@@ -79,7 +79,7 @@ void Module::cut_power(const std::string& when) {
 }
 
 void Module::boot_port() {
-  auto port = transport::PtyPort::create(options_.link, clock_);
+  auto port = make_module_port(options_, clock_);
   if (!port) {
     log(at::Direction::event, "cannot create the port: " + port.error().message());
     return;

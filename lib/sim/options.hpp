@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "profiles/profile.hpp"
 #include "transport/clock.hpp"
+#include "transport/module_port.hpp"
 #include "transport/transport.hpp"
 
 namespace dfota::sim {
@@ -82,11 +83,19 @@ struct SimOptions {
   // The module's clock (borrowed, must outlive the simulator); the steady
   // clock when null.
   transport::Clock* clock = nullptr;
+  // Makes the port behind `link` at every boot: a pseudo-terminal when
+  // empty; tests plug into transport::MemoryPorts instead.
+  std::function<Expected<std::unique_ptr<transport::ModulePort>>(const std::filesystem::path& link,
+                                                                 transport::Clock& clock)>
+      make_port;
   // The conversation: the host's commands (to_module), the module's answers
   // and reports (from_module, with what a fault did to them in parentheses)
   // and the module's events ("rebooting").
   at::ConversationLog log;
 };
+
+// The module's port behind options.link, made as options.make_port says.
+Expected<std::unique_ptr<transport::ModulePort>> make_module_port(const SimOptions& options, transport::Clock& clock);
 
 // A simulator's log line as `dfota sim --log` prints it, from the module's
 // side: "< AT+QGMR" (from the host), "> OK" (to it), "* rebooting".

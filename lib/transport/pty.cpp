@@ -13,7 +13,7 @@ namespace dfota::transport {
 namespace fs = std::filesystem;
 
 PtyPort::PtyPort(int master, std::string terminal, fs::path link, Clock& clock)
-    : FdTransport(master, link.string(), clock), terminal_(std::move(terminal)), link_(std::move(link)) {}
+    : master_(master, link.string(), clock), terminal_(std::move(terminal)), link_(std::move(link)) {}
 
 Expected<std::unique_ptr<PtyPort>> PtyPort::create(const fs::path& link, Clock& clock) {
   int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -58,7 +58,7 @@ PtyPort::~PtyPort() {
 
 bool PtyPort::host_attached() const {
   // A master reports POLLHUP while no process has the terminal open.
-  pollfd p{fd(), 0, 0};
+  pollfd p{master_.fd(), 0, 0};
   ::poll(&p, 1, 0);
   return !(p.revents & POLLHUP);
 }

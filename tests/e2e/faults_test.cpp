@@ -47,6 +47,7 @@ protected:
 TEST_F(Faults, PowerLossDuringUpdatingResumesOnTheNextStart) {
   auto sim_options = harness_.options("rg50xq");
   sim_options.faults.power_loss = sim::PowerLoss{sim::PowerLossPhase::updating, 50};
+  harness_.hold_time_after_power_loss();
   ASSERT_TRUE(harness_.start(sim_options));
   auto host = std::async(std::launch::async,
                          [&] { return harness_.upload(harness_.upload_options(sample_packages().forward), "rg50xq"); });
@@ -215,10 +216,10 @@ TEST_F(Faults, AModuleTimeoutIs421AndTheUpgradeOfWhatArrivedIsFollowed) {
   sim_options.port_kind = sim::PortKind::uart; // UGxx shows its FOTA reports on a UART only
   std::vector<std::string> warnings;
   harness_.start(sim_options);
-  auto outcome = upload::run_upload(harness_.upload_options(sample_packages().forward), *registry().find("ugxx"),
-                                    registry(), [&](const upload::UploadEvent& e) {
-                                      if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
-                                    });
+  auto outcome =
+      harness_.upload(harness_.upload_options(sample_packages().forward), "ugxx", [&](const upload::UploadEvent& e) {
+        if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
+      });
   (void)harness_.stop();
   ASSERT_TRUE(outcome.error);
   EXPECT_TRUE(outcome.error->is(UploadErrc::timeout)) << outcome.error->message();

@@ -59,7 +59,7 @@ protected:
 };
 
 TEST_F(ModemManagerTest, TheModuleIsInhibitedFromBeforeThePortOpensUntilTheUpgradeEnds) {
-  SimHarness harness;
+  SimHarness harness{SimHarness::Wire::pty};
   PrivateSystemBus bus(harness.dir() / "bus");
   ASSERT_TRUE(bus.ready());
   ASSERT_FALSE(port_name(harness).empty());
@@ -86,7 +86,7 @@ TEST_F(ModemManagerTest, TheModuleIsInhibitedFromBeforeThePortOpensUntilTheUpgra
 
 TEST_F(ModemManagerTest, WithoutModemManagerAutoGoesOnAndInhibitSendsNothing) {
   {
-    SimHarness harness;
+    SimHarness harness{SimHarness::Wire::pty};
     PrivateSystemBus bus(harness.dir() / "bus"); // a bus, no ModemManager on it
     ASSERT_TRUE(bus.ready());
     start(harness);
@@ -96,7 +96,7 @@ TEST_F(ModemManagerTest, WithoutModemManagerAutoGoesOnAndInhibitSendsNothing) {
     EXPECT_FALSE(said(automatic, upload::UploadEvent::Kind::warning, "ModemManager"));
   }
   {
-    SimHarness harness;
+    SimHarness harness{SimHarness::Wire::pty};
     PrivateSystemBus bus(harness.dir() / "bus");
     ASSERT_TRUE(bus.ready());
     start(harness);
@@ -110,7 +110,7 @@ TEST_F(ModemManagerTest, WithoutModemManagerAutoGoesOnAndInhibitSendsNothing) {
   }
   {
     // No system bus at all: the same as no ModemManager.
-    SimHarness harness;
+    SimHarness harness{SimHarness::Wire::pty};
     ::setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + (harness.dir() / "no-bus").string()).c_str(), 1);
     start(harness);
     const UploadRun automatic = upload_with(harness, host::ModemManagerPolicy::automatic);
@@ -121,7 +121,7 @@ TEST_F(ModemManagerTest, WithoutModemManagerAutoGoesOnAndInhibitSendsNothing) {
 }
 
 TEST_F(ModemManagerTest, AModuleModemManagerDoesNotManageIsLeftAsItIs) {
-  SimHarness harness;
+  SimHarness harness{SimHarness::Wire::pty};
   PrivateSystemBus bus(harness.dir() / "bus");
   ASSERT_TRUE(bus.ready());
   ASSERT_TRUE(bus.start_modem_manager(kDevice, {"ttyUSB9"}));
@@ -131,7 +131,7 @@ TEST_F(ModemManagerTest, AModuleModemManagerDoesNotManageIsLeftAsItIs) {
   EXPECT_TRUE(automatic.upgraded);
   EXPECT_TRUE(bus.inhibit_calls().empty());
 
-  SimHarness second;
+  SimHarness second{SimHarness::Wire::pty};
   start(second);
   const std::string name = port_name(second); // while the pty exists
   const UploadRun inhibit = upload_with(second, host::ModemManagerPolicy::inhibit);
@@ -143,7 +143,7 @@ TEST_F(ModemManagerTest, AModuleModemManagerDoesNotManageIsLeftAsItIs) {
 
 TEST_F(ModemManagerTest, ARefusalIsWarnedAboutUnderAutoAndFailsUnderInhibit) {
   for (const auto policy : {host::ModemManagerPolicy::automatic, host::ModemManagerPolicy::inhibit}) {
-    SimHarness harness;
+    SimHarness harness{SimHarness::Wire::pty};
     PrivateSystemBus bus(harness.dir() / "bus");
     ASSERT_TRUE(bus.ready());
     start(harness);
@@ -165,7 +165,7 @@ TEST_F(ModemManagerTest, ARefusalIsWarnedAboutUnderAutoAndFailsUnderInhibit) {
 }
 
 TEST_F(ModemManagerTest, AFailedUploadGivesTheModuleBack) {
-  SimHarness harness;
+  SimHarness harness{SimHarness::Wire::pty};
   PrivateSystemBus bus(harness.dir() / "bus");
   ASSERT_TRUE(bus.ready());
   start(harness);
@@ -183,7 +183,7 @@ TEST_F(ModemManagerTest, AFailedUploadGivesTheModuleBack) {
 // `dfota upload` interrupted while the module reboots: the program gives
 // the module back to ModemManager before it ends by the signal.
 TEST_F(ModemManagerTest, AnInterruptedUploadGivesTheModuleBack) {
-  SimHarness harness;
+  SimHarness harness{SimHarness::Wire::pty};
   PrivateSystemBus bus(harness.dir() / "bus");
   ASSERT_TRUE(bus.ready());
   auto sim_options = harness.options("ec2x");

@@ -22,6 +22,7 @@ struct Point {
   std::string profile;
   std::string method;
   PowerLoss loss;
+  SimHarness::Wire wire = SimHarness::Wire::memory;
 };
 
 std::ostream& operator<<(std::ostream& out, const Point& p) { return out << p.name; }
@@ -34,7 +35,7 @@ protected:
     if (same_tree(harness_.firmware(), sample_firmware("v2"))) return "v2";
     return "";
   }
-  SimHarness harness_;
+  SimHarness harness_{GetParam().wire};
 };
 
 TEST_P(PowerLossAnywhere, TheModuleKeepsOneWholeVersionAndTheUpgradeCompletes) {
@@ -42,6 +43,7 @@ TEST_P(PowerLossAnywhere, TheModuleKeepsOneWholeVersionAndTheUpgradeCompletes) {
   const fs::path package = sample_packages().forward;
   auto faulty = harness_.options(point.profile);
   faulty.faults.power_loss = point.loss;
+  harness_.hold_time_after_power_loss();
   ASSERT_TRUE(harness_.start(faulty)) << harness_.log();
   auto host = std::async(std::launch::async, [&] {
     return harness_.upload(harness_.upload_options(package, point.method), point.profile);
@@ -106,6 +108,13 @@ INSTANTIATE_TEST_SUITE_P(TenPoints, PowerLossAnywhere,
                                            Point{"swap", "rg50xq", "qfupl", {PowerLossPhase::swap, 0}},
                                            Point{"commit", "ec2x", "qfupl", {PowerLossPhase::commit, 0}},
                                            Point{"reboot", "ec200t", "file", {PowerLossPhase::reboot, 0}}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+// The same over a real pseudo-terminal, on real time: the port really goes
+// and a new simulator process would find the same firmware and state.
+INSTANTIATE_TEST_SUITE_P(OverARealTerminal, PowerLossAnywhere,
+                         ::testing::Values(Point{
+                             "updating_50_pty", "ugxx", "com", {PowerLossPhase::updating, 50}, SimHarness::Wire::pty}),
                          [](const auto& param_info) { return param_info.param.name; });
 
 TEST(PowerLossSwitch, ParsesEveryPhaseAndRefusesTheRest) {

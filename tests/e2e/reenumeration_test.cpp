@@ -17,7 +17,7 @@ namespace dfota::test {
 namespace {
 
 TEST(Reenumeration, APortThatComesBackUnderAnotherNameIsFoundByItsUsbInterface) {
-  SimHarness harness;
+  SimHarness harness{SimHarness::Wire::pty};
   FakeSysfs sysfs(harness.dir() / "root");
   std::mutex mutex;
   std::vector<std::string> names;

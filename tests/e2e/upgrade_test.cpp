@@ -1,6 +1,7 @@
 // Every family x every method its guide describes: the uploader takes the
-// simulated module from sample v1 to v2 over a real pty, and the module's
-// firmware directory then equals v2.
+// simulated module from sample v1 to v2, and the module's firmware
+// directory then equals v2. In memory on virtual time, and one family each
+// over a real pseudo-terminal.
 #include <gtest/gtest.h>
 
 #include "support/loopback_servers.hpp"
@@ -13,15 +14,18 @@ struct Case {
   const char* profile;
   const char* method; // com, file, qfupl, ftp, http, https
   sim::PortKind port = sim::PortKind::usb;
+  SimHarness::Wire wire = SimHarness::Wire::memory;
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.profile << "/" << c.method << (c.port == sim::PortKind::uart ? "/uart" : "");
+  *os << c.profile << "/" << c.method << (c.port == sim::PortKind::uart ? "/uart" : "")
+      << (c.wire == SimHarness::Wire::pty ? "/pty" : "");
 }
 
 std::string name_of(const ::testing::TestParamInfo<Case>& info) {
   return std::string(info.param.profile) + "_" + info.param.method +
-         (info.param.port == sim::PortKind::uart ? "_uart" : "");
+         (info.param.port == sim::PortKind::uart ? "_uart" : "") +
+         (info.param.wire == SimHarness::Wire::pty ? "_pty" : "");
 }
 
 // Servers shared by the URL cases.
@@ -51,7 +55,7 @@ class Upgrade : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Upgrade, TakesTheModuleToTheTargetFirmware) {
   const Case c = GetParam();
-  SimHarness harness;
+  SimHarness harness(c.wire);
   auto sim_options = harness.options(c.profile);
   sim_options.port_kind = c.port;
   auto options = harness.upload_options(sample_packages().forward, c.method);
@@ -75,8 +79,7 @@ TEST_P(Upgrade, TakesTheModuleToTheTargetFirmware) {
   }
   ASSERT_TRUE(harness.start(sim_options)) << harness.log();
   std::vector<std::string> events;
-  auto outcome = upload::run_upload(options, *registry().find(c.profile), registry(),
-                                    [&](const upload::UploadEvent& e) { events.push_back(e.text); });
+  auto outcome = harness.upload(options, c.profile, [&](const upload::UploadEvent& e) { events.push_back(e.text); });
   ASSERT_TRUE(harness.stop());
   ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
   EXPECT_TRUE(outcome.report.ok);
@@ -102,6 +105,16 @@ INSTANTIATE_TEST_SUITE_P(EveryFamilyAndMethod, Upgrade,
                                            Case{"rg50xq", "https"}),
                          name_of);
 
+// One family each over a real pseudo-terminal, on real time: what the
+// in-memory port stands for (termios, hang-ups, the link's symlink).
+constexpr auto kPty = SimHarness::Wire::pty;
+INSTANTIATE_TEST_SUITE_P(OverARealTerminal, Upgrade,
+                         ::testing::Values(Case{"ugxx", "com", sim::PortKind::usb, kPty},
+                                           Case{"ec2x", "qfupl", sim::PortKind::usb, kPty},
+                                           Case{"ec200t", "file", sim::PortKind::uart, kPty},
+                                           Case{"rg50xq", "http", sim::PortKind::usb, kPty}),
+                         name_of);
+
 TEST(Upgrade, AndBackWithTheReversePackage) {
   SimHarness harness;
   ASSERT_TRUE(harness.start(harness.options("rg50xq")));
@@ -114,24 +127,25 @@ TEST(Upgrade, AndBackWithTheReversePackage) {
   EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v1")));
 }
 
-// The real ports, reported to be on `kind` (a pseudo-terminal tells nothing).
+// The harness's ports, reported to be on `kind` (they tell nothing).
 class PortsOfKind final : public transport::PortOpener {
 public:
-  explicit PortsOfKind(transport::PortKind kind) : kind_(kind) {}
+  PortsOfKind(transport::PortOpener& ports, transport::PortKind kind) : ports_(ports), kind_(kind) {}
   Expected<std::unique_ptr<transport::Transport>> open(const std::string& spec, const transport::SerialOptions& o,
                                                        transport::TimePoint deadline,
                                                        transport::Clock& clock) override {
-    return transport::system_ports().open(spec, o, deadline, clock);
+    return ports_.open(spec, o, deadline, clock);
   }
   Expected<std::unique_ptr<transport::Transport>> reopen_when_back(const std::string& spec,
                                                                    const transport::SerialOptions& o,
                                                                    transport::TimePoint deadline,
                                                                    transport::Clock& clock) override {
-    return transport::system_ports().reopen_when_back(spec, o, deadline, clock);
+    return ports_.reopen_when_back(spec, o, deadline, clock);
   }
   std::optional<transport::PortKind> kind_of(const std::string&) const override { return kind_; }
 
 private:
+  transport::PortOpener& ports_;
   transport::PortKind kind_;
 };
 
@@ -162,10 +176,8 @@ TEST(FlowControl, IsSetByTheCommandOfThePortAndReadBack) {
       if (d == at::Direction::to_module) sent += std::string(line) + "\n";
     };
     std::optional<PortsOfKind> ports;
-    if (c.host_sees) ports.emplace(*c.host_sees);
-    auto outcome =
-        upload::run_upload(options, *registry().find("ec200t"), registry(), {}, log, transport::steady_clock(),
-                           ports ? static_cast<transport::PortOpener&>(*ports) : transport::system_ports());
+    if (c.host_sees) ports.emplace(harness.ports(), *c.host_sees);
+    auto outcome = harness.upload(options, "ec200t", {}, log, ports ? &*ports : nullptr);
     ASSERT_TRUE(harness.stop());
     ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
     EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v2")));
@@ -186,10 +198,9 @@ TEST(FlowControl, FileModeWithoutItIsAWarningNamingThePace) {
     auto options = harness.upload_options(sample_packages().forward, "file");
     if (rtscts) options.serial.flow_control = transport::FlowControl::rtscts;
     std::vector<std::string> warnings;
-    auto outcome =
-        upload::run_upload(options, *registry().find("ec200t"), registry(), [&](const upload::UploadEvent& e) {
-          if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
-        });
+    auto outcome = harness.upload(options, "ec200t", [&](const upload::UploadEvent& e) {
+      if (e.kind == upload::UploadEvent::Kind::warning) warnings.push_back(e.text);
+    });
     ASSERT_TRUE(harness.stop());
     ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
     std::string all;
@@ -218,7 +229,7 @@ TEST(SdCard, Ec2xTakesThePackageFromTheCardAndOthersRefuseIt) {
     at::ConversationLog log = [&](at::Direction d, std::string_view line) {
       if (d == at::Direction::to_module) sent += std::string(line) + "\n";
     };
-    auto outcome = upload::run_upload(options, *registry().find("ec2x"), registry(), {}, log);
+    auto outcome = harness.upload(options, "ec2x", {}, log);
     ASSERT_TRUE(harness.stop());
     ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
     EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v2")));
@@ -239,7 +250,7 @@ TEST(SdCard, Ec2xTakesThePackageFromTheCardAndOthersRefuseIt) {
     at::ConversationLog log = [&](at::Direction d, std::string_view line) {
       if (d == at::Direction::to_module) sent += std::string(line) + "\n";
     };
-    auto outcome = upload::run_upload(options, *registry().find("rg50xq"), registry(), {}, log);
+    auto outcome = harness.upload(options, "rg50xq", {}, log);
     ASSERT_TRUE(harness.stop());
     ASSERT_TRUE(outcome.error);
     EXPECT_TRUE(outcome.error->is(upload::UploadErrc::not_supported)) << outcome.error->message();

@@ -26,7 +26,7 @@ const profiles::Registry& registry() {
   return loaded;
 }
 
-SimHarness::SimHarness() : firmware_(dir_ / "firmware"), link_(dir_ / "module0") {
+SimHarness::SimHarness(Wire wire) : wire_(wire), firmware_(dir_ / "firmware"), link_(dir_ / "module0") {
   fs::copy(sample_firmware("v1"), firmware_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
 }
 
@@ -46,6 +46,10 @@ sim::SimOptions SimHarness::options(const std::string& profile_id) {
     std::lock_guard lock(log_mutex_);
     log_ += sim::module_log_line(direction, text) + "\n";
   };
+  if (wire_ == Wire::memory) {
+    o.clock = &virtual_clock_;
+    o.make_port = [this](const fs::path& link, transport::Clock&) { return memory_ports_.plug(link.string()); };
+  }
   return o;
 }
 
@@ -60,14 +64,34 @@ bool SimHarness::start(sim::SimOptions options) {
   sim_ = std::move(*created);
   stop_ = false;
   ended_ = false;
-  thread_ = std::thread([this] {
+  std::unique_ptr<transport::VirtualClock::Hold> until_module;
+  if (wire_ == Wire::memory) {
+    std::lock_guard lock(hold_mutex_);
+    if (!until_host_ && hosts_taking_part_ == 0)
+      until_host_ = std::make_unique<transport::VirtualClock::Hold>(virtual_clock_);
+    until_module = std::make_unique<transport::VirtualClock::Hold>(virtual_clock_);
+  }
+  thread_ = std::thread([this, hold = std::move(until_module)]() mutable {
+    std::optional<transport::VirtualClock::Participant> module_takes_part;
+    if (wire_ == Wire::memory) module_takes_part.emplace(virtual_clock_);
+    hold.reset(); // the module's thread takes over
+    {
+      std::lock_guard lock(hold_mutex_);
+      until_power_back_.reset();
+    }
     result_ = sim_->run(stop_);
+    if (wire_ == Wire::memory && !stop_ && hold_after_power_loss_) {
+      // Power lost: time stands still until the test starts the module again.
+      std::lock_guard lock(hold_mutex_);
+      until_power_back_ = std::make_unique<transport::VirtualClock::Hold>(virtual_clock_);
+    }
     ended_ = true;
   });
   return true;
 }
 
 Status SimHarness::wait_for_end(int timeout_ms) {
+  release_hold(); // the module (and a host, if one runs) move the time now
   for (int waited = 0; !ended_ && waited < timeout_ms; waited += 10)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return stop();
@@ -76,6 +100,8 @@ Status SimHarness::wait_for_end(int timeout_ms) {
 Status SimHarness::stop() {
   if (!thread_.joinable()) return result_;
   stop_ = true;
+  release_hold();
+  virtual_clock_.change([] {}); // a module waiting on the clock looks at stop_
   thread_.join();
   sim_.reset();
   return result_;
@@ -94,8 +120,42 @@ upload::UploadOptions SimHarness::upload_options(const fs::path& package, const 
   return o;
 }
 
-upload::UploadOutcome SimHarness::upload(const upload::UploadOptions& options, const std::string& profile_id) {
-  return upload::run_upload(options, *registry().find(profile_id), registry());
+upload::UploadOutcome SimHarness::upload(const upload::UploadOptions& options, const std::string& profile_id,
+                                         std::function<void(const upload::UploadEvent&)> events,
+                                         at::ConversationLog log, transport::PortOpener* ports) {
+  const auto host_takes_part = take_part_as_host();
+  return upload::run_upload(options, *registry().find(profile_id), registry(), std::move(events), std::move(log),
+                            clock(), ports ? *ports : this->ports());
+}
+
+std::unique_ptr<SimHarness::HostTakesPart> SimHarness::take_part_as_host() {
+  if (wire_ != Wire::memory) return nullptr;
+  return std::make_unique<HostTakesPart>(*this);
+}
+
+SimHarness::HostTakesPart::HostTakesPart(SimHarness& harness)
+    : harness_(harness), participant_(harness.virtual_clock_) {
+  std::lock_guard lock(harness_.hold_mutex_);
+  ++harness_.hosts_taking_part_;
+  harness_.until_host_.reset();
+}
+
+SimHarness::HostTakesPart::~HostTakesPart() {
+  std::lock_guard lock(harness_.hold_mutex_);
+  --harness_.hosts_taking_part_;
+}
+
+void SimHarness::release_hold() {
+  std::lock_guard lock(hold_mutex_);
+  until_host_.reset();
+}
+
+transport::PortOpener& SimHarness::ports() {
+  return wire_ == Wire::memory ? static_cast<transport::PortOpener&>(memory_ports_) : transport::system_ports();
+}
+
+transport::Clock& SimHarness::clock() {
+  return wire_ == Wire::memory ? static_cast<transport::Clock&>(virtual_clock_) : transport::steady_clock();
 }
 
 std::string SimHarness::log() const {

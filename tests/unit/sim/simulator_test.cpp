@@ -20,10 +20,12 @@ protected:
     auto options = harness_.options(profile);
     if (tweak) tweak(options);
     ASSERT_TRUE(harness_.start(options)) << harness_.log();
-    auto port = transport::open_serial(harness_.link().string(), transport::SerialOptions{});
+    host_takes_part_ = harness_.take_part_as_host();
+    auto port = harness_.ports().open(harness_.link().string(), transport::SerialOptions{},
+                                      clock().deadline_in(Duration(1000)), clock());
     ASSERT_TRUE(port) << port.error().message();
     port_ = std::move(*port);
-    channel_.emplace(*port_, transport::steady_clock());
+    channel_.emplace(*port_, clock());
   }
   at::Response ask(const std::string& command) {
     auto r = channel_->command(command, Duration(3000));
@@ -33,7 +35,7 @@ protected:
   // Raw bytes until `count` arrived or 1 s passed.
   std::string raw(std::size_t count) {
     std::string out;
-    const auto deadline = transport::steady_clock().deadline_in(Duration(1000));
+    const auto deadline = clock().deadline_in(Duration(1000));
     while (out.size() < count) {
       // Never more than asked for: what follows (a final answer) stays for the channel.
       std::uint8_t buffer[256];
@@ -45,14 +47,16 @@ protected:
     return out;
   }
   test::SimHarness harness_;
-  std::unique_ptr<transport::FdTransport> port_;
+  transport::Clock& clock() { return harness_.clock(); }
+  std::unique_ptr<test::SimHarness::HostTakesPart> host_takes_part_;
+  std::unique_ptr<transport::Transport> port_;
   std::optional<at::Channel> channel_;
 };
 
 TEST_F(Wire, EchoIdentityAndErrors) {
   open("ec2x");
   // Echo is on at start, as on real modules.
-  ASSERT_TRUE(port_->write_all(as_bytes("AT\r"), transport::steady_clock().deadline_in(Duration(1000))));
+  ASSERT_TRUE(port_->write_all(as_bytes("AT\r"), clock().deadline_in(Duration(1000))));
   EXPECT_EQ(raw(9), "AT\r\r\nOK\r\n");
   EXPECT_TRUE(ask("ATE0").ok());
   auto ati = ask("ATI");
@@ -83,7 +87,7 @@ TEST_F(Wire, FileCommandsWithTheirCmeCodes) {
   auto connect = ask("AT+QFUPL=\"a.bin\",2048,5,1");
   ASSERT_EQ(connect.final.kind, at::LineKind::connect);
   Bytes data = test::random_bytes(2048, 7);
-  const auto soon = [] { return transport::steady_clock().deadline_in(Duration(2000)); };
+  const auto soon = [this] { return clock().deadline_in(Duration(2000)); };
   ASSERT_TRUE(channel_->write_data(ByteSpan(data).first(1024), soon()));
   EXPECT_EQ(raw(1), "A");
   ASSERT_TRUE(channel_->write_data(ByteSpan(data).subspan(1024), soon()));
@@ -103,7 +107,7 @@ TEST_F(Wire, FileCommandsWithTheirCmeCodes) {
   // A timeout leaves what arrived; +CME ERROR: 421 after the report.
   ASSERT_EQ(ask("AT+QFUPL=\"d.bin\",100,1").final.kind, at::LineKind::connect);
   ASSERT_TRUE(channel_->write_data(as_bytes("0123456789"), soon()));
-  auto late = channel_->wait_final("AT+QFUPL=\"d.bin\",100,1", transport::steady_clock().deadline_in(Duration(3000)));
+  auto late = channel_->wait_final("AT+QFUPL=\"d.bin\",100,1", clock().deadline_in(Duration(3000)));
   ASSERT_TRUE(late);
   EXPECT_EQ(late->final.code, 421);
   EXPECT_EQ(late->info.at(0).rfind("+QFUPL: 10,", 0), 0u);
@@ -120,9 +124,9 @@ TEST_F(Wire, ComModeReportsSizeAndChecksumAndEndsEarlyOnEscape) {
   ASSERT_TRUE(ask("ATE0").ok());
   ASSERT_EQ(ask("AT+QFOTADL=\"COM\",345200,5").final.kind, at::LineKind::connect);
   Bytes part = test::random_bytes(5000, 3);
-  ASSERT_TRUE(channel_->write_data(part, transport::steady_clock().deadline_in(Duration(2000))));
+  ASSERT_TRUE(channel_->write_data(part, clock().deadline_in(Duration(2000))));
   ASSERT_TRUE(channel_->escape_data_mode(Duration(250)));
-  auto r = channel_->wait_final("AT+QFOTADL=\"COM\",345200,5", transport::steady_clock().deadline_in(Duration(3000)));
+  auto r = channel_->wait_final("AT+QFOTADL=\"COM\",345200,5", clock().deadline_in(Duration(3000)));
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->ok());
   // The UGxx guide prints a space after the comma: "+QFOTADL: 345200, b34a".
@@ -131,7 +135,7 @@ TEST_F(Wire, ComModeReportsSizeAndChecksumAndEndsEarlyOnEscape) {
   // (the UGxx guide names no code: the simulator's own 1), RDY.
   std::vector<std::string> urcs;
   while (urcs.empty() || urcs.back() != "RDY" || urcs.size() < 3) { // RDY of the start may come first
-    auto urc = channel_->next_urc(transport::steady_clock().deadline_in(Duration(3000)));
+    auto urc = channel_->next_urc(clock().deadline_in(Duration(3000)));
     ASSERT_TRUE(urc) << harness_.log();
     urcs.push_back(*urc);
   }
