@@ -20,6 +20,12 @@ const char* to_string(FotaPhase phase) {
   return "?";
 }
 
+std::string FotaTracker::failure() const {
+  const std::string what = error_scope_ == "fota" ? "the upgrade ended with END"
+                                                  : "the download ended with " + to_upper(error_scope_) + "END";
+  return what + " " + std::to_string(error_code_);
+}
+
 void FotaTracker::fail(int code, const char* scope) {
   phase_ = FotaPhase::failed;
   error_code_ = code;

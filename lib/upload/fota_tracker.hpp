@@ -46,6 +46,9 @@ public:
   // The failing code and its scope (fota, ftp, http, file) when failed.
   int error_code() const { return error_code_; }
   const std::string& error_scope() const { return error_scope_; }
+  // When failed: "the upgrade ended with END 502", "the download ended
+  // with HTTPEND 701".
+  std::string failure() const;
   int garbled() const { return garbled_; }
   const std::vector<int>& retried() const { return retried_; }
   bool saw_start() const { return saw_start_; }

@@ -90,7 +90,6 @@ struct Session {
   std::optional<FotaTracker> tracker;
   bool qgmr_works = true;
   std::optional<DeliveryProblem> delivery_problem;
-  int reboots = 0;
 };
 
 // The steps, in the order run_upload() takes them.
@@ -103,7 +102,8 @@ Status preflight(Session& session);
 // identification.cpp: the revision, asked again while the module shows a
 // placeholder, until `deadline`.
 Expected<std::string> revision(Session& session, transport::TimePoint deadline);
-// follower.cpp: follows the upgrade to the target version.
+// follower.cpp: follows the upgrade to the target version (the decisions
+// are follow_machine.hpp's).
 Status follow(Session& session);
 // follower.cpp: tells the caller what the tracker made of a report `line`.
 void note(Session& session, const FotaStep& taken, const std::string& line);
