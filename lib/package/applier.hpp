@@ -36,6 +36,9 @@ struct ApplyOptions {
   // --force): the old one is removed only once the new one is whole and in
   // place. Otherwise such an output is refused with PackageErrc::output_exists.
   bool replace_output = false;
+  // The caller ran verify_source() on this source and manifest just before
+  // (the simulator's acceptance checks): the source is not hashed again.
+  bool source_verified = false;
 };
 
 struct ApplyResult {

@@ -117,12 +117,15 @@ PackageResult run_job(const Job& job, const Request& request, const profiles::Re
   result.sha256 = digests->sha256;
   result.md5 = digests->md5;
   result.module_checksum = checksum_hex(digests->module_checksum);
+  // Examined once (digests above, payloads read once), checked for every family.
+  const auto facts = std::make_shared<const validate::PackageFacts>(validate::examine_package(output, {}, *digests));
 
   const auto profiles = request.profiles.empty() ? families_of(result.project, registry) : request.profiles;
   result.status = Status::ok;
   for (const profiles::Profile* profile : profiles) {
     validate::Request check;
     check.package = output;
+    check.facts = facts;
     check.module_version = result.from_version;
     check.source = job.from_dir;
     check.upload_name = result.file;

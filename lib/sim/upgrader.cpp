@@ -154,6 +154,7 @@ int Upgrader::apply(const package::OpenedPackage& opened, const UpgradeFlag& fla
   }
   slot.discard_staging();
   package::ApplyOptions apply_options;
+  apply_options.source_verified = true; // by check_package(), just before
   apply_options.on_progress = [&](std::uint64_t done, std::uint64_t total) {
     const int percent = total == 0 ? 99 : static_cast<int>(1 + done * 98 / total);
     report(percent);

@@ -102,7 +102,7 @@ private:
   transport::TimePoint last_report_;
   transport::Duration waited_{0};  // how long the last wait_report waited
   bool awaiting_download_ = false; // during the last wait_report
-  bool ask_next_ = false; // until the answer (or the port's loss) is fed
+  bool ask_next_ = false;          // until the answer (or the port's loss) is fed
   bool reopen_next_ = false;
   bool gone_while_waiting_ = false;
   bool confirm_next_ = false;

@@ -90,6 +90,7 @@ Status preflight(Session& s) {
   s.step("pre-flight validation against the live module");
   validate::Request request;
   request.package = s.options.package;
+  request.facts = s.package->facts; // examined once for the whole fleet
   request.module_version = s.report.module_version_before;
   request.method = s.url_scheme.empty() ? s.report.method : s.url_scheme;
   if (s.report.method == "url") request.url = s.options.url;

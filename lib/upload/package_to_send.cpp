@@ -14,7 +14,9 @@ Expected<std::shared_ptr<const PackageToSend>> load_package_to_send(const std::f
   auto loaded = std::make_shared<PackageToSend>();
   loaded->path = path;
   loaded->bytes = std::move(*bytes);
-  loaded->checksum.update(loaded->bytes);
+  const Digests digests = digest_bytes(loaded->bytes); // the one pass over the bytes
+  loaded->checksum = digests.module_checksum;
+  loaded->facts = std::make_shared<const validate::PackageFacts>(validate::examine_package(path, {}, digests));
   loaded->layout = inspected->layout;
   if (inspected->manifest) {
     loaded->target_version = inspected->manifest->target_version;

@@ -6,8 +6,6 @@
 #include "firmware/firmware.hpp"
 #include "package/applier.hpp"
 #include "package/inspector.hpp"
-#include "package/package_reader.hpp"
-#include "package/package_signature.hpp"
 #include "profiles/acceptance.hpp"
 #include "profiles/revision.hpp"
 #include "profiles/url.hpp"
@@ -60,137 +58,23 @@ private:
     return m.empty() ? "" : " (" + std::to_string(code) + ": " + m + ")";
   }
 
+  // The zip, signature and payloads rules: the package's own findings, with
+  // this family's codes.
   void check_container() {
-    std::error_code ec;
-    package_size_ = fs::file_size(request_.package, ec);
-    if (auto digests = firmware::digest_file(request_.package)) checksum_ = *digests;
-    // A file that is no zip at all: a vendor's opaque package (.bin, .pack).
-    if (auto zip_like = package::looks_like_zip(request_.package); zip_like && !*zip_like && package_size_ > 0) {
-      if (!request_.trusted_keys.empty()) {
-        add("zip", Verdict::pass, 0, std::string(package::describe(package::Layout::opaque)));
-        return refuse_signature("a package without a dfota manifest cannot carry a signature");
-      }
-      foreign_ = true;
-      add("zip", Verdict::pass, 0, std::string(package::describe(package::Layout::opaque)));
-      add("payloads", Verdict::warn, 0,
-          "an opaque package cannot be checked inside; package md5 " + checksum_.md5 + ", checksum " +
-              checksum_hex(checksum_.module_checksum));
-      return;
+    std::shared_ptr<const PackageFacts> facts = request_.facts;
+    if (!facts) facts = std::make_shared<const PackageFacts>(examine_package(request_.package, request_.trusted_keys));
+    package_size_ = facts->file.size;
+    checksum_ = facts->file;
+    manifest_ = facts->manifest;
+    foreign_ = facts->foreign;
+    signature_refused_ = facts->signature_refused;
+    for (const ContainerFinding& found : facts->container) {
+      const int code = found.code == ContainerFinding::Code::bad_package       ? profile_.upgrade.bad_package
+                       : found.code == ContainerFinding::Code::corrupt_payload ? profile_.upgrade.corrupt_payload
+                                                                               : 0;
+      add(found.rule, found.verdict, code,
+          found.code == ContainerFinding::Code::none ? found.message : found.message + meaning(code));
     }
-    auto opened = package::open_package(request_.package);
-    if (!opened && opened.error().is(package::PackageErrc::manifest_missing)) {
-      // A zip that is not ours: describe what it is, check what can be checked.
-      auto inspected = package::inspect_package(request_.package);
-      if (inspected && !request_.trusted_keys.empty()) {
-        add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
-        return refuse_signature("a package without a dfota manifest cannot carry a signature");
-      }
-      if (inspected) {
-        foreign_ = true;
-        add("zip", Verdict::pass, 0, std::string("readable zip: ") + package::describe(inspected->layout));
-        add("payloads", Verdict::warn, 0,
-            "project/version cannot be checked for this layout; package md5 " + checksum_.md5 + ", checksum " +
-                checksum_hex(checksum_.module_checksum));
-        return;
-      }
-    }
-    if (!opened) {
-      add("zip", Verdict::fail, profile_.upgrade.bad_package,
-          opened.error().message() + meaning(profile_.upgrade.bad_package));
-      if (!request_.trusted_keys.empty())
-        return refuse_signature("the package cannot be opened to check its signature");
-      add("payloads", Verdict::skip, 0, "the package cannot be opened");
-      return;
-    }
-    add("zip", Verdict::pass, 0,
-        "zip and manifest are well-formed (format " + std::to_string(opened->manifest.format_major) + "." +
-            std::to_string(opened->manifest.format_minor) + ")");
-    const bool payloads_verified = check_signature(*opened);
-    if (signature_refused_) return;
-    std::vector<const package::Payload*> payloads;
-    for (const auto& p : opened->manifest.partitions) {
-      if (p.payload) payloads.push_back(&*p.payload);
-      for (const auto& f : p.files) {
-        if (f.payload) payloads.push_back(&*f.payload);
-      }
-    }
-    // Every payload read to the end (unless the signature check just did):
-    // its size and SHA-256 against the manifest.
-    for (const auto* payload : payloads_verified ? std::vector<const package::Payload*>{} : payloads) {
-      auto reader = package::open_payload(opened->zip, *payload);
-      CountingWriter sink;
-      auto copied = reader ? copy_stream(**reader, sink) : Expected<std::uint64_t>(reader.error());
-      if (!copied) {
-        add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
-            copied.error().message() + meaning(profile_.upgrade.corrupt_payload));
-        manifest_ = std::move(opened->manifest);
-        return;
-      }
-    }
-    // What each payload states about its result, against the manifest's
-    // target size, before anything decodes it (a payload that would make the
-    // applier allocate or write more than it announced).
-    auto stated_size_problem = [&](const package::Payload& payload, const std::optional<package::Content>& target) {
-      const delta::Engine* engine = delta::find_engine(payload.engine);
-      if (!engine || !target) return std::string();
-      auto reader = opened->zip.open_entry(payload.path);
-      if (!reader) return reader.error().message();
-      Bytes head(18);
-      std::size_t held = 0;
-      while (held < head.size()) {
-        auto got = (*reader)->read(std::span<std::uint8_t>(head).subspan(held));
-        if (!got) return got.error().message();
-        if (*got == 0) break;
-        held += *got;
-      }
-      auto ok = engine->check_stated_size(ByteSpan(head).first(held), target->size);
-      return ok ? std::string() : payload.path + ": " + ok.error().message();
-    };
-    for (const auto& p : opened->manifest.partitions) {
-      std::string problem = p.payload ? stated_size_problem(*p.payload, p.target) : std::string();
-      for (const auto& f : p.files) {
-        if (problem.empty() && f.payload) problem = stated_size_problem(*f.payload, f.target);
-      }
-      if (!problem.empty()) {
-        add("payloads", Verdict::fail, profile_.upgrade.corrupt_payload,
-            problem + meaning(profile_.upgrade.corrupt_payload));
-        manifest_ = std::move(opened->manifest);
-        return;
-      }
-    }
-    add("payloads", Verdict::pass, 0,
-        std::to_string(payloads.size()) + " payloads match their SHA-256; package md5 " + checksum_.md5 +
-            ", checksum " + checksum_hex(checksum_.module_checksum));
-    manifest_ = std::move(opened->manifest);
-  }
-
-  void refuse_signature(const std::string& why) {
-    add("signature", Verdict::fail, 0, "refused: " + why);
-    signature_refused_ = true;
-  }
-
-  // The "signature" rule. With trusted keys, a refusal ends the validation.
-  // Returns true when it verified every payload on the way (a trusted
-  // signature), so that they need not be read again.
-  bool check_signature(const package::OpenedPackage& opened) {
-    if (request_.trusted_keys.empty()) {
-      auto document = package::read_signature(opened.zip);
-      if (!document)
-        add("signature", Verdict::warn, 0, document.error().message());
-      else if (*document)
-        add("signature", Verdict::skip, 0,
-            "signed by key " + (*document)->key_fingerprint + "; give --pubkey to check it");
-      else
-        add("signature", Verdict::skip, 0, "not signed");
-      return false;
-    }
-    auto key = package::verify_package(opened, request_.trusted_keys);
-    if (!key) {
-      refuse_signature(key.error().message());
-      return false;
-    }
-    add("signature", Verdict::pass, 0, "signed by trusted key " + key->fingerprint() + "; every payload verified");
-    return true;
   }
 
   void check_versions() {

@@ -3,24 +3,17 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "profiles/profile.hpp"
 #include "signing/keys.hpp"
+#include "validate/finding.hpp"
+#include "validate/package_facts.hpp"
 
 namespace dfota::validate {
-
-enum class Verdict { pass, fail, warn, skip };
-const char* to_string(Verdict verdict);
-
-struct Finding {
-  std::string rule; // zip, signature, payloads, project, version, source, size, space, url, upload-name, method
-  Verdict verdict = Verdict::skip;
-  int code = 0;        // the module's error code that this predicts (0: none)
-  std::string message; // one line; never contains a password
-};
 
 struct Request {
   std::filesystem::path package;
@@ -34,6 +27,9 @@ struct Request {
   // When not empty, the package must be signed by one of these keys: the
   // "signature" rule fails otherwise, and then no later rule runs.
   std::vector<signing::PublicKey> trusted_keys;
+  // The package examined already (examine_package, with these trusted
+  // keys): the file is then not read at all. Examined here when null.
+  std::shared_ptr<const PackageFacts> facts;
 };
 
 // Runs every rule the request allows; rules without their input are "skip".

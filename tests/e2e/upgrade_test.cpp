@@ -6,6 +6,7 @@
 
 #include "support/loopback_servers.hpp"
 #include "support/sim_harness.hpp"
+#include "upload/package_to_send.hpp"
 
 namespace dfota::test {
 namespace {
@@ -125,6 +126,28 @@ TEST(Upgrade, AndBackWithTheReversePackage) {
   ASSERT_TRUE(harness.stop());
   EXPECT_EQ(back.report.module_version_after, "EC25EFAR06A06M4G_01.003.01.003");
   EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v1")));
+}
+
+// A fleet's package is read and examined once: a module's run (pre-flight
+// included) needs nothing more of the file.
+TEST(Upgrade, TheLoadedPackageIsAllAModulesRunReads) {
+  SimHarness harness;
+  ASSERT_TRUE(harness.start(harness.options("ec2x")));
+  const fs::path package = harness.dir() / "update-v1-to-v2.zip";
+  fs::copy_file(sample_packages().forward, package);
+  auto options = harness.upload_options(package, "qfupl");
+  auto loaded = upload::load_package_to_send(package);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  options.loaded = *loaded;
+  fs::remove(package);
+  auto outcome = harness.upload(options, "ec2x");
+  ASSERT_TRUE(harness.stop());
+  ASSERT_FALSE(outcome.error) << outcome.error->message() << "\n" << harness.log();
+  EXPECT_TRUE(same_tree(harness.firmware(), sample_firmware("v2")));
+  bool payloads_checked = false;
+  for (const auto& f : outcome.report.findings)
+    payloads_checked |= f.rule == "payloads" && f.verdict == validate::Verdict::pass;
+  EXPECT_TRUE(payloads_checked);
 }
 
 // The harness's ports, reported to be on `kind` (they tell nothing).

@@ -51,7 +51,7 @@ Status ComMethod::deliver(Session& s) const {
   } else if (auto mismatch = report_mismatch(s, *got)) {
     s.delivery_problem = DeliveryProblem{UploadErrc::transfer_failed, *mismatch, 0, ""};
   } else {
-    s.step("checksum " + s.package->checksum.hex() + " confirmed by the module");
+    s.step("checksum " + checksum_hex(s.package->checksum) + " confirmed by the module");
     return {};
   }
   s.warn(s.delivery_problem->message +

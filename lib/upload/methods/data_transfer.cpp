@@ -79,16 +79,16 @@ Status check_report(Session& s, const at::Response& r, const char* prefix) {
     if (auto parsed = at::parse_upload_report(line, prefix)) got = parsed;
   if (!got) return s.fail(UploadErrc::transfer_failed, std::string("no ") + prefix + " report after the upload");
   if (auto mismatch = report_mismatch(s, *got)) return s.fail(UploadErrc::transfer_failed, *mismatch);
-  s.step("checksum " + s.package->checksum.hex() + " confirmed by the module");
+  s.step("checksum " + checksum_hex(s.package->checksum) + " confirmed by the module");
   return {};
 }
 
 std::optional<std::string> report_mismatch(Session& s, const at::UploadReport& got) {
-  const ModuleChecksum& ours = s.package->checksum;
-  if (got.size == s.bytes().size() && got.checksum == ours.value()) return std::nullopt;
+  const std::uint16_t ours = s.package->checksum;
+  if (got.size == s.bytes().size() && got.checksum == ours) return std::nullopt;
   if (got.size == s.bytes().size()) s.report.error_rule = "checksum";
   return "the module received " + std::to_string(got.size) + " bytes with checksum " + checksum_hex(got.checksum) +
-         ", the package has " + std::to_string(s.bytes().size()) + " bytes with checksum " + ours.hex();
+         ", the package has " + std::to_string(s.bytes().size()) + " bytes with checksum " + checksum_hex(ours);
 }
 
 Status expect_connect(Session& s, const Expected<at::Response>& r, const std::string& what) {

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+
 #include "package/builder.hpp"
 #include "package/zip_container.hpp"
 #include "support/test_support.hpp"
@@ -186,6 +189,54 @@ TEST_F(Validate, AForeignPackageIsCheckedAsFarAsPossible) {
   EXPECT_TRUE(passed(findings));
   EXPECT_EQ(rule(findings, "project").verdict, Verdict::warn);
   EXPECT_EQ(rule(findings, "space").verdict, Verdict::pass);
+}
+
+// Examined once, checked for every family: the same findings as reading the
+// package each time, without the file (it is gone when they are checked).
+TEST_F(Validate, OneExaminationServesEveryFamilyWithoutReadingTheFileAgain) {
+  Request r;
+  r.module_version = "EC25EFAR06A06M4G_01.003.01.003";
+  r.free_space = 10'000'000;
+  std::map<std::string, std::vector<Finding>> read_each_time;
+  for (const char* family : {"ugxx", "ec2x", "ec200t", "rg50xq"})
+    read_each_time[family] = run(r, family);
+
+  const fs::path package = dir_ / "p.zip";
+  auto facts = std::make_shared<const PackageFacts>(examine_package(package, {}));
+  EXPECT_EQ(facts->file.size, fs::file_size(package));
+  ASSERT_TRUE(facts->manifest);
+  fs::rename(package, dir_ / "elsewhere.zip");
+  r.facts = facts;
+  for (const auto& [family, expected] : read_each_time) {
+    const auto findings = run(r, family);
+    ASSERT_EQ(findings.size(), expected.size()) << family;
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+      EXPECT_EQ(findings[i].rule, expected[i].rule) << family;
+      EXPECT_EQ(findings[i].verdict, expected[i].verdict) << family << " " << findings[i].rule;
+      EXPECT_EQ(findings[i].code, expected[i].code) << family << " " << findings[i].rule;
+      EXPECT_EQ(findings[i].message, expected[i].message) << family << " " << findings[i].rule;
+    }
+  }
+}
+
+// A damaged package's finding takes each family's own code.
+TEST_F(Validate, AContainerFindingTakesEachFamilysCode) {
+  const fs::path damaged = dir_ / "damaged.zip";
+  {
+    std::ofstream out(damaged, std::ios::binary);
+    out << "PK\x03\x04 cut short";
+  }
+  auto facts = std::make_shared<const PackageFacts>(examine_package(damaged, {}));
+  ASSERT_FALSE(facts->container.empty());
+  EXPECT_EQ(facts->container.front().code, ContainerFinding::Code::bad_package);
+  Request r;
+  r.package = damaged;
+  r.facts = facts;
+  for (const char* family : {"ec2x", "rg50xq"}) {
+    const auto findings = run(r, family);
+    EXPECT_EQ(rule(findings, "zip").verdict, Verdict::fail);
+    EXPECT_EQ(rule(findings, "zip").code, (*registry_->find(family))->upgrade.bad_package) << family;
+  }
 }
 
 } // namespace
