@@ -17,12 +17,26 @@ namespace {
 
 using Wire = MemoryPorts::Wire;
 
-// Moves up to buffer.size() bytes from the front of `from`.
-std::size_t take(std::string& from, std::span<std::uint8_t> buffer) {
-  const std::size_t n = std::min(from.size(), buffer.size());
-  std::memcpy(buffer.data(), from.data(), n);
-  from.erase(0, n);
-  return n;
+// Reads what waits in `from` (bytes for this end), until `deadline`: closed
+// once they are read and `peer_present` (the other end) is false, with
+// `gone` as the message.
+Expected<std::size_t> read_from(VirtualClock& clock, const std::string& name, std::string& from,
+                                const bool& peer_present, const char* gone, std::span<std::uint8_t> buffer,
+                                TimePoint deadline) {
+  std::size_t got = 0;
+  bool closed = false;
+  const bool done = clock.wait_until(deadline, [&] {
+    if (!from.empty()) {
+      got = std::min(from.size(), buffer.size());
+      std::memcpy(buffer.data(), from.data(), got);
+      from.erase(0, got);
+      return true;
+    }
+    return closed = !peer_present;
+  });
+  if (closed) return make_error(TransportErrc::closed, name + ": " + gone);
+  if (!done) return make_error(TransportErrc::timeout, name + ": nothing received in time");
+  return got;
 }
 
 class HostEnd final : public Transport {
@@ -33,15 +47,7 @@ public:
   }
 
   Expected<std::size_t> read_some(std::span<std::uint8_t> buffer, TimePoint deadline) override {
-    std::size_t got = 0;
-    bool gone = false;
-    const bool done = clock_.wait_until(deadline, [&] {
-      if (!wire_->to_host.empty()) return (got = take(wire_->to_host, buffer)), true;
-      return gone = !wire_->module_present;
-    });
-    if (gone) return make_error(TransportErrc::closed, wire_->name + ": port went away");
-    if (!done) return make_error(TransportErrc::timeout, wire_->name + ": nothing received in time");
-    return got;
+    return read_from(clock_, wire_->name, wire_->to_host, wire_->module_present, "port went away", buffer, deadline);
   }
 
   Status write_all(ByteSpan data, TimePoint deadline) override {
@@ -81,15 +87,8 @@ public:
   ~ModuleEnd() override { unplug_(); }
 
   Expected<std::size_t> read_some(std::span<std::uint8_t> buffer, TimePoint deadline) override {
-    std::size_t got = 0;
-    bool gone = false;
-    const bool done = clock_.wait_until(deadline, [&] {
-      if (!wire_->to_module.empty()) return (got = take(wire_->to_module, buffer)), true;
-      return gone = !wire_->host_open;
-    });
-    if (gone) return make_error(TransportErrc::closed, wire_->name + ": no host has the port open");
-    if (!done) return make_error(TransportErrc::timeout, wire_->name + ": nothing received in time");
-    return got;
+    return read_from(clock_, wire_->name, wire_->to_module, wire_->host_open, "no host has the port open", buffer,
+                     deadline);
   }
 
   // Bytes for a host that has not opened the port are lost, as on a USB port

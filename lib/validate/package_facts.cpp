@@ -20,27 +20,14 @@ public:
     const std::filesystem::path& path = facts_.path;
     // A file that is no zip at all: a vendor's opaque package (.bin, .pack).
     if (auto zip_like = package::looks_like_zip(path); zip_like && !*zip_like && facts_.file.size > 0) {
-      add("zip", Verdict::pass, Code::none, package::describe(package::Layout::opaque));
-      if (!trusted_keys_.empty())
-        return refuse_signature("a package without a dfota manifest cannot carry a signature");
-      facts_.foreign = true;
-      add("payloads", Verdict::warn, Code::none,
-          "an opaque package cannot be checked inside; package md5 " + facts_.file.md5 + ", checksum " +
-              checksum_hex(facts_.file.module_checksum));
-      return;
+      return foreign_package(package::describe(package::Layout::opaque), "an opaque package cannot be checked inside");
     }
     auto opened = package::open_package(path);
     if (!opened && opened.error().is(package::PackageErrc::manifest_missing)) {
       // A zip that is not ours: describe what it is, check what can be checked.
       if (auto inspected = package::inspect_layout(path)) {
-        add("zip", Verdict::pass, Code::none, std::string("readable zip: ") + package::describe(inspected->layout));
-        if (!trusted_keys_.empty())
-          return refuse_signature("a package without a dfota manifest cannot carry a signature");
-        facts_.foreign = true;
-        add("payloads", Verdict::warn, Code::none,
-            "project/version cannot be checked for this layout; package md5 " + facts_.file.md5 + ", checksum " +
-                checksum_hex(facts_.file.module_checksum));
-        return;
+        return foreign_package(std::string("readable zip: ") + package::describe(inspected->layout),
+                               "project/version cannot be checked for this layout");
       }
     }
     if (!opened) {
@@ -61,6 +48,16 @@ public:
 private:
   void add(std::string rule, Verdict verdict, Code code, std::string message) {
     facts_.container.push_back(ContainerFinding{std::move(rule), verdict, code, std::move(message)});
+  }
+
+  // A vendor's package, described as `what`: readable, but nothing inside
+  // can be checked (`unchecked` says why); it cannot carry our signature.
+  void foreign_package(const std::string& what, const std::string& unchecked) {
+    add("zip", Verdict::pass, Code::none, what);
+    if (!trusted_keys_.empty()) return refuse_signature("a package without a dfota manifest cannot carry a signature");
+    facts_.foreign = true;
+    add("payloads", Verdict::warn, Code::none,
+        unchecked + "; package md5 " + facts_.file.md5 + ", checksum " + checksum_hex(facts_.file.module_checksum));
   }
 
   void refuse_signature(const std::string& why) {
