@@ -45,8 +45,7 @@ FollowAction FollowMachine::next(TimePoint now) {
     action.kind = FollowAction::Kind::reopen_port;
     return action;
   }
-  if (confirm_next_ || (installed() && tracker_.saw_ready())) {
-    confirm_next_ = true;
+  if (installed() && tracker_.saw_ready()) {
     action.kind = FollowAction::Kind::confirm;
     return action;
   }
@@ -54,13 +53,17 @@ FollowAction FollowMachine::next(TimePoint now) {
     action.kind = FollowAction::Kind::ask_revision;
     return action;
   }
-  waited_ = installed() || reboots_ > 0 ? kQuietProbe : facts_.urc_gap;
-  awaiting_download_ = facts_.url_method && tracker_.phase() == FotaPhase::triggered && reboots_ == 0;
-  action.until = std::min(give_up_, now + waited_);
-  if (awaiting_download_ && facts_.profile->download_start_timeout_s)
+  action.until = std::min(give_up_, now + wait_length());
+  if (awaiting_download() && facts_.profile->download_start_timeout_s)
     action.until = std::min(action.until, download_due_);
   action.kind = FollowAction::Kind::wait_report;
   return action;
+}
+
+Duration FollowMachine::wait_length() const { return installed() || reboots_ > 0 ? kQuietProbe : facts_.urc_gap; }
+
+bool FollowMachine::awaiting_download() const {
+  return facts_.url_method && tracker_.phase() == FotaPhase::triggered && reboots_ == 0;
 }
 
 FotaStep FollowMachine::report(const std::string& line, TimePoint now) {
@@ -77,13 +80,13 @@ std::string FollowMachine::download_not_started(const std::string& timeout_named
 void FollowMachine::quiet(TimePoint now) {
   if (now >= give_up_) return; // the total timeout fired: next() names it
   const bool bounded = facts_.profile->download_start_timeout_s.has_value();
-  if (awaiting_download_ && bounded && now >= download_due_)
+  if (awaiting_download() && bounded && now >= download_due_)
     return fail(UploadErrc::timeout, download_not_started(std::to_string(*facts_.profile->download_start_timeout_s) +
                                                           " s (the " + facts_.profile->family + " guide's maximum)"));
-  if (awaiting_download_)
-    return fail(UploadErrc::timeout, download_not_started(Session::named_timeout(waited_, "urc")));
+  if (awaiting_download())
+    return fail(UploadErrc::timeout, download_not_started(Session::named_timeout(wait_length(), "urc")));
   if (!installed() && reboots_ == 0)
-    return fail(UploadErrc::timeout, "no report from the module for " + Session::named_timeout(waited_, "urc"));
+    return fail(UploadErrc::timeout, "no report from the module for " + Session::named_timeout(wait_length(), "urc"));
   ask_next_ = true;
 }
 
@@ -151,7 +154,6 @@ void FollowMachine::revision(const std::optional<std::string>& version, TimePoin
 }
 
 void FollowMachine::confirmed(const std::string& version) {
-  confirm_next_ = false;
   if (auto other = another_module(version)) return fail(UploadErrc::port_lost, *other);
   if (!facts_.reached_target(version))
     return fail(UploadErrc::wrong_version, "the module runs " + version + ", " + wanted());

@@ -89,6 +89,11 @@ public:
 
 private:
   bool installed() const { return tracker_.phase() == FotaPhase::installed; }
+  // How long a wait for reports lasts now: the URC gap, or after END 0 or a
+  // reboot the quiet time after which the revision is asked.
+  transport::Duration wait_length() const;
+  // Whether a URL download has yet to start (no report since the trigger).
+  bool awaiting_download() const;
   void fail(UploadErrc code, std::string message);
   // The port came back as another module: why, or nothing when it is ours.
   std::optional<std::string> another_module(const std::string& version) const;
@@ -100,12 +105,9 @@ private:
   transport::TimePoint give_up_;
   transport::TimePoint download_due_;
   transport::TimePoint last_report_;
-  transport::Duration waited_{0};  // how long the last wait_report waited
-  bool awaiting_download_ = false; // during the last wait_report
-  bool ask_next_ = false;          // until the answer (or the port's loss) is fed
+  bool ask_next_ = false; // until the answer (or the port's loss) is fed
   bool reopen_next_ = false;
   bool gone_while_waiting_ = false;
-  bool confirm_next_ = false;
   int reboots_ = 0;
   std::optional<FollowAction> end_; // done or failed
 };
