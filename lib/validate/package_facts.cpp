@@ -41,8 +41,8 @@ public:
             std::to_string(opened->manifest.format_minor) + ")");
     const bool payloads_verified = check_signature(*opened);
     if (facts_.signature_refused) return;
-    facts_.manifest = opened->manifest;
     check_payloads(*opened, payloads_verified);
+    facts_.manifest = std::move(opened->manifest);
   }
 
 private:

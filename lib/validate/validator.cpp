@@ -37,7 +37,7 @@ public:
 
   std::vector<Finding> run() {
     check_container();
-    if (signature_refused_) return std::move(findings_); // nothing else is worth checking
+    if (facts_->signature_refused) return std::move(findings_); // nothing else is worth checking
     check_versions();
     check_source();
     check_sizes();
@@ -61,14 +61,10 @@ private:
   // The zip, signature and payloads rules: the package's own findings, with
   // this family's codes.
   void check_container() {
-    std::shared_ptr<const PackageFacts> facts = request_.facts;
-    if (!facts) facts = std::make_shared<const PackageFacts>(examine_package(request_.package, request_.trusted_keys));
-    package_size_ = facts->file.size;
-    checksum_ = facts->file;
-    manifest_ = facts->manifest;
-    foreign_ = facts->foreign;
-    signature_refused_ = facts->signature_refused;
-    for (const ContainerFinding& found : facts->container) {
+    facts_ = request_.facts;
+    if (!facts_)
+      facts_ = std::make_shared<const PackageFacts>(examine_package(request_.package, request_.trusted_keys));
+    for (const ContainerFinding& found : facts_->container) {
       const int code = found.code == ContainerFinding::Code::bad_package       ? profile_.upgrade.bad_package
                        : found.code == ContainerFinding::Code::corrupt_payload ? profile_.upgrade.corrupt_payload
                                                                                : 0;
@@ -78,9 +74,9 @@ private:
   }
 
   void check_versions() {
-    if (!manifest_) {
-      const char* why = foreign_ ? "project/version cannot be checked for this layout" : "no readable manifest";
-      add("project", foreign_ ? Verdict::warn : Verdict::skip, 0, why);
+    if (!facts_->manifest) {
+      const char* why = facts_->foreign ? "project/version cannot be checked for this layout" : "no readable manifest";
+      add("project", facts_->foreign ? Verdict::warn : Verdict::skip, 0, why);
       add("version", Verdict::skip, 0, why);
       return;
     }
@@ -96,19 +92,20 @@ private:
     for (const auto& c : profiles::acceptance_checks(profile_, package_facts(), module)) {
       if (c.check == profiles::Check::project) {
         if (c.passed)
-          add("project", Verdict::pass, 0, "package is for project " + manifest_->project);
+          add("project", Verdict::pass, 0, "package is for project " + facts_->manifest->project);
         else
           add("project", Verdict::fail, c.code,
-              "module project " + *module.project + ", package is for " + manifest_->project + meaning(c.code));
+              "module project " + *module.project + ", package is for " + facts_->manifest->project + meaning(c.code));
       } else if (c.check == profiles::Check::version) {
         if (c.passed)
-          add("version", Verdict::pass, 0, "module runs the package's source version " + manifest_->source_version);
+          add("version", Verdict::pass, 0,
+              "module runs the package's source version " + facts_->manifest->source_version);
         else if (c.already_target)
           add("version", Verdict::fail, c.code,
-              "module already runs the target version " + manifest_->target_version + meaning(c.code));
+              "module already runs the target version " + facts_->manifest->target_version + meaning(c.code));
         else
           add("version", Verdict::fail, c.code,
-              "module runs " + *request_.module_version + ", the package is for " + manifest_->source_version +
+              "module runs " + *request_.module_version + ", the package is for " + facts_->manifest->source_version +
                   meaning(c.code));
       }
     }
@@ -118,13 +115,13 @@ private:
   // The package as the module's checks see it (profiles/acceptance).
   profiles::PackageFacts package_facts() const {
     profiles::PackageFacts facts;
-    facts.size = package_size_;
-    facts.space_needed = package_size_;
-    if (manifest_) {
-      facts.project = manifest_->project;
-      facts.source_version = manifest_->source_version;
-      facts.target_version = manifest_->target_version;
-      facts.space_needed = package::module_space_needed(package_size_, *manifest_);
+    facts.size = facts_->file.size;
+    facts.space_needed = facts_->file.size;
+    if (facts_->manifest) {
+      facts.project = facts_->manifest->project;
+      facts.source_version = facts_->manifest->source_version;
+      facts.target_version = facts_->manifest->target_version;
+      facts.space_needed = package::module_space_needed(facts_->file.size, *facts_->manifest);
     }
     return facts;
   }
@@ -134,11 +131,11 @@ private:
       add("source", Verdict::skip, 0, "give --source with the module's firmware to check it partition by partition");
       return;
     }
-    if (!manifest_) {
+    if (!facts_->manifest) {
       add("source", Verdict::skip, 0, "no readable manifest");
       return;
     }
-    auto ok = package::verify_source(*manifest_, *request_.source);
+    auto ok = package::verify_source(*facts_->manifest, *request_.source);
     if (ok)
       add("source", Verdict::pass, 0, "every partition of " + request_.source->string() + " matches the package");
     else
@@ -157,7 +154,7 @@ private:
           add("size", Verdict::pass, 0, "package size within the family's limit");
         else
           add("size", Verdict::fail, c.code,
-              "package has " + std::to_string(package_size_) + " bytes, the family takes at most " +
+              "package has " + std::to_string(facts_->file.size) + " bytes, the family takes at most " +
                   std::to_string(*profile_.max_package_size) + meaning(c.code));
       } else if (c.check == profiles::Check::space) {
         if (c.passed)
@@ -263,11 +260,7 @@ private:
   const profiles::Profile& profile_;
   const profiles::Registry& registry_;
   std::vector<Finding> findings_;
-  std::optional<package::Manifest> manifest_;
-  Digests checksum_;
-  std::uint64_t package_size_ = 0;
-  bool foreign_ = false;
-  bool signature_refused_ = false;
+  std::shared_ptr<const PackageFacts> facts_; // set first, by check_container()
 };
 
 } // namespace
