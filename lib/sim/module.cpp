@@ -1,5 +1,7 @@
 #include "sim/module.hpp"
 
+#include "transport/pty.hpp"
+
 namespace dfota::sim {
 
 using transport::Duration;
@@ -78,13 +80,27 @@ void Module::cut_power(const std::string& when) {
   link_.detach();
 }
 
+namespace {
+Expected<std::unique_ptr<transport::ModulePort>> pseudo_terminal(const std::filesystem::path& link,
+                                                                 transport::Clock& clock) {
+  auto pty = transport::PtyPort::create(link, clock);
+  if (!pty) return pty.error();
+  return std::unique_ptr<transport::ModulePort>(std::move(*pty));
+}
+} // namespace
+
+Status Module::plug_port() {
+  auto port = options_.make_port ? options_.make_port(options_.link, clock_) : pseudo_terminal(options_.link, clock_);
+  if (!port) return port.error();
+  link_.attach(std::move(*port));
+  return {};
+}
+
 void Module::boot_port() {
-  auto port = make_module_port(options_, clock_);
-  if (!port) {
-    log(at::Direction::event, "cannot create the port: " + port.error().message());
+  if (auto plugged = plug_port(); !plugged) {
+    log(at::Direction::event, "cannot create the port: " + plugged.error().message());
     return;
   }
-  link_.attach(std::move(*port));
   const auto* attached = link_.port();
   log(at::Direction::event,
       "port up at " + options_.link.string() + " -> " + (attached ? attached->terminal() : std::string()));

@@ -75,6 +75,9 @@ public:
   void cut_power(const std::string& when);
 
   // ---- boots
+  // Makes the port behind the link (SimOptions::make_port, else a
+  // pseudo-terminal) and attaches it.
+  Status plug_port();
   // Creates the port behind the link, then gives a host that polls for it
   // up to --boot-wait to reopen before anything is reported.
   void boot_port();

@@ -1,7 +1,6 @@
 #include "sim/options.hpp"
 
 #include "core/text.hpp"
-#include "transport/pty.hpp"
 
 namespace dfota::sim {
 
@@ -10,13 +9,6 @@ std::string module_log_line(at::Direction direction, std::string_view text) {
                        : direction == at::Direction::from_module ? "> "
                                                                  : "* ";
   return marker + std::string(text);
-}
-
-Expected<std::unique_ptr<transport::ModulePort>> make_module_port(const SimOptions& options, transport::Clock& clock) {
-  if (options.make_port) return options.make_port(options.link, clock);
-  auto pty = transport::PtyPort::create(options.link, clock);
-  if (!pty) return pty.error();
-  return std::unique_ptr<transport::ModulePort>(std::move(*pty));
 }
 
 namespace {

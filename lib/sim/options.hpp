@@ -94,9 +94,6 @@ struct SimOptions {
   at::ConversationLog log;
 };
 
-// The module's port behind options.link, made as options.make_port says.
-Expected<std::unique_ptr<transport::ModulePort>> make_module_port(const SimOptions& options, transport::Clock& clock);
-
 // A simulator's log line as `dfota sim --log` prints it, from the module's
 // side: "< AT+QGMR" (from the host), "> OK" (to it), "* rebooting".
 std::string module_log_line(at::Direction direction, std::string_view text);

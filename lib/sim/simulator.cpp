@@ -34,9 +34,7 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
   if (!store) return fail(store.error());
   transport::Clock& clock = options.clock ? *options.clock : transport::steady_clock();
   auto module = std::make_unique<Module>(std::move(options), std::move(*slot), std::move(*store), clock);
-  auto port = make_module_port(module->options(), clock);
-  if (!port) return fail(port.error());
-  module->link().attach(std::move(*port));
+  if (auto plugged = module->plug_port(); !plugged) return fail(plugged.error());
   return std::unique_ptr<Simulator>(new Simulator(std::move(module)));
 }
 
