@@ -78,6 +78,19 @@ std::string read_text(const fs::path& path) {
   return std::string(b.begin(), b.end());
 }
 
+std::string read_port(transport::Transport& port, std::size_t want, transport::Clock& clock,
+                      transport::Duration within) {
+  std::string out;
+  const auto deadline = clock.deadline_in(within);
+  while (out.size() < want) {
+    std::uint8_t buffer[256];
+    auto n = port.read_some(std::span<std::uint8_t>(buffer, std::min(sizeof buffer, want - out.size())), deadline);
+    if (!n) break;
+    out.append(reinterpret_cast<char*>(buffer), *n);
+  }
+  return out;
+}
+
 void write_firmware_json(const fs::path& dir, const std::string& project, const std::string& version) {
   write_text(dir / "firmware.json", "{\"project\": \"" + project + "\", \"version\": \"" + version + "\"}\n");
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/bytes.hpp"
+#include "transport/transport.hpp"
 
 namespace dfota::test {
 
@@ -41,6 +42,9 @@ void write_file(const fs::path& path, ByteSpan bytes, unsigned mode = 0644);
 void write_text(const fs::path& path, const std::string& text, unsigned mode = 0644);
 Bytes read_bytes(const fs::path& path);
 std::string read_text(const fs::path& path);
+// Up to `want` bytes from `port`, as many as arrive within `within` on `clock`.
+std::string read_port(transport::Transport& port, std::size_t want, transport::Clock& clock = transport::steady_clock(),
+                      transport::Duration within = transport::Duration(2000));
 
 // A field version for release tests: sample v1 copied to `dir/name` with its
 // own version string (project EC25EFA) and a changed modem image.

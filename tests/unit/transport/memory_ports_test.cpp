@@ -6,24 +6,13 @@
 
 #include <thread>
 
+#include "support/test_support.hpp"
 #include "transport/serial_port.hpp"
 
 namespace dfota::transport {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string read_text(Transport& t, Clock& clock, std::size_t want) {
-  std::string out;
-  const auto deadline = clock.deadline_in(Duration(1000));
-  while (out.size() < want) {
-    std::uint8_t buffer[64];
-    auto n = t.read_some(buffer, deadline);
-    if (!n) break;
-    out.append(reinterpret_cast<char*>(buffer), *n);
-  }
-  return out;
-}
 
 class MemoryPortsTest : public ::testing::Test {
 protected:
@@ -44,9 +33,9 @@ TEST_F(MemoryPortsTest, HostAndModuleTalkBothWays) {
   ASSERT_TRUE(host) << host.error().message();
   EXPECT_TRUE((*module)->host_attached());
   ASSERT_TRUE((*host)->write_all(as_bytes("AT\r"), clock_.deadline_in(Duration(100))));
-  EXPECT_EQ(read_text(**module, clock_, 3), "AT\r");
+  EXPECT_EQ(test::read_port(**module, 3, clock_), "AT\r");
   ASSERT_TRUE((*module)->write_all(as_bytes("\r\nOK\r\n"), clock_.deadline_in(Duration(100))));
-  EXPECT_EQ(read_text(**host, clock_, 6), "\r\nOK\r\n");
+  EXPECT_EQ(test::read_port(**host, 6, clock_), "\r\nOK\r\n");
   host->reset();
   EXPECT_FALSE((*module)->host_attached());
 }
@@ -58,7 +47,7 @@ TEST_F(MemoryPortsTest, AnUnpluggedPortReadsClosedAfterWhatWasSent) {
   ASSERT_TRUE(host);
   ASSERT_TRUE((*module)->write_all(as_bytes("RDY"), clock_.deadline_in(Duration(100))));
   module->reset(); // the module reboots
-  EXPECT_EQ(read_text(**host, clock_, 3), "RDY");
+  EXPECT_EQ(test::read_port(**host, 3, clock_), "RDY");
   std::uint8_t byte;
   auto n = (*host)->read_some({&byte, 1}, clock_.deadline_in(Duration(100)));
   ASSERT_FALSE(n);
@@ -107,7 +96,7 @@ TEST_F(MemoryPortsTest, TheHostsWritesWaitWhileTheBufferIsFull) {
   auto full = (*host)->write_all(as_bytes("y"), clock_.deadline_in(Duration(100)));
   ASSERT_FALSE(full);
   EXPECT_TRUE(full.error().is(TransportErrc::timeout));
-  EXPECT_EQ(read_text(**module, clock_, block.size()).size(), block.size());
+  EXPECT_EQ(test::read_port(**module, block.size(), clock_).size(), block.size());
   EXPECT_TRUE((*host)->write_all(as_bytes("y"), clock_.deadline_in(Duration(100))));
 }
 

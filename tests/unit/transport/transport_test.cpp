@@ -12,18 +12,6 @@
 namespace dfota::transport {
 namespace {
 
-std::string read_text(Transport& t, std::size_t want, Duration within = Duration(2000)) {
-  std::string out;
-  const auto deadline = steady_clock().deadline_in(within);
-  while (out.size() < want) {
-    std::uint8_t buffer[256];
-    auto n = t.read_some(buffer, deadline);
-    if (!n) break;
-    out.append(reinterpret_cast<char*>(buffer), *n);
-  }
-  return out;
-}
-
 TEST(Pty, HostAndModuleTalkThroughTheLink) {
   test::ScratchDir dir;
   const auto link = dir / "module0";
@@ -34,9 +22,9 @@ TEST(Pty, HostAndModuleTalkThroughTheLink) {
   ASSERT_TRUE(host) << host.error().message();
   EXPECT_TRUE((*module)->host_attached());
   ASSERT_TRUE((*host)->write_all(as_bytes("AT\r"), steady_clock().deadline_in(Duration(1000))));
-  EXPECT_EQ(read_text(**module, 3), "AT\r"); // raw: no echo, no CR translation
+  EXPECT_EQ(test::read_port(**module, 3), "AT\r"); // raw: no echo, no CR translation
   ASSERT_TRUE((*module)->write_all(as_bytes("\r\nOK\r\n"), steady_clock().deadline_in(Duration(1000))));
-  EXPECT_EQ(read_text(**host, 6), "\r\nOK\r\n");
+  EXPECT_EQ(test::read_port(**host, 6), "\r\nOK\r\n");
   // Nothing more: a timeout, and the port stays usable.
   std::uint8_t byte;
   auto none = (*host)->read_some({&byte, 1}, steady_clock().deadline_in(Duration(50)));
@@ -73,7 +61,7 @@ TEST(Pty, TheHostSeesThePortGoAwayAndComeBack) {
   ASSERT_TRUE(back) << back.error().message();
   ASSERT_TRUE(module);
   ASSERT_TRUE((*module)->write_all(as_bytes("RDY\r\n"), steady_clock().deadline_in(Duration(1000))));
-  EXPECT_EQ(read_text(**back, 5), "RDY\r\n");
+  EXPECT_EQ(test::read_port(**back, 5), "RDY\r\n");
 }
 
 TEST(Pty, APortThatNeverComesBackTimesOutWithAClearError) {
@@ -119,7 +107,7 @@ TEST(Tcp, TalksToASerialServerOnLoopback) {
   auto port = open_port("tcp:" + endpoint, SerialOptions{}, steady_clock().deadline_in(Duration(2000)));
   ASSERT_TRUE(port) << port.error().message();
   ASSERT_TRUE((*port)->write_all(as_bytes("AT\r"), steady_clock().deadline_in(Duration(1000))));
-  EXPECT_EQ(read_text(**port, 6), "\r\nOK\r\n");
+  EXPECT_EQ(test::read_port(**port, 6), "\r\nOK\r\n");
   server.join();
   std::uint8_t byte;
   auto closed = (*port)->read_some({&byte, 1}, steady_clock().deadline_in(Duration(1000)));
