@@ -135,9 +135,11 @@ std::unique_ptr<SimHarness::HostTakesPart> SimHarness::take_part_as_host() {
 
 SimHarness::HostTakesPart::HostTakesPart(SimHarness& harness)
     : harness_(harness), participant_(harness.virtual_clock_) {
-  std::lock_guard lock(harness_.hold_mutex_);
-  ++harness_.hosts_taking_part_;
-  harness_.until_host_.reset();
+  {
+    std::lock_guard lock(harness_.hold_mutex_);
+    ++harness_.hosts_taking_part_;
+  }
+  harness_.release_hold(); // this thread moves the time now
 }
 
 SimHarness::HostTakesPart::~HostTakesPart() {
