@@ -19,6 +19,11 @@ public:
   Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+  Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
+
+private:
+  // Applies a plain (DFN2-5) payload.
+  Status apply_plain(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const;
 };
 
 // libzstd with the source as a prefix dictionary and long-distance matching,

@@ -35,6 +35,9 @@ int fuzz_url(const std::uint8_t* data, std::size_t size);
 int fuzz_profile(const std::uint8_t* data, std::size_t size);
 // A session log read back as a recording to replay (sim/replay).
 int fuzz_recording(const std::uint8_t* data, std::size_t size);
+// The deflate layer (delta/deflate): finding and rebuilding streams in an
+// image, and rebuilding one stream from arbitrary expanded bytes.
+int fuzz_deflate_streams(const std::uint8_t* data, std::size_t size);
 
 struct FuzzTarget {
   const char* name; // as dfota_fuzz_replay and tests/fuzz/run.sh call it

@@ -6,6 +6,7 @@
 #include "delta/engine.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "package/builder.hpp"
+#include "support/deflate_streams.hpp"
 
 namespace dfota::fuzz {
 
@@ -22,6 +23,7 @@ const std::vector<FuzzTarget>& fuzz_targets() {
       {"url", fuzz_url, "url"},
       {"profile", fuzz_profile, "profile"},
       {"recording", fuzz_recording, "recording"},
+      {"deflate_streams", fuzz_deflate_streams, "deflate"},
   };
   return targets;
 }
@@ -128,6 +130,33 @@ int write_payload_seeds(const std::string& engine, const fs::path& dir) {
   VectorWriter elf_payload;
   if (!e->diff(arm_elf(0), arm_elf(16), elf_payload)) return 1;
   if (!write(dir / "elf-seed", elf_payload.bytes())) return 1;
+  // A target carrying a gzip member and a zlib stream: a payload of the
+  // deflate layer (the fixed source has no streams of its own).
+  Bytes text = test::sample_text(6000, 1);
+  Bytes packed = test::gzip(text, 9);
+  const Bytes zlib_stream = test::zlib(ByteSpan(text).first(3000), 6);
+  packed.insert(packed.end(), zlib_stream.begin(), zlib_stream.end());
+  VectorWriter layered;
+  if (!e->diff(source, packed, layered)) return 1;
+  if (!write(dir / "deflate-layer-seed", layered.bytes())) return 1;
+  return 0;
+}
+
+// Images with streams of every kind of block, wrapper and edge.
+int write_deflate_seeds(const fs::path& dir) {
+  fs::create_directories(dir);
+  const Bytes text = test::sample_text(5000, 2);
+  const std::vector<std::pair<std::string, Bytes>> seeds = {
+      {"gzip-9", test::gzip(text, 9)},
+      {"gzip-1", test::gzip(text, 1)},
+      {"stored", test::gzip(text, 0)},
+      {"fixed", test::raw_deflate_in_zlib(text, 6, test::Strategy::fixed)},
+      {"huffman-only", test::raw_deflate_in_zlib(text, 6, test::Strategy::huffman_only)},
+      {"zip-entry", test::zip_with_entry("a.txt", text)},
+      {"expanded-form", test::expanded_form_of(test::zlib(text, 9))},
+  };
+  for (const auto& [name, bytes] : seeds)
+    if (!write(dir / name, bytes)) return 1;
   return 0;
 }
 
@@ -149,7 +178,8 @@ int write_package_seeds(const fs::path& dir, const fs::path& samples) {
 int write_generated_seeds(const fs::path& corpus_root) {
   const fs::path samples = corpus_root / ".." / ".." / ".." / "samples" / "firmware";
   return write_payload_seeds("native", corpus_root / "native") | write_payload_seeds("vcdiff", corpus_root / "vcdiff") |
-         write_payload_seeds("zstd", corpus_root / "zstd") | write_package_seeds(corpus_root / "package", samples);
+         write_payload_seeds("zstd", corpus_root / "zstd") | write_package_seeds(corpus_root / "package", samples) |
+         write_deflate_seeds(corpus_root / "deflate");
 }
 
 } // namespace dfota::fuzz

@@ -20,6 +20,7 @@
 #include "delta/native/prediction_lane.hpp"
 #include "delta/native/realign.hpp"
 #include "delta/native/references.hpp"
+#include "delta/native/stream_layer.hpp"
 #include "delta/native/streams.hpp"
 #include "delta/native/varint.hpp"
 
@@ -535,18 +536,15 @@ std::optional<Program> symbol_aligned(const Program& program, const std::vector<
   return Program{std::move(layout), std::move(*entries), std::move(moved), changed};
 }
 
-} // namespace
-
 // The shares of diff()'s work, as measured on x86-64 firmware: matching (the
 // suffix sort and the scan) to kMatchedAt, prediction to kPredictedAt, then
 // writing the payload (difference streams and LZMA2).
 constexpr double kMatchedAt = 0.5;
 constexpr double kPredictedAt = 0.6;
 
-Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
-  if (target.size() > kMaxTargetSize) {
-    return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
-  }
+} // namespace
+
+Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) {
   auto tell = [&progress](double fraction) {
     if (progress) progress(fraction);
   };
@@ -588,7 +586,61 @@ Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, con
   return payload.write(longer.bytes().size() < plain.bytes().size() ? longer.bytes() : plain.bytes());
 }
 
+Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
+  if (target.size() > kMaxTargetSize) {
+    return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
+  }
+  return diff_with_streams(source, target, payload, progress);
+}
+
+namespace {
+
+// A payload's first bytes, read to tell its layer, then the rest.
+class ReplayedHead final : public Reader {
+public:
+  ReplayedHead(ByteSpan head, Reader& rest) : head_(head), rest_(rest) {}
+  Expected<std::size_t> read(std::span<std::uint8_t> buffer) override {
+    if (head_.empty()) return rest_.read(buffer);
+    const std::size_t n = std::min(buffer.size(), head_.size());
+    std::copy_n(head_.data(), n, buffer.data());
+    head_ = head_.subspan(n);
+    return n;
+  }
+
+private:
+  ByteSpan head_;
+  Reader& rest_;
+};
+
+// True when `in` starts with the deflate layer's magic (then taken); else
+// the magic bytes read wait in `head` for the plain decoder.
+Expected<bool> starts_stream_layer(Reader& payload, std::array<std::uint8_t, 4>& head, std::size_t& held) {
+  held = 0;
+  while (held < head.size()) {
+    auto got = payload.read(std::span<std::uint8_t>(head).subspan(held));
+    if (!got) return got.error();
+    if (*got == 0) break;
+    held += *got;
+  }
+  return held == head.size() && std::memcmp(head.data(), kStreamLayerMagic, 4) == 0;
+}
+
+} // namespace
+
 Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const {
+  std::array<std::uint8_t, 4> head{};
+  std::size_t held = 0;
+  auto layered = starts_stream_layer(payload, head, held);
+  if (!layered) return layered.error();
+  if (*layered) {
+    BufferedInput rest(payload);
+    return apply_stream_layer(*this, source, rest, target, target_size);
+  }
+  ReplayedHead replayed(ByteSpan(head).first(held), payload);
+  return apply_plain(source, replayed, target, target_size);
+}
+
+Status NativeEngine::apply_plain(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const {
   BufferedInput in(payload);
   auto header = read_header(in, source.size(), target_size);
   if (!header) return header.error();
@@ -664,6 +716,31 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   return streams.finish();
 }
 
+Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
+  // Both layers start with magic, source size and target size.
+  if (head.size() < 4) return {};
+  const bool known = std::memcmp(head.data(), kStreamLayerMagic, 4) == 0 || std::memcmp(head.data(), kMagic, 4) == 0 ||
+                     std::memcmp(head.data(), kMagicVersion4, 4) == 0 ||
+                     std::memcmp(head.data(), kMagicVersion3, 4) == 0 ||
+                     std::memcmp(head.data(), kMagicVersion2, 4) == 0;
+  if (!known) return corrupt("not a native payload (bad magic)");
+  std::size_t at = 4;
+  std::uint64_t sizes[2] = {0, 0};
+  for (std::uint64_t& size : sizes) {
+    auto value = read_varint([&]() -> Expected<std::uint8_t> {
+      if (at >= head.size()) return make_error(DeltaErrc::corrupt_payload, "short");
+      return head[at++];
+    });
+    if (!value) return {}; // the head ends first: nothing more to tell
+    size = *value;
+  }
+  if (sizes[1] != target_size) {
+    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(sizes[1]) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
+  }
+  return {};
+}
+
 std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
   // read and the one being decoded; the literal lane's waiting packed pieces
@@ -687,7 +764,12 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
          kLaneBytes;
 }
 
-Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {
+namespace {
+
+// The map of a plain payload; `to_image` (may be null) places its target
+// ranges, which are then those of the expanded target, on the image's map.
+Expected<ChangeMap> plain_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells,
+                                     const ExpandedToImage* to_image, std::uint64_t image_size) {
   BufferedInput in(payload);
   auto header = read_header(in, std::nullopt, target_size);
   if (!header) return header.error();
@@ -695,25 +777,50 @@ Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size
   if (auto ok = streams.start(); !ok) return ok.error();
   auto entries = read_control(streams, *header);
   if (!entries) return entries.error();
-  ChangeMap map = ChangeMap::of_size(header->target_size, cells);
+  ChangeMap map = ChangeMap::of_size(to_image ? image_size : header->target_size, cells);
+  auto count = [&](std::uint64_t at, std::uint64_t length, ByteOrigin origin) {
+    if (to_image)
+      to_image->count(map, at, length, origin);
+    else
+      map.count(at, length, origin);
+  };
   DifferenceReader difference(streams, copied_bytes(*entries));
   auto walked = for_each_placed(*entries, [&](const PlacedEntry& placed) -> Status {
     const ControlEntry& e = placed.entry;
     const ByteOrigin same = placed.source_start == placed.target_start ? ByteOrigin::kept : ByteOrigin::moved;
     std::uint64_t at = placed.target_start;
     auto walked_copy = difference.walk(e.copy, [&](bool changed, std::size_t length) {
-      map.count(at, length, changed ? ByteOrigin::changed : same);
+      count(at, length, changed ? ByteOrigin::changed : same);
       at += length;
     });
     if (!walked_copy) return walked_copy;
     if (auto ok = streams.skip(kLiteralStream, e.literal); !ok) return ok;
-    map.count(placed.target_start + e.copy, e.literal, ByteOrigin::added);
+    count(placed.target_start + e.copy, e.literal, ByteOrigin::added);
     return {};
   });
   if (!walked) return walked.error();
   if (auto ok = difference.finish(); !ok) return ok.error();
   if (auto ok = streams.finish(); !ok) return ok.error();
   return map;
+}
+
+} // namespace
+
+Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size, std::size_t cells) {
+  std::array<std::uint8_t, 4> head{};
+  std::size_t held = 0;
+  auto layered = starts_stream_layer(payload, head, held);
+  if (!layered) return layered.error();
+  if (!*layered) {
+    ReplayedHead replayed(ByteSpan(head).first(held), payload);
+    return plain_change_map(replayed, target_size, cells, nullptr, 0);
+  }
+  BufferedInput in(payload);
+  auto header = read_stream_layer_header(in, std::nullopt, target_size);
+  if (!header) return header.error();
+  const ExpandedToImage to_image(*header);
+  BufferedRest rest(in);
+  return plain_change_map(rest, header->expanded_target_size, cells, &to_image, header->target_size);
 }
 
 } // namespace dfota::delta

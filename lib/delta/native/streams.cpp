@@ -253,6 +253,17 @@ Status BufferedInput::read(std::uint8_t* out, std::size_t count) {
   return {};
 }
 
+Expected<std::size_t> BufferedInput::read_some(std::span<std::uint8_t> buffer) {
+  if (buffer.empty()) return std::size_t{0};
+  if (position_ == size_) {
+    if (auto ok = refill(); !ok) return ok.error();
+  }
+  const std::size_t n = std::min(buffer.size(), size_ - position_);
+  std::copy_n(buffer_.data() + position_, n, buffer.data());
+  position_ += n;
+  return n;
+}
+
 Expected<bool> BufferedInput::at_end() {
   if (position_ < size_) return false;
   if (auto ok = refill(); !ok) return ok.error();

@@ -53,6 +53,8 @@ public:
   Expected<std::uint8_t> byte();
   Expected<std::uint64_t> varint();
   Status read(std::uint8_t* out, std::size_t count);
+  // Reads up to buffer.size() bytes (0 at the end), as Reader::read does.
+  Expected<std::size_t> read_some(std::span<std::uint8_t> buffer);
   // True when the underlying reader has nothing more.
   Expected<bool> at_end();
 
@@ -62,6 +64,16 @@ private:
   Bytes buffer_;
   std::size_t position_ = 0;
   std::size_t size_ = 0;
+};
+
+// The rest of a BufferedInput as a Reader (which must outlive it).
+class BufferedRest final : public Reader {
+public:
+  explicit BufferedRest(BufferedInput& in) : in_(in) {}
+  Expected<std::size_t> read(std::span<std::uint8_t> buffer) override { return in_.read_some(buffer); }
+
+private:
+  BufferedInput& in_;
 };
 
 // Decodes the interleaved streams. start() hands the input to a thread of

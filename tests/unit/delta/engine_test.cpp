@@ -297,8 +297,11 @@ TEST(ZstdEngines, AStatedSizeOtherThanTheAnnouncedOneIsRefusedBeforeDecoding) {
   EXPECT_EQ(written.count(), 0u) << "bytes were decoded before the stated size was checked";
   EXPECT_FALSE(full->check_stated_size(ByteSpan(payload.bytes()).first(18), 1000));
   EXPECT_TRUE(full->check_stated_size(ByteSpan(payload.bytes()).first(18), bomb_target.size()));
-  EXPECT_TRUE(find_engine("native")->check_stated_size(ByteSpan(payload.bytes()).first(18), 1000))
+  EXPECT_TRUE(find_engine("vcdiff")->check_stated_size(ByteSpan(payload.bytes()).first(18), 1000))
       << "engines whose payloads state nothing up front pass";
+  auto native_check = find_engine("native")->check_stated_size(ByteSpan(payload.bytes()).first(18), 1000);
+  ASSERT_FALSE(native_check) << "a native payload states its sizes up front; this one is not native";
+  EXPECT_TRUE(native_check.error().is(DeltaErrc::corrupt_payload)) << native_check.error().message();
 }
 
 } // namespace

@@ -1,0 +1,171 @@
+#include "delta/deflate/image_streams.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "delta/deflate/recorder.hpp"
+#include "delta/engine.hpp"
+
+namespace dfota::delta::deflate {
+
+namespace {
+
+Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_payload, "deflate streams: " + what); }
+
+// Where the deflate data of a gzip member with its header at `at` starts.
+std::optional<std::uint64_t> gzip_data_start(ByteSpan image, std::uint64_t at) {
+  if (image.size() - at < 18 || image[at] != 0x1F || image[at + 1] != 0x8B || image[at + 2] != 8) return std::nullopt;
+  const std::uint8_t flags = image[at + 3];
+  if (flags & 0xE0) return std::nullopt;
+  std::uint64_t p = at + 10;
+  if (flags & 4) { // FEXTRA
+    if (image.size() - p < 2) return std::nullopt;
+    p += 2 + load_le(image, p, 2);
+  }
+  for (const std::uint8_t text_flag : {std::uint8_t{8}, std::uint8_t{16}}) { // FNAME, FCOMMENT
+    if (!(flags & text_flag)) continue;
+    while (p < image.size() && image[p] != 0)
+      ++p;
+    ++p;
+  }
+  if (flags & 2) p += 2; // FHCRC
+  if (p >= image.size()) return std::nullopt;
+  return p;
+}
+
+// Where the data of a zip local file header at `at` starts, when the entry
+// is deflated (method 8).
+std::optional<std::uint64_t> zip_data_start(ByteSpan image, std::uint64_t at) {
+  if (image.size() - at < 30 || load_le(image, at, 4) != 0x04034B50 || load_le(image, at + 8, 2) != 8)
+    return std::nullopt;
+  const std::uint64_t p = at + 30 + load_le(image, at + 26, 2) + load_le(image, at + 28, 2);
+  if (p >= image.size()) return std::nullopt;
+  return p;
+}
+
+// Where the data of a zlib stream with its header at `at` starts.
+std::optional<std::uint64_t> zlib_data_start(ByteSpan image, std::uint64_t at) {
+  if (image.size() - at < 8) return std::nullopt;
+  const unsigned cmf = image[at], flg = image[at + 1];
+  if ((cmf & 0x0F) != 8 || (cmf >> 4) > 7 || (flg & 0x20) || (cmf * 256 + flg) % 31 != 0) return std::nullopt;
+  return at + 2;
+}
+
+// The recorded stream at `start` when it inflates to at least `min_content`
+// bytes and rebuilds to exactly its bytes.
+std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t start, std::uint64_t min_content,
+                                              std::uint64_t max_content) {
+  auto recorded = record_deflate(image.subspan(start), max_content);
+  if (!recorded || recorded->content.size() < min_content) return std::nullopt;
+  Bytes expanded;
+  append_expanded(expanded, *recorded);
+  VectorWriter rebuilt;
+  Rebuilder rebuilder(rebuilt);
+  if (!rebuilder.write(expanded) || !rebuilder.finish()) return std::nullopt;
+  const ByteSpan original = image.subspan(start, recorded->compressed_size);
+  if (!std::equal(original.begin(), original.end(), rebuilt.bytes().begin(), rebuilt.bytes().end()))
+    return std::nullopt;
+  return recorded;
+}
+
+} // namespace
+
+ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
+  ExpandedImage result;
+  std::uint64_t copied_to = 0;
+  for (std::uint64_t at = 0; at < image.size();) {
+    std::optional<std::uint64_t> start = gzip_data_start(image, at);
+    if (!start) start = zip_data_start(image, at);
+    if (!start) start = zlib_data_start(image, at);
+    std::optional<RecordedStream> recorded;
+    if (start) {
+      const std::uint64_t used = result.bytes.size() + (*start - copied_to) + (image.size() - *start);
+      if (used < limits.max_size) recorded = reproducible_at(image, *start, limits.min_content, limits.max_size - used);
+    }
+    if (!recorded || result.bytes.size() + (*start - copied_to) + recorded->records.size() + kContentAlignment + 8 +
+                             recorded->content.size() + (image.size() - *start) >=
+                         limits.max_size) {
+      ++at;
+      continue;
+    }
+    result.bytes.insert(result.bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to),
+                        image.begin() + static_cast<std::ptrdiff_t>(*start));
+    const std::uint64_t before = result.bytes.size();
+    append_expanded(result.bytes, *recorded);
+    result.places.push_back({*start, recorded->compressed_size, result.bytes.size() - before});
+    copied_to = at = *start + recorded->compressed_size;
+  }
+  result.bytes.insert(result.bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to), image.end());
+  return result;
+}
+
+Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& places, std::uint64_t max_size) {
+  Bytes out;
+  std::uint64_t copied_to = 0;
+  for (StreamPlace& place : places) {
+    if (place.offset < copied_to || place.offset > image.size() || place.compressed_size > image.size() - place.offset)
+      return corrupt("a stream's place lies outside the source");
+    const std::uint64_t used = out.size() + (place.offset - copied_to);
+    if (used >= max_size) return make_error(DeltaErrc::limit_exceeded, "deflate streams: the source expands too far");
+    // The payload's maker checked that this stream rebuilds, and the source's
+    // digest is checked: recording it again gives the same form.
+    auto recorded = record_deflate(image.subspan(place.offset), max_size - used);
+    if (!recorded || recorded->compressed_size != place.compressed_size)
+      return make_error(DeltaErrc::wrong_source, "the source has no rebuildable deflate stream where the payload says");
+    out.insert(out.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to),
+               image.begin() + static_cast<std::ptrdiff_t>(place.offset));
+    const std::uint64_t before = out.size();
+    append_expanded(out, *recorded);
+    place.expanded_size = out.size() - before;
+    copied_to = place.offset + place.compressed_size;
+  }
+  out.insert(out.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to), image.end());
+  if (out.size() > max_size)
+    return make_error(DeltaErrc::limit_exceeded, "deflate streams: the source expands too far");
+  return out;
+}
+
+Status ImageRebuilder::end_stream() {
+  if (auto ok = current_->finish(); !ok) return ok;
+  if (current_->written() != places_[next_].compressed_size)
+    return corrupt("a stream rebuilt to another size than stated");
+  image_at_ += places_[next_].compressed_size;
+  current_.reset();
+  ++next_;
+  return {};
+}
+
+Status ImageRebuilder::write(ByteSpan expanded) {
+  while (!expanded.empty()) {
+    if (current_) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(expanded.size(), stream_left_));
+      if (auto ok = current_->write(expanded.first(n)); !ok) return ok;
+      expanded = expanded.subspan(n);
+      stream_left_ -= n;
+      if (stream_left_ == 0) {
+        if (auto ok = end_stream(); !ok) return ok;
+      }
+      continue;
+    }
+    const std::uint64_t gap = next_ < places_.size() ? places_[next_].offset - image_at_ : UINT64_MAX;
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(expanded.size(), gap));
+    if (n > 0) {
+      if (auto ok = out_.write(expanded.first(n)); !ok) return ok;
+      expanded = expanded.subspan(n);
+      image_at_ += n;
+    }
+    if (next_ < places_.size() && image_at_ == places_[next_].offset) {
+      current_ = std::make_unique<Rebuilder>(out_);
+      stream_left_ = places_[next_].expanded_size;
+      if (stream_left_ == 0) return corrupt("a stream with an empty expanded form");
+    }
+  }
+  return {};
+}
+
+Status ImageRebuilder::finish() {
+  if (current_ || next_ != places_.size()) return corrupt("the image ends inside a stream");
+  return {};
+}
+
+} // namespace dfota::delta::deflate

@@ -1,0 +1,145 @@
+#include "delta/deflate/match_finder.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace dfota::delta::deflate {
+
+MatchFinder::MatchFinder(ParseModel model)
+    : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, -1), prev_(kRingMask + 1, -1) {
+  offered_.reserve(kChainLimit);
+}
+
+void MatchFinder::push(ByteSpan content) {
+  for (const std::uint8_t b : content) {
+    const std::uint64_t slot = held_++ & kRingMask;
+    ring_[slot] = b;
+    if (slot < kMirror) ring_[kRingMask + 1 + slot] = b;
+    if (held_ < 3) continue;
+    const std::uint64_t position = held_ - 3;
+    const std::uint32_t h = hash_at(position);
+    prev_[position & kRingMask] = head_[h];
+    head_[h] = static_cast<std::int64_t>(position);
+  }
+}
+
+std::uint32_t MatchFinder::hash_at(std::uint64_t position) const {
+  const std::uint32_t v = static_cast<std::uint32_t>(at(position)) | static_cast<std::uint32_t>(at(position + 1)) << 8 |
+                          static_cast<std::uint32_t>(at(position + 2)) << 16;
+  return (v * 2654435761u) >> (32 - kHashBits);
+}
+
+template <class Visit> void MatchFinder::walk(std::uint64_t position, unsigned limit, Visit&& visit) const {
+  std::int64_t q = head_[hash_at(position)];
+  // Positions at and after `position` (held ahead of it) are passed over.
+  while (q >= static_cast<std::int64_t>(position))
+    q = prev_[static_cast<std::uint64_t>(q) & kRingMask];
+  for (unsigned steps = 0; q >= 0 && steps < limit; ++steps) {
+    const std::uint64_t candidate = static_cast<std::uint64_t>(q);
+    if (position - candidate > kWindow) break;
+    if (!visit(candidate)) break;
+    q = prev_[candidate & kRingMask];
+    if (q >= static_cast<std::int64_t>(candidate)) break; // a slot reused: the chain ends
+  }
+}
+
+unsigned MatchFinder::common(std::uint64_t a, std::uint64_t b, unsigned cap) const {
+  const std::uint8_t* x = ring_.data() + (a & kRingMask);
+  const std::uint8_t* y = ring_.data() + (b & kRingMask);
+  unsigned n = 0;
+  while (n + 8 <= cap) {
+    std::uint64_t u, v;
+    std::memcpy(&u, x + n, 8);
+    std::memcpy(&v, y + n, 8);
+    if (u != v) return n + static_cast<unsigned>(std::countr_zero(u ^ v)) / 8;
+    n += 8;
+  }
+  while (n < cap && x[n] == y[n])
+    ++n;
+  return n;
+}
+
+unsigned MatchFinder::offers(std::uint64_t position, std::uint64_t end) {
+  offered_.clear();
+  const unsigned cap = static_cast<unsigned>(std::min<std::uint64_t>(kMaxMatch, end - position));
+  unsigned best = 0;
+  walk(position, kChainLimit, [&](std::uint64_t candidate) {
+    const unsigned length = common(candidate, position, cap);
+    offered_.push_back({candidate, length});
+    best = std::max(best, length);
+    return true;
+  });
+  return best;
+}
+
+MatchFinder::Longest MatchFinder::longest(std::uint64_t position, std::uint64_t end) {
+  for (const Cached& c : cached_)
+    if (c.position == position && c.end == end) return c.longest;
+  Longest best;
+  if (position + 3 <= end) {
+    const unsigned cap = static_cast<unsigned>(std::min<std::uint64_t>(kMaxMatch, end - position));
+    walk(position, kChainLimit, [&](std::uint64_t candidate) {
+      if (at(candidate + best.length) != at(position + best.length)) return true; // cannot be longer
+      const unsigned length = common(candidate, position, cap);
+      if (length <= best.length || length < model_.shortest) return true;
+      // As zlib does, a 3-byte match from far away is not worth it.
+      if (length == 3 && position - candidate > kTooFar) return true;
+      best = {length, candidate};
+      return length < cap;
+    });
+  }
+  cached_[1] = cached_[0];
+  cached_[0] = {position, end, best};
+  return best;
+}
+
+bool MatchFinder::expects_match(std::uint64_t position, std::uint64_t end) {
+  const unsigned here = longest(position, end).length;
+  if (here == 0 || model_.greedy) return here != 0;
+  return longest(position + 1, end).length <= here;
+}
+
+std::optional<NamedMatch> MatchFinder::name(std::uint64_t position, std::uint64_t end, unsigned length,
+                                            unsigned distance) {
+  if (position + 3 > end || distance == 0 || distance > position) return std::nullopt;
+  if (const Longest nearest = this->longest(position, end);
+      nearest.length == length && nearest.from == position - distance)
+    return NamedMatch{};
+  const unsigned longest = offers(position, end);
+  const std::uint64_t wanted = position - distance;
+  NamedMatch named;
+  named.shortfall = longest >= length ? longest - length : 0;
+  if (longest < length) return std::nullopt;
+  for (const auto& [candidate, offered] : offered_) {
+    if (offered < length) continue;
+    if (candidate == wanted) {
+      // (0, 0) names the nearest longest match worth one (above) alone.
+      if (named.shortfall == 0 && named.rank == 0) return std::nullopt;
+      return named;
+    }
+    ++named.rank;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<unsigned, unsigned>> MatchFinder::resolve(std::uint64_t position, std::uint64_t end,
+                                                                  const NamedMatch& named) {
+  if (position + 3 > end) return std::nullopt;
+  if (named.shortfall == 0 && named.rank == 0) {
+    const Longest nearest = this->longest(position, end);
+    if (nearest.length == 0) return std::nullopt;
+    return std::pair{nearest.length, static_cast<unsigned>(position - nearest.from)};
+  }
+  const unsigned longest = offers(position, end);
+  if (named.shortfall > longest || longest - named.shortfall < 3) return std::nullopt;
+  const unsigned length = longest - named.shortfall;
+  unsigned rank = 0;
+  for (const auto& [candidate, offered] : offered_) {
+    if (offered < length) continue;
+    if (rank++ == named.rank) return std::pair{length, static_cast<unsigned>(position - candidate)};
+  }
+  return std::nullopt;
+}
+
+} // namespace dfota::delta::deflate

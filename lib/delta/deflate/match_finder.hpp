@@ -1,0 +1,120 @@
+// Names a deflate match by what the content already tells, so that a
+// record costs little where the stream's encoder did the expected: whether
+// a match starts at a position (as a lazy matcher would decide), the
+// match's length as the longest length on offer less a (usually zero)
+// shortfall, and its distance as a rank among the earlier positions that
+// offer that length (usually 0, the nearest). Recorder and rebuilder run
+// the same finder over the same content and so agree on every name.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/bytes.hpp"
+
+namespace dfota::delta::deflate {
+
+inline constexpr unsigned kWindow = 32768;
+inline constexpr unsigned kMaxMatch = 258;
+// Earlier positions looked at per position, nearest first.
+inline constexpr unsigned kChainLimit = 256;
+// Bytes the finder must hold past a token's start to name it or tell what
+// is expected there (the lookahead of a lazy match one byte on).
+inline constexpr unsigned kLookahead = kMaxMatch + 1;
+// A match of 3 bytes from farther than this is not expected.
+inline constexpr unsigned kTooFar = 4096;
+
+// What the finder expects of the stream's encoder, stated per stream.
+struct ParseModel {
+  // The shortest match a position is expected to start (3 or 4); a 3-byte
+  // match only from at most kTooFar back.
+  unsigned shortest = 3;
+  // Greedy: a match is expected wherever one is on offer. Lazy (zlib's
+  // levels 4 to 9): only where none longer is on offer one byte on.
+  bool greedy = false;
+
+  // As one byte: shortest | greedy << 4. from_byte() is nullopt for a byte
+  // that states no model.
+  std::uint8_t to_byte() const { return static_cast<std::uint8_t>(shortest | (greedy ? 16 : 0)); }
+  static std::optional<ParseModel> from_byte(std::uint8_t byte) {
+    const unsigned shortest = byte & 15;
+    if ((byte & ~31) != 0 || (shortest != 3 && shortest != 4)) return std::nullopt;
+    return ParseModel{shortest, (byte & 16) != 0};
+  }
+};
+
+// A match as the finder names it.
+struct NamedMatch {
+  unsigned shortfall = 0; // longest length on offer - length
+  unsigned rank = 0;      // among the positions offering at least the length, nearest first
+};
+
+// Holds the last kWindow bytes of a stream's content and a hash chain of
+// their positions (memory: about 1.1 MiB). Positions count content bytes
+// from the stream's start.
+class MatchFinder {
+public:
+  explicit MatchFinder(ParseModel model);
+  // Content bytes held so far (the next byte's position).
+  std::uint64_t held() const { return held_; }
+  // How many bytes push() may take while the next token to name or make
+  // starts at `next`: the finder holds at most kMaxMatch bytes ahead of it.
+  std::uint64_t room(std::uint64_t next) const { return next + kLookahead > held_ ? next + kLookahead - held_ : 0; }
+  // Appends content; each position enters the hash chain once its three
+  // bytes are held, so the chains do not depend on how content is cut.
+  void push(ByteSpan content);
+  std::uint8_t at(std::uint64_t position) const { return ring_[position & kRingMask]; }
+  // The name of the match of `length` at `distance` that starts at
+  // `position`, in a block whose content ends at `end` (the bytes up to
+  // min(end, position + kMaxMatch) must be held); nullopt when the finder
+  // does not offer it.
+  std::optional<NamedMatch> name(std::uint64_t position, std::uint64_t end, unsigned length, unsigned distance);
+  // True when a lazy matcher would start a match at `position` of a block
+  // ending at `end`: one of at least 3 bytes is on offer there and none
+  // longer one byte on (bytes up to min(end, position + kLookahead) held).
+  bool expects_match(std::uint64_t position, std::uint64_t end);
+  // The match (length, distance) that `named` names at `position`; nullopt
+  // when it names none.
+  std::optional<std::pair<unsigned, unsigned>> resolve(std::uint64_t position, std::uint64_t end,
+                                                       const NamedMatch& named);
+
+private:
+  // The window behind a match and the bytes held ahead of it fit twice over.
+  static constexpr std::uint64_t kRingMask = 65535;
+  // The ring's first bytes are repeated after its end, so that a run of
+  // kMirror bytes from any position reads without wrapping.
+  static constexpr std::uint64_t kMirror = kMaxMatch + 8;
+  static constexpr unsigned kHashBits = 16;
+  // Lengths on offer at `position`, nearest first; returns the longest.
+  unsigned offers(std::uint64_t position, std::uint64_t end);
+  // The longest length worth a match on offer at `position` (0 when none),
+  // and the nearest position that offers it.
+  struct Longest {
+    unsigned length = 0;
+    std::uint64_t from = 0;
+  };
+  Longest longest(std::uint64_t position, std::uint64_t end);
+  // Bytes equal at `a` and `b`, at most `cap`.
+  unsigned common(std::uint64_t a, std::uint64_t b, unsigned cap) const;
+  // Walks the chain of `position`: earlier positions within the window,
+  // nearest first, at most `limit`; calls visit(candidate).
+  template <class Visit> void walk(std::uint64_t position, unsigned limit, Visit&& visit) const;
+  std::uint32_t hash_at(std::uint64_t position) const;
+
+  ParseModel model_;
+  std::vector<std::uint8_t> ring_;
+  std::vector<std::int64_t> head_; // per hash, the latest position, or -1
+  std::vector<std::int64_t> prev_; // per position (mod kRingMask + 1), the one before with its hash
+  std::uint64_t held_ = 0;
+  std::vector<std::pair<std::uint64_t, unsigned>> offered_; // (position, length) of the last offers()
+  // The last two longest() answers (a position's and the one after it).
+  struct Cached {
+    std::uint64_t position = UINT64_MAX, end = 0;
+    Longest longest;
+  };
+  std::array<Cached, 2> cached_{};
+};
+
+} // namespace dfota::delta::deflate

@@ -1,0 +1,260 @@
+#include "delta/deflate/recorder.hpp"
+
+#include "delta/deflate/huffman.hpp"
+#include "delta/deflate/match_finder.hpp"
+#include "delta/native/varint.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <vector>
+
+namespace dfota::delta::deflate {
+
+namespace {
+
+using native::put_varint;
+
+constexpr unsigned kMaxDistance = 32768;
+
+// Copies bits [from, from + count) of what `at` reads next into `out`.
+void copy_bits(BitReader at, std::uint64_t count, BitWriter& out) {
+  while (count > 0) {
+    const unsigned n = count > 16 ? 16 : static_cast<unsigned>(count);
+    std::uint32_t v = 0;
+    at.bits(n, v);
+    out.bits(v, n);
+    count -= n;
+  }
+}
+
+struct Token {
+  std::uint32_t literals_before;
+  std::uint16_t length, distance;
+};
+
+// A block as decoded: its record's first part (type, and a stored block's
+// fill bits and length or a dynamic block's header), where its content
+// lies in the stream and its matches.
+struct DecodedBlock {
+  Bytes head;
+  bool stored = false;
+  std::uint64_t start = 0, end = 0;
+  std::vector<Token> tokens;
+};
+
+// Decodes one Huffman-coded block's symbols into `content`, noting each
+// match in `tokens`. False on any fault of the stream.
+bool record_symbols(BitReader& in, const Decoder& literal_lengths, const Decoder* distances, Bytes& content,
+                    std::uint64_t max_content, std::vector<Token>& tokens) {
+  std::uint64_t literals = 0;
+  for (;;) {
+    const int symbol = literal_lengths.decode(in);
+    if (symbol < 0) return false;
+    if (symbol < 256) {
+      if (content.size() >= max_content) return false;
+      content.push_back(static_cast<std::uint8_t>(symbol));
+      ++literals;
+      continue;
+    }
+    if (symbol == static_cast<int>(kEndOfBlock)) return true;
+    const unsigned length_index = static_cast<unsigned>(symbol) - 257;
+    if (length_index >= kLengthBases.size() || distances == nullptr) return false;
+    std::uint32_t extra = 0;
+    if (!in.bits(kLengthBases[length_index].extra, extra)) return false;
+    const unsigned length = kLengthBases[length_index].base + extra;
+    const int distance_index = distances->decode(in);
+    if (distance_index < 0 || distance_index >= static_cast<int>(kDistanceBases.size())) return false;
+    if (!in.bits(kDistanceBases[distance_index].extra, extra)) return false;
+    const unsigned distance = kDistanceBases[distance_index].base + extra;
+    if (length > 258 || distance > kMaxDistance || distance > content.size()) return false;
+    if (literals > UINT32_MAX) return false;
+    if (content.size() + length > max_content) return false;
+    const std::size_t from = content.size() - distance;
+    for (unsigned i = 0; i < length; ++i)
+      content.push_back(content[from + i]);
+    tokens.push_back({static_cast<std::uint32_t>(literals), static_cast<std::uint16_t>(length),
+                      static_cast<std::uint16_t>(distance)});
+    literals = 0;
+    if (tokens.size() > kMaxBlockMatches) return false;
+  }
+}
+
+// Writes the parse of a block that starts at stream position `start` and
+// ends at `end`: where it departs from what the finder expects (the
+// misses, as gaps between their token indexes), then the number of
+// matches and those the finder does not name (0, 0), as gaps between
+// their match indexes with their names (or verbatim where the finder
+// cannot name them). Feeds the finder the content as it goes.
+void put_parse(Bytes& record, const std::vector<Token>& tokens, const Bytes& content, std::uint64_t start,
+               std::uint64_t end, MatchFinder& finder) {
+  auto feed_to = [&](std::uint64_t upto) {
+    if (finder.held() < upto) finder.push(ByteSpan(content).subspan(finder.held(), upto - finder.held()));
+  };
+  Bytes misses, exceptions;
+  std::uint64_t miss_count = 0, index = 0, last_miss = 0;
+  std::uint64_t exception_count = 0, match_index = 0, last_exception = 0;
+  auto decide = [&](std::uint64_t at, bool match) {
+    feed_to(std::min<std::uint64_t>(end, at + kLookahead));
+    if (finder.expects_match(at, end) != match) {
+      put_varint(misses, index - last_miss);
+      last_miss = index;
+      ++miss_count;
+    }
+    ++index;
+  };
+  std::uint64_t at = start;
+  for (const Token& t : tokens) {
+    for (std::uint64_t i = 0; i < t.literals_before; ++i)
+      decide(at++, false);
+    decide(at, true);
+    // Matches the finder names (0, 0) go unlisted; the others are exceptions.
+    auto named = finder.name(at, end, t.length, t.distance);
+    if (!named || named->shortfall != 0 || named->rank != 0) {
+      put_varint(exceptions, match_index - last_exception);
+      last_exception = match_index;
+      ++exception_count;
+      if (named) {
+        put_varint(exceptions, named->shortfall + 1);
+        put_varint(exceptions, named->rank);
+      } else {
+        put_varint(exceptions, 0);
+        exceptions.push_back(static_cast<std::uint8_t>(t.length - 3));
+        exceptions.push_back(static_cast<std::uint8_t>((t.distance - 1) & 0xFF));
+        exceptions.push_back(static_cast<std::uint8_t>((t.distance - 1) >> 8));
+      }
+    }
+    ++match_index;
+    at += t.length;
+  }
+  while (at < end)
+    decide(at++, false);
+  feed_to(end);
+  put_varint(record, miss_count);
+  record.insert(record.end(), misses.begin(), misses.end());
+  put_varint(record, tokens.size());
+  put_varint(record, exception_count);
+  record.insert(record.end(), exceptions.begin(), exceptions.end());
+}
+
+} // namespace
+
+// The parse model that leaves the fewest departures in the stream's first
+// blocks (up to kModelTrial bytes of content).
+ParseModel model_of(const std::vector<DecodedBlock>& blocks, const Bytes& content) {
+  constexpr std::uint64_t kModelTrial = 256u << 10;
+  ParseModel best;
+  std::uint64_t best_size = UINT64_MAX;
+  for (const ParseModel model :
+       {ParseModel{3, false}, ParseModel{4, false}, ParseModel{3, true}, ParseModel{4, true}}) {
+    MatchFinder finder(model);
+    Bytes record;
+    for (const DecodedBlock& block : blocks) {
+      if (block.start >= kModelTrial) break;
+      if (block.stored)
+        finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
+      else
+        put_parse(record, block.tokens, content, block.start, block.end, finder);
+    }
+    if (record.size() < best_size) {
+      best = model;
+      best_size = record.size();
+    }
+  }
+  return best;
+}
+
+std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content) {
+  // First the whole stream is decoded, then its parse is told against what
+  // the finder expects, in the parse model that suits its encoder.
+  Bytes content; // the whole stream's content: matches reach back into earlier blocks
+  std::vector<DecodedBlock> blocks;
+  BitReader in(input);
+  Decoder fixed_literals, fixed_distances_decoder;
+  fixed_literals.build(fixed_literal_lengths());
+  fixed_distances_decoder.build(fixed_distances());
+  for (bool final_seen = false; !final_seen;) {
+    std::uint32_t final_block, type;
+    if (!in.bits(1, final_block) || !in.bits(2, type) || type == 3) return std::nullopt;
+    final_seen = final_block != 0;
+    DecodedBlock block;
+    block.head.push_back(static_cast<std::uint8_t>(final_block | type << 1));
+    block.start = content.size();
+    block.stored = type == 0;
+    if (type == 0) {
+      std::uint32_t pad = 0, length = 0, inverse = 0;
+      if (!in.bits(in.to_boundary(), pad) || !in.bits(16, length) || !in.bits(16, inverse)) return std::nullopt;
+      if ((length ^ 0xFFFF) != inverse || content.size() + length > max_content) return std::nullopt;
+      for (std::uint32_t i = 0; i < length; ++i) {
+        std::uint32_t byte;
+        if (!in.bits(8, byte)) return std::nullopt;
+        content.push_back(static_cast<std::uint8_t>(byte));
+      }
+      block.head.push_back(static_cast<std::uint8_t>(pad));
+      put_varint(block.head, length);
+    } else {
+      Decoder literal_lengths, distances;
+      const Decoder* literals_in_use = &fixed_literals;
+      const Decoder* distances_in_use = &fixed_distances_decoder;
+      if (type == 2) {
+        const BitReader header_start = in;
+        const std::uint64_t from = in.position();
+        auto codes = read_dynamic_header(in);
+        if (!codes || !literal_lengths.build(codes->literal_lengths)) return std::nullopt;
+        // A distance code with no lengths at all is valid in a block of literals only.
+        distances_in_use = distances.build(codes->distances) ? &distances : nullptr;
+        literals_in_use = &literal_lengths;
+        const std::uint64_t header_bits = in.position() - from;
+        BitWriter header;
+        copy_bits(header_start, header_bits, header);
+        header.bits(0, header.to_boundary());
+        put_varint(block.head, header_bits);
+        block.head.insert(block.head.end(), header.bytes().begin(), header.bytes().end());
+      }
+      if (!record_symbols(in, *literals_in_use, distances_in_use, content, max_content, block.tokens))
+        return std::nullopt;
+      put_varint(block.head, content.size() - block.start);
+    }
+    block.end = content.size();
+    blocks.push_back(std::move(block));
+  }
+  std::uint32_t tail = 0;
+  in.bits(in.to_boundary(), tail);
+
+  const ParseModel model = model_of(blocks, content);
+  MatchFinder finder(model);
+  Bytes records;
+  records.push_back(model.to_byte());
+  for (const DecodedBlock& block : blocks) {
+    Bytes record = block.head;
+    if (block.stored)
+      finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
+    else
+      put_parse(record, block.tokens, content, block.start, block.end, finder);
+    if (record.size() > kMaxRecord) return std::nullopt;
+    put_varint(records, record.size());
+    records.insert(records.end(), record.begin(), record.end());
+    if (records.size() > kMaxRecords) return std::nullopt;
+  }
+  records.push_back(static_cast<std::uint8_t>(tail));
+  RecordedStream result;
+  result.compressed_size = in.byte_position();
+  result.records = std::move(records);
+  result.content = std::move(content);
+  return result;
+}
+
+void append_expanded(Bytes& out, const RecordedStream& stream) {
+  std::uint64_t section = stream.records.size();
+  for (;; ++section) {
+    Bytes size;
+    put_varint(size, section);
+    if ((out.size() + size.size() + section) % kContentAlignment == 0) break;
+  }
+  put_varint(out, section);
+  out.insert(out.end(), stream.records.begin(), stream.records.end());
+  out.resize(out.size() + (section - stream.records.size()), 0);
+  out.insert(out.end(), stream.content.begin(), stream.content.end());
+}
+
+} // namespace dfota::delta::deflate

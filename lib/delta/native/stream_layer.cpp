@@ -1,0 +1,211 @@
+#include "delta/native/stream_layer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/hash.hpp"
+#include "delta/native/matcher.hpp"
+#include "delta/native/varint.hpp"
+
+namespace dfota::delta::native {
+
+namespace {
+
+constexpr std::uint64_t kMaxTargetSize = UINT32_MAX;
+
+Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_payload, "native payload: " + what); }
+
+// How far an image may expand: eight times, or 64 MiB more, whichever is
+// larger, within what the plain payload indexes (`format_limit`).
+std::uint64_t expansion_limit(std::uint64_t size, std::uint64_t format_limit) {
+  return std::min(format_limit, std::max(8 * size, size + (std::uint64_t{64} << 20)));
+}
+
+void put_places(Bytes& out, const std::vector<deflate::StreamPlace>& places, bool with_expanded) {
+  put_varint(out, places.size());
+  std::uint64_t end = 0;
+  for (const deflate::StreamPlace& p : places) {
+    put_varint(out, p.offset - end);
+    put_varint(out, p.compressed_size);
+    if (with_expanded) put_varint(out, p.expanded_size);
+    end = p.offset + p.compressed_size;
+  }
+}
+
+Expected<std::vector<deflate::StreamPlace>> read_places(BufferedInput& in, std::uint64_t image_size, bool with_expanded,
+                                                        std::uint64_t expanded_size) {
+  auto count = in.varint();
+  if (!count) return count.error();
+  if (*count > kMaxStatedStreams) return make_error(DeltaErrc::limit_exceeded, "native payload: too many streams");
+  std::vector<deflate::StreamPlace> places;
+  std::uint64_t end = 0;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    deflate::StreamPlace p;
+    auto gap = in.varint();
+    if (!gap) return gap.error();
+    auto size = in.varint();
+    if (!size) return size.error();
+    if (*gap > image_size - end || *size == 0 || *size > image_size - end - *gap)
+      return corrupt("a stream lies outside its image");
+    p.offset = end + *gap;
+    p.compressed_size = *size;
+    if (with_expanded) {
+      auto expanded = in.varint();
+      if (!expanded) return expanded.error();
+      if (*expanded == 0 || *expanded > expanded_size) return corrupt("a stream's expanded size is out of range");
+      p.expanded_size = *expanded;
+    }
+    end = p.offset + p.compressed_size;
+    places.push_back(p);
+  }
+  return places;
+}
+
+// Counts what passes through.
+class CountedWriter final : public Writer {
+public:
+  explicit CountedWriter(Writer& inner) : inner_(inner) {}
+  Status write(ByteSpan data) override {
+    count_ += data.size();
+    return inner_.write(data);
+  }
+  std::uint64_t count() const { return count_; }
+
+private:
+  Writer& inner_;
+  std::uint64_t count_ = 0;
+};
+
+} // namespace
+
+Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) {
+  deflate::ExpandedImage target_x =
+      deflate::expand_found_streams(target, {.max_size = expansion_limit(target.size(), kMaxTargetSize)});
+  if (target_x.places.empty()) return diff_images(source, target, payload, progress);
+  deflate::ExpandedImage source_x =
+      deflate::expand_found_streams(source, {.max_size = expansion_limit(source.size(), kMaxIndexedSource)});
+  auto share = [&progress](double from, double to) -> DiffProgress {
+    if (!progress) return {};
+    return [&progress, from, to](double f) { progress(from + (to - from) * f); };
+  };
+  VectorWriter layered;
+  Bytes& out = layered.bytes();
+  for (const char c : kStreamLayerMagic)
+    out.push_back(static_cast<std::uint8_t>(c));
+  put_varint(out, source.size());
+  put_varint(out, target.size());
+  const Sha256 digest = sha256(source);
+  out.insert(out.end(), digest.begin(), digest.end());
+  put_varint(out, source_x.bytes.size());
+  put_varint(out, target_x.bytes.size());
+  put_places(out, source_x.places, false);
+  put_places(out, target_x.places, true);
+  if (auto ok = diff_images(source_x.bytes, target_x.bytes, layered, share(0, 0.7)); !ok) return ok;
+  // The expanded images usually win by far; the plain payload is made too
+  // when the streams cover little of the target.
+  std::uint64_t in_streams = 0;
+  for (const deflate::StreamPlace& p : target_x.places)
+    in_streams += p.compressed_size;
+  if (in_streams * 2 < target.size()) {
+    VectorWriter plain;
+    if (auto ok = diff_images(source, target, plain, share(0.7, 1)); !ok) return ok;
+    if (plain.bytes().size() <= layered.bytes().size()) return payload.write(plain.bytes());
+  }
+  return payload.write(layered.bytes());
+}
+
+Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
+                                                     std::uint64_t target_size) {
+  StreamLayerHeader h;
+  auto made_for = in.varint();
+  if (!made_for) return made_for.error();
+  auto makes = in.varint();
+  if (!makes) return makes.error();
+  h.source_size = *made_for;
+  h.target_size = *makes;
+  if (source_size && h.source_size != *source_size) {
+    return make_error(DeltaErrc::wrong_source, "the payload was made for a source of " + std::to_string(h.source_size) +
+                                                   " bytes, this one has " + std::to_string(*source_size));
+  }
+  if (target_size != kUnknownSize && h.target_size != target_size) {
+    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(h.target_size) + " bytes, " +
+                                                 std::to_string(target_size) + " announced");
+  }
+  if (h.target_size > kMaxTargetSize || h.source_size > kMaxIndexedSource)
+    return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
+  if (auto ok = in.read(h.source_digest.data(), h.source_digest.size()); !ok) return ok.error();
+  auto expanded_source = in.varint();
+  if (!expanded_source) return expanded_source.error();
+  auto expanded_target = in.varint();
+  if (!expanded_target) return expanded_target.error();
+  h.expanded_source_size = *expanded_source;
+  h.expanded_target_size = *expanded_target;
+  if (h.expanded_source_size > expansion_limit(h.source_size, kMaxIndexedSource) ||
+      h.expanded_target_size > expansion_limit(h.target_size, kMaxTargetSize))
+    return make_error(DeltaErrc::limit_exceeded, "native payload: the images expand beyond the format's limit");
+  auto source_places = read_places(in, h.source_size, false, 0);
+  if (!source_places) return source_places.error();
+  auto target_places = read_places(in, h.target_size, true, h.expanded_target_size);
+  if (!target_places) return target_places.error();
+  h.source_streams = std::move(*source_places);
+  h.target_streams = std::move(*target_places);
+  std::uint64_t expanded = h.target_size;
+  for (const deflate::StreamPlace& p : h.target_streams)
+    expanded = expanded - p.compressed_size + p.expanded_size;
+  if (expanded != h.expanded_target_size) return corrupt("the target's streams do not add up to its expanded size");
+  return h;
+}
+
+Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, Writer& target,
+                          std::uint64_t target_size) {
+  auto header = read_stream_layer_header(in, source.size(), target_size);
+  if (!header) return header.error();
+  if (sha256(source) != header->source_digest)
+    return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");
+  auto expanded_source = deflate::expand_stated_streams(source, header->source_streams, header->expanded_source_size);
+  if (!expanded_source) return expanded_source.error();
+  if (expanded_source->size() != header->expanded_source_size)
+    return make_error(DeltaErrc::wrong_source, "the source's streams expand to another size than the payload's");
+  CountedWriter counted(target);
+  deflate::ImageRebuilder rebuilder(counted, header->target_streams);
+  BufferedRest rest(in);
+  if (auto ok = inner.apply(*expanded_source, rest, rebuilder, header->expanded_target_size); !ok) return ok;
+  if (auto ok = rebuilder.finish(); !ok) return ok;
+  if (counted.count() != header->target_size)
+    return make_error(DeltaErrc::wrong_size, "the payload made another size than it states");
+  return {};
+}
+
+ExpandedToImage::ExpandedToImage(const StreamLayerHeader& header) {
+  std::uint64_t image = 0, expanded = 0;
+  for (const deflate::StreamPlace& p : header.target_streams) {
+    if (p.offset > image) pieces_.push_back({expanded, p.offset - image, image, p.offset - image});
+    expanded += p.offset - image;
+    pieces_.push_back({expanded, p.expanded_size, p.offset, p.compressed_size});
+    expanded += p.expanded_size;
+    image = p.offset + p.compressed_size;
+  }
+  if (header.target_size > image)
+    pieces_.push_back({expanded, header.target_size - image, image, header.target_size - image});
+}
+
+void ExpandedToImage::count(ChangeMap& map, std::uint64_t at, std::uint64_t length, ByteOrigin origin) const {
+  auto piece = std::upper_bound(pieces_.begin(), pieces_.end(), at,
+                                [](std::uint64_t v, const Piece& p) { return v < p.expanded_start; });
+  if (piece != pieces_.begin()) --piece;
+  for (const std::uint64_t end = at + length; at < end && piece != pieces_.end(); ++piece) {
+    const std::uint64_t from = std::max(at, piece->expanded_start);
+    const std::uint64_t to = std::min(end, piece->expanded_start + piece->expanded_size);
+    if (from >= to) continue;
+    auto place = [&](std::uint64_t e) {
+      return piece->image_start +
+             static_cast<std::uint64_t>(static_cast<long double>(e - piece->expanded_start) *
+                                        static_cast<long double>(piece->image_size) / piece->expanded_size);
+    };
+    const std::uint64_t image_from = place(from), image_to = place(to);
+    if (image_to > image_from) map.count(image_from, image_to - image_from, origin);
+    at = to;
+  }
+}
+
+} // namespace dfota::delta::native

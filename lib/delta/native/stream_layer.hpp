@@ -1,0 +1,68 @@
+// The native payload's deflate layer (version DFZ1, formats/native-delta.md
+// "Deflate streams"): when the target carries deflate streams that rebuild
+// exactly, the payload states where they lie in both images and holds a
+// plain native payload (DFN5) between the images with every such stream in
+// its expanded form; the applier expands the source's streams, applies the
+// inner payload and rebuilds the target's streams as their expanded bytes
+// arrive.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "delta/change_map.hpp"
+#include "delta/deflate/image_streams.hpp"
+#include "delta/engine.hpp"
+#include "delta/native/streams.hpp"
+
+namespace dfota::delta::native {
+
+inline constexpr char kStreamLayerMagic[4] = {'D', 'F', 'Z', '1'};
+// Streams one image may state.
+inline constexpr std::uint64_t kMaxStatedStreams = 1u << 16;
+
+// The plain payload (DFN5) between two images (native_engine.cpp).
+Status diff_images(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress);
+
+// Writes the smaller of the plain payload and, when the target has deflate
+// streams that rebuild exactly, the deflate-layer payload.
+Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress);
+
+// The deflate layer's header: everything before the inner payload.
+struct StreamLayerHeader {
+  std::uint64_t source_size = 0, target_size = 0;
+  std::array<std::uint8_t, 32> source_digest{};
+  std::uint64_t expanded_source_size = 0, expanded_target_size = 0;
+  std::vector<deflate::StreamPlace> source_streams; // expanded sizes not stated (the applier finds them)
+  std::vector<deflate::StreamPlace> target_streams;
+};
+// Reads the header after the magic, checked against the sizes the caller
+// knows (std::nullopt / kUnknownSize: not known).
+Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
+                                                     std::uint64_t target_size);
+
+// Applies a deflate-layer payload whose magic has been read from `in`: the
+// source's digest is checked before anything else, then its streams are
+// expanded (memory: header.expanded_source_size), then `inner` applies the
+// rest of the payload into a deflate::ImageRebuilder.
+Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, Writer& target,
+                          std::uint64_t target_size);
+
+// Counts expanded-target ranges onto the target's map: bytes outside the
+// streams one to one, a stream's expanded range spread evenly over its
+// compressed bytes.
+class ExpandedToImage {
+public:
+  explicit ExpandedToImage(const StreamLayerHeader& header);
+  void count(ChangeMap& map, std::uint64_t at, std::uint64_t length, ByteOrigin origin) const;
+
+private:
+  struct Piece {
+    std::uint64_t expanded_start, expanded_size, image_start, image_size;
+  };
+  std::vector<Piece> pieces_; // sorted, covering the expanded target
+};
+
+} // namespace dfota::delta::native

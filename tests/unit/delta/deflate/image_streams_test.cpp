@@ -1,0 +1,140 @@
+// Finding the deflate streams in an image, expanding them and making the
+// image again from its expanded form.
+#include "delta/deflate/image_streams.hpp"
+
+#include <gtest/gtest.h>
+
+#include "delta/deflate/huffman.hpp"
+#include "delta/engine.hpp"
+#include "support/deflate_streams.hpp"
+
+namespace dfota::delta::deflate {
+namespace {
+
+ExpandedImage expand(ByteSpan image) { return expand_found_streams(image, {.max_size = 64 * image.size() + 4096}); }
+
+Bytes rebuild(const ExpandedImage& expanded) {
+  VectorWriter out;
+  ImageRebuilder rebuilder(out, expanded.places);
+  auto ok = rebuilder.write(expanded.bytes);
+  EXPECT_TRUE(ok) << ok.error().message();
+  auto finished = rebuilder.finish();
+  EXPECT_TRUE(finished) << finished.error().message();
+  return out.bytes();
+}
+
+// A fixed block sending 'a' then a 258-byte match as symbol 284 with all
+// five extra bits set: valid to inflate, but every encoder (and the
+// rebuilder) sends 258 as symbol 285, so it cannot be made again.
+Bytes unreproducible_stream() {
+  BitWriter bits;
+  const Encoder literals(fixed_literal_lengths()), distances(fixed_distances());
+  bits.bits(1, 1);
+  bits.bits(1, 2);
+  for (int i = 0; i < 40; ++i)
+    literals.send(bits, 'a' + i % 3);
+  literals.send(bits, 284);
+  bits.bits(31, 5);
+  distances.send(bits, 2); // distance 3
+  literals.send(bits, kEndOfBlock);
+  bits.bits(0, bits.to_boundary());
+  return bits.bytes();
+}
+
+TEST(ImageStreams, AGzipFileExpandsToItsContentAndBack) {
+  const Bytes content = test::sample_text(2000, 1);
+  const Bytes image = test::gzip(content, 9);
+  const ExpandedImage expanded = expand(image);
+  ASSERT_EQ(expanded.places.size(), 1u);
+  EXPECT_EQ(expanded.places[0].offset, 10u) << "after the gzip header";
+  EXPECT_EQ(expanded.places[0].compressed_size, image.size() - 18) << "up to the gzip trailer";
+  // The content lies whole in the expanded image, aligned.
+  auto found = std::search(expanded.bytes.begin(), expanded.bytes.end(), content.begin(), content.end());
+  ASSERT_NE(found, expanded.bytes.end());
+  EXPECT_EQ((found - expanded.bytes.begin()) % 16, 0);
+  EXPECT_EQ(rebuild(expanded), image);
+}
+
+TEST(ImageStreams, ZipEntriesAndZlibStreamsAtAnyOffsetAreFound) {
+  Bytes image = {1, 2, 3};
+  const Bytes zip = test::zip_with_entry("firmware/app.bin", test::sample_text(800, 2));
+  image.insert(image.end(), zip.begin(), zip.end());
+  image.insert(image.end(), 5, 0xFF);
+  const Bytes zlib_stream = test::zlib(test::sample_text(900, 3), 6);
+  image.insert(image.end(), zlib_stream.begin(), zlib_stream.end());
+  const ExpandedImage expanded = expand(image);
+  ASSERT_EQ(expanded.places.size(), 2u);
+  EXPECT_EQ(expanded.places[0].offset, 3u + 30 + 16);
+  EXPECT_EQ(expanded.places[1].offset, image.size() - zlib_stream.size() + 2);
+  EXPECT_EQ(rebuild(expanded), image);
+}
+
+TEST(ImageStreams, AStreamEndingAtTheImagesEndIsTaken) {
+  const Bytes zlib_stream = test::zlib(test::sample_text(500, 4), 9);
+  // Without its Adler-32 trailer, the stream ends with the image.
+  const Bytes image(zlib_stream.begin(), zlib_stream.end() - 4);
+  const ExpandedImage expanded = expand(image);
+  ASSERT_EQ(expanded.places.size(), 1u);
+  EXPECT_EQ(expanded.places[0].offset + expanded.places[0].compressed_size, image.size());
+  EXPECT_EQ(rebuild(expanded), image);
+}
+
+TEST(ImageStreams, AStreamThatCannotBeMadeAgainIsLeftAsItIs) {
+  Bytes image = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3};
+  const Bytes stream = unreproducible_stream();
+  image.insert(image.end(), stream.begin(), stream.end());
+  image.insert(image.end(), 8, 0);
+  const ExpandedImage expanded = expand(image);
+  EXPECT_TRUE(expanded.places.empty());
+  EXPECT_EQ(expanded.bytes, image);
+}
+
+TEST(ImageStreams, NestedStreamsRoundTripThroughTheOuterOne) {
+  // gzip in a tar-like container in a zip: the outer entry is expanded, and
+  // the gzip inside it travels as content.
+  Bytes inner = Bytes(512, 0);
+  const Bytes gz = test::gzip(test::sample_text(300, 5), 6);
+  inner.insert(inner.end(), gz.begin(), gz.end());
+  const Bytes image = test::zip_with_entry("nested.tar", inner);
+  const ExpandedImage expanded = expand(image);
+  ASSERT_EQ(expanded.places.size(), 1u);
+  EXPECT_EQ(rebuild(expanded), image);
+}
+
+TEST(ImageStreams, BytesThatOnlyLookLikeHeadersAreLeftAsTheyAre) {
+  Bytes image;
+  std::uint32_t x = 7;
+  for (int i = 0; i < 200000; ++i) {
+    x = x * 1103515245u + 12345u;
+    image.push_back(static_cast<std::uint8_t>(x >> 24));
+    if (i % 997 == 0) image.insert(image.end(), {0x1F, 0x8B, 8, 0, 0x78, 0x9C, 'P', 'K', 3, 4, 8, 0});
+  }
+  const ExpandedImage expanded = expand(image);
+  EXPECT_EQ(rebuild(expanded), image);
+}
+
+TEST(ImageStreams, StatedStreamsExpandAsFound) {
+  const Bytes image = test::gzip(test::sample_text(700, 6), 6);
+  const ExpandedImage found = expand(image);
+  std::vector<StreamPlace> stated = {{found.places[0].offset, found.places[0].compressed_size, 0}};
+  auto expanded = expand_stated_streams(image, stated, 1u << 24);
+  ASSERT_TRUE(expanded) << expanded.error().message();
+  EXPECT_EQ(*expanded, found.bytes);
+  EXPECT_EQ(stated[0].expanded_size, found.places[0].expanded_size);
+  std::vector<StreamPlace> wrong = {{3, 20, 0}};
+  auto refused = expand_stated_streams(image, wrong, 1u << 24);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(refused.error().is(DeltaErrc::wrong_source));
+}
+
+TEST(ImageStreams, TheRebuilderRefusesAFormThatEndsInsideAStream) {
+  const Bytes image = test::gzip(test::sample_text(700, 6), 6);
+  const ExpandedImage expanded = expand(image);
+  VectorWriter out;
+  ImageRebuilder rebuilder(out, expanded.places);
+  ASSERT_TRUE(rebuilder.write(ByteSpan(expanded.bytes).first(expanded.bytes.size() / 2)));
+  EXPECT_FALSE(rebuilder.finish());
+}
+
+} // namespace
+} // namespace dfota::delta::deflate

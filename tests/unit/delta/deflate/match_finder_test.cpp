@@ -1,0 +1,87 @@
+// The match finder's names: what it expects of a lazy or greedy encoder,
+// and names that resolve back to the match they name.
+#include "delta/deflate/match_finder.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/deflate_streams.hpp"
+
+namespace dfota::delta::deflate {
+namespace {
+
+Bytes as_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+TEST(MatchFinder, ANearestLongestMatchIsNamedZeroZero) {
+  const Bytes content = as_bytes("abcdefgh--abcdefgh--abcdefgh");
+  MatchFinder finder(ParseModel{3, false});
+  finder.push(content);
+  auto named = finder.name(20, content.size(), 8, 10);
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->shortfall, 0u);
+  EXPECT_EQ(named->rank, 0u);
+  auto resolved = finder.resolve(20, content.size(), NamedMatch{});
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(resolved->first, 8u);
+  EXPECT_EQ(resolved->second, 10u);
+}
+
+TEST(MatchFinder, AFartherOrShorterMatchIsNamedAndResolvesBack) {
+  const Bytes content = as_bytes("abcdefgh--abcdefgh--abcdefgh");
+  MatchFinder finder(ParseModel{3, false});
+  finder.push(content);
+  auto farther = finder.name(20, content.size(), 8, 20);
+  ASSERT_TRUE(farther);
+  EXPECT_EQ(farther->shortfall, 0u);
+  EXPECT_EQ(farther->rank, 1u);
+  EXPECT_EQ(finder.resolve(20, content.size(), *farther), (std::pair<unsigned, unsigned>{8, 20}));
+  auto shorter = finder.name(20, content.size(), 5, 10);
+  ASSERT_TRUE(shorter);
+  EXPECT_EQ(shorter->shortfall, 3u);
+  EXPECT_EQ(finder.resolve(20, content.size(), *shorter), (std::pair<unsigned, unsigned>{5, 10}));
+}
+
+TEST(MatchFinder, LazyExpectsNoMatchWhereALongerOneStartsOneByteOn) {
+  // At 12, "abc" is on offer (from 0), but at 13 "bcdefgh" is longer
+  // (from 4); at 13 nothing longer follows.
+  const Bytes content = as_bytes("abcQbcdefgh-abcdefgh");
+  MatchFinder lazy(ParseModel{3, false}), greedy(ParseModel{3, true});
+  lazy.push(content);
+  greedy.push(content);
+  EXPECT_FALSE(lazy.expects_match(12, content.size()));
+  EXPECT_TRUE(greedy.expects_match(12, content.size()));
+  EXPECT_TRUE(lazy.expects_match(13, content.size()));
+}
+
+TEST(MatchFinder, AShortestOfFourExpectsNoThreeByteMatch) {
+  const Bytes content = as_bytes("abcX----abcY");
+  MatchFinder three(ParseModel{3, false}), four(ParseModel{4, false});
+  three.push(content);
+  four.push(content);
+  EXPECT_TRUE(three.expects_match(8, content.size()));
+  EXPECT_FALSE(four.expects_match(8, content.size()));
+}
+
+TEST(MatchFinder, ParseModelsRoundTripAsBytes) {
+  for (const ParseModel model : {ParseModel{3, false}, ParseModel{4, true}}) {
+    auto back = ParseModel::from_byte(model.to_byte());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->shortest, model.shortest);
+    EXPECT_EQ(back->greedy, model.greedy);
+  }
+  EXPECT_FALSE(ParseModel::from_byte(5));
+  EXPECT_FALSE(ParseModel::from_byte(0x43));
+}
+
+TEST(MatchFinder, NamesDoNotDependOnHowTheContentWasCut) {
+  const Bytes content = test::sample_text(2000, 9);
+  MatchFinder whole(ParseModel{3, false}), pieces(ParseModel{3, false});
+  const std::uint64_t at = 50000, end = at + 300;
+  whole.push(ByteSpan(content).first(end));
+  for (std::uint64_t p = 0; p < end; p += 77)
+    pieces.push(ByteSpan(content).subspan(p, std::min<std::uint64_t>(77, end - p)));
+  for (std::uint64_t p = at; p < at + 40; ++p)
+    EXPECT_EQ(whole.expects_match(p, end), pieces.expects_match(p, end)) << p;
+}
+
+} // namespace
+} // namespace dfota::delta::deflate

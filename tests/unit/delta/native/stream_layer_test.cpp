@@ -1,0 +1,125 @@
+// The native payload's deflate layer: images that carry deflate streams
+// are diffed by their contents and made again bit for bit.
+#include "delta/native/stream_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "delta/change_map.hpp"
+#include "delta/engine.hpp"
+#include "support/deflate_streams.hpp"
+
+namespace dfota::delta {
+namespace {
+
+// Two releases of a text: lines edited here and there, some inserted.
+Bytes release(int version) {
+  Bytes text = test::sample_text(30000, 11);
+  if (version == 2) {
+    for (std::size_t at = 5000; at + 20 < text.size(); at += 97000)
+      std::memcpy(text.data() + at, "EDITED-IN-VERSION-2!", 20);
+    const Bytes inserted = test::sample_text(40, 12);
+    text.insert(text.begin() + 400000, inserted.begin(), inserted.end());
+  }
+  return text;
+}
+
+// An image as firmware is shipped: a header, a gzip member, a zlib stream.
+Bytes image_of(int version) {
+  Bytes image(64, static_cast<std::uint8_t>(version));
+  const Bytes text = release(version);
+  const Bytes gz = test::gzip(text, 9);
+  image.insert(image.end(), gz.begin(), gz.end());
+  const Bytes z = test::zlib(ByteSpan(text).first(100000), 6);
+  image.insert(image.end(), z.begin(), z.end());
+  return image;
+}
+
+Bytes diff(ByteSpan source, ByteSpan target) {
+  VectorWriter payload;
+  auto ok = find_engine("native")->diff(source, target, payload);
+  EXPECT_TRUE(ok) << ok.error().message();
+  return payload.bytes();
+}
+
+Expected<Bytes> apply(ByteSpan source, ByteSpan payload, std::uint64_t size) {
+  SpanReader reader(payload);
+  VectorWriter out;
+  if (auto ok = find_engine("native")->apply(source, reader, out, size); !ok) return ok.error();
+  return out.bytes();
+}
+
+TEST(StreamLayer, AnImageWithStreamsIsDiffedByItsContentAndMadeAgainExactly) {
+  const Bytes source = image_of(1), target = image_of(2);
+  const Bytes payload = diff(source, target);
+  ASSERT_GE(payload.size(), 4u);
+  EXPECT_EQ(std::memcmp(payload.data(), native::kStreamLayerMagic, 4), 0);
+  VectorWriter plain;
+  ASSERT_TRUE(native::diff_images(source, target, plain, {}));
+  EXPECT_LT(payload.size() * 4, plain.bytes().size())
+      << "layered " << payload.size() << " B, plain " << plain.bytes().size() << " B";
+  auto made = apply(source, payload, target.size());
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(*made, target);
+}
+
+TEST(StreamLayer, AnImageWithoutStreamsGetsThePlainPayload) {
+  const Bytes source = release(1), target = release(2);
+  const Bytes payload = diff(source, target);
+  EXPECT_EQ(std::memcmp(payload.data(), "DFN5", 4), 0);
+}
+
+TEST(StreamLayer, AnotherSourceIsRefusedBeforeAnythingIsWritten) {
+  const Bytes payload = diff(image_of(1), image_of(2));
+  Bytes other = image_of(1);
+  other[3] ^= 1;
+  SpanReader reader(payload);
+  CountingWriter written;
+  auto applied = find_engine("native")->apply(other, reader, written, kUnknownSize);
+  ASSERT_FALSE(applied);
+  EXPECT_TRUE(applied.error().is(DeltaErrc::wrong_source)) << applied.error().message();
+  EXPECT_EQ(written.count(), 0u);
+}
+
+TEST(StreamLayer, TheStatedSizeIsCheckedUpFront) {
+  const Bytes target = image_of(2);
+  const Bytes payload = diff(image_of(1), target);
+  const Engine* native = find_engine("native");
+  EXPECT_TRUE(native->check_stated_size(ByteSpan(payload).first(18), target.size()));
+  auto wrong = native->check_stated_size(ByteSpan(payload).first(18), target.size() + 1);
+  ASSERT_FALSE(wrong);
+  EXPECT_TRUE(wrong.error().is(DeltaErrc::wrong_size));
+  auto applied = apply(image_of(1), payload, target.size() + 1);
+  ASSERT_FALSE(applied);
+  EXPECT_TRUE(applied.error().is(DeltaErrc::wrong_size));
+}
+
+TEST(StreamLayer, ACutOrDamagedPayloadFailsCleanly) {
+  const Bytes source = image_of(1), target = image_of(2);
+  const Bytes payload = diff(source, target);
+  for (const std::size_t cut : {std::size_t{5}, std::size_t{60}, payload.size() / 2, payload.size() - 1}) {
+    auto applied = apply(source, ByteSpan(payload).first(cut), kUnknownSize);
+    EXPECT_FALSE(applied) << "cut at " << cut;
+  }
+}
+
+TEST(StreamLayer, TheChangeMapCoversTheImage) {
+  const Bytes target = image_of(2);
+  const Bytes payload = diff(image_of(1), target);
+  SpanReader reader(payload);
+  auto map = native_change_map(reader, target.size(), 32);
+  ASSERT_TRUE(map) << map.error().message();
+  EXPECT_EQ(map->target_size, target.size());
+  std::uint64_t total = 0;
+  for (std::uint64_t t : map->totals)
+    total += t;
+  EXPECT_LE(total, target.size());
+  EXPECT_GT(total, target.size() * 9 / 10) << "spread evenly, a stream's bytes lose at most a rounding";
+  EXPECT_GT(map->totals[static_cast<std::size_t>(ByteOrigin::kept)] +
+                map->totals[static_cast<std::size_t>(ByteOrigin::moved)],
+            target.size() / 2);
+}
+
+} // namespace
+} // namespace dfota::delta
