@@ -70,6 +70,12 @@ public:
   virtual bool keeps_history_in_target() const { return false; }
   // Working memory apply() needs besides reading the source, in bytes.
   virtual std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const = 0;
+  // The same for one payload this engine made (whole in `payload`), for
+  // engines whose payloads may ask for more (the native deflate layer).
+  virtual std::uint64_t apply_memory_of(ByteSpan payload, std::uint64_t source_size, std::uint64_t target_size) const {
+    (void)payload;
+    return apply_memory(source_size, target_size);
+  }
   // Checks what the first bytes of a payload (`head`: its first 18 bytes, or
   // all of a shorter payload) state about the result against `target_size`,
   // without decoding: a pre-flight check that costs no memory. Fails with

@@ -8,8 +8,10 @@ namespace dfota::delta {
 // This project's own engine for firmware: approximate suffix-array matching,
 // prediction of moved branch/call targets and pointers in ELF code, and
 // separately compressed control, difference (as runs) and literal streams
-// (formats/native-delta.md). Apply memory is bounded by a constant (about
-// 14.7 MiB, apply_memory()) whatever the image size, besides reading the
+// (formats/native-delta.md); images carrying deflate streams are diffed by
+// the streams' contents (stream_layer.hpp). Apply memory of a plain payload
+// is bounded by a constant (about 14.7 MiB, apply_memory()) whatever the
+// image size, besides reading the
 // source by position; apply() decodes the streams on two more threads and,
 // with a second usable core, predicts part of the copies on a third.
 class NativeEngine final : public Engine {
@@ -19,6 +21,8 @@ public:
   Status diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const override;
   Status apply(ByteSpan source, Reader& payload, Writer& target, std::uint64_t target_size) const override;
   std::uint64_t apply_memory(std::uint64_t source_size, std::uint64_t target_size) const override;
+  // A layered payload adds its expanded source and the rebuilder's memory.
+  std::uint64_t apply_memory_of(ByteSpan payload, std::uint64_t source_size, std::uint64_t target_size) const override;
   Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
 
 private:

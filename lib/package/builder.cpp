@@ -180,8 +180,8 @@ public:
       if (!results[i]) continue; // outgrown: a smaller one is among the others
       Bytes& bytes = *results[i];
       if (!best || bytes.size() < best->payload.size()) {
-        best = Encoded{std::string(candidates[i]->name()), std::move(bytes),
-                       candidates[i]->apply_memory(source.size(), target.size())};
+        const std::uint64_t memory = candidates[i]->apply_memory_of(bytes, source.size(), target.size());
+        best = Encoded{std::string(candidates[i]->name()), std::move(bytes), memory};
       }
     }
     if (!best) return make_error(delta::DeltaErrc::encode_failed, "no engine made a payload");

@@ -716,6 +716,18 @@ Status NativeEngine::apply_plain(ByteSpan source, Reader& payload, Writer& targe
   return streams.finish();
 }
 
+std::uint64_t NativeEngine::apply_memory_of(ByteSpan payload, std::uint64_t source_size,
+                                            std::uint64_t target_size) const {
+  if (payload.size() < 4 || std::memcmp(payload.data(), kStreamLayerMagic, 4) != 0)
+    return apply_memory(source_size, target_size);
+  SpanReader reader(payload.subspan(4));
+  BufferedInput in(reader);
+  auto header = read_stream_layer_header(in, std::nullopt, kUnknownSize);
+  if (!header) return apply_memory(source_size, target_size);
+  return apply_memory(header->expanded_source_size, header->expanded_target_size) + header->expanded_source_size +
+         stream_layer_memory();
+}
+
 Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
   // Both layers start with magic, source size and target size.
   if (head.size() < 4) return {};

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/hash.hpp"
+#include "delta/deflate/recorder.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/varint.hpp"
 
@@ -174,6 +175,12 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
   if (counted.count() != header->target_size)
     return make_error(DeltaErrc::wrong_size, "the payload made another size than it states");
   return {};
+}
+
+std::uint64_t stream_layer_memory() {
+  // The finder: a 64 KiB ring, 64 K chain heads and 64 K links of 8 bytes.
+  constexpr std::uint64_t kMatchBytes = 16, kFinder = (64u << 10) + 2 * (64u << 10) * 8;
+  return deflate::kMaxRecords + deflate::kMaxBlockMatches * kMatchBytes + kFinder + (64u << 10) + (64u << 10);
 }
 
 ExpandedToImage::ExpandedToImage(const StreamLayerHeader& header) {

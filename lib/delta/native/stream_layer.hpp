@@ -50,6 +50,11 @@ Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::opt
 Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, Writer& target,
                           std::uint64_t target_size);
 
+// What applying a layered payload adds to the inner payload's memory,
+// besides the expanded source: one stream's records, one block's matches,
+// the match finder, the output waiting and the input buffer.
+std::uint64_t stream_layer_memory();
+
 // Counts expanded-target ranges onto the target's map: bytes outside the
 // streams one to one, a stream's expanded range spread evenly over its
 // compressed bytes.

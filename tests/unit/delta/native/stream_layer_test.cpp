@@ -95,6 +95,16 @@ TEST(StreamLayer, TheStatedSizeIsCheckedUpFront) {
   EXPECT_TRUE(applied.error().is(DeltaErrc::wrong_size));
 }
 
+TEST(StreamLayer, ThePayloadsApplyMemoryCountsTheExpandedSource) {
+  const Bytes source = image_of(1), target = image_of(2);
+  const Bytes payload = diff(source, target);
+  const Engine* native = find_engine("native");
+  const std::uint64_t plain = native->apply_memory(source.size(), target.size());
+  const std::uint64_t layered = native->apply_memory_of(payload, source.size(), target.size());
+  EXPECT_GT(layered, plain + release(1).size()) << "the expanded source is held whole";
+  EXPECT_LT(layered, plain + 4 * source.size() + native::stream_layer_memory() + (1u << 20));
+}
+
 TEST(StreamLayer, ACutOrDamagedPayloadFailsCleanly) {
   const Bytes source = image_of(1), target = image_of(2);
   const Bytes payload = diff(source, target);
