@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <zlib.h>
 
 #include "delta/deflate/recorder.hpp"
 #include "delta/engine.hpp"
@@ -51,12 +52,56 @@ std::optional<std::uint64_t> zlib_data_start(ByteSpan image, std::uint64_t at) {
   return at + 2;
 }
 
-// The recorded stream at `start` when it inflates to at least `min_content`
-// bytes and rebuilds to exactly its bytes.
-std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t start, std::uint64_t min_content,
-                                              std::uint64_t max_content) {
-  auto recorded = record_deflate(image.subspan(start), max_content);
-  if (!recorded || recorded->content.size() < min_content) return std::nullopt;
+enum class Wrapper { gzip, zip, zlib };
+
+// A header that a deflate stream may follow.
+struct Candidate {
+  Wrapper wrapper;
+  std::uint64_t header_at, data_start;
+};
+
+std::optional<Candidate> candidate_at(ByteSpan image, std::uint64_t at) {
+  if (auto start = gzip_data_start(image, at)) return Candidate{Wrapper::gzip, at, *start};
+  if (auto start = zip_data_start(image, at)) return Candidate{Wrapper::zip, at, *start};
+  if (auto start = zlib_data_start(image, at)) return Candidate{Wrapper::zlib, at, *start};
+  return std::nullopt;
+}
+
+// True when what follows the stream (and, for a zip entry, its header)
+// states the content's check and size: gzip's CRC-32 and length, zlib's
+// Adler-32, a zip entry's CRC-32 (in its header or data descriptor) and
+// compressed size. Bytes that only look like a stream fail it.
+bool wrapper_checks_out(ByteSpan image, const Candidate& c, std::uint64_t compressed_size, const Bytes& content) {
+  const std::uint64_t end = c.data_start + compressed_size;
+  const std::uint64_t after = image.size() - end;
+  switch (c.wrapper) {
+  case Wrapper::gzip:
+    return after >= 8 && load_le(image, end, 4) == crc32_z(0, content.data(), content.size()) &&
+           load_le(image, end + 4, 4) == (content.size() & 0xFFFFFFFF);
+  case Wrapper::zlib:
+    return after >= 4 && (std::uint64_t{image[end]} << 24 | std::uint64_t{image[end + 1]} << 16 |
+                          std::uint64_t{image[end + 2]} << 8 | image[end + 3]) ==
+                             adler32_z(1, content.data(), content.size());
+  case Wrapper::zip: {
+    const std::uint64_t crc = crc32_z(0, content.data(), content.size());
+    if ((load_le(image, c.header_at + 6, 2) & 8) == 0) {
+      const std::uint64_t stated_size = load_le(image, c.header_at + 18, 4);
+      return load_le(image, c.header_at + 14, 4) == crc && (stated_size == compressed_size || stated_size == 0xFFFFFFFF);
+    }
+    std::uint64_t p = end;
+    if (after >= 4 && load_le(image, p, 4) == 0x08074B50) p += 4;
+    return image.size() - p >= 4 && load_le(image, p, 4) == crc;
+  }
+  }
+  return false;
+}
+
+// The recorded stream at `start` when its decoded form passes `worth`
+// and it rebuilds to exactly its bytes.
+std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t start, std::uint64_t max_content,
+                                              const DecodedCheck& worth) {
+  auto recorded = record_deflate(image.subspan(start), max_content, worth);
+  if (!recorded) return std::nullopt;
   Bytes expanded;
   append_expanded(expanded, *recorded);
   VectorWriter rebuilt;
@@ -74,13 +119,18 @@ ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
   ExpandedImage result;
   std::uint64_t copied_to = 0;
   for (std::uint64_t at = 0; at < image.size();) {
-    std::optional<std::uint64_t> start = gzip_data_start(image, at);
-    if (!start) start = zip_data_start(image, at);
-    if (!start) start = zlib_data_start(image, at);
+    const std::optional<Candidate> candidate = candidate_at(image, at);
+    const std::optional<std::uint64_t> start =
+        candidate ? std::optional<std::uint64_t>(candidate->data_start) : std::nullopt;
     std::optional<RecordedStream> recorded;
     if (start) {
       const std::uint64_t used = result.bytes.size() + (*start - copied_to) + (image.size() - *start);
-      if (used < limits.max_size) recorded = reproducible_at(image, *start, limits.min_content, limits.max_size - used);
+      // Decoded bytes are recorded only when they are enough and their
+      // wrapper's check agrees (random bytes decode as a short stream often).
+      auto worth = [&](std::uint64_t compressed_size, const Bytes& content) {
+        return content.size() >= limits.min_content && wrapper_checks_out(image, *candidate, compressed_size, content);
+      };
+      if (used < limits.max_size) recorded = reproducible_at(image, *start, limits.max_size - used, worth);
     }
     if (!recorded || result.bytes.size() + (*start - copied_to) + recorded->records.size() + kContentAlignment + 8 +
                              recorded->content.size() + (image.size() - *start) >=

@@ -164,15 +164,24 @@ ParseModel model_of(const std::vector<DecodedBlock>& blocks, const Bytes& conten
   return best;
 }
 
-std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content) {
+std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content,
+                                            const DecodedCheck& worth_recording) {
   // First the whole stream is decoded, then its parse is told against what
   // the finder expects, in the parse model that suits its encoder.
   Bytes content; // the whole stream's content: matches reach back into earlier blocks
   std::vector<DecodedBlock> blocks;
   BitReader in(input);
-  Decoder fixed_literals, fixed_distances_decoder;
-  fixed_literals.build(fixed_literal_lengths());
-  fixed_distances_decoder.build(fixed_distances());
+  // The fixed codes' tables, made once.
+  static const Decoder fixed_literals = [] {
+    Decoder d;
+    d.build(fixed_literal_lengths());
+    return d;
+  }();
+  static const Decoder fixed_distances_decoder = [] {
+    Decoder d;
+    d.build(fixed_distances());
+    return d;
+  }();
   for (bool final_seen = false; !final_seen;) {
     std::uint32_t final_block, type;
     if (!in.bits(1, final_block) || !in.bits(2, type) || type == 3) return std::nullopt;
@@ -220,6 +229,7 @@ std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_c
   }
   std::uint32_t tail = 0;
   in.bits(in.to_boundary(), tail);
+  if (worth_recording && !worth_recording(in.byte_position(), content)) return std::nullopt;
 
   const ParseModel model = model_of(blocks, content);
   MatchFinder finder(model);

@@ -82,7 +82,11 @@ private:
 Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) {
   deflate::ExpandedImage target_x =
       deflate::expand_found_streams(target, {.max_size = expansion_limit(target.size(), kMaxTargetSize)});
-  if (target_x.places.empty()) return diff_images(source, target, payload, progress);
+  std::uint64_t in_streams = 0;
+  for (const deflate::StreamPlace& p : target_x.places)
+    in_streams += p.compressed_size;
+  // Streams that cover little of the target are not worth a second diff.
+  if (in_streams * 16 < target.size()) return diff_images(source, target, payload, progress);
   deflate::ExpandedImage source_x =
       deflate::expand_found_streams(source, {.max_size = expansion_limit(source.size(), kMaxIndexedSource)});
   auto share = [&progress](double from, double to) -> DiffProgress {
@@ -103,10 +107,7 @@ Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, cons
   put_places(out, target_x.places, true);
   if (auto ok = diff_images(source_x.bytes, target_x.bytes, layered, share(0, 0.7)); !ok) return ok;
   // The expanded images usually win by far; the plain payload is made too
-  // when the streams cover little of the target.
-  std::uint64_t in_streams = 0;
-  for (const deflate::StreamPlace& p : target_x.places)
-    in_streams += p.compressed_size;
+  // when the streams cover less than half of the target.
   if (in_streams * 2 < target.size()) {
     VectorWriter plain;
     if (auto ok = diff_images(source, target, plain, share(0.7, 1)); !ok) return ok;

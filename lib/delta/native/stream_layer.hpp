@@ -26,8 +26,9 @@ inline constexpr std::uint64_t kMaxStatedStreams = 1u << 16;
 // The plain payload (DFN5) between two images (native_engine.cpp).
 Status diff_images(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress);
 
-// Writes the smaller of the plain payload and, when the target has deflate
-// streams that rebuild exactly, the deflate-layer payload.
+// Writes the plain payload when the target's deflate streams that rebuild
+// exactly cover less than 1/16 of it, the layered payload when they cover
+// half or more, and the smaller of both between.
 Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress);
 
 // The deflate layer's header: everything before the inner payload.
