@@ -79,14 +79,15 @@ bool wrapper_checks_out(ByteSpan image, const Candidate& c, std::uint64_t compre
     return after >= 8 && load_le(image, end, 4) == crc32_z(0, content.data(), content.size()) &&
            load_le(image, end + 4, 4) == (content.size() & 0xFFFFFFFF);
   case Wrapper::zlib:
-    return after >= 4 && (std::uint64_t{image[end]} << 24 | std::uint64_t{image[end + 1]} << 16 |
-                          std::uint64_t{image[end + 2]} << 8 | image[end + 3]) ==
-                             adler32_z(1, content.data(), content.size());
+    return after >= 4 &&
+           (std::uint64_t{image[end]} << 24 | std::uint64_t{image[end + 1]} << 16 | std::uint64_t{image[end + 2]} << 8 |
+            image[end + 3]) == adler32_z(1, content.data(), content.size());
   case Wrapper::zip: {
     const std::uint64_t crc = crc32_z(0, content.data(), content.size());
     if ((load_le(image, c.header_at + 6, 2) & 8) == 0) {
       const std::uint64_t stated_size = load_le(image, c.header_at + 18, 4);
-      return load_le(image, c.header_at + 14, 4) == crc && (stated_size == compressed_size || stated_size == 0xFFFFFFFF);
+      return load_le(image, c.header_at + 14, 4) == crc &&
+             (stated_size == compressed_size || stated_size == 0xFFFFFFFF);
     }
     std::uint64_t p = end;
     if (after >= 4 && load_le(image, p, 4) == 0x08074B50) p += 4;

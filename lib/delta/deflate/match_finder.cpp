@@ -7,7 +7,7 @@
 namespace dfota::delta::deflate {
 
 MatchFinder::MatchFinder(ParseModel model)
-    : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, -1), prev_(kRingMask + 1, -1) {
+    : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, 0), prev_(kRingMask + 1, 0) {
   offered_.reserve(kChainLimit);
 }
 
@@ -16,12 +16,22 @@ void MatchFinder::push(ByteSpan content) {
     const std::uint64_t slot = held_++ & kRingMask;
     ring_[slot] = b;
     if (slot < kMirror) ring_[kRingMask + 1 + slot] = b;
-    if (held_ < 3) continue;
-    const std::uint64_t position = held_ - 3;
-    const std::uint32_t h = hash_at(position);
-    prev_[position & kRingMask] = head_[h];
-    head_[h] = static_cast<std::int64_t>(position);
+    // Positions that no later question can start at or before are entered
+    // now, before the ring lets their bytes go.
+    if (inserted_ + 3 + kLookahead <= held_) insert_next();
   }
+}
+
+void MatchFinder::insert_next() {
+  const std::uint32_t h = hash_at(inserted_);
+  prev_[inserted_ & kRingMask] = head_[h];
+  head_[h] = static_cast<std::uint32_t>(inserted_ + 1);
+  ++inserted_;
+}
+
+void MatchFinder::insert_until(std::uint64_t position) {
+  while (inserted_ < position)
+    insert_next();
 }
 
 std::uint32_t MatchFinder::hash_at(std::uint64_t position) const {
@@ -30,16 +40,18 @@ std::uint32_t MatchFinder::hash_at(std::uint64_t position) const {
   return (v * 2654435761u) >> (32 - kHashBits);
 }
 
-template <class Visit> void MatchFinder::walk(std::uint64_t position, unsigned limit, Visit&& visit) const {
-  std::int64_t q = head_[hash_at(position)];
-  // Positions at and after `position` (held ahead of it) are passed over.
+template <class Visit> void MatchFinder::walk(std::uint64_t position, unsigned limit, Visit&& visit) {
+  insert_until(position);
+  auto link = [](std::uint32_t stored) { return static_cast<std::int64_t>(stored) - 1; };
+  std::int64_t q = link(head_[hash_at(position)]);
+  // A position after a question one byte on was entered already.
   while (q >= static_cast<std::int64_t>(position))
-    q = prev_[static_cast<std::uint64_t>(q) & kRingMask];
+    q = link(prev_[static_cast<std::uint64_t>(q) & kRingMask]);
   for (unsigned steps = 0; q >= 0 && steps < limit; ++steps) {
     const std::uint64_t candidate = static_cast<std::uint64_t>(q);
     if (position - candidate > kWindow) break;
     if (!visit(candidate)) break;
-    q = prev_[candidate & kRingMask];
+    q = link(prev_[candidate & kRingMask]);
     if (q >= static_cast<std::int64_t>(candidate)) break; // a slot reused: the chain ends
   }
 }

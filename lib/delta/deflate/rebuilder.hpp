@@ -17,7 +17,7 @@ namespace dfota::delta::deflate {
 // and writes the deflate stream to `out` (which it does not own and which
 // must outlive it). Memory: the stream's records (at most kMaxRecords), one
 // block's matches (at most kMaxBlockMatches of 16 bytes), the match finder
-// (about 1.1 MiB) and up to 64 KiB of output waiting. After an error the rebuilder
+// (about 0.6 MiB) and up to 64 KiB of output waiting. After an error the rebuilder
 // must not be used again; `out` holds an unspecified prefix.
 class Rebuilder {
 public:

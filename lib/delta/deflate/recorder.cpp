@@ -165,7 +165,7 @@ ParseModel model_of(const std::vector<DecodedBlock>& blocks, const Bytes& conten
 }
 
 std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content,
-                                            const DecodedCheck& worth_recording) {
+                                             const DecodedCheck& worth_recording) {
   // First the whole stream is decoded, then its parse is told against what
   // the finder expects, in the parse model that suits its encoder.
   Bytes content; // the whole stream's content: matches reach back into earlier blocks

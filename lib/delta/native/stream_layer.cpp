@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/hash.hpp"
+#include "delta/deflate/match_finder.hpp"
 #include "delta/deflate/recorder.hpp"
 #include "delta/native/matcher.hpp"
 #include "delta/native/varint.hpp"
@@ -179,8 +180,9 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
 }
 
 std::uint64_t stream_layer_memory() {
-  // The finder: a 64 KiB ring, 64 K chain heads and 64 K links of 8 bytes.
-  constexpr std::uint64_t kMatchBytes = 16, kFinder = (64u << 10) + 2 * (64u << 10) * 8;
+  // The finder: a 64 KiB ring, 64 K chain heads and 64 K links of 4 bytes,
+  // and the offers of one question (16 bytes each).
+  constexpr std::uint64_t kMatchBytes = 16, kFinder = (64u << 10) + 2 * (64u << 10) * 4 + deflate::kChainLimit * 16;
   return deflate::kMaxRecords + deflate::kMaxBlockMatches * kMatchBytes + kFinder + (64u << 10) + (64u << 10);
 }
 
