@@ -16,9 +16,9 @@ build=${DFOTA_SANITIZE_BUILD_DIR:-$root/build-sanitize}
 CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDFOTA_FUZZ=ON -DDFOTA_WERROR=ON \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link" >/dev/null
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(native_decoder vcdiff_decoder zstd_engine manifest package at_lines url profile deflate_streams)
+[[ ${#targets[@]} -gt 0 ]] || targets=(native_decoder vcdiff_decoder zstd_engine manifest package at_lines url profile recording deflate_streams)
 declare -A corpus=([native_decoder]=native [vcdiff_decoder]=vcdiff [zstd_engine]=zstd [manifest]=manifest
-  [package]=package [at_lines]=at [url]=url [profile]=profile [deflate_streams]=deflate)
+  [package]=package [at_lines]=at [url]=url [profile]=profile [recording]=recording [deflate_streams]=deflate)
 cmake --build "$build" --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 status=0
 for target in "${targets[@]}"; do

@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "delta/change_map.hpp"
 #include "delta/engine.hpp"
 #include "support/deflate_streams.hpp"
+#include "support/test_support.hpp"
 
 namespace dfota::delta {
 namespace {
@@ -129,6 +131,26 @@ TEST(StreamLayer, TheChangeMapCoversTheImage) {
   EXPECT_GT(map->totals[static_cast<std::size_t>(ByteOrigin::kept)] +
                 map->totals[static_cast<std::size_t>(ByteOrigin::moved)],
             target.size() / 2);
+}
+
+TEST(StreamLayer, APayloadOfTheFirstLayerVersionStillApplies) {
+  // Made once by the DFZ1 encoder (DFOTA_UPDATE_GOLDEN=1 makes them again):
+  // two gzip files of made-up text, and the payload between them.
+  const auto dir = test::source_dir() / "tests" / "golden";
+  if (const char* update = std::getenv("DFOTA_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+    Bytes text = test::sample_text(400, 21);
+    test::write_file(dir / "dfz1-source.gz", test::gzip(text, 9));
+    std::memcpy(text.data() + 3000, "CHANGED", 7);
+    test::write_file(dir / "dfz1-target.gz", test::gzip(text, 9));
+    test::write_file(dir / "dfz1-payload.bin",
+                     diff(test::read_bytes(dir / "dfz1-source.gz"), test::read_bytes(dir / "dfz1-target.gz")));
+  }
+  const Bytes source = test::read_bytes(dir / "dfz1-source.gz"), target = test::read_bytes(dir / "dfz1-target.gz");
+  const Bytes payload = test::read_bytes(dir / "dfz1-payload.bin");
+  ASSERT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFZ1");
+  auto made = apply(source, payload, target.size());
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(*made, target);
 }
 
 } // namespace
