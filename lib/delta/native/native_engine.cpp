@@ -20,6 +20,7 @@
 #include "delta/native/prediction_lane.hpp"
 #include "delta/native/realign.hpp"
 #include "delta/native/references.hpp"
+#include "delta/native/stated_sizes.hpp"
 #include "delta/native/stream_layer.hpp"
 #include "delta/native/streams.hpp"
 #include "delta/native/varint.hpp"
@@ -337,15 +338,8 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   auto makes = in.varint();
   if (!makes) return makes.error();
   header.target_size = *makes;
-  if (source_size && header.source_size != *source_size) {
-    return make_error(DeltaErrc::wrong_source, "the payload was made for a source of " +
-                                                   std::to_string(header.source_size) + " bytes, this one has " +
-                                                   std::to_string(*source_size));
-  }
-  if (target_size != kUnknownSize && header.target_size != target_size) {
-    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(header.target_size) + " bytes, " +
-                                                 std::to_string(target_size) + " announced");
-  }
+  if (auto ok = check_stated_sizes(header.source_size, header.target_size, source_size, target_size); !ok)
+    return ok.error();
   if (header.target_size > kMaxTargetSize || header.source_size > kMaxIndexedSource) {
     return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
   }
@@ -746,11 +740,7 @@ Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size)
     if (!value) return {}; // the head ends first: nothing more to tell
     size = *value;
   }
-  if (sizes[1] != target_size) {
-    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(sizes[1]) + " bytes, " +
-                                                 std::to_string(target_size) + " announced");
-  }
-  return {};
+  return check_stated_sizes(sizes[0], sizes[1], std::nullopt, target_size);
 }
 
 std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {

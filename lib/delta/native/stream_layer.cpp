@@ -7,6 +7,7 @@
 #include "delta/deflate/match_finder.hpp"
 #include "delta/deflate/recorder.hpp"
 #include "delta/native/matcher.hpp"
+#include "delta/native/stated_sizes.hpp"
 #include "delta/native/varint.hpp"
 
 namespace dfota::delta::native {
@@ -126,14 +127,7 @@ Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::opt
   if (!makes) return makes.error();
   h.source_size = *made_for;
   h.target_size = *makes;
-  if (source_size && h.source_size != *source_size) {
-    return make_error(DeltaErrc::wrong_source, "the payload was made for a source of " + std::to_string(h.source_size) +
-                                                   " bytes, this one has " + std::to_string(*source_size));
-  }
-  if (target_size != kUnknownSize && h.target_size != target_size) {
-    return make_error(DeltaErrc::wrong_size, "the payload makes " + std::to_string(h.target_size) + " bytes, " +
-                                                 std::to_string(target_size) + " announced");
-  }
+  if (auto ok = check_stated_sizes(h.source_size, h.target_size, source_size, target_size); !ok) return ok.error();
   if (h.target_size > kMaxTargetSize || h.source_size > kMaxIndexedSource)
     return make_error(DeltaErrc::limit_exceeded, "native payload: image larger than the format allows");
   if (auto ok = in.read(h.source_digest.data(), h.source_digest.size()); !ok) return ok.error();
