@@ -88,7 +88,7 @@ Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, cons
   for (const deflate::StreamPlace& p : target_x.places)
     in_streams += p.compressed_size;
   // Streams that cover little of the target are not worth a second diff.
-  if (in_streams * 16 < target.size()) return diff_images(source, target, payload, progress);
+  if (target_x.places.empty() || in_streams * 16 < target.size()) return diff_images(source, target, payload, progress);
   deflate::ExpandedImage source_x =
       deflate::expand_found_streams(source, {.max_size = expansion_limit(source.size(), kMaxIndexedSource)});
   auto share = [&progress](double from, double to) -> DiffProgress {

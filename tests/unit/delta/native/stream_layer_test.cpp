@@ -70,6 +70,8 @@ TEST(StreamLayer, AnImageWithoutStreamsGetsThePlainPayload) {
   const Bytes source = release(1), target = release(2);
   const Bytes payload = diff(source, target);
   EXPECT_EQ(std::memcmp(payload.data(), "DFN5", 4), 0);
+  const Bytes to_nothing = diff(source, Bytes{});
+  EXPECT_EQ(std::memcmp(to_nothing.data(), "DFN5", 4), 0) << "an empty target has no streams either";
 }
 
 TEST(StreamLayer, AnotherSourceIsRefusedBeforeAnythingIsWritten) {
