@@ -25,17 +25,26 @@ public:
   using Handler = std::function<std::vector<Reply>(const std::string& command)>;
 
   FakeModule(transport::ManualClock& clock, Handler handler) : clock_(clock), handler_(std::move(handler)) {}
+  // When several modules share one manual clock, each host thread's sleeps
+  // move the others' time: a reply due 10 ms after a write may then fall
+  // after a deadline taken before it. A module that answers promptly hands
+  // out each reply as soon as it is read for, whatever the time (for tests
+  // of what runs where, not of timing).
+  enum class Answers { on_time, promptly };
+  FakeModule(transport::ManualClock& clock, Handler handler, Answers answers)
+      : clock_(clock), handler_(std::move(handler)), answers_(answers) {}
 
   // Every command line the host sent, in order.
   const std::vector<std::string>& commands() const { return commands_; }
 
   Expected<std::size_t> read_some(std::span<std::uint8_t> buffer, transport::TimePoint deadline) override {
-    if (pending_.empty() || pending_.front().at > deadline) {
+    const bool prompt = answers_ == Answers::promptly && !pending_.empty();
+    if (!prompt && (pending_.empty() || pending_.front().at > deadline)) {
       clock_.sleep_until(deadline);
       return make_error(transport::TransportErrc::timeout, "fake: timeout");
     }
     auto& next = pending_.front();
-    clock_.sleep_until(next.at);
+    if (!prompt) clock_.sleep_until(next.at);
     if (next.hang_up) {
       pending_.pop_front();
       return make_error(transport::TransportErrc::closed, "fake: the port went away");
@@ -109,6 +118,7 @@ private:
   };
   transport::ManualClock& clock_;
   Handler handler_;
+  Answers answers_ = Answers::on_time;
   std::deque<Pending> pending_;
   transport::TimePoint last_{};
   std::string line_;

@@ -63,7 +63,10 @@ TEST(Fleet, EveryModuleRunsOnItsOwnThreadAndOneFailureStopsNoOther) {
   auto registry = profiles::Registry::load(source_dir() / "formats");
   ASSERT_TRUE(registry) << registry.error().message();
   transport::ManualClock clock;
-  FakeModule first(clock, rg50xq(false)), refusing(clock, rg50xq(true)), third(clock, rg50xq(false));
+  // Three threads share the clock: the modules answer promptly (fake_module.hpp).
+  const auto promptly = FakeModule::Answers::promptly;
+  FakeModule first(clock, rg50xq(false), promptly), refusing(clock, rg50xq(true), promptly),
+      third(clock, rg50xq(false), promptly);
   FleetPorts ports;
   ports.add("slot1", first);
   ports.add("slot2", refusing);
