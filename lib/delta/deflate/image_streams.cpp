@@ -114,6 +114,25 @@ std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t star
   return recorded;
 }
 
+// The stream after `candidate` when it is worth expanding: enough content,
+// its wrapper's check agrees (random bytes decode as a short stream often),
+// it rebuilds exactly, and the expanded image, `expanded_before` bytes
+// before the stream starts, stays within the limit.
+std::optional<RecordedStream> worthwhile_stream(ByteSpan image, const Candidate& candidate,
+                                                std::uint64_t expanded_before, const ExpandLimits& limits) {
+  const std::uint64_t rest = image.size() - candidate.data_start;
+  if (expanded_before + rest >= limits.max_size) return std::nullopt;
+  auto worth = [&](std::uint64_t compressed_size, const Bytes& content) {
+    return content.size() >= limits.min_content && wrapper_checks_out(image, candidate, compressed_size, content);
+  };
+  auto recorded = reproducible_at(image, candidate.data_start, limits.max_size - expanded_before - rest, worth);
+  if (recorded &&
+      expanded_before + recorded->records.size() + kContentAlignment + 8 + recorded->content.size() + rest >=
+          limits.max_size)
+    return std::nullopt;
+  return recorded;
+}
+
 } // namespace
 
 ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
@@ -121,30 +140,21 @@ ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
   std::uint64_t copied_to = 0;
   for (std::uint64_t at = 0; at < image.size();) {
     const std::optional<Candidate> candidate = candidate_at(image, at);
-    const std::optional<std::uint64_t> start =
-        candidate ? std::optional<std::uint64_t>(candidate->data_start) : std::nullopt;
     std::optional<RecordedStream> recorded;
-    if (start) {
-      const std::uint64_t used = result.bytes.size() + (*start - copied_to) + (image.size() - *start);
-      // Decoded bytes are recorded only when they are enough and their
-      // wrapper's check agrees (random bytes decode as a short stream often).
-      auto worth = [&](std::uint64_t compressed_size, const Bytes& content) {
-        return content.size() >= limits.min_content && wrapper_checks_out(image, *candidate, compressed_size, content);
-      };
-      if (used < limits.max_size) recorded = reproducible_at(image, *start, limits.max_size - used, worth);
-    }
-    if (!recorded || result.bytes.size() + (*start - copied_to) + recorded->records.size() + kContentAlignment + 8 +
-                             recorded->content.size() + (image.size() - *start) >=
-                         limits.max_size) {
+    if (candidate)
+      recorded =
+          worthwhile_stream(image, *candidate, result.bytes.size() + (candidate->data_start - copied_to), limits);
+    if (!recorded) {
       ++at;
       continue;
     }
+    const std::uint64_t start = candidate->data_start;
     result.bytes.insert(result.bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to),
-                        image.begin() + static_cast<std::ptrdiff_t>(*start));
+                        image.begin() + static_cast<std::ptrdiff_t>(start));
     const std::uint64_t before = result.bytes.size();
     append_expanded(result.bytes, *recorded);
-    result.places.push_back({*start, recorded->compressed_size, result.bytes.size() - before});
-    copied_to = at = *start + recorded->compressed_size;
+    result.places.push_back({start, recorded->compressed_size, result.bytes.size() - before});
+    copied_to = at = start + recorded->compressed_size;
   }
   result.bytes.insert(result.bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to), image.end());
   return result;

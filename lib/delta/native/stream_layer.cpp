@@ -64,21 +64,6 @@ Expected<std::vector<deflate::StreamPlace>> read_places(BufferedInput& in, std::
   return places;
 }
 
-// Counts what passes through.
-class CountedWriter final : public Writer {
-public:
-  explicit CountedWriter(Writer& inner) : inner_(inner) {}
-  Status write(ByteSpan data) override {
-    count_ += data.size();
-    return inner_.write(data);
-  }
-  std::uint64_t count() const { return count_; }
-
-private:
-  Writer& inner_;
-  std::uint64_t count_ = 0;
-};
-
 } // namespace
 
 Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) {
@@ -163,8 +148,9 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
   if (!expanded_source) return expanded_source.error();
   if (expanded_source->size() != header->expanded_source_size)
     return make_error(DeltaErrc::wrong_source, "the source's streams expand to another size than the payload's");
-  CountedWriter counted(target);
-  deflate::ImageRebuilder rebuilder(counted, header->target_streams);
+  CountingWriter counted;
+  TeeWriter out(target, counted);
+  deflate::ImageRebuilder rebuilder(out, header->target_streams);
   BufferedRest rest(in);
   if (auto ok = inner.apply(*expanded_source, rest, rebuilder, header->expanded_target_size); !ok) return ok;
   if (auto ok = rebuilder.finish(); !ok) return ok;
