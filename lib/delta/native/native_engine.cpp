@@ -316,22 +316,22 @@ Expected<std::vector<RelativeRegion>> read_regions(BufferedInput& in, std::uint6
 // Reads and checks the header. With `source_size` given, another size is
 // DeltaErrc::wrong_source; with `target_size` known, another is
 // DeltaErrc::wrong_size (both before anything else is checked).
+// The version of a plain payload with this magic (its first 4 bytes), or 0.
+unsigned plain_version(const std::uint8_t* magic) {
+  if (std::memcmp(magic, kMagicVersion2, 4) == 0) return 2;
+  if (std::memcmp(magic, kMagicVersion3, 4) == 0) return 3;
+  if (std::memcmp(magic, kMagicVersion4, 4) == 0) return 4;
+  if (std::memcmp(magic, kMagic, 4) == 0) return 5;
+  return 0;
+}
+
 Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
                                     std::uint64_t target_size) {
   std::uint8_t magic[4];
   if (auto ok = in.read(magic, 4); !ok) return ok.error();
   PayloadHeader header;
-  if (std::memcmp(magic, kMagicVersion2, 4) == 0) {
-    header.version = 2;
-  } else if (std::memcmp(magic, kMagicVersion3, 4) == 0) {
-    header.version = 3;
-  } else if (std::memcmp(magic, kMagicVersion4, 4) == 0) {
-    header.version = 4;
-  } else if (std::memcmp(magic, kMagic, 4) == 0) {
-    header.version = 5;
-  } else {
-    return corrupt("not a native payload (bad magic)");
-  }
+  header.version = plain_version(magic);
+  if (header.version == 0) return corrupt("not a native payload (bad magic)");
   auto made_for = in.varint();
   if (!made_for) return made_for.error();
   header.source_size = *made_for;
@@ -725,11 +725,8 @@ std::uint64_t NativeEngine::apply_memory_of(ByteSpan payload, std::uint64_t sour
 Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
   // Both layers start with magic, source size and target size.
   if (head.size() < 4) return {};
-  const bool known = std::memcmp(head.data(), kStreamLayerMagic, 4) == 0 || std::memcmp(head.data(), kMagic, 4) == 0 ||
-                     std::memcmp(head.data(), kMagicVersion4, 4) == 0 ||
-                     std::memcmp(head.data(), kMagicVersion3, 4) == 0 ||
-                     std::memcmp(head.data(), kMagicVersion2, 4) == 0;
-  if (!known) return corrupt("not a native payload (bad magic)");
+  if (std::memcmp(head.data(), kStreamLayerMagic, 4) != 0 && plain_version(head.data()) == 0)
+    return corrupt("not a native payload (bad magic)");
   std::size_t at = 4;
   std::uint64_t sizes[2] = {0, 0};
   for (std::uint64_t& size : sizes) {
