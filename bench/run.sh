@@ -41,8 +41,10 @@ raw_image() { # ELF path relative to the corpus -> raw path
   while read -r old new; do
     [[ -n $old ]] && echo "$(raw_image "$old") $(raw_image "$new")"
   done <"$work/elf-pairs.txt"
-  # Firmware shipped compressed (gzip), then the large heavy-change pair.
+  # Firmware shipped compressed (gzip, then a zip from the npm registry),
+  # then the large heavy-change pair.
   grep -v '^#' "$corpus/compressed.txt" || true
+  bash "$root/bench/fetch-zip.sh" "$corpus"
   [[ ${DFOTA_BENCH_LARGE:-1} == 1 ]] && { grep -v '^#' "$corpus/pairs-large.txt" || true; }
 } >"$work/pairs.txt"
 
@@ -189,7 +191,7 @@ while read -r old new; do
   fi
   # Firmware shipped compressed: the goal is the diff of the contents (0.25 ×).
   factor=0.9
-  [[ $o == *.tgz || $o == *.gz || $o == *.zip ]] && factor=0.25
+  [[ $o == *.tgz || $o == *.gz || $o == *.zip || $o == *.jar ]] && factor=0.25
   goal=$(awk -v m="$h_size" -v f="$factor" 'BEGIN { printf "%d", f * m }')
   verdict=$([[ ${size[dfota-native]} -le $goal ]] && echo met || echo missed)
   memory=$([[ ${build_k[dfota-delta]} -lt ${build_k[bsdiff]} ]] && echo "met (dfota-delta)" || echo missed)
@@ -220,7 +222,7 @@ if [[ $write_docs == 1 ]]; then
     echo "Pairs are real neighbouring releases fetched by \`../shared/corpus/fetch.sh\`, and the armhf (32-bit ARM,"
     echo "Thumb-2, position-independent) builds of its libssl3 pair from the Debian archive (\`bench/fetch-armhf.sh\`);"
     echo "then the same pairs as raw memory images (\`objcopy -O binary\`: no ELF header, section or symbol left,"
-    echo "as most firmware ships; \`.bin\` names), the corpus's gzip pairs (\`.tgz\`) and its large heavy-change pair."
+    echo "as most firmware ships; \`.bin\` names), the corpus's gzip pairs (\`.tgz\`), a zip pair from the npm registry (\`bench/fetch-zip.sh\`: two releases of google-closure-compiler-java's \`compiler.jar\`) and the corpus's large heavy-change pair."
     echo "\"vs bsdiff\" is payload size divided by bsdiff's payload size in the same run (lower is better)."
     echo "Peak memory is the maximum resident set size reported by \`/usr/bin/time\`. A command that takes"
     echo "under a second is run 5 times: its time is the median, its peak memory the largest."

@@ -153,7 +153,9 @@ int write_deflate_seeds(const fs::path& dir) {
       {"fixed", test::raw_deflate_in_zlib(text, 6, test::Strategy::fixed)},
       {"huffman-only", test::raw_deflate_in_zlib(text, 6, test::Strategy::huffman_only)},
       {"zip-entry", test::zip_with_entry("a.txt", text)},
-      {"expanded-form", test::expanded_form_of(test::zlib(text, 9))},
+      {"expanded-form", test::expanded_form_of(test::zlib(text, 9))}, // zlib-made: its level
+      {"expanded-form-recorded",
+       test::expanded_form_of(test::raw_deflate_in_zlib(text, 6, test::Strategy::huffman_only))}, // its parse
   };
   for (const auto& [name, bytes] : seeds)
     if (!write(dir / name, bytes)) return 1;

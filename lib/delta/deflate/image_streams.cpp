@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "delta/deflate/recorder.hpp"
+#include "delta/deflate/zlib_made.hpp"
 #include "delta/engine.hpp"
 
 namespace dfota::delta::deflate {
@@ -97,6 +98,13 @@ bool wrapper_checks_out(ByteSpan image, const Candidate& c, std::uint64_t compre
   return false;
 }
 
+// The expanded form of a stream zlib makes at `level`: the level as its
+// records, then its content.
+RecordedStream zlib_made_form(Inflated inflated, unsigned level) {
+  return {inflated.compressed_size, Bytes{static_cast<std::uint8_t>(kZlibMadeByte + level)},
+          std::move(inflated.content)};
+}
+
 // The recorded stream at `start` when its decoded form passes `worth`
 // and it rebuilds to exactly its bytes.
 std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t start, std::uint64_t max_content,
@@ -125,7 +133,15 @@ std::optional<RecordedStream> worthwhile_stream(ByteSpan image, const Candidate&
   auto worth = [&](std::uint64_t compressed_size, const Bytes& content) {
     return content.size() >= limits.min_content && wrapper_checks_out(image, candidate, compressed_size, content);
   };
-  auto recorded = reproducible_at(image, candidate.data_start, limits.max_size - expanded_before - rest, worth);
+  const std::uint64_t max_content = limits.max_size - expanded_before - rest;
+  // A stream zlib makes again needs no parse recorded: its level will do.
+  std::optional<RecordedStream> recorded;
+  auto inflated = inflate_stream(image.subspan(candidate.data_start), max_content);
+  if (!inflated || !worth(inflated->compressed_size, inflated->content)) return std::nullopt;
+  if (auto level = zlib_level_making(image.subspan(candidate.data_start, inflated->compressed_size), inflated->content))
+    recorded = zlib_made_form(std::move(*inflated), *level);
+  else
+    recorded = reproducible_at(image, candidate.data_start, max_content, worth);
   if (recorded &&
       expanded_before + recorded->records.size() + kContentAlignment + 8 + recorded->content.size() + rest >=
           limits.max_size)
@@ -153,7 +169,8 @@ ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
                         image.begin() + static_cast<std::ptrdiff_t>(start));
     const std::uint64_t before = result.bytes.size();
     append_expanded(result.bytes, *recorded);
-    result.places.push_back({start, recorded->compressed_size, result.bytes.size() - before});
+    result.places.push_back({start, recorded->compressed_size, result.bytes.size() - before,
+                             zlib_level_of(recorded->records.front()).value_or(0)});
     copied_to = at = start + recorded->compressed_size;
   }
   result.bytes.insert(result.bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to), image.end());
@@ -169,8 +186,14 @@ Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& 
     const std::uint64_t used = out.size() + (place.offset - copied_to);
     if (used >= max_size) return make_error(DeltaErrc::limit_exceeded, "deflate streams: the source expands too far");
     // The payload's maker checked that this stream rebuilds, and the source's
-    // digest is checked: recording it again gives the same form.
-    auto recorded = record_deflate(image.subspan(place.offset), max_size - used);
+    // digest is checked: recording it again (or, for a stream zlib makes,
+    // inflating it) gives the same form.
+    std::optional<RecordedStream> recorded;
+    if (place.zlib_level == 0) {
+      recorded = record_deflate(image.subspan(place.offset), max_size - used);
+    } else if (auto inflated = inflate_stream(image.subspan(place.offset), max_size - used)) {
+      recorded = zlib_made_form(std::move(*inflated), place.zlib_level);
+    }
     if (!recorded || recorded->compressed_size != place.compressed_size)
       return make_error(DeltaErrc::wrong_source, "the source has no rebuildable deflate stream where the payload says");
     out.insert(out.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to),

@@ -18,6 +18,9 @@ struct StreamPlace {
   std::uint64_t offset = 0;
   std::uint64_t compressed_size = 0;
   std::uint64_t expanded_size = 0;
+  // 0: the stream's parse is recorded; 1..9: zlib makes it at this level
+  // (zlib_made.hpp), and its expanded form is the level and its content.
+  unsigned zlib_level = 0;
 };
 
 struct ExpandedImage {
@@ -33,13 +36,14 @@ struct ExpandLimits {
 };
 
 // Finds the streams that start after a gzip member header, a zip local
-// file header of method 8, or a zlib header, that decode and that rebuild
-// to exactly their bytes (a stream that does not is left as it is), and
-// expands them. Scans the whole image; never fails.
+// file header of method 8, or a zlib header, that decode and that zlib
+// makes again at some level or whose recorded parse rebuilds to exactly
+// their bytes (a stream that does neither is left as it is), and expands
+// them. Scans the whole image; never fails.
 ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits);
 
-// Expands the streams at `places` (offsets and compressed sizes as stated
-// by a payload; expanded sizes are filled in). Fails with
+// Expands the streams at `places` (offsets, compressed sizes and zlib
+// levels as stated by a payload; expanded sizes are filled in). Fails with
 // DeltaErrc::wrong_source when one is not a stream that rebuilds exactly,
 // and with DeltaErrc::limit_exceeded past `max_size`.
 Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& places, std::uint64_t max_size);

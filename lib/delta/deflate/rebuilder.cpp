@@ -1,6 +1,7 @@
 #include "delta/deflate/rebuilder.hpp"
 
 #include "delta/deflate/recorder.hpp"
+#include "delta/deflate/zlib_made.hpp"
 
 #include <algorithm>
 #include <tuple>
@@ -260,7 +261,7 @@ Status Rebuilder::write(ByteSpan expanded) {
       RecordReader reader{records_};
       auto size = reader.varint();
       if (!size) return size.error();
-      if (*size < 3 || *size > kMaxRecords) return corrupt("a records section beyond the limit");
+      if (*size == 0 || *size > kMaxRecords) return corrupt("a records section beyond the limit");
       records_size_ = *size;
       records_.clear();
       state_ = State::records;
@@ -272,7 +273,19 @@ Status Rebuilder::write(ByteSpan expanded) {
       records_.insert(records_.end(), expanded.begin(), expanded.begin() + static_cast<std::ptrdiff_t>(n));
       expanded = expanded.subspan(n);
       if (records_.size() == records_size_) {
-        // The records start with the parse model the finder expects.
+        // The records start with zlib's level, or with the parse model the
+        // finder expects.
+        if (const auto level = zlib_level_of(records_[0])) {
+          if (std::any_of(records_.begin() + 1, records_.end(), [](std::uint8_t b) { return b != 0; }))
+            return corrupt("a zlib-made stream's records hold more than its level");
+          if (!zlib_is_reference())
+            return make_error(DeltaErrc::engine_unavailable,
+                              "this program's zlib makes other deflate bytes than zlib 1.2 and 1.3: it cannot "
+                              "make a zlib-made stream again");
+          zlib_.emplace(out_, *level);
+          state_ = State::content;
+          break;
+        }
         const auto model = ParseModel::from_byte(records_[0]);
         if (!model) return corrupt("an unknown parse model");
         finder_.emplace(*model);
@@ -283,6 +296,11 @@ Status Rebuilder::write(ByteSpan expanded) {
       break;
     }
     case State::content:
+      if (zlib_) {
+        if (auto ok = zlib_->write(expanded); !ok) return ok;
+        expanded = {};
+        break;
+      }
       if (auto ok = take_content(expanded); !ok) return ok;
       if (auto ok = settle(); !ok) return ok;
       break;
@@ -293,6 +311,10 @@ Status Rebuilder::write(ByteSpan expanded) {
 }
 
 Status Rebuilder::finish() {
+  if (zlib_ && state_ == State::content) {
+    state_ = State::done;
+    return zlib_->finish();
+  }
   if (state_ != State::done) return corrupt("the stream ends early");
   return flush(true);
 }

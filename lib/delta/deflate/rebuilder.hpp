@@ -10,6 +10,7 @@
 #include "delta/deflate/bits.hpp"
 #include "delta/deflate/huffman.hpp"
 #include "delta/deflate/match_finder.hpp"
+#include "delta/deflate/zlib_made.hpp"
 
 namespace dfota::delta::deflate {
 
@@ -17,7 +18,9 @@ namespace dfota::delta::deflate {
 // and writes the deflate stream to `out` (which it does not own and which
 // must outlive it). Memory: the stream's records (at most kMaxRecords), one
 // block's matches (at most kMaxBlockMatches of 16 bytes), the match finder
-// (about 0.6 MiB) and up to 64 KiB of output waiting. After an error the rebuilder
+// (about 0.6 MiB) and up to 64 KiB of output waiting; for a zlib-made
+// stream (zlib_made.hpp), zlib's state instead of the block's matches and
+// the finder. After an error the rebuilder
 // must not be used again; `out` holds an unspecified prefix.
 class Rebuilder {
 public:
@@ -26,7 +29,7 @@ public:
   // Fails unless exactly one whole expanded stream was written.
   Status finish();
   // Bytes of deflate stream made so far.
-  std::uint64_t written() const { return flushed_ + bits_.bytes().size(); }
+  std::uint64_t written() const { return zlib_ ? zlib_->written() : flushed_ + bits_.bytes().size(); }
 
 private:
   struct Match {
@@ -60,6 +63,7 @@ private:
   std::optional<Encoder> literal_lengths_, distances_;
   std::vector<Match> matches_;
   std::optional<MatchFinder> finder_; // made once the records tell the parse model
+  std::optional<ZlibDeflater> zlib_;  // made instead when they tell a zlib level
   std::uint64_t position_ = 0;        // the stream's content sent so far
   std::uint64_t block_end_ = 0;       // where the block's content ends
   std::size_t next_match_ = 0;

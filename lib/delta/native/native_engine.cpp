@@ -606,9 +606,10 @@ private:
   Reader& rest_;
 };
 
-// True when `in` starts with the deflate layer's magic (then taken); else
-// the magic bytes read wait in `head` for the plain decoder.
-Expected<bool> starts_stream_layer(Reader& payload, std::array<std::uint8_t, 4>& head, std::size_t& held) {
+// The deflate layer's version when `in` starts with its magic (then
+// taken), else 0 and the magic bytes read wait in `head` for the plain
+// decoder.
+Expected<unsigned> starts_stream_layer(Reader& payload, std::array<std::uint8_t, 4>& head, std::size_t& held) {
   held = 0;
   while (held < head.size()) {
     auto got = payload.read(std::span<std::uint8_t>(head).subspan(held));
@@ -616,7 +617,7 @@ Expected<bool> starts_stream_layer(Reader& payload, std::array<std::uint8_t, 4>&
     if (*got == 0) break;
     held += *got;
   }
-  return held == head.size() && std::memcmp(head.data(), kStreamLayerMagic, 4) == 0;
+  return held == head.size() ? stream_layer_version(head.data()) : 0u;
 }
 
 } // namespace
@@ -628,7 +629,7 @@ Status NativeEngine::apply(ByteSpan source, Reader& payload, Writer& target, std
   if (!layered) return layered.error();
   if (*layered) {
     BufferedInput rest(payload);
-    return apply_stream_layer(*this, source, rest, target, target_size);
+    return apply_stream_layer(*this, source, rest, *layered, target, target_size);
   }
   ReplayedHead replayed(ByteSpan(head).first(held), payload);
   return apply_plain(source, replayed, target, target_size);
@@ -712,11 +713,11 @@ Status NativeEngine::apply_plain(ByteSpan source, Reader& payload, Writer& targe
 
 std::uint64_t NativeEngine::apply_memory_of(ByteSpan payload, std::uint64_t source_size,
                                             std::uint64_t target_size) const {
-  if (payload.size() < 4 || std::memcmp(payload.data(), kStreamLayerMagic, 4) != 0)
-    return apply_memory(source_size, target_size);
+  const unsigned version = payload.size() < 4 ? 0 : stream_layer_version(payload.data());
+  if (version == 0) return apply_memory(source_size, target_size);
   SpanReader reader(payload.subspan(4));
   BufferedInput in(reader);
-  auto header = read_stream_layer_header(in, std::nullopt, kUnknownSize);
+  auto header = read_stream_layer_header(in, version, std::nullopt, kUnknownSize);
   if (!header) return apply_memory(source_size, target_size);
   return apply_memory(header->expanded_source_size, header->expanded_target_size) + header->expanded_source_size +
          stream_layer_memory();
@@ -725,7 +726,7 @@ std::uint64_t NativeEngine::apply_memory_of(ByteSpan payload, std::uint64_t sour
 Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
   // Both layers start with magic, source size and target size.
   if (head.size() < 4) return {};
-  if (std::memcmp(head.data(), kStreamLayerMagic, 4) != 0 && plain_version(head.data()) == 0)
+  if (stream_layer_version(head.data()) == 0 && plain_version(head.data()) == 0)
     return corrupt("not a native payload (bad magic)");
   std::size_t at = 4;
   std::uint64_t sizes[2] = {0, 0};
@@ -815,7 +816,7 @@ Expected<ChangeMap> native_change_map(Reader& payload, std::uint64_t target_size
     return plain_change_map(replayed, target_size, cells, nullptr, 0);
   }
   BufferedInput in(payload);
-  auto header = read_stream_layer_header(in, std::nullopt, target_size);
+  auto header = read_stream_layer_header(in, *layered, std::nullopt, target_size);
   if (!header) return header.error();
   const ExpandedToImage to_image(*header);
   BufferedRest rest(in);

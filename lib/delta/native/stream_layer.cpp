@@ -24,18 +24,23 @@ std::uint64_t expansion_limit(std::uint64_t size, std::uint64_t format_limit) {
   return std::min(format_limit, std::max(8 * size, size + (std::uint64_t{64} << 20)));
 }
 
-void put_places(Bytes& out, const std::vector<deflate::StreamPlace>& places, bool with_expanded) {
+// What a stream's place states after its gap and compressed size: the
+// target's expanded size, or (DFZ2) the source's zlib level.
+enum class PlaceTail { expanded_size, zlib_level, nothing };
+
+void put_places(Bytes& out, const std::vector<deflate::StreamPlace>& places, PlaceTail tail) {
   put_varint(out, places.size());
   std::uint64_t end = 0;
   for (const deflate::StreamPlace& p : places) {
     put_varint(out, p.offset - end);
     put_varint(out, p.compressed_size);
-    if (with_expanded) put_varint(out, p.expanded_size);
+    if (tail == PlaceTail::expanded_size) put_varint(out, p.expanded_size);
+    if (tail == PlaceTail::zlib_level) put_varint(out, p.zlib_level);
     end = p.offset + p.compressed_size;
   }
 }
 
-Expected<std::vector<deflate::StreamPlace>> read_places(BufferedInput& in, std::uint64_t image_size, bool with_expanded,
+Expected<std::vector<deflate::StreamPlace>> read_places(BufferedInput& in, std::uint64_t image_size, PlaceTail tail,
                                                         std::uint64_t expanded_size) {
   auto count = in.varint();
   if (!count) return count.error();
@@ -52,11 +57,17 @@ Expected<std::vector<deflate::StreamPlace>> read_places(BufferedInput& in, std::
       return corrupt("a stream lies outside its image");
     p.offset = end + *gap;
     p.compressed_size = *size;
-    if (with_expanded) {
+    if (tail == PlaceTail::expanded_size) {
       auto expanded = in.varint();
       if (!expanded) return expanded.error();
       if (*expanded == 0 || *expanded > expanded_size) return corrupt("a stream's expanded size is out of range");
       p.expanded_size = *expanded;
+    }
+    if (tail == PlaceTail::zlib_level) {
+      auto level = in.varint();
+      if (!level) return level.error();
+      if (*level > 9) return corrupt("a stream's zlib level is out of range");
+      p.zlib_level = static_cast<unsigned>(*level);
     }
     end = p.offset + p.compressed_size;
     places.push_back(p);
@@ -90,8 +101,8 @@ Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, cons
   out.insert(out.end(), digest.begin(), digest.end());
   put_varint(out, source_x.bytes.size());
   put_varint(out, target_x.bytes.size());
-  put_places(out, source_x.places, false);
-  put_places(out, target_x.places, true);
+  put_places(out, source_x.places, PlaceTail::zlib_level);
+  put_places(out, target_x.places, PlaceTail::expanded_size);
   if (auto ok = diff_images(source_x.bytes, target_x.bytes, layered, share(0, 0.7)); !ok) return ok;
   // The expanded images usually win by far; the plain payload is made too
   // when the streams cover less than half of the target.
@@ -103,7 +114,13 @@ Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, cons
   return payload.write(layered.bytes());
 }
 
-Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
+unsigned stream_layer_version(const std::uint8_t* magic) {
+  if (std::memcmp(magic, "DFZ", 3) != 0) return 0;
+  return magic[3] == '2' ? 2 : magic[3] == '1' ? 1 : 0;
+}
+
+Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, unsigned version,
+                                                     std::optional<std::uint64_t> source_size,
                                                      std::uint64_t target_size) {
   StreamLayerHeader h;
   auto made_for = in.varint();
@@ -125,9 +142,9 @@ Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::opt
   if (h.expanded_source_size > expansion_limit(h.source_size, kMaxIndexedSource) ||
       h.expanded_target_size > expansion_limit(h.target_size, kMaxTargetSize))
     return make_error(DeltaErrc::limit_exceeded, "native payload: the images expand beyond the format's limit");
-  auto source_places = read_places(in, h.source_size, false, 0);
+  auto source_places = read_places(in, h.source_size, version >= 2 ? PlaceTail::zlib_level : PlaceTail::nothing, 0);
   if (!source_places) return source_places.error();
-  auto target_places = read_places(in, h.target_size, true, h.expanded_target_size);
+  auto target_places = read_places(in, h.target_size, PlaceTail::expanded_size, h.expanded_target_size);
   if (!target_places) return target_places.error();
   h.source_streams = std::move(*source_places);
   h.target_streams = std::move(*target_places);
@@ -138,9 +155,9 @@ Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::opt
   return h;
 }
 
-Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, Writer& target,
+Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, unsigned version, Writer& target,
                           std::uint64_t target_size) {
-  auto header = read_stream_layer_header(in, source.size(), target_size);
+  auto header = read_stream_layer_header(in, version, source.size(), target_size);
   if (!header) return header.error();
   if (sha256(source) != header->source_digest)
     return make_error(DeltaErrc::wrong_source, "the source is not the one the payload was made for (SHA-256 differs)");

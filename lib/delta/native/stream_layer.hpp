@@ -1,6 +1,6 @@
-// The native payload's deflate layer (version DFZ1, formats/native-delta.md
-// "Deflate streams"): when the target carries deflate streams that rebuild
-// exactly, the payload states where they lie in both images and holds a
+// The native payload's deflate layer (version DFZ2, formats/native-delta.md
+// "Deflate streams"; DFZ1 payloads are still read): when the target carries
+// deflate streams that rebuild exactly, the payload states where they lie in both images and holds a
 // plain native payload (DFN5) between the images with every such stream in
 // its expanded form; the applier expands the source's streams, applies the
 // inner payload and rebuilds the target's streams as their expanded bytes
@@ -19,7 +19,11 @@
 
 namespace dfota::delta::native {
 
-inline constexpr char kStreamLayerMagic[4] = {'D', 'F', 'Z', '1'};
+// The magic the encoder writes.
+inline constexpr char kStreamLayerMagic[4] = {'D', 'F', 'Z', '2'};
+// The layer version four magic bytes name: 2 (DFZ2: source streams state
+// their zlib level), 1 (DFZ1: every stream's parse is recorded), 0 none.
+unsigned stream_layer_version(const std::uint8_t* magic);
 // Streams one image may state.
 inline constexpr std::uint64_t kMaxStatedStreams = 1u << 16;
 
@@ -37,18 +41,22 @@ struct StreamLayerHeader {
   std::array<std::uint8_t, 32> source_digest{};
   std::uint64_t expanded_source_size = 0, expanded_target_size = 0;
   std::vector<deflate::StreamPlace> source_streams; // expanded sizes not stated (the applier finds them)
+                                                    // nor, in DFZ1, zlib levels (all 0)
   std::vector<deflate::StreamPlace> target_streams;
 };
-// Reads the header after the magic, checked against the sizes the caller
-// knows (std::nullopt / kUnknownSize: not known).
-Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
+// Reads the header after the magic of layer `version` (1 or 2), checked
+// against the sizes the caller knows (std::nullopt / kUnknownSize: not
+// known).
+Expected<StreamLayerHeader> read_stream_layer_header(BufferedInput& in, unsigned version,
+                                                     std::optional<std::uint64_t> source_size,
                                                      std::uint64_t target_size);
 
-// Applies a deflate-layer payload whose magic has been read from `in`: the
+// Applies a deflate-layer payload of layer `version` whose magic has been
+// read from `in`: the
 // source's digest is checked before anything else, then its streams are
 // expanded (memory: header.expanded_source_size), then `inner` applies the
 // rest of the payload into a deflate::ImageRebuilder.
-Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, Writer& target,
+Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& in, unsigned version, Writer& target,
                           std::uint64_t target_size);
 
 // What applying a layered payload adds to the inner payload's memory,

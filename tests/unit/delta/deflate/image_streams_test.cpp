@@ -128,11 +128,20 @@ TEST(ImageStreams, BytesThatOnlyLookLikeHeadersAreLeftAsTheyAre) {
 TEST(ImageStreams, StatedStreamsExpandAsFound) {
   const Bytes image = test::gzip(test::sample_text(700, 6), 6);
   const ExpandedImage found = expand(image);
-  std::vector<StreamPlace> stated = {{found.places[0].offset, found.places[0].compressed_size, 0}};
+  ASSERT_EQ(found.places.size(), 1u);
+  EXPECT_EQ(found.places[0].zlib_level, 6u) << "zlib made it";
+  std::vector<StreamPlace> stated = {{found.places[0].offset, found.places[0].compressed_size, 0, 6}};
   auto expanded = expand_stated_streams(image, stated, 1u << 24);
   ASSERT_TRUE(expanded) << expanded.error().message();
   EXPECT_EQ(*expanded, found.bytes);
   EXPECT_EQ(stated[0].expanded_size, found.places[0].expanded_size);
+  // Stated without its level (as a DFZ1 payload states it), the stream's
+  // parse is recorded: a larger form that rebuilds the same bytes.
+  std::vector<StreamPlace> recorded = {{found.places[0].offset, found.places[0].compressed_size, 0, 0}};
+  auto with_parse = expand_stated_streams(image, recorded, 1u << 24);
+  ASSERT_TRUE(with_parse) << with_parse.error().message();
+  EXPECT_GT(recorded[0].expanded_size, found.places[0].expanded_size);
+  EXPECT_EQ(rebuild({*with_parse, recorded}), image);
   std::vector<StreamPlace> wrong = {{3, 20, 0}};
   auto refused = expand_stated_streams(image, wrong, 1u << 24);
   ASSERT_FALSE(refused);

@@ -155,5 +155,53 @@ TEST(StreamLayer, APayloadOfTheFirstLayerVersionStillApplies) {
   EXPECT_EQ(*made, target);
 }
 
+Bytes joined(Bytes a, ByteSpan b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// An image with a zlib-made gzip member and a stream zlib's default
+// settings do not make (Huffman codes only), which keeps its parse.
+Bytes mixed_image(int version) {
+  const Bytes text = release(version);
+  return joined(test::gzip(text, 6),
+                test::raw_deflate_in_zlib(ByteSpan(text).first(200000), 6, test::Strategy::huffman_only));
+}
+
+TEST(StreamLayer, ASourceStreamZlibMakesIsStatedWithItsLevelAndOthersKeepTheirParse) {
+  const Bytes source = mixed_image(1), target = mixed_image(2);
+  const Bytes payload = diff(source, target);
+  ASSERT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFZ2");
+  SpanReader reader(ByteSpan(payload).subspan(4));
+  native::BufferedInput in(reader);
+  auto header = native::read_stream_layer_header(in, 2, source.size(), target.size());
+  ASSERT_TRUE(header) << header.error().message();
+  ASSERT_EQ(header->source_streams.size(), 2u);
+  EXPECT_EQ(header->source_streams[0].zlib_level, 6u);
+  EXPECT_EQ(header->source_streams[1].zlib_level, 0u) << "Huffman codes only: its parse is recorded";
+  auto made = apply(source, payload, target.size());
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(*made, target);
+  EXPECT_LT(payload.size(), target.size() / 20);
+}
+
+TEST(StreamLayer, TheEncoderWritesTheGoldenPayloadOfTheSecondLayerVersion) {
+  // DFOTA_UPDATE_GOLDEN=1 makes them again: two gzip files of made-up text
+  // (one zlib-made, one of Huffman codes only, so both kinds of source
+  // stream are stated), and the payload between them.
+  const auto dir = test::source_dir() / "tests" / "golden";
+  Bytes text = test::sample_text(400, 22);
+  const Bytes source = joined(test::gzip(text, 9), test::raw_deflate_in_zlib(text, 6, test::Strategy::huffman_only));
+  std::memcpy(text.data() + 3000, "CHANGED", 7);
+  const Bytes target = joined(test::gzip(text, 9), test::raw_deflate_in_zlib(text, 6, test::Strategy::huffman_only));
+  const Bytes payload = diff(source, target);
+  if (const char* update = std::getenv("DFOTA_UPDATE_GOLDEN"); update && std::string(update) == "1")
+    test::write_file(dir / "dfz2-payload.bin", payload);
+  EXPECT_EQ(payload, test::read_bytes(dir / "dfz2-payload.bin")) << "the format changed: a new layer version is due";
+  auto made = apply(source, test::read_bytes(dir / "dfz2-payload.bin"), target.size());
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(*made, target);
+}
+
 } // namespace
 } // namespace dfota::delta
