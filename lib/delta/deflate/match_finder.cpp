@@ -6,8 +6,9 @@
 
 namespace dfota::delta::deflate {
 
-MatchFinder::MatchFinder(ParseModel model)
-    : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, 0), prev_(kRingMask + 1, 0) {
+MatchFinder::MatchFinder(ParseModel model, std::uint64_t first_position)
+    : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, 0), prev_(kRingMask + 1, 0),
+      held_(first_position), inserted_(first_position) {
   offered_.reserve(kChainLimit);
 }
 

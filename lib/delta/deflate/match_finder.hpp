@@ -58,7 +58,11 @@ struct NamedMatch {
 // from the stream's start.
 class MatchFinder {
 public:
-  explicit MatchFinder(ParseModel model);
+  explicit MatchFinder(ParseModel model) : MatchFinder(model, 0) {}
+  // A finder whose first pushed byte is the stream's `first_position`:
+  // given the kWindow bytes before a position p (or all from the stream's
+  // start), it answers at p and after as one fed from the start would.
+  MatchFinder(ParseModel model, std::uint64_t first_position);
   // Content bytes held so far (the next byte's position).
   std::uint64_t held() const { return held_; }
   // How many bytes push() may take while the next token to name or make

@@ -5,9 +5,11 @@
 #include "delta/native/varint.hpp"
 
 #include <algorithm>
+#include <future>
+#include <system_error>
 #include <vector>
 
-#include <vector>
+#include "core/cores.hpp"
 
 namespace dfota::delta::deflate {
 
@@ -164,6 +166,48 @@ ParseModel model_of(const std::vector<DecodedBlock>& blocks, const Bytes& conten
   return best;
 }
 
+// The records (each a size, then the record) of blocks [from, to), told
+// by a finder fed from kWindow bytes before the first of them; nullopt when
+// one passes kMaxRecord or all of them kMaxRecords.
+std::optional<Bytes> block_records(const std::vector<DecodedBlock>& blocks, std::size_t from, std::size_t to,
+                                   const Bytes& content, ParseModel model) {
+  const std::uint64_t start = from < blocks.size() ? blocks[from].start : content.size();
+  const std::uint64_t window_start = start > kWindow ? start - kWindow : 0;
+  MatchFinder finder(model, window_start);
+  finder.push(ByteSpan(content).subspan(window_start, start - window_start));
+  Bytes records;
+  for (std::size_t i = from; i < to; ++i) {
+    const DecodedBlock& block = blocks[i];
+    Bytes record = block.head;
+    if (block.stored)
+      finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
+    else
+      put_parse(record, block.tokens, content, block.start, block.end, finder);
+    if (record.size() > kMaxRecord) return std::nullopt;
+    put_varint(records, record.size());
+    records.insert(records.end(), record.begin(), record.end());
+    if (records.size() > kMaxRecords) return std::nullopt;
+  }
+  return records;
+}
+
+// Streams with less content are told in one pass.
+constexpr std::uint64_t kTwoThreadsFrom = 1u << 20;
+
+// The first block of a large stream's second half (the block that starts
+// nearest its middle), or blocks.size() when it is told in one pass.
+std::size_t second_half_start(const std::vector<DecodedBlock>& blocks, std::uint64_t content_size) {
+  if (content_size < kTwoThreadsFrom || blocks.size() < 2 || usable_cores() < 2) return blocks.size();
+  std::size_t best = blocks.size();
+  std::uint64_t best_distance = UINT64_MAX;
+  for (std::size_t i = 1; i < blocks.size(); ++i) {
+    const std::uint64_t d =
+        blocks[i].start > content_size / 2 ? blocks[i].start - content_size / 2 : content_size / 2 - blocks[i].start;
+    if (d < best_distance) best = i, best_distance = d;
+  }
+  return best;
+}
+
 std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content,
                                              const DecodedCheck& worth_recording) {
   // First the whole stream is decoded, then its parse is told against what
@@ -232,20 +276,32 @@ std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_c
   if (worth_recording && !worth_recording(in.byte_position(), content)) return std::nullopt;
 
   const ParseModel model = model_of(blocks, content);
-  MatchFinder finder(model);
   Bytes records;
   records.push_back(model.to_byte());
-  for (const DecodedBlock& block : blocks) {
-    Bytes record = block.head;
-    if (block.stored)
-      finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
-    else
-      put_parse(record, block.tokens, content, block.start, block.end, finder);
-    if (record.size() > kMaxRecord) return std::nullopt;
-    put_varint(records, record.size());
-    records.insert(records.end(), record.begin(), record.end());
-    if (records.size() > kMaxRecords) return std::nullopt;
+  // A large stream's later blocks are told on a second core: the finder's
+  // answers depend on the window before a block alone, so both halves
+  // record what one pass would.
+  const std::size_t split = second_half_start(blocks, content.size());
+  std::optional<Bytes> later;
+  if (split < blocks.size()) {
+    try {
+      auto job =
+          std::async(std::launch::async, [&] { return block_records(blocks, split, blocks.size(), content, model); });
+      auto earlier = block_records(blocks, 0, split, content, model);
+      later = job.get();
+      if (!earlier || !later) return std::nullopt;
+      records.insert(records.end(), earlier->begin(), earlier->end());
+    } catch (const std::system_error&) { // no thread to be had: one pass
+      later.reset();
+    }
   }
+  if (!later) {
+    records.resize(1);
+    later = block_records(blocks, 0, blocks.size(), content, model);
+    if (!later) return std::nullopt;
+  }
+  records.insert(records.end(), later->begin(), later->end());
+  if (records.size() > kMaxRecords) return std::nullopt;
   records.push_back(static_cast<std::uint8_t>(tail));
   RecordedStream result;
   result.compressed_size = in.byte_position();

@@ -83,5 +83,22 @@ TEST(MatchFinder, NamesDoNotDependOnHowTheContentWasCut) {
     EXPECT_EQ(whole.expects_match(p, end), pieces.expects_match(p, end)) << p;
 }
 
+TEST(MatchFinder, AFinderGivenTheWindowBeforeAPositionAnswersAsOneFedFromTheStart) {
+  const Bytes content = test::sample_text(3000, 10);
+  const std::uint64_t at = 90000, end = at + 4000;
+  for (const ParseModel model : {ParseModel{3, false}, ParseModel{4, true}}) {
+    MatchFinder whole(model), windowed(model, at - kWindow);
+    whole.push(ByteSpan(content).first(end));
+    windowed.push(ByteSpan(content).subspan(at - kWindow, end - (at - kWindow)));
+    EXPECT_EQ(windowed.held(), whole.held());
+    for (std::uint64_t p = at; p + kMaxMatch < end; p += 7) {
+      EXPECT_EQ(whole.expects_match(p, end), windowed.expects_match(p, end)) << p;
+      const NamedMatch second_nearest{0, 1};
+      EXPECT_EQ(whole.resolve(p, end, second_nearest), windowed.resolve(p, end, second_nearest)) << p;
+      EXPECT_EQ(whole.resolve(p, end, NamedMatch{}), windowed.resolve(p, end, NamedMatch{})) << p;
+    }
+  }
+}
+
 } // namespace
 } // namespace dfota::delta::deflate

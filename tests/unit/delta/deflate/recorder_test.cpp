@@ -70,6 +70,24 @@ TEST(DeflateRecorder, SmallAndLargeMemoryLevelsRebuild) {
   }
 }
 
+TEST(DeflateRecorder, ALargeStreamToldInTwoHalvesRebuildsBitForBit) {
+  // Over 1 MiB of content in many blocks: its later blocks are told on a
+  // second core by a finder that starts a window before them, and the
+  // rebuilder, which runs one finder from the start, must agree.
+  Bytes content;
+  for (unsigned seed = 20; content.size() < (3u << 20) / 2; ++seed) {
+    const Bytes part = seed % 3 == 0 ? mixed_content() : test::sample_text(4000, seed);
+    content.insert(content.end(), part.begin(), part.end());
+  }
+  for (const int level : {1, 6, 9}) {
+    const Bytes stream = test::raw_deflate(content, level);
+    auto recorded = record_deflate(stream, content.size());
+    ASSERT_TRUE(recorded) << "level " << level;
+    EXPECT_EQ(recorded->content, content);
+    EXPECT_EQ(rebuild(expanded_of(*recorded), 65536), stream) << "level " << level;
+  }
+}
+
 TEST(DeflateRecorder, TheFormMayArriveAByteAtATime) {
   const Bytes stream = test::raw_deflate(test::sample_text(400, 3), 6);
   auto recorded = record_deflate(stream, 1u << 30);
