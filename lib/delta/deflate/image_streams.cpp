@@ -105,11 +105,9 @@ RecordedStream zlib_made_form(Inflated inflated, unsigned level) {
           std::move(inflated.content)};
 }
 
-// The recorded stream at `start` when its decoded form passes `worth`
-// and it rebuilds to exactly its bytes.
-std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t start, std::uint64_t max_content,
-                                              const DecodedCheck& worth) {
-  auto recorded = record_deflate(image.subspan(start), max_content, worth);
+// The recorded stream at `start` when it rebuilds to exactly its bytes.
+std::optional<RecordedStream> reproducible_at(ByteSpan image, std::uint64_t start, std::uint64_t max_content) {
+  auto recorded = record_deflate(image.subspan(start), max_content);
   if (!recorded) return std::nullopt;
   Bytes expanded;
   append_expanded(expanded, *recorded);
@@ -130,18 +128,18 @@ std::optional<RecordedStream> worthwhile_stream(ByteSpan image, const Candidate&
                                                 std::uint64_t expanded_before, const ExpandLimits& limits) {
   const std::uint64_t rest = image.size() - candidate.data_start;
   if (expanded_before + rest >= limits.max_size) return std::nullopt;
-  auto worth = [&](std::uint64_t compressed_size, const Bytes& content) {
-    return content.size() >= limits.min_content && wrapper_checks_out(image, candidate, compressed_size, content);
-  };
   const std::uint64_t max_content = limits.max_size - expanded_before - rest;
+  // Inflating first tells, cheaply, whether the stream is worth recording.
+  auto inflated = inflate_stream(image.subspan(candidate.data_start), max_content);
+  if (!inflated || inflated->content.size() < limits.min_content ||
+      !wrapper_checks_out(image, candidate, inflated->compressed_size, inflated->content))
+    return std::nullopt;
   // A stream zlib makes again needs no parse recorded: its level will do.
   std::optional<RecordedStream> recorded;
-  auto inflated = inflate_stream(image.subspan(candidate.data_start), max_content);
-  if (!inflated || !worth(inflated->compressed_size, inflated->content)) return std::nullopt;
   if (auto level = zlib_level_making(image.subspan(candidate.data_start, inflated->compressed_size), inflated->content))
     recorded = zlib_made_form(std::move(*inflated), *level);
   else
-    recorded = reproducible_at(image, candidate.data_start, max_content, worth);
+    recorded = reproducible_at(image, candidate.data_start, max_content);
   if (recorded &&
       expanded_before + recorded->records.size() + kContentAlignment + 8 + recorded->content.size() + rest >=
           limits.max_size)

@@ -139,6 +139,15 @@ void put_parse(Bytes& record, const std::vector<Token>& tokens, const Bytes& con
   record.insert(record.end(), exceptions.begin(), exceptions.end());
 }
 
+// Appends a Huffman block's parse to `record`, or feeds the finder a stored
+// block's content.
+void tell_block(Bytes& record, const DecodedBlock& block, const Bytes& content, MatchFinder& finder) {
+  if (block.stored)
+    finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
+  else
+    put_parse(record, block.tokens, content, block.start, block.end, finder);
+}
+
 } // namespace
 
 // The parse model that leaves the fewest departures in the stream's first
@@ -153,10 +162,7 @@ ParseModel model_of(const std::vector<DecodedBlock>& blocks, const Bytes& conten
     Bytes record;
     for (const DecodedBlock& block : blocks) {
       if (block.start >= kModelTrial) break;
-      if (block.stored)
-        finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
-      else
-        put_parse(record, block.tokens, content, block.start, block.end, finder);
+      tell_block(record, block, content, finder);
     }
     if (record.size() < best_size) {
       best = model;
@@ -179,10 +185,7 @@ std::optional<Bytes> block_records(const std::vector<DecodedBlock>& blocks, std:
   for (std::size_t i = from; i < to; ++i) {
     const DecodedBlock& block = blocks[i];
     Bytes record = block.head;
-    if (block.stored)
-      finder.push(ByteSpan(content).subspan(block.start, block.end - block.start));
-    else
-      put_parse(record, block.tokens, content, block.start, block.end, finder);
+    tell_block(record, block, content, finder);
     if (record.size() > kMaxRecord) return std::nullopt;
     put_varint(records, record.size());
     records.insert(records.end(), record.begin(), record.end());
@@ -208,8 +211,28 @@ std::size_t second_half_start(const std::vector<DecodedBlock>& blocks, std::uint
   return best;
 }
 
-std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content,
-                                             const DecodedCheck& worth_recording) {
+// The records of all blocks. A large stream's later blocks are told on a
+// second core: the finder's answers depend on the window before a block
+// alone, so both halves record what one pass would.
+std::optional<Bytes> all_block_records(const std::vector<DecodedBlock>& blocks, const Bytes& content,
+                                       ParseModel model) {
+  const std::size_t split = second_half_start(blocks, content.size());
+  if (split < blocks.size()) {
+    try {
+      auto job =
+          std::async(std::launch::async, [&] { return block_records(blocks, split, blocks.size(), content, model); });
+      auto earlier = block_records(blocks, 0, split, content, model);
+      auto later = job.get();
+      if (!earlier || !later) return std::nullopt;
+      earlier->insert(earlier->end(), later->begin(), later->end());
+      return earlier;
+    } catch (const std::system_error&) { // no thread to be had: one pass
+    }
+  }
+  return block_records(blocks, 0, blocks.size(), content, model);
+}
+
+std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content) {
   // First the whole stream is decoded, then its parse is told against what
   // the finder expects, in the parse model that suits its encoder.
   Bytes content; // the whole stream's content: matches reach back into earlier blocks
@@ -273,34 +296,13 @@ std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_c
   }
   std::uint32_t tail = 0;
   in.bits(in.to_boundary(), tail);
-  if (worth_recording && !worth_recording(in.byte_position(), content)) return std::nullopt;
 
   const ParseModel model = model_of(blocks, content);
   Bytes records;
   records.push_back(model.to_byte());
-  // A large stream's later blocks are told on a second core: the finder's
-  // answers depend on the window before a block alone, so both halves
-  // record what one pass would.
-  const std::size_t split = second_half_start(blocks, content.size());
-  std::optional<Bytes> later;
-  if (split < blocks.size()) {
-    try {
-      auto job =
-          std::async(std::launch::async, [&] { return block_records(blocks, split, blocks.size(), content, model); });
-      auto earlier = block_records(blocks, 0, split, content, model);
-      later = job.get();
-      if (!earlier || !later) return std::nullopt;
-      records.insert(records.end(), earlier->begin(), earlier->end());
-    } catch (const std::system_error&) { // no thread to be had: one pass
-      later.reset();
-    }
-  }
-  if (!later) {
-    records.resize(1);
-    later = block_records(blocks, 0, blocks.size(), content, model);
-    if (!later) return std::nullopt;
-  }
-  records.insert(records.end(), later->begin(), later->end());
+  auto told = all_block_records(blocks, content, model);
+  if (!told) return std::nullopt;
+  records.insert(records.end(), told->begin(), told->end());
   if (records.size() > kMaxRecords) return std::nullopt;
   records.push_back(static_cast<std::uint8_t>(tail));
   RecordedStream result;

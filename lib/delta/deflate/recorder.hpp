@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 
 #include "core/bytes.hpp"
@@ -40,17 +39,11 @@ inline constexpr std::uint64_t kContentAlignment = 16;
 // multiple of kContentAlignment in `out`, then the content.
 void append_expanded(Bytes& out, const RecordedStream& stream);
 
-// Told a decoded stream's compressed size and content before its parse is
-// recorded (the costly part); false stops there.
-using DecodedCheck = std::function<bool(std::uint64_t compressed_size, const Bytes& content)>;
-
 // Records the deflate stream that starts at the first byte of `input`.
 // nullopt when `input` does not start with a complete, valid stream, when
-// the stream inflates to more than `max_content` bytes, when a block's
-// record would exceed kMaxRecord (or all of them kMaxRecords), or when
-// `worth_recording` (may be empty) says no. Bytes after the stream are not
-// looked at.
-std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content,
-                                             const DecodedCheck& worth_recording = {});
+// the stream inflates to more than `max_content` bytes, or when a block's
+// record would exceed kMaxRecord (or all of them kMaxRecords). Bytes after
+// the stream are not looked at.
+std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_content);
 
 } // namespace dfota::delta::deflate

@@ -17,7 +17,7 @@ constexpr std::size_t kChunk = 64u << 10;
 constexpr std::size_t kMaxSlice = 1u << 30;
 
 // One zlib deflate stream at a level. (Outside the anonymous namespace:
-// ZlibDeflater::State holds one.)
+// ZlibDeflater holds one.)
 struct ZlibStream {
   z_stream z{};
   bool ready = false;
@@ -183,20 +183,15 @@ std::optional<unsigned> zlib_level_making(ByteSpan stream, ByteSpan content) {
   return std::nullopt;
 }
 
-struct ZlibDeflater::State {
-  explicit State(unsigned level) : deflate(level) {}
-  ZlibStream deflate;
-};
-
-ZlibDeflater::ZlibDeflater(Writer& out, unsigned level) : out_(out), state_(std::make_unique<State>(level)) {}
+ZlibDeflater::ZlibDeflater(Writer& out, unsigned level) : out_(out), stream_(std::make_unique<ZlibStream>(level)) {}
 
 ZlibDeflater::~ZlibDeflater() = default;
 
 Status ZlibDeflater::run(ByteSpan content, bool last) {
   if (finished_) return deflate_failed("content after the stream's end");
-  if (!state_->deflate.ready) return deflate_failed("cannot start");
+  if (!stream_->ready) return deflate_failed("cannot start");
   Status written;
-  const bool through = state_->deflate.run(content, last, [&](ByteSpan piece) {
+  const bool through = stream_->run(content, last, [&](ByteSpan piece) {
     written = out_.write(piece);
     written_ += piece.size();
     return static_cast<bool>(written);

@@ -15,6 +15,8 @@
 
 namespace dfota::delta::deflate {
 
+struct ZlibStream; // zlib's deflate state (zlib_made.cpp)
+
 // The first byte of a zlib-made stream's records: kZlibMadeByte + level.
 inline constexpr std::uint8_t kZlibMadeByte = 0x80;
 // The level a records' first byte states, nullopt when it states none.
@@ -58,10 +60,9 @@ public:
   std::uint64_t written() const { return written_; }
 
 private:
-  struct State;
   Status run(ByteSpan content, bool last);
   Writer& out_;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<ZlibStream> stream_;
   std::uint64_t written_ = 0;
   bool finished_ = false;
 };
