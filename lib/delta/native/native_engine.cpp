@@ -4,6 +4,7 @@
 // specified in formats/native-delta.md.
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <lzma.h>
 #include <optional>
 
@@ -571,12 +572,14 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
     return write_payload(p.layout, p.moved, source, target, p.entries, transform, source_digest, out);
   };
   if (!extended) return write(program, payload);
-  // The cost that chose the extension is rough: both payloads are made and
-  // the smaller one is kept.
+  // The cost that chose the extension is rough: both payloads are made, at
+  // once, and the smaller one is kept.
   VectorWriter plain, longer;
-  if (auto ok = write(program, plain); !ok) return ok;
-  tell((kPredictedAt + 1) / 2);
-  if (auto ok = write(*extended, longer); !ok) return ok;
+  auto longer_job = std::async(std::launch::async, [&] { return write(*extended, longer); });
+  const Status plain_done = write(program, plain);
+  const Status longer_done = longer_job.get();
+  if (!plain_done) return plain_done;
+  if (!longer_done) return longer_done;
   return payload.write(longer.bytes().size() < plain.bytes().size() ? longer.bytes() : plain.bytes());
 }
 
