@@ -7,6 +7,7 @@
 #include <divsufsort.h>
 #include <functional>
 #include <future>
+#include <memory>
 #include <new>
 
 #include "delta/engine.hpp"
@@ -250,7 +251,9 @@ Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, 
     return make_error(DeltaErrc::encode_failed, "source larger than the native engine indexes (2 GiB)");
   }
   try {
-    SuffixIndex index(source);
+    // The index is freed before the halves are joined.
+    auto index_holder = std::make_unique<SuffixIndex>(source);
+    SuffixIndex& index = *index_holder;
     if (!index.build()) return make_error(DeltaErrc::encode_failed, "suffix sorting failed");
     // Sorting takes about a quarter of matching (measured on a 50 MB
     // x86-64 pair: 2.9 s sorting, 10 s scanning on two threads): it counts
@@ -274,6 +277,7 @@ Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, 
     });
     scan_range(index, source, target, 0, cut, first, scanned);
     later.get();
+    index_holder.reset();
     first.insert(first.end(), second.begin(), second.end());
     return first;
   } catch (const std::bad_alloc&) {

@@ -84,7 +84,10 @@ Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, cons
   for (const deflate::StreamPlace& p : target_x.places)
     in_streams += p.compressed_size;
   // Streams that cover little of the target are not worth a second diff.
-  if (target_x.places.empty() || in_streams * 16 < target.size()) return diff_images(source, target, payload, progress);
+  if (target_x.places.empty() || in_streams * 16 < target.size()) {
+    target_x = {}; // its copy of the target would outlive the suffix sort
+    return diff_images(source, target, payload, progress);
+  }
   deflate::ExpandedImage source_x =
       deflate::expand_found_streams(source, {.max_size = expansion_limit(source.size(), kMaxIndexedSource)});
   auto share = [&progress](double from, double to) -> DiffProgress {
@@ -104,6 +107,7 @@ Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, cons
   put_places(out, source_x.places, PlaceTail::zlib_level);
   put_places(out, target_x.places, PlaceTail::expanded_size);
   if (auto ok = diff_images(source_x.bytes, target_x.bytes, layered, share(0, 0.7)); !ok) return ok;
+  source_x = {}, target_x = {};
   // The expanded images usually win by far; the plain payload is made too
   // when the streams cover less than half of the target.
   if (in_streams * 2 < target.size()) {
