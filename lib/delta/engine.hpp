@@ -38,6 +38,12 @@ inline constexpr std::uint64_t kUnknownSize = UINT64_MAX;
 // encoding waits for it.
 using DiffProgress = std::function<void(double fraction)>;
 
+// One thing a payload states about its own form, for a reader (inspect).
+struct PayloadFact {
+  std::string name;
+  std::string value;
+};
+
 class Engine {
 public:
   virtual ~Engine() = default;
@@ -85,6 +91,15 @@ public:
     (void)head;
     (void)target_size;
     return {};
+  }
+  // What a payload this engine made states about its own form, in reading
+  // order, from its header alone (nothing is decoded; memory: the header):
+  // for the native engine, plain or layered and the streams of the layer.
+  // Empty for engines whose payloads state nothing; fails with
+  // DeltaErrc::corrupt_payload on a header that cannot be read.
+  virtual Expected<std::vector<PayloadFact>> describe_payload(Reader& payload) const {
+    (void)payload;
+    return std::vector<PayloadFact>{};
   }
 };
 

@@ -24,6 +24,9 @@ public:
   // A layered payload adds its expanded source and the rebuilder's memory.
   std::uint64_t apply_memory_of(ByteSpan payload, std::uint64_t source_size, std::uint64_t target_size) const override;
   Status check_stated_size(ByteSpan head, std::uint64_t target_size) const override;
+  // Its layer (plain, or deflate layer DFZ1/DFZ2 with its streams counted)
+  // and the plain payload's version and entries.
+  Expected<std::vector<PayloadFact>> describe_payload(Reader& payload) const override;
 
 private:
   // Applies a plain (DFN2-5) payload.

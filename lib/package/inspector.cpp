@@ -1,5 +1,6 @@
 #include "package/inspector.hpp"
 
+#include "delta/engine.hpp"
 #include "firmware/firmware.hpp"
 #include "package/package_reader.hpp"
 #include "package/package_signature.hpp"
@@ -91,6 +92,28 @@ Expected<bool> looks_like_zip(const fs::path& path) {
          ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
 }
 
+namespace {
+
+// Reads what `payload` states about its form into `forms`: only its
+// header is read, and a payload that cannot be read is noted, not failed.
+void describe_payload(const ZipReader& zip, const Payload& payload,
+                      std::map<std::string, std::vector<delta::PayloadFact>>& forms) {
+  const delta::Engine* engine = delta::find_engine(payload.engine);
+  if (engine == nullptr) return;
+  auto reader = zip.open_entry(payload.path);
+  if (!reader) {
+    forms[payload.path] = {{"unreadable", reader.error().message()}};
+    return;
+  }
+  auto facts = engine->describe_payload(**reader);
+  if (!facts)
+    forms[payload.path] = {{"unreadable", facts.error().message()}};
+  else if (!facts->empty())
+    forms[payload.path] = std::move(*facts);
+}
+
+} // namespace
+
 Expected<Inspection> inspect_layout(const fs::path& path) {
   std::error_code ec;
   if (fs::exists(path, ec)) { // a missing file fails below as it always did
@@ -116,6 +139,12 @@ Expected<Inspection> inspect_layout(const fs::path& path) {
     if (!opened) return opened.error();
     result.layout = Layout::dfota;
     result.manifest = std::move(opened->manifest);
+    for (const PartitionEntry& partition : result.manifest->partitions) {
+      if (partition.payload) describe_payload(opened->zip, *partition.payload, result.payload_forms);
+      for (const TreeFile& file : partition.files) {
+        if (file.payload) describe_payload(opened->zip, *file.payload, result.payload_forms);
+      }
+    }
     result.has_signature = opened->zip.find(kSignatureEntry) != nullptr;
     if (auto signature = read_signature(opened->zip))
       result.signature = std::move(*signature);

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/hash.hpp"
+#include "delta/engine.hpp"
 #include "package/manifest.hpp"
 #include "package/zip_container.hpp"
 #include "signing/signature_document.hpp"
@@ -41,6 +43,11 @@ struct Inspection {
   // What a foreign layout tells about itself, in reading order
   // (for example pre-build, post-build, ota-type, payload version).
   std::vector<std::pair<std::string, std::string>> facts;
+  // What each payload of our layout states about its form (the native
+  // engine's layer and streams, delta::Engine::describe_payload), by entry
+  // name; payloads that state nothing are left out, and one whose header
+  // cannot be read has the single fact "unreadable" saying why.
+  std::map<std::string, std::vector<delta::PayloadFact>> payload_forms;
 };
 
 // Fails on what cannot be read, on a damaged zip (see ZipReader::open) and

@@ -178,6 +178,30 @@ TEST(Cli, DiffAndPatchNeverWriteOverTheirInputsButPatchInPlace) {
   EXPECT_EQ(test::read_bytes(old_image), new_bytes);
 }
 
+TEST(Cli, InspectTellsTheFormOfNativePayloads) {
+  test::ScratchDir dir;
+  const std::string pkg = (dir / "update.zip").string();
+  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
+                     test::sample_firmware("v2").string(), "-o", pkg, "--engine", "native"})
+                .exit_code,
+            kOk);
+  auto text = run_cli({"inspect", pkg});
+  ASSERT_EQ(text.exit_code, kOk) << text.err;
+  EXPECT_NE(text.out.find("\npayload forms\n  payload/"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("    plain payload: DFN5, "), std::string::npos) << text.out;
+  auto json = run_cli({"inspect", pkg, "--json"});
+  ASSERT_EQ(json.exit_code, kOk) << json.err;
+  const auto parsed = nlohmann::json::parse(json.out);
+  std::size_t described = 0;
+  for (const auto& partition : parsed["partitions"]) {
+    if (partition["engine"] != "native") continue;
+    ++described;
+    EXPECT_TRUE(partition["payload_form"].is_object()) << partition.dump();
+    EXPECT_TRUE(partition["payload_form"].contains("plain payload")) << partition.dump();
+  }
+  EXPECT_GT(described, 0u);
+}
+
 TEST(Cli, ReportsNeverReplaceTheFilesACommandReads) {
   test::ScratchDir dir;
   const std::string pkg = (dir / "update.zip").string();

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
@@ -37,7 +38,21 @@ std::string engines_text(const ordered_json& engines) {
   return text.empty() ? "-" : text;
 }
 
-ordered_json partition_json(const package::PartitionEntry& p) {
+using PayloadForms = std::map<std::string, std::vector<delta::PayloadFact>>;
+
+// What the payload states about its form, as an object of facts in reading
+// order; null for none or a payload that states nothing.
+ordered_json payload_form_json(const std::optional<package::Payload>& payload, const PayloadForms& forms) {
+  if (!payload) return nullptr;
+  const auto found = forms.find(payload->path);
+  if (found == forms.end()) return nullptr;
+  ordered_json form = ordered_json::object();
+  for (const auto& fact : found->second)
+    form[fact.name] = fact.value;
+  return form;
+}
+
+ordered_json partition_json(const package::PartitionEntry& p, const PayloadForms& forms) {
   ordered_json j;
   j["name"] = p.name;
   j["kind"] = firmware::to_string(p.kind);
@@ -58,6 +73,7 @@ ordered_json partition_json(const package::PartitionEntry& p) {
   j["payload"] = p.payload ? ordered_json(p.payload->path) : ordered_json(nullptr);
   j["payload_size"] = p.payload_bytes();
   j["payload_sha256"] = p.payload ? ordered_json(p.payload->sha256) : ordered_json(nullptr);
+  j["payload_form"] = payload_form_json(p.payload, forms);
   j["source"] = content_json(p.source);
   j["target"] = content_json(p.target);
   j["apply_memory"] = p.apply_memory;
@@ -73,6 +89,7 @@ ordered_json partition_json(const package::PartitionEntry& p) {
         fj["engine"] = f.payload ? ordered_json(f.payload->engine) : ordered_json(nullptr);
         fj["payload"] = f.payload ? ordered_json(f.payload->path) : ordered_json(nullptr);
         fj["payload_size"] = f.payload ? f.payload->size : 0;
+        fj["payload_form"] = payload_form_json(f.payload, forms);
         fj["source"] = content_json(f.source);
         fj["target"] = content_json(f.target);
       }
@@ -149,7 +166,7 @@ private:
       j["payload_bytes"] = m.payload_bytes();
       ordered_json parts = ordered_json::array();
       for (const auto& p : m.partitions)
-        parts.push_back(partition_json(p));
+        parts.push_back(partition_json(p, r.payload_forms));
       j["partitions"] = std::move(parts);
       j["facts"] = ordered_json::object();
     } else {
@@ -220,18 +237,31 @@ private:
                      TextTable::Align::right, TextTable::Align::right, TextTable::Align::right,
                      TextTable::Align::right});
     for (const auto& p : m.partitions) {
-      auto pj = partition_json(p);
+      auto pj = partition_json(p, r.payload_forms);
       table.add_row({p.name, firmware::to_string(p.kind), package::to_string(p.op), engines_text(pj["engines"]),
                      grouped(p.payload_bytes()), p.source ? grouped(p.source->size) : "-",
                      p.target ? grouped(p.target->size) : "-", ratio_text(p.payload_bytes(), p.target)});
     }
     table.print(out);
+    print_payload_forms(out, r);
     out << "\nhashes (sha256 / md5)\n";
     for (const auto& p : m.partitions) {
       if (p.source)
         out << "  " << printable(p.name) << " source  " << p.source->sha256 << "  " << p.source->md5 << '\n';
       if (p.target)
         out << "  " << printable(p.name) << " target  " << p.target->sha256 << "  " << p.target->md5 << '\n';
+    }
+  }
+
+  // The forms the payloads state, one fact a line, under their entry
+  // names; nothing when no payload states any.
+  static void print_payload_forms(std::ostream& out, const package::Inspection& r) {
+    if (r.payload_forms.empty()) return;
+    out << "\npayload forms\n";
+    for (const auto& [entry, facts] : r.payload_forms) {
+      out << "  " << printable(entry) << '\n';
+      for (const auto& fact : facts)
+        out << "    " << printable(fact.name) << ": " << printable(fact.value) << '\n';
     }
   }
 

@@ -3,10 +3,12 @@
 // compressed, interleaved streams (streams.hpp). The payload layout is
 // specified in formats/native-delta.md.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <future>
 #include <lzma.h>
 #include <optional>
+#include <string>
 
 #include "core/cores.hpp"
 #include "core/hash.hpp"
@@ -724,6 +726,43 @@ std::uint64_t NativeEngine::apply_memory_of(ByteSpan payload, std::uint64_t sour
   if (!header) return apply_memory(source_size, target_size);
   return apply_memory(header->expanded_source_size, header->expanded_target_size) + header->expanded_source_size +
          stream_layer_memory();
+}
+
+Expected<std::vector<PayloadFact>> NativeEngine::describe_payload(Reader& payload) const {
+  std::array<std::uint8_t, 4> head{};
+  std::size_t held = 0;
+  auto layered = starts_stream_layer(payload, head, held);
+  if (!layered) return layered.error();
+  std::vector<PayloadFact> facts;
+  const auto describe_plain = [&facts](BufferedInput& in) -> Status {
+    auto header = read_header(in, std::nullopt, kUnknownSize);
+    if (!header) return header.error();
+    facts.push_back({"plain payload", "DFN" + std::to_string(header->version) + ", " +
+                                          std::to_string(header->entry_count) + " control entries"});
+    return {};
+  };
+  if (*layered == 0) {
+    ReplayedHead replayed(ByteSpan(head).first(held), payload);
+    BufferedInput in(replayed);
+    if (auto ok = describe_plain(in); !ok) return ok.error();
+    return facts;
+  }
+  BufferedInput in(payload);
+  auto header = read_stream_layer_header(in, *layered, std::nullopt, kUnknownSize);
+  if (!header) return header.error();
+  const auto zlib_made =
+      static_cast<std::size_t>(std::count_if(header->source_streams.begin(), header->source_streams.end(),
+                                             [](const deflate::StreamPlace& place) { return place.zlib_level != 0; }));
+  facts.push_back({"deflate layer", "DFZ" + std::to_string(*layered)});
+  facts.push_back({"source streams", std::to_string(header->source_streams.size()) + " (" + std::to_string(zlib_made) +
+                                         " made again by zlib, " +
+                                         std::to_string(header->source_streams.size() - zlib_made) +
+                                         " with their parse recorded), " +
+                                         std::to_string(header->expanded_source_size) + " bytes expanded"});
+  facts.push_back({"target streams", std::to_string(header->target_streams.size()) + ", " +
+                                         std::to_string(header->expanded_target_size) + " bytes expanded"});
+  if (auto ok = describe_plain(in); !ok) return ok.error();
+  return facts;
 }
 
 Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {

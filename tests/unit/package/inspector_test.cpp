@@ -29,6 +29,33 @@ TEST(Inspector, DescribesOurPackages) {
   EXPECT_EQ(r->entries.front().name, "manifest.json");
 }
 
+TEST(Inspector, TellsTheFormEachNativePayloadStates) {
+  test::ScratchDir dir;
+  BuildOptions native;
+  native.engine = "native";
+  ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "native.zip", native));
+  auto r = inspect_package(dir / "native.zip");
+  ASSERT_TRUE(r) << r.error().message();
+  std::size_t native_payloads = 0;
+  for (const PartitionEntry& p : r->manifest->partitions) {
+    if (!p.payload || p.payload->engine != "native") continue;
+    ++native_payloads;
+    const auto found = r->payload_forms.find(p.payload->path);
+    ASSERT_NE(found, r->payload_forms.end()) << p.payload->path;
+    ASSERT_FALSE(found->second.empty());
+    EXPECT_EQ(found->second.back().name, "plain payload") << p.payload->path;
+  }
+  EXPECT_GT(native_payloads, 0u);
+
+  // The zstd engine's payloads state nothing of their form.
+  BuildOptions zstd;
+  zstd.engine = "zstd";
+  ASSERT_TRUE(build_package(test::sample_firmware("v1"), test::sample_firmware("v2"), dir / "zstd.zip", zstd));
+  auto z = inspect_package(dir / "zstd.zip");
+  ASSERT_TRUE(z) << z.error().message();
+  EXPECT_TRUE(z->payload_forms.empty());
+}
+
 TEST(Inspector, RecognisesAnAndroidRecoveryUpdateZip) {
   test::ScratchDir dir;
   ASSERT_TRUE(write_zip(dir / "update.zip", {{"META-INF/com/google/android/update-binary", "\x7f"

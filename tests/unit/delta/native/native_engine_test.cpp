@@ -269,6 +269,30 @@ TEST(NativeEngine, PredictsMovedCallsAndPointersInArmCode) {
   EXPECT_LT(native.size() * 3, zstd.size()) << "native " << native.size() << " vs zstd " << zstd.size();
 }
 
+TEST(NativeEngine, APlainPayloadTellsItsVersionAndEntriesAndOtherBytesAreRefused) {
+  const Bytes source = arm_image(1, 100, 100, 0);
+  const Bytes target = arm_image(1, 100, 40, 9);
+  const Bytes payload = encode("native", source, target);
+  SpanReader reader(payload);
+  auto facts = find_engine("native")->describe_payload(reader);
+  ASSERT_TRUE(facts) << facts.error().message();
+  ASSERT_EQ(facts->size(), 1u);
+  EXPECT_EQ((*facts)[0].name, "plain payload");
+  EXPECT_EQ((*facts)[0].value.rfind("DFN5, ", 0), 0u) << (*facts)[0].value;
+  EXPECT_NE((*facts)[0].value.find(" control entries"), std::string::npos);
+
+  const Bytes other = {'P', 'K', 3, 4, 0, 0};
+  SpanReader other_reader(other);
+  auto refused = find_engine("native")->describe_payload(other_reader);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), make_error_code(DeltaErrc::corrupt_payload));
+  // Engines whose payloads state nothing describe none.
+  SpanReader zstd_reader(payload);
+  auto none = find_engine("zstd")->describe_payload(zstd_reader);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
 // Programs that copy more than kMinLaneCopy are predicted on two threads
 // where there are two cores (every other group of copies ahead, on the
 // prediction lane); the target is the same either way.

@@ -203,5 +203,42 @@ TEST(StreamLayer, TheEncoderWritesTheGoldenPayloadOfTheSecondLayerVersion) {
   EXPECT_EQ(*made, target);
 }
 
+std::vector<PayloadFact> described(ByteSpan payload) {
+  SpanReader reader(payload);
+  auto facts = find_engine("native")->describe_payload(reader);
+  EXPECT_TRUE(facts) << facts.error().message();
+  return facts ? *facts : std::vector<PayloadFact>{};
+}
+
+TEST(StreamLayer, ALayeredPayloadTellsItsLayerItsStreamsAndItsInnerPayload) {
+  const auto dir = test::source_dir() / "tests" / "golden";
+  const auto facts = described(test::read_bytes(dir / "dfz2-payload.bin"));
+  ASSERT_EQ(facts.size(), 4u);
+  EXPECT_EQ(facts[0].name, "deflate layer");
+  EXPECT_EQ(facts[0].value, "DFZ2");
+  EXPECT_EQ(facts[1].name, "source streams");
+  EXPECT_EQ(facts[1].value.rfind("2 (1 made again by zlib, 1 with their parse recorded), ", 0), 0u) << facts[1].value;
+  EXPECT_EQ(facts[2].name, "target streams");
+  EXPECT_EQ(facts[2].value.rfind("2, ", 0), 0u) << facts[2].value;
+  EXPECT_EQ(facts[3].name, "plain payload");
+  EXPECT_EQ(facts[3].value.rfind("DFN5, ", 0), 0u) << facts[3].value;
+
+  // The first layer version states no zlib level: every stream is recorded.
+  const auto old_facts = described(test::read_bytes(dir / "dfz1-payload.bin"));
+  ASSERT_EQ(old_facts.size(), 4u);
+  EXPECT_EQ(old_facts[0].value, "DFZ1");
+  EXPECT_EQ(old_facts[1].value.rfind("1 (0 made again by zlib, 1 with their parse recorded), ", 0), 0u)
+      << old_facts[1].value;
+}
+
+TEST(StreamLayer, ALayeredPayloadCutInsideItsHeaderIsNotDescribed) {
+  const Bytes payload = test::read_bytes(test::source_dir() / "tests" / "golden" / "dfz2-payload.bin");
+  for (std::size_t cut : {std::size_t{4}, std::size_t{6}, std::size_t{40}}) {
+    SpanReader reader(ByteSpan(payload).first(cut));
+    auto facts = find_engine("native")->describe_payload(reader);
+    EXPECT_FALSE(facts) << "cut at " << cut;
+  }
+}
+
 } // namespace
 } // namespace dfota::delta
