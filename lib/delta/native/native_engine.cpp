@@ -101,18 +101,36 @@ std::uint64_t changed_bytes(const Layout& layout, const MovedAddresses& moved, B
 }
 
 // The difference streams of a layout, with where each entry's copy ends in
-// them.
+// them and, inside copies longer than a chunk, where each chunk after the
+// first begins: an applier reads the runs and the changes of a copy side by
+// side, holding at most kMaxQueuedBytes of one while it waits for the
+// other, so the pieces of both must take turns within a long copy too (a
+// copy of 4 MiB changed every 8th byte has 1 MiB of runs).
 struct DifferenceStreams {
   DifferenceWriter writer;
   std::vector<DifferenceWriter::Mark> copy_ends;
+  struct InnerMark {
+    std::size_t entry; // whose copy it lies in
+    DifferenceWriter::Mark mark;
+  };
+  std::vector<InnerMark> inner_marks; // in order
 };
 DifferenceStreams difference_streams(const Layout& layout, const MovedAddresses& moved, ByteSpan source,
                                      ByteSpan target, const std::vector<ControlEntry>& entries) {
   DifferenceStreams result;
   result.copy_ends.reserve(entries.size());
+  std::uint64_t copy_start = 0; // difference bytes before the current copy
   for_each_difference(
-      layout, moved, source, target, entries, [&](const std::uint8_t* d, std::size_t n) { result.writer.append(d, n); },
-      [&] { result.copy_ends.push_back(result.writer.mark()); });
+      layout, moved, source, target, entries,
+      [&](const std::uint8_t* d, std::size_t n) {
+        if (result.writer.consumed() > copy_start)
+          result.inner_marks.push_back({result.copy_ends.size(), result.writer.mark()});
+        result.writer.append(d, n);
+      },
+      [&] {
+        result.copy_ends.push_back(result.writer.mark());
+        copy_start = result.writer.consumed();
+      });
   result.writer.finish();
   return result;
 }
@@ -409,7 +427,7 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
   // The literal stream, and beside it the same through `transform`.
   Bytes transformed_literals;
-  std::size_t entry = 0;
+  std::size_t entry = 0, inner = 0;
   (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
     const std::uint64_t literal_start = placed.target_start + placed.entry.copy;
     const auto run = target.subspan(literal_start, placed.entry.literal);
@@ -418,6 +436,11 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
       transformed_literals.insert(transformed_literals.end(), run.begin(), run.end());
       encode_literal_run(transform, transformed_literals.data() + transformed_literals.size() - run.size(), run.size(),
                          literal_start);
+    }
+    for (; inner < difference.inner_marks.size() && difference.inner_marks[inner].entry == entry; ++inner) {
+      const DifferenceWriter::Position at = difference.writer.position(difference.inner_marks[inner].mark);
+      demands.push_back({kRunsStream, at.runs_end});
+      demands.push_back({kChangesStream, at.changes_end});
     }
     const DifferenceWriter::Position at = difference.writer.position(difference.copy_ends[entry++]);
     demands.push_back({kRunsStream, at.runs_end});

@@ -293,6 +293,23 @@ TEST(NativeEngine, APlainPayloadTellsItsVersionAndEntriesAndOtherBytesAreRefused
   EXPECT_TRUE(none->empty());
 }
 
+// An applier reads the runs and changes streams of a copy side by side,
+// with at most kMaxQueuedBytes of one waiting while it needs the other: a
+// long copy changed throughout has its pieces interleaved within the copy,
+// not only at its end. Here each of the two copies (one per matching
+// thread) has 1 MiB of runs; before, its applier refused the payload its
+// encoder had made ("needs more read-ahead than allowed").
+TEST(NativeEngine, ALongCopyChangedThroughoutAppliesWithinTheReadAhead) {
+  const Bytes source = test::random_bytes(8u << 20, 21);
+  Bytes target = source;
+  for (std::size_t at = 7; at < target.size(); at += 8)
+    target[at] = static_cast<std::uint8_t>(target[at] + 1 + (at / 8) % 3); // changes LZMA packs
+  const Bytes payload = encode("native", source, target);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_TRUE(*out == target);
+}
+
 // Programs that copy more than kMinLaneCopy are predicted on two threads
 // where there are two cores (every other group of copies ahead, on the
 // prediction lane); the target is the same either way.
