@@ -1,5 +1,6 @@
-// libFuzzer target: the native delta decoder, with a fixed source, and the
-// change map reader of `inspect --html` on the same payload. The input
+// libFuzzer target: the native delta decoder, with a fixed source, the
+// change map reader of `inspect --html` and the header reader of `inspect`
+// (Engine::describe_payload) on the same payload. The input
 // is a payload; the harness writes the source's SHA-256 where the payload
 // keeps it, so that inputs get past the source check into the streams.
 // Output is counted and cut off at 4 MiB (a payload may legitimately ask for
@@ -68,6 +69,8 @@ int fuzz_native_decoder(const std::uint8_t* data, std::size_t size) {
     SpanReader again(payload);
     (void)delta::native_change_map(again, made_size, 64);
   }
+  SpanReader header(payload);
+  (void)delta::find_engine("native")->describe_payload(header);
   return 0;
 }
 
