@@ -8,20 +8,11 @@
 #   usage: bench/fetch-large.sh CORPUS
 set -euo pipefail
 corpus=${1:?usage: fetch-large.sh CORPUS}
-declare -A sha256=(
-  [16.4.5]=01e56b1d3607d068f8f96601256264f73baaf1a5f5fd4c9e2fc8f7f7e9c2ea99
-  [16.4.6]=9695f19eb812ce0f0de0eb6a1065a4ae040270d5eaef3962e7082cfd8c709e0d
-)
-mkdir -p "$corpus/dl"
-for v in 16.4.5 16.4.6; do
-  node="$corpus/next-swc-x64/$v/next-swc.node"
-  [[ -s $node ]] && continue
-  tgz="$corpus/dl/next-swc-linux-x64-gnu-$v.tgz"
-  if [[ ! -s $tgz ]] || ! echo "${sha256[$v]}  $tgz" | sha256sum -c --quiet - 2>/dev/null; then
-    (cd "$corpus/dl" && npm pack --silent "@next/swc-linux-x64-gnu@$v" >/dev/null)
-    echo "${sha256[$v]}  $tgz" | sha256sum -c --quiet - || { echo "fetch-large: $tgz: SHA-256 differs" >&2; exit 1; }
-  fi
-  mkdir -p "$(dirname "$node")"
-  tar -xzf "$tgz" -O package/next-swc.linux-x64-gnu.node >"$node.part" && mv "$node.part" "$node"
-done
+here=$(dirname "$0")
+bash "$here/fetch-npm-file.sh" "$corpus" @next/swc-linux-x64-gnu 16.4.5 \
+  01e56b1d3607d068f8f96601256264f73baaf1a5f5fd4c9e2fc8f7f7e9c2ea99 next-swc.linux-x64-gnu.node \
+  "$corpus/next-swc-x64/16.4.5/next-swc.node"
+bash "$here/fetch-npm-file.sh" "$corpus" @next/swc-linux-x64-gnu 16.4.6 \
+  9695f19eb812ce0f0de0eb6a1065a4ae040270d5eaef3962e7082cfd8c709e0d next-swc.linux-x64-gnu.node \
+  "$corpus/next-swc-x64/16.4.6/next-swc.node"
 echo "next-swc-x64/16.4.5/next-swc.node next-swc-x64/16.4.6/next-swc.node"
