@@ -178,13 +178,17 @@ TEST(Cli, DiffAndPatchNeverWriteOverTheirInputsButPatchInPlace) {
   EXPECT_EQ(test::read_bytes(old_image), new_bytes);
 }
 
+// Builds the sample firmware's v1 -> v2 package with `engine` into `pkg`.
+int build_sample_package(const std::string& pkg, const std::string& engine) {
+  return run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to", test::sample_firmware("v2").string(),
+                  "-o", pkg, "--engine", engine})
+      .exit_code;
+}
+
 TEST(Cli, InspectTellsTheFormOfNativePayloads) {
   test::ScratchDir dir;
   const std::string pkg = (dir / "update.zip").string();
-  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
-                     test::sample_firmware("v2").string(), "-o", pkg, "--engine", "native"})
-                .exit_code,
-            kOk);
+  ASSERT_EQ(build_sample_package(pkg, "native"), kOk);
   auto text = run_cli({"inspect", pkg});
   ASSERT_EQ(text.exit_code, kOk) << text.err;
   EXPECT_NE(text.out.find("\npayload forms\n  payload/"), std::string::npos) << text.out;
@@ -205,10 +209,7 @@ TEST(Cli, InspectTellsTheFormOfNativePayloads) {
 TEST(Cli, ReportsNeverReplaceTheFilesACommandReads) {
   test::ScratchDir dir;
   const std::string pkg = (dir / "update.zip").string();
-  ASSERT_EQ(run_cli({"build", "--from", test::sample_firmware("v1").string(), "--to",
-                     test::sample_firmware("v2").string(), "-o", pkg, "--engine", "zstd"})
-                .exit_code,
-            kOk);
+  ASSERT_EQ(build_sample_package(pkg, "zstd"), kOk);
   const Bytes package = test::read_bytes(pkg);
   const std::string same_pkg = (dir / "." / "update.zip").string();
   struct Case {
