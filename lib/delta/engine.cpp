@@ -47,7 +47,46 @@ private:
   std::size_t used_ = 0;
 };
 
+// Compares what is written with `expected`, byte for byte, keeping nothing.
+class ComparingWriter final : public Writer {
+public:
+  explicit ComparingWriter(ByteSpan expected) : expected_(expected) {}
+  Status write(ByteSpan data) override {
+    const std::size_t left = expected_.size() - at_;
+    const std::size_t n = std::min(left, data.size());
+    const auto differ = std::mismatch(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n),
+                                      expected_.begin() + static_cast<std::ptrdiff_t>(at_));
+    if (differ.first != data.begin() + static_cast<std::ptrdiff_t>(n)) {
+      return make_error(DeltaErrc::encode_failed,
+                        "the payload decodes to other bytes than the target, from byte " +
+                            std::to_string(at_ + static_cast<std::size_t>(differ.first - data.begin())));
+    }
+    if (data.size() > left) return make_error(DeltaErrc::encode_failed, "the payload decodes to more than the target");
+    at_ += n;
+    return {};
+  }
+  std::size_t compared() const { return at_; }
+
+private:
+  ByteSpan expected_;
+  std::size_t at_ = 0;
+};
+
 } // namespace
+
+Status check_applies(const Engine& engine, ByteSpan source, ByteSpan payload, ByteSpan target) {
+  SpanReader reader(payload);
+  ComparingWriter compared(target);
+  if (auto ok = engine.apply(source, reader, compared, target.size()); !ok) {
+    return make_error(DeltaErrc::encode_failed,
+                      std::string(engine.name()) + " made a payload that does not apply: " + ok.error().message());
+  }
+  if (compared.compared() != target.size()) {
+    return make_error(DeltaErrc::encode_failed,
+                      std::string(engine.name()) + " made a payload that decodes to fewer bytes than the target");
+  }
+  return {};
+}
 
 Status Engine::apply_into(ByteSpan source, Reader& payload, std::span<std::uint8_t> target) const {
   RegionWriter writer(target);

@@ -103,6 +103,14 @@ public:
   }
 };
 
+// Applies `payload`, which `engine` made, to `source` and compares the result
+// with `target` byte for byte as it comes, holding none of it (memory: the
+// engine's apply memory). Fails with DeltaErrc::encode_failed, naming the
+// engine and what went wrong, when the payload does not make exactly
+// `target`: a builder's check that it never ships a payload its own applier
+// refuses.
+Status check_applies(const Engine& engine, ByteSpan source, ByteSpan payload, ByteSpan target);
+
 // The engine called `name`, or nullptr. Names: "native", "zstd", "vcdiff", "full".
 const Engine* find_engine(std::string_view name);
 // The names find_engine() knows, in the order `auto` prefers them on a tie.

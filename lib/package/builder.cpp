@@ -175,17 +175,28 @@ public:
         results[started.first] = std::move(*result);
       }
     }
-    std::optional<Encoded> best;
+    // The smallest payload that applies back to the target wins: each is
+    // applied before it is kept, so that an engine's fault stops here
+    // instead of on a module; one that fails gives way to the next
+    // smallest, and when none applies the first failure is the error.
+    std::vector<std::size_t> order;
     for (std::size_t i = 0; i < results.size(); ++i) {
-      if (!results[i]) continue; // outgrown: a smaller one is among the others
-      Bytes& bytes = *results[i];
-      if (!best || bytes.size() < best->payload.size()) {
-        const std::uint64_t memory = candidates[i]->apply_memory_of(bytes, source.size(), target.size());
-        best = Encoded{std::string(candidates[i]->name()), std::move(bytes), memory};
-      }
+      if (results[i]) order.push_back(i); // the others outgrew a smaller one
     }
-    if (!best) return make_error(delta::DeltaErrc::encode_failed, "no engine made a payload");
-    return std::move(*best);
+    std::stable_sort(order.begin(), order.end(),
+                     [&results](std::size_t a, std::size_t b) { return results[a]->size() < results[b]->size(); });
+    std::optional<Error> first_failure;
+    for (const std::size_t i : order) {
+      Bytes& bytes = *results[i];
+      if (auto applies = delta::check_applies(*candidates[i], source, bytes, target); !applies) {
+        if (!first_failure) first_failure = applies.error();
+        continue;
+      }
+      const std::uint64_t memory = candidates[i]->apply_memory_of(bytes, source.size(), target.size());
+      return Encoded{std::string(candidates[i]->name()), std::move(bytes), memory};
+    }
+    if (first_failure) return *first_failure;
+    return make_error(delta::DeltaErrc::encode_failed, "no engine made a payload");
   }
 
   // Stores an encoded payload under `entry` and describes it.

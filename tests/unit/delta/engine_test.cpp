@@ -58,6 +58,34 @@ TEST_P(EngineRoundTrip, EdgeCases) {
   }
 }
 
+// check_applies() passes a payload that makes the target and names what is
+// wrong with one that does not: other bytes, fewer, more, or none at all.
+TEST_P(EngineRoundTrip, ChecksThatAPayloadAppliesBackToItsTarget) {
+  const Engine* engine = find_engine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  if (!engine->can_diff()) GTEST_SKIP() << GetParam() << " cannot encode here";
+  const Bytes source = test::random_bytes(50000, 31);
+  const Bytes target = test::mutate(source, 32);
+  VectorWriter payload;
+  ASSERT_TRUE(engine->diff(source, target, payload));
+  EXPECT_TRUE(check_applies(*engine, source, payload.bytes(), target));
+
+  Bytes other = target;
+  other[40000] ^= 0x01;
+  auto differs = check_applies(*engine, source, payload.bytes(), other);
+  ASSERT_FALSE(differs);
+  EXPECT_EQ(differs.error().code(), make_error_code(DeltaErrc::encode_failed));
+  EXPECT_NE(differs.error().message().find(GetParam() + " made a payload that does not apply"), std::string::npos)
+      << differs.error().message();
+  EXPECT_NE(differs.error().message().find("from byte 40000"), std::string::npos) << differs.error().message();
+
+  EXPECT_FALSE(check_applies(*engine, source, payload.bytes(), ByteSpan(target).first(target.size() - 1)));
+  Bytes longer = target;
+  longer.push_back(0);
+  EXPECT_FALSE(check_applies(*engine, source, payload.bytes(), longer));
+  EXPECT_FALSE(check_applies(*engine, source, ByteSpan(payload.bytes()).first(payload.bytes().size() / 2), target));
+}
+
 // apply_into() decodes the same bytes into a region of the target's size,
 // and refuses a payload that decodes to another size.
 TEST_P(EngineRoundTrip, DecodesIntoARegion) {
