@@ -35,16 +35,8 @@ public:
     std::uint64_t length = 0;
   };
 
-  // The longest prefix of `pattern` found in the text.
-  Match longest(ByteSpan pattern) const {
-    Search search(*this, pattern);
-    while (!search.done)
-      search.step(*this);
-    return search.match;
-  }
-
-  // The longest prefixes of `count` (at most kLanes) patterns, the same as
-  // longest() of each: the binary searches advance in turn, one step each,
+  // The longest prefix found in the text of each of `count` (at most
+  // kLanes) patterns: the binary searches advance in turn, one step each,
   // so that their reads of the suffix array and the text, which miss the
   // cache, overlap instead of waiting one after the other.
   static constexpr std::size_t kLanes = 8;
