@@ -10,9 +10,10 @@ namespace dfota::delta {
 // separately compressed control, difference (as runs) and literal streams
 // (formats/native-delta.md); images carrying deflate streams are diffed by
 // the streams' contents (stream_layer.hpp). Apply memory of a plain payload
-// is bounded by a constant (about 14.7 MiB, apply_memory()) whatever the
-// image size, besides reading the
-// source by position; apply() decodes the streams on two more threads and,
+// is bounded by a constant (about 14.7 MiB, apply_memory()) up to a 16 MiB
+// target and grows by half a byte per target byte beyond (the control
+// program's limit grows with the target), besides reading the source by
+// position; apply() decodes the streams on two more threads and,
 // with a second usable core, predicts part of the copies on a third.
 class NativeEngine final : public Engine {
 public:

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "delta/native/varint.hpp"
+
 namespace dfota::delta::native {
 
 namespace {
@@ -45,9 +47,26 @@ std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::
   std::uint64_t min_copy = kMinCopy;
   for (;;) {
     auto entries = entries_from(blocks, target_size, min_copy);
-    if (entries.size() <= kMaxControlEntries) return entries;
+    if (entries.size() <= max_control_entries(target_size)) return entries;
     min_copy *= 2;
   }
+}
+
+void put_control(Bytes& out, const std::vector<PlacedEntry>& placed) {
+  std::int64_t diagonal = 0;
+  for (const PlacedEntry& p : placed) {
+    if (p.entry.copy == 0) {
+      put_varint(out, 0);
+      continue;
+    }
+    const std::int64_t next = static_cast<std::int64_t>(p.source_start) - static_cast<std::int64_t>(p.target_start);
+    put_varint(out, zigzag(next - diagonal));
+    diagonal = next;
+  }
+  for (const PlacedEntry& p : placed)
+    put_varint(out, p.entry.copy);
+  for (const PlacedEntry& p : placed)
+    put_varint(out, p.entry.literal);
 }
 
 std::vector<PlacedEntry> placed_entries(const std::vector<ControlEntry>& entries) {
@@ -100,6 +119,10 @@ std::optional<std::vector<ControlEntry>> overlay_copies(const std::vector<Contro
     bool copy = false;
     std::uint64_t source_start = 0;
   };
+  std::uint64_t target_size = 0;
+  for (const ControlEntry& e : entries)
+    target_size += std::uint64_t{e.copy} + e.literal;
+  const std::uint64_t max_entries = max_control_entries(target_size);
   std::vector<Piece> pieces;
   std::size_t next = 0; // the first range of `copies` that ends after the piece being cut
   auto keep_outside = [&](const Piece& piece) {
@@ -148,7 +171,7 @@ std::optional<std::vector<ControlEntry>> overlay_copies(const std::vector<Contro
                         static_cast<std::uint32_t>(p.length), 0});
     }
     source_position = p.source_start + p.length;
-    if (result.size() > kMaxControlEntries) return std::nullopt;
+    if (result.size() > max_entries) return std::nullopt;
   }
   return result;
 }

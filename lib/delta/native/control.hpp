@@ -5,6 +5,7 @@
 // decoder rebuilds it exactly (formats/native-delta.md, "Offset map").
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <future>
 #include <optional>
@@ -80,23 +81,39 @@ template <class Work> void split_in_two(const std::vector<PlacedEntry>& placed, 
   first.get();
 }
 
-// At most this many entries; the encoder coarsens to fit, a decoder refuses more.
+// At most max_control_entries(target size) entries; the encoder coarsens to
+// fit, a decoder refuses more. kMaxControlEntries up to a 16 MiB target,
+// beyond it one entry per kTargetBytesPerEntry target bytes: a large image
+// with much new code needs more copies than a small one, and the applier's
+// program (16 bytes an entry) and offset maps grow with it.
 inline constexpr std::size_t kMaxControlEntries = std::size_t{1} << 17;
+inline constexpr std::uint64_t kTargetBytesPerEntry = 128;
+inline constexpr std::uint64_t max_control_entries(std::uint64_t target_size) {
+  return std::max<std::uint64_t>(kMaxControlEntries, target_size / kTargetBytesPerEntry);
+}
 // Shorter copies cost more in the control stream than as literals.
 inline constexpr std::uint64_t kMinCopy = 24;
 // Copies shorter than this do not enter the offset map.
 inline constexpr std::uint64_t kMinMapLength = 16;
 
+// Appends the control stream of version 3 (formats/native-delta.md, "Control
+// entries") of the entries `placed`, in their order: their changes of
+// diagonal, then their copies, then their literals. A copy-less entry keeps
+// the diagonal. The entries need not be a whole program (the quick estimate
+// of a payload writes those of sample windows).
+void put_control(Bytes& out, const std::vector<PlacedEntry>& placed);
+
 // Turns matcher blocks into entries (target_size < 4 GiB). Copies shorter
 // than kMinCopy become literals, and more of them (doubling the threshold)
-// while there would be more than kMaxControlEntries.
+// while there would be more than max_control_entries(target_size).
 std::vector<ControlEntry> to_control(const std::vector<CopyBlock>& blocks, std::uint64_t target_size);
 
 // `entries` with the target ranges of `copies` (sorted by target start,
 // disjoint, inside both images) copied as they say, and the rest of the
 // target made as before: copies and literals cut where a range of `copies`
 // begins or ends. Copies that continue one another are joined. nullopt when
-// the program would have more than kMaxControlEntries entries.
+// the program would have more than max_control_entries() of the target's
+// size entries.
 std::optional<std::vector<ControlEntry>> overlay_copies(const std::vector<ControlEntry>& entries,
                                                         const std::vector<CopyBlock>& copies);
 

@@ -13,6 +13,7 @@
 
 #include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "delta/native/references.hpp"
 #include "delta/native/streams.hpp"
 
 namespace dfota::delta::native {
@@ -55,6 +56,27 @@ private:
   std::uint64_t changing_ = 0;          // of the open run
   std::uint64_t consumed_ = 0;
 };
+
+// Calls sink(const uint8_t*, size_t) with the difference (target byte −
+// predicted byte) of target[target_start, +length) copied from
+// source[source_start, +length) under `layout` and `moved`, a piece at a
+// time through `chunk` (not empty). Both ranges must lie inside their
+// images.
+template <class Sink>
+void predicted_difference(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
+                          std::uint64_t source_start, std::uint64_t target_start, std::uint64_t length, Bytes& chunk,
+                          Sink&& sink) {
+  BlockPrediction prediction(layout, moved, source, source_start, target_start, length);
+  for (std::uint64_t done = 0; done < length;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - done));
+    prediction.fill(chunk.data(), n);
+    const std::uint8_t* t = target.data() + target_start + done;
+    for (std::size_t i = 0; i < n; ++i)
+      chunk[i] = static_cast<std::uint8_t>(t[i] - chunk[i]);
+    sink(chunk.data(), n);
+    done += n;
+  }
+}
 
 // Counts non-zero difference bytes without keeping them (to compare
 // predictions before writing the streams).

@@ -7,7 +7,6 @@
 #include <divsufsort.h>
 #include <functional>
 #include <future>
-#include <memory>
 #include <new>
 
 #include "delta/engine.hpp"
@@ -131,14 +130,13 @@ private:
   std::vector<saidx_t> suffixes_;
 };
 
-// Matches target[begin, end) and appends its blocks to `blocks`; the first
-// block starts at `begin`.
-// Tells `scanned` (may be empty) how many more target bytes were scanned,
-// about every kScanReport bytes.
+// Scans target[begin, end) and appends to `anchors` where it takes a new
+// exact match. Tells `scanned` (may be empty) how many more target bytes
+// were scanned, about every kScanReport bytes.
 constexpr std::uint64_t kScanReport = 1u << 20;
 
 void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std::uint64_t begin, std::uint64_t end,
-                std::vector<CopyBlock>& blocks, const std::function<void(std::uint64_t)>& scanned) {
+                std::vector<Anchor>& anchors, const std::function<void(std::uint64_t)>& scanned) {
   const std::uint64_t old_size = source.size();
   // Does target[t] equal source[t + offset]?
   auto agrees = [&](std::uint64_t t, std::int64_t offset) {
@@ -149,9 +147,8 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
   std::uint64_t scan = begin;
   std::uint64_t match_length = 0;
   std::uint64_t match_position = 0;
-  std::uint64_t last_scan = begin;                         // target start of the current alignment's block
-  std::uint64_t last_position = std::min(begin, old_size); // its source start
-  std::int64_t last_offset = static_cast<std::int64_t>(last_position) - static_cast<std::int64_t>(begin);
+  // The current alignment: source position minus target position.
+  std::int64_t last_offset = static_cast<std::int64_t>(std::min(begin, old_size)) - static_cast<std::int64_t>(begin);
   std::uint64_t reported = begin;
   // The matches of target positions [ahead_start, ahead_start +
   // ahead_count), searched together: most positions the loop below
@@ -187,31 +184,55 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
       if ((match_length == explained && match_length != 0) || match_length > explained + kNewMatchMargin) break;
       if (agrees(scan, last_offset)) --explained;
     }
-    if (match_length == explained && scan < end) continue;
+    if (scan >= end) break;
+    if (match_length == explained) continue;
+    anchors.push_back({scan, match_position});
+    last_offset = static_cast<std::int64_t>(match_position) - static_cast<std::int64_t>(scan);
+  }
+}
 
-    // Grow the previous alignment forwards from last_scan ...
-    std::uint64_t forward = 0;
-    {
-      std::int64_t score = 0, best = 0;
-      for (std::uint64_t i = 0; last_scan + i < scan && last_position + i < old_size; ++i) {
-        if (source[last_position + i] == target[last_scan + i]) ++score;
-        if (2 * score - static_cast<std::int64_t>(i + 1) > 2 * best - static_cast<std::int64_t>(forward)) {
-          best = score;
-          forward = i + 1;
-        }
-      }
+// The length, up to `limit`, that `same(i)` (byte i along an alignment
+// agrees) makes best under `growth`: the first where agreeing bytes times
+// agree_weight less differing bytes times differ_weight is greatest, 0 when
+// none is above 0.
+template <typename Same> std::uint64_t grown_length(std::uint64_t limit, Growth growth, Same same) {
+  std::int64_t net = 0, best = 0;
+  std::uint64_t length = 0;
+  for (std::uint64_t i = 0; i < limit; ++i) {
+    net += same(i) ? growth.agree_weight : -growth.differ_weight;
+    if (net > best) {
+      best = net;
+      length = i + 1;
     }
+  }
+  return length;
+}
+
+// Grows the blocks of one scanned part and appends them to `blocks`: from
+// each anchor, the alignment before it grows forwards and the anchor's
+// backwards; where the two overlap they are cut where the most bytes agree.
+// The first block starts at the part's start, the last ends at most at its
+// end.
+void grow_part(ByteSpan source, ByteSpan target, const ScannedPart& part, Growth growth,
+               std::vector<CopyBlock>& blocks) {
+  if (part.begin >= part.end) return;
+  const std::uint64_t old_size = source.size();
+  std::uint64_t last_scan = part.begin;                         // target start of the current alignment's block
+  std::uint64_t last_position = std::min(part.begin, old_size); // its source start
+  for (std::size_t k = 0; k <= part.anchors.size(); ++k) {
+    const bool anchored = k < part.anchors.size();
+    const std::uint64_t scan = anchored ? part.anchors[k].target_start : part.end;
+    const std::uint64_t match_position = anchored ? part.anchors[k].source_start : 0;
+    // Grow the previous alignment forwards from last_scan ...
+    const std::uint64_t forward_limit = std::min(scan - last_scan, old_size - std::min(last_position, old_size));
+    std::uint64_t forward = grown_length(
+        forward_limit, growth, [&](std::uint64_t i) { return source[last_position + i] == target[last_scan + i]; });
     // ... and the new match backwards from scan.
     std::uint64_t backward = 0;
-    if (scan < end) {
-      std::int64_t score = 0, best = 0;
-      for (std::uint64_t i = 1; scan >= last_scan + i && match_position >= i; ++i) {
-        if (source[match_position - i] == target[scan - i]) ++score;
-        if (2 * score - static_cast<std::int64_t>(i) > 2 * best - static_cast<std::int64_t>(backward)) {
-          best = score;
-          backward = i;
-        }
-      }
+    if (anchored) {
+      const std::uint64_t backward_limit = std::min(scan - last_scan, match_position);
+      backward = grown_length(backward_limit, growth,
+                              [&](std::uint64_t i) { return source[match_position - 1 - i] == target[scan - 1 - i]; });
     }
     // Where the two overlap, cut at the point that keeps the most agreeing bytes.
     if (last_scan + forward > scan - backward) {
@@ -232,20 +253,17 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
     blocks.push_back({last_scan, last_position, forward});
     last_scan = scan - backward;
     last_position = match_position - backward;
-    last_offset = static_cast<std::int64_t>(match_position) - static_cast<std::int64_t>(scan);
   }
 }
 
 } // namespace
 
-Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, const DiffProgress& progress) {
+Expected<Anchors> find_anchors(ByteSpan source, ByteSpan target, const DiffProgress& progress) {
   if (source.size() > kMaxIndexedSource) {
     return make_error(DeltaErrc::encode_failed, "source larger than the native engine indexes (2 GiB)");
   }
   try {
-    // The index is freed before the halves are joined.
-    auto index_holder = std::make_unique<SuffixIndex>(source);
-    SuffixIndex& index = *index_holder;
+    SuffixIndex index(source);
     if (!index.build()) return make_error(DeltaErrc::encode_failed, "suffix sorting failed");
     // Sorting takes about a quarter of matching (measured on a 50 MB
     // x86-64 pair: 2.9 s sorting, 10 s scanning on two threads): it counts
@@ -260,21 +278,33 @@ Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, 
         progress(kSortShare + (1 - kSortShare) * static_cast<double>(now) / static_cast<double>(target.size()));
       };
     }
-    // Two halves of the target are matched at once (the index is shared and
+    // Two halves of the target are scanned at once (the index is shared and
     // read-only); a large target loses at most one alignment at the cut.
     const std::uint64_t cut = target.size() >= kParallelFrom ? target.size() / 2 : target.size();
-    std::vector<CopyBlock> first, second;
+    Anchors anchors;
+    anchors.parts = {ScannedPart{0, cut, {}}, ScannedPart{cut, target.size(), {}}};
     auto later = std::async(std::launch::async, [&] {
-      if (cut < target.size()) scan_range(index, source, target, cut, target.size(), second, scanned);
+      scan_range(index, source, target, cut, target.size(), anchors.parts[1].anchors, scanned);
     });
-    scan_range(index, source, target, 0, cut, first, scanned);
+    scan_range(index, source, target, 0, cut, anchors.parts[0].anchors, scanned);
     later.get();
-    index_holder.reset();
-    first.insert(first.end(), second.begin(), second.end());
-    return first;
+    return anchors;
   } catch (const std::bad_alloc&) {
     return make_error(DeltaErrc::encode_failed, "out of memory indexing the source");
   }
+}
+
+std::vector<CopyBlock> grow_blocks(ByteSpan source, ByteSpan target, const Anchors& anchors, Growth growth) {
+  std::vector<CopyBlock> blocks;
+  for (const ScannedPart& part : anchors.parts)
+    grow_part(source, target, part, growth, blocks);
+  return blocks;
+}
+
+Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, const DiffProgress& progress) {
+  auto anchors = find_anchors(source, target, progress);
+  if (!anchors) return anchors.error();
+  return grow_blocks(source, target, *anchors, kEvenGrowth);
 }
 
 } // namespace dfota::delta::native

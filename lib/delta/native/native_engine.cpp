@@ -16,6 +16,7 @@
 #include "delta/engines.hpp"
 #include "delta/native/control.hpp"
 #include "delta/native/difference.hpp"
+#include "delta/native/estimate.hpp"
 #include "delta/native/literals.hpp"
 #include "delta/native/load_address.hpp"
 #include "delta/native/matcher.hpp"
@@ -57,17 +58,8 @@ Error corrupt(const std::string& what) { return make_error(DeltaErrc::corrupt_pa
 template <class Sink>
 void copy_difference(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                      const PlacedEntry& placed, Bytes& chunk, Sink&& sink) {
-  const std::uint32_t copy = placed.entry.copy;
-  BlockPrediction prediction(layout, moved, source, placed.source_start, placed.target_start, copy);
-  for (std::uint64_t done = 0; done < copy;) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, copy - done));
-    prediction.fill(chunk.data(), n);
-    const std::uint8_t* t = target.data() + placed.target_start + done;
-    for (std::size_t i = 0; i < n; ++i)
-      chunk[i] = static_cast<std::uint8_t>(t[i] - chunk[i]);
-    sink(chunk.data(), n);
-    done += n;
-  }
+  predicted_difference(layout, moved, source, target, placed.source_start, placed.target_start, placed.entry.copy,
+                       chunk, sink);
 }
 
 // Calls sink(const uint8_t*, size_t) with the difference of every copy, in
@@ -174,28 +166,6 @@ Expected<AddressSpace> read_segments(BufferedInput& in, std::uint64_t image_size
     segments.push_back(s);
   }
   return AddressSpace(std::move(segments));
-}
-
-// The control stream of version 3 (formats/native-delta.md, "Control
-// entries"): the entries' changes of diagonal, then their copies, then their
-// literals. A copy-less entry keeps the diagonal.
-void put_control(Bytes& out, const std::vector<ControlEntry>& entries) {
-  std::int64_t diagonal = 0;
-  (void)for_each_placed(entries, [&](const PlacedEntry& placed) -> Status {
-    if (placed.entry.copy == 0) {
-      put_varint(out, 0);
-      return {};
-    }
-    const std::int64_t next =
-        static_cast<std::int64_t>(placed.source_start) - static_cast<std::int64_t>(placed.target_start);
-    put_varint(out, zigzag(next - diagonal));
-    diagonal = next;
-    return {};
-  });
-  for (const ControlEntry& e : entries)
-    put_varint(out, e.copy);
-  for (const ControlEntry& e : entries)
-    put_varint(out, e.literal);
 }
 
 // Checks a program read from a payload against both image sizes: every
@@ -389,7 +359,7 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   }
   auto entry_count = in.varint();
   if (!entry_count) return entry_count.error();
-  if (*entry_count > kMaxControlEntries)
+  if (*entry_count > max_control_entries(header.target_size))
     return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
   header.entry_count = *entry_count;
   return header;
@@ -422,7 +392,7 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   DifferenceStreams difference = difference_streams(layout, moved, source, target, entries);
 
   std::array<Bytes, kStreamCount> streams;
-  put_control(streams[kControlStream], entries);
+  put_control(streams[kControlStream], placed_entries(entries));
   std::vector<Demand> demands;
   demands.push_back({kControlStream, streams[kControlStream].size()}); // a decoder reads it whole, first
   // The literal stream, and beside it the same through `transform`.
@@ -481,15 +451,19 @@ struct Program {
 
 // The matcher's program `entries` under the set of kinds of `detected` that
 // makes the most bytes agree (none where none helps), realigned when that
-// makes fewer differ.
-Program predicted_program(std::vector<ControlEntry> entries, const Layout& detected, ByteSpan source, ByteSpan target) {
+// makes fewer differ. `chosen`: the set a program of the same images chose
+// (another growth rule's), taken without trying the others.
+Program predicted_program(std::vector<ControlEntry> entries, const Layout& detected, ByteSpan source, ByteSpan target,
+                          std::optional<KindSet> chosen = std::nullopt) {
   if (detected.kinds == 0) return Program{detected, std::move(entries), MovedAddresses{}, 0};
   // One table serves every trial: the sets of kinds share the segments.
   MovedAddresses moved = moved_addresses_for(detected, entries);
-  KindSet best = 0;
-  std::uint64_t fewest = changed_bytes(Layout{}, moved, source, target, entries);
+  KindSet best = chosen.value_or(0);
+  Layout first_trial = detected;
+  first_trial.kinds = best;
+  std::uint64_t fewest = changed_bytes(best != 0 ? first_trial : Layout{}, moved, source, target, entries);
   for (const KindSet kinds : {detected.kinds, detected.alternative_kinds}) {
-    if (kinds == 0) continue;
+    if (kinds == 0 || chosen) continue;
     Layout trial = detected;
     trial.kinds = kinds;
     if (const std::uint64_t changed = changed_bytes(trial, moved, source, target, entries); changed < fewest) {
@@ -556,11 +530,23 @@ std::optional<Program> symbol_aligned(const Program& program, const std::vector<
   return Program{std::move(layout), std::move(*entries), std::move(moved), changed};
 }
 
+// A program and the quick estimate of its payload (estimate.hpp).
+struct Candidate {
+  Program program;
+  std::uint64_t estimate = 0;
+};
+
+// The growth rules whose programs are weighed, the first also guessing a raw
+// image's load address: on the benchmark pairs each is the best for some
+// (heavy-change pairs take strict growth, pairs whose changes are mostly
+// moved references loose growth).
+constexpr std::array<Growth, 3> kGrowths{kEvenGrowth, kLooseGrowth, kStrictGrowth};
+
 // The shares of diff()'s work, as measured on x86-64 firmware: matching (the
-// suffix sort and the scan) to kMatchedAt, prediction to kPredictedAt, then
-// writing the payload (difference streams and LZMA2).
-constexpr double kMatchedAt = 0.5;
-constexpr double kPredictedAt = 0.6;
+// suffix sort and the scan) to kMatchedAt, making and weighing the programs
+// to kPredictedAt, then writing the payload (difference streams and LZMA2).
+constexpr double kMatchedAt = 0.45;
+constexpr double kPredictedAt = 0.65;
 
 } // namespace
 
@@ -568,44 +554,67 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   auto tell = [&progress](double fraction) {
     if (progress) progress(fraction);
   };
-  std::vector<ControlEntry> entries;
+  Anchors anchors;
   {
     DiffProgress matching;
     if (progress) matching = [&progress](double share) { progress(kMatchedAt * share); };
-    auto blocks = match_blocks(source, target, matching); // freed before prediction starts
-    if (!blocks) return blocks.error();
-    entries = to_control(*blocks, target.size());
+    auto found = find_anchors(source, target, matching); // the index is freed before prediction starts
+    if (!found) return found.error();
+    anchors = std::move(*found);
   }
   Layout detected = detect_layout(source, target);
-  if (detected.raw_pointer_size != 0) {
-    if (auto base = guess_load_address(source, target, offset_map_for(entries), detected.raw_pointer_size))
-      load_at(detected, *base, detected.raw_pointer_size);
-  }
-  Program program = predicted_program(std::move(entries), detected, source, target);
-  std::optional<Program> extended = extended_program(program, detected, source, target);
-  if (const std::vector<CopyBlock> by_symbol = plt_copies_by_symbol(source, target); !by_symbol.empty()) {
-    if (auto aligned = symbol_aligned(program, by_symbol, detected, source, target)) program = std::move(*aligned);
-    if (extended) {
-      if (auto aligned = symbol_aligned(*extended, by_symbol, detected, source, target)) extended = std::move(aligned);
+  const std::vector<CopyBlock> by_symbol = plt_copies_by_symbol(source, target);
+  const LiteralTransform transform = literal_transform_for(detected.kinds | detected.alternative_kinds);
+
+  // Each growth rule makes a program, extended or not: the two whose
+  // estimates are smallest are kept, smallest first.
+  std::vector<Candidate> kept;
+  std::optional<KindSet> chosen_kinds; // by the first rule's program, for the others
+  auto consider = [&](Program program) {
+    const std::uint64_t estimate =
+        estimated_payload_size(program.layout, program.moved, source, target, program.entries, transform);
+    kept.push_back({std::move(program), estimate});
+    std::stable_sort(kept.begin(), kept.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.estimate < b.estimate; });
+    if (kept.size() > 2) kept.pop_back();
+  };
+  for (std::size_t g = 0; g < kGrowths.size(); ++g) {
+    std::vector<ControlEntry> entries = to_control(grow_blocks(source, target, anchors, kGrowths[g]), target.size());
+    // A raw image's load address is guessed once, from the first rule's copies.
+    if (g == 0 && detected.raw_pointer_size != 0) {
+      if (auto base = guess_load_address(source, target, offset_map_for(entries), detected.raw_pointer_size))
+        load_at(detected, *base, detected.raw_pointer_size);
     }
+    Program program = predicted_program(std::move(entries), detected, source, target, chosen_kinds);
+    if (g == 0) chosen_kinds = program.layout.kinds;
+    std::optional<Program> extended = extended_program(program, detected, source, target);
+    if (!by_symbol.empty()) {
+      if (auto aligned = symbol_aligned(program, by_symbol, detected, source, target)) program = std::move(*aligned);
+      if (extended) {
+        if (auto aligned = symbol_aligned(*extended, by_symbol, detected, source, target))
+          extended = std::move(aligned);
+      }
+    }
+    consider(std::move(program));
+    if (extended) consider(std::move(*extended));
+    tell(kMatchedAt + (kPredictedAt - kMatchedAt) * static_cast<double>(g + 1) / static_cast<double>(kGrowths.size()));
   }
+  anchors = {};
 
   const Sha256 source_digest = sha256(source);
-  const LiteralTransform transform = literal_transform_for(detected.kinds | detected.alternative_kinds);
-  tell(kPredictedAt);
   auto write = [&](const Program& p, Writer& out) {
     return write_payload(p.layout, p.moved, source, target, p.entries, transform, source_digest, out);
   };
-  if (!extended) return write(program, payload);
-  // The cost that chose the extension is rough: both payloads are made, at
+  if (kept.size() == 1) return write(kept[0].program, payload);
+  // The estimate is a quick guess: the two likeliest payloads are made, at
   // once, and the smaller one is kept.
-  VectorWriter plain, longer;
-  auto longer_job = std::async(std::launch::async, [&] { return write(*extended, longer); });
-  const Status plain_done = write(program, plain);
-  const Status longer_done = longer_job.get();
-  if (!plain_done) return plain_done;
-  if (!longer_done) return longer_done;
-  return payload.write(longer.bytes().size() < plain.bytes().size() ? longer.bytes() : plain.bytes());
+  VectorWriter first, second;
+  auto second_job = std::async(std::launch::async, [&] { return write(kept[1].program, second); });
+  const Status first_done = write(kept[0].program, first);
+  const Status second_done = second_job.get();
+  if (!first_done) return first_done;
+  if (!second_done) return second_done;
+  return payload.write(second.bytes().size() < first.bytes().size() ? second.bytes() : first.bytes());
 }
 
 Status NativeEngine::diff(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) const {
@@ -806,7 +815,7 @@ Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size)
   return check_stated_sizes(sizes[0], sizes[1], std::nullopt, target_size);
 }
 
-std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
+std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t target_size) const {
   // Per stream an LZMA2 decoder, the decoded read-ahead, the piece being
   // read and the one being decoded; the literal lane's waiting packed pieces
   // (kMaxQueuedBytes and one more) and the one it decodes; the control
@@ -822,8 +831,9 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t) const {
   const std::uint64_t per_stream = lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes + 2 * kMaxPieceSize;
   const std::uint64_t lane = kMaxQueuedBytes + 2 * kMaxPackedPiece;
   constexpr std::uint64_t kMaxPageIndex = ((std::uint64_t{1} << 16) + 2) * sizeof(std::uint32_t);
-  const std::uint64_t program = kMaxControlEntries * sizeof(ControlEntry);
-  const std::uint64_t maps = (2 * kMaxControlEntries + kMaxComposedExtra) * sizeof(MapEntry) + 2 * kMaxPageIndex;
+  const std::uint64_t entries = max_control_entries(target_size);
+  const std::uint64_t program = entries * sizeof(ControlEntry);
+  const std::uint64_t maps = (2 * entries + kMaxComposedExtra) * sizeof(MapEntry) + 2 * kMaxPageIndex;
   const std::uint64_t literals = 2 * kMaxThumbLiterals * 16; // a vector's growth at most doubles
   return kStreamCount * per_stream + lane + program + maps + literals + (64u << 10) + kMaxPackedPiece + kChunk +
          kLaneBytes;

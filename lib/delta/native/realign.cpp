@@ -193,7 +193,7 @@ std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>
   std::vector<Span>& spans = parts[0];
   spans.insert(spans.end(), parts[1].begin(), parts[1].end());
   std::vector<ControlEntry> program = program_of(spans, false);
-  if (program.size() > kMaxControlEntries) return std::nullopt;
+  if (program.size() > max_control_entries(target.size())) return std::nullopt;
   return program;
 }
 
@@ -416,7 +416,7 @@ std::optional<std::vector<ControlEntry>> extend_copies(const std::vector<Control
   }
   if (!extended_any) return std::nullopt;
   std::vector<ControlEntry> program = program_of(result, true);
-  if (program.size() > kMaxControlEntries) return std::nullopt;
+  if (program.size() > max_control_entries(target.size())) return std::nullopt;
   return program;
 }
 

@@ -27,7 +27,7 @@ inline constexpr std::int64_t kRealignReach = 128;
 // bytes differ from their prediction under `layout` and `moved`
 // (moved_addresses_for() `layout` and `entries`); the copies and literals still cover the target in the same
 // order. Returns nullopt when no copy moved, or when splitting would exceed
-// kMaxControlEntries.
+// max_control_entries(target.size()).
 std::optional<std::vector<ControlEntry>> realign(const std::vector<ControlEntry>& entries, const Layout& layout,
                                                  const MovedAddresses& moved, ByteSpan source, ByteSpan target);
 
@@ -66,7 +66,7 @@ std::uint64_t rough_cost(std::uint64_t changed, const std::vector<ControlEntry>&
 // Returns `entries` with copies extended as above under `layout` and
 // `moved` (moved_addresses_for() `layout` and `entries`); the copies and literals still cover the target in
 // the same order. Returns nullopt when no copy was extended, or when the
-// program would exceed kMaxControlEntries. On a target of kMinSplitCopy
+// program would exceed max_control_entries(target.size()). On a target of kMinSplitCopy
 // bytes or more, the second half's copies are extended on a thread of their
 // own, speculatively: the result is the same as on one thread (`one_thread`
 // true, for the tests that check it).

@@ -178,20 +178,6 @@ Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::
 
 namespace {
 
-// The size of `raw` packed as one LZMA2 stream at preset 0 (SIZE_MAX when
-// liblzma fails).
-std::size_t quickly_packed_size(const Bytes& raw) {
-  lzma_options_lzma options{};
-  lzma_lzma_preset(&options, 0);
-  options.dict_size = std::uint32_t{1} << std::min(kMaxWindowLog, ceil_log2(raw.size(), 12));
-  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
-  Bytes out(lzma_block_buffer_bound(raw.size()));
-  std::size_t written = 0;
-  if (lzma_raw_buffer_encode(filters, nullptr, raw.data(), raw.size(), out.data(), &written, out.size()) != LZMA_OK)
-    return SIZE_MAX;
-  return written;
-}
-
 // `raw` itself up to kMaxSample bytes; beyond, kSampleSlices slices of
 // equal size spread evenly over it.
 constexpr std::size_t kMaxSample = 512u << 10;
@@ -209,6 +195,18 @@ Bytes sample_of(const Bytes& raw) {
 }
 
 } // namespace
+
+std::size_t quickly_packed_size(const Bytes& raw) {
+  lzma_options_lzma options{};
+  lzma_lzma_preset(&options, 0);
+  options.dict_size = std::uint32_t{1} << std::min(kMaxWindowLog, ceil_log2(raw.size(), 12));
+  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  Bytes out(lzma_block_buffer_bound(raw.size()));
+  std::size_t written = 0;
+  if (lzma_raw_buffer_encode(filters, nullptr, raw.data(), raw.size(), out.data(), &written, out.size()) != LZMA_OK)
+    return SIZE_MAX;
+  return written;
+}
 
 bool packs_smaller(const Bytes& candidate, const Bytes& baseline) {
   auto other = std::async(std::launch::async, [&] { return quickly_packed_size(sample_of(baseline)); });

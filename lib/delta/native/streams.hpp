@@ -46,6 +46,11 @@ Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::
 // (the same places in both when they are the same size).
 bool packs_smaller(const Bytes& candidate, const Bytes& baseline);
 
+// The size of `raw` packed as one LZMA2 stream at LZMA2's fastest preset
+// with the payload's dictionary (SIZE_MAX when liblzma fails): a quick guess
+// of what the full effort makes, for comparing streams of like content.
+std::size_t quickly_packed_size(const Bytes& raw);
+
 // Reads bytes from a Reader through a buffer it owns.
 class BufferedInput {
 public:

@@ -83,5 +83,51 @@ TEST(SplitInTwo, AFailingPartIsReportedOnceBothHaveFinished) {
   }
 }
 
+TEST(ControlLimit, GrowsWithTheTargetFrom16MiB) {
+  EXPECT_EQ(max_control_entries(0), kMaxControlEntries);
+  EXPECT_EQ(max_control_entries(16u << 20), kMaxControlEntries);
+  EXPECT_EQ(max_control_entries((16u << 20) + 128), kMaxControlEntries + 1);
+  EXPECT_EQ(max_control_entries(std::uint64_t{64} << 20), std::uint64_t{64} << 20 >> 7);
+}
+
+// `count` blocks of `length` bytes every `stride` target bytes, each from
+// source position 0.
+std::vector<CopyBlock> blocks_every(std::size_t count, std::uint64_t length, std::uint64_t stride) {
+  std::vector<CopyBlock> blocks;
+  for (std::size_t i = 0; i < count; ++i)
+    blocks.push_back({i * stride, 0, length});
+  return blocks;
+}
+
+TEST(ToControl, KeepsMoreThan131072CopiesOfALargeTarget) {
+  // 200,000 copies of 64 bytes: a 32 MiB target allows 262,144 entries.
+  constexpr std::size_t kCopies = 200000;
+  const auto large = to_control(blocks_every(kCopies, 64, 168), std::uint64_t{32} << 20);
+  EXPECT_EQ(large.size(), kCopies);
+  // 100 bytes apart they make a 20,000,000-byte target, which allows
+  // 156,250: the shortest copies (all of them) become literals.
+  const std::uint64_t small_target = kCopies * 100;
+  const auto small = to_control(blocks_every(kCopies, 64, 100), small_target);
+  EXPECT_LE(small.size(), max_control_entries(small_target));
+  std::uint64_t copied = 0;
+  for (const ControlEntry& e : small)
+    copied += e.copy;
+  EXPECT_EQ(copied, 0u);
+}
+
+TEST(PutControl, WritesChangesOfDiagonalThenCopiesThenLiterals) {
+  // Copy 10 at diagonal 5 and a literal of 2, a literal-only entry of 4,
+  // then copy 3 at diagonal 5 again (a change of 0) and copy 2 at diagonal
+  // -4 (a change of -9).
+  const std::vector<ControlEntry> entries = {{5, 10, 2}, {0, 0, 4}, {6, 3, 0}, {-9, 2, 0}};
+  const std::vector<PlacedEntry> placed = placed_entries(entries);
+  ASSERT_EQ(placed[3].target_start, 19u);
+  ASSERT_EQ(placed[3].source_start, 15u);
+  Bytes out;
+  put_control(out, placed);
+  const Bytes expected = {10, 0, 0, 17, 10, 0, 3, 2, 2, 4, 0, 0};
+  EXPECT_EQ(out, expected);
+}
+
 } // namespace
 } // namespace dfota::delta::native

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -8,6 +9,7 @@
 #include "delta/native/control.hpp"
 #include "delta/native/prediction_lane.hpp"
 #include "delta/native/references.hpp"
+#include "delta/native/streams.hpp"
 #include "delta/native/varint.hpp"
 #include "support/test_support.hpp"
 
@@ -698,6 +700,52 @@ Bytes stored_payload(char version, ByteSpan source, std::uint64_t target_size, s
   piece(3, Bytes(literal.begin(), literal.end()));
   payload.push_back(0xFF);
   return payload;
+}
+
+TEST(NativeEngine, AllowsMoreEntriesForALargerTarget) {
+  const Bytes source = test::random_bytes(4096, 8);
+  const std::uint64_t over = native::kMaxControlEntries + 1;
+  // Refused for a 1 MiB target; for a 32 MiB one the header passes and the
+  // payload ends where its streams should begin.
+  auto small = decode(source, header_for(source, 1u << 20, 0, 0, over, '5'));
+  ASSERT_FALSE(small);
+  EXPECT_TRUE(small.error().is(DeltaErrc::limit_exceeded)) << small.error().message();
+  auto large = decode(source, header_for(source, 32u << 20, 0, 0, over, '5'));
+  ASSERT_FALSE(large);
+  EXPECT_TRUE(large.error().is(DeltaErrc::corrupt_payload)) << large.error().message();
+
+  // 140,000 copies of source[0, 256) make a 34 MiB target: a program over
+  // 131,072 entries, in stored pieces of at most 128 KiB, decodes.
+  constexpr std::uint64_t kEntries = 140000, kCopy = 256;
+  Bytes control;
+  for (std::uint64_t i = 0; i < kEntries; ++i)
+    native::put_varint(control, native::zigzag(i == 0 ? 0 : -static_cast<std::int64_t>(kCopy)));
+  for (std::uint64_t i = 0; i < kEntries; ++i)
+    native::put_varint(control, kCopy);
+  for (std::uint64_t i = 0; i < kEntries; ++i)
+    native::put_varint(control, 0);
+  Bytes payload = header_for(source, kEntries * kCopy, 0, 0, kEntries, '5');
+  payload.insert(payload.end(), {0, 0, 0, 0}); // codecs: stored
+  auto piece = [&](std::uint8_t stream, ByteSpan raw) {
+    payload.push_back(stream);
+    native::put_varint(payload, raw.size());
+    native::put_varint(payload, raw.size());
+    payload.insert(payload.end(), raw.begin(), raw.end());
+  };
+  for (std::size_t at = 0; at < control.size(); at += native::kPieceSize)
+    piece(0, ByteSpan(control).subspan(at, std::min(native::kPieceSize, control.size() - at)));
+  Bytes runs;
+  native::put_varint(runs, kEntries * kCopy);
+  native::put_varint(runs, 0);
+  piece(1, runs);
+  payload.push_back(0xFF);
+  auto out = decode(source, payload, kEntries * kCopy);
+  ASSERT_TRUE(out) << out.error().message();
+  ASSERT_EQ(out->size(), kEntries * kCopy);
+  for (std::uint64_t i = 0; i < kEntries; i += 9999)
+    EXPECT_TRUE(
+        std::equal(source.begin(), source.begin() + kCopy, out->begin() + static_cast<std::ptrdiff_t>(i * kCopy)))
+        << "copy " << i;
 }
 
 TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
