@@ -35,10 +35,16 @@ namespace {
 
 using namespace native;
 
-// Version 5 marks the executable segments, where alone the code kinds are
-// looked for; version 4 adds the literal transform to version 3, which keeps
-// the control program field by field, each copy's source start as a change of
-// diagonal; versions 4, 3 and 2 (entry by entry, with seeks) are still read.
+// Version 6, which the encoder writes for targets over kLargeTarget, lets
+// the control program's cap and the literal stream's dictionary grow with
+// the target (max_control_entries(), literal_window_log()); up to that size
+// it is version 5, which the encoder writes there, so that appliers that
+// know only version 5 take the payloads of images of that size. Version 5
+// marks the executable segments, where alone the code kinds are looked for;
+// version 4 adds the literal transform to version 3, which keeps the control
+// program field by field, each copy's source start as a change of diagonal;
+// versions 4, 3 and 2 (entry by entry, with seeks) are still read.
+constexpr char kMagicVersion6[4] = {'D', 'F', 'N', '6'};
 constexpr char kMagic[4] = {'D', 'F', 'N', '5'};
 constexpr char kMagicVersion4[4] = {'D', 'F', 'N', '4'};
 constexpr char kMagicVersion3[4] = {'D', 'F', 'N', '3'};
@@ -261,7 +267,9 @@ struct PayloadHeader {
   std::uint64_t target_size = 0;
   Sha256 source_digest{};
   Layout layout;
-  LiteralTransform literal_transform = LiteralTransform::none; // versions 4 and 5
+  LiteralTransform literal_transform = LiteralTransform::none; // versions 4 to 6
+  // The literal stream's largest dictionary (log2): version 6's grows with the target.
+  unsigned literal_window_log() const { return version >= 6 ? native::literal_window_log(target_size) : kMaxWindowLog; }
   std::uint64_t entry_count = 0;
 };
 
@@ -313,6 +321,7 @@ unsigned plain_version(const std::uint8_t* magic) {
   if (std::memcmp(magic, kMagicVersion3, 4) == 0) return 3;
   if (std::memcmp(magic, kMagicVersion4, 4) == 0) return 4;
   if (std::memcmp(magic, kMagic, 4) == 0) return 5;
+  if (std::memcmp(magic, kMagicVersion6, 4) == 0) return 6;
   return 0;
 }
 
@@ -359,7 +368,7 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   }
   auto entry_count = in.varint();
   if (!entry_count) return entry_count.error();
-  if (*entry_count > max_control_entries(header.target_size))
+  if (*entry_count > (header.version >= 6 ? max_control_entries(header.target_size) : kMaxControlEntries))
     return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
   header.entry_count = *entry_count;
   return header;
@@ -427,7 +436,8 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
                            packs_smaller(transformed_literals, streams[kLiteralStream]);
   if (transformed) streams[kLiteralStream] = std::move(transformed_literals);
 
-  Bytes header(kMagic, kMagic + 4);
+  const bool large = target.size() > kLargeTarget;
+  Bytes header(large ? kMagicVersion6 : kMagic, (large ? kMagicVersion6 : kMagic) + 4);
   put_varint(header, source.size());
   put_varint(header, target.size());
   header.insert(header.end(), source_digest.begin(), source_digest.end());
@@ -438,7 +448,7 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   if (layout.kinds & kRelativeWords) put_regions(header, layout.regions);
   put_varint(header, entries.size());
   if (auto ok = payload.write(header); !ok) return ok;
-  return write_streams(streams, demands, payload);
+  return write_streams(streams, demands, payload, large ? literal_window_log(target.size()) : kMaxWindowLog);
 }
 
 // A control program, the layout it is predicted under and its offset map.
@@ -606,10 +616,14 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
     return write_payload(p.layout, p.moved, source, target, p.entries, transform, source_digest, out);
   };
   if (kept.size() == 1) return write(kept[0].program, payload);
-  // The estimate is a quick guess: the two likeliest payloads are made, at
-  // once, and the smaller one is kept.
+  // The estimate is a quick guess: the two likeliest payloads are made and
+  // the smaller one is kept. At once up to kLargeTarget; beyond, one after
+  // the other, as each holds about twice its target in streams and LZMA2
+  // state (a 4 MiB literal dictionary costs the encoder 46 MB).
   VectorWriter first, second;
-  auto second_job = std::async(std::launch::async, [&] { return write(kept[1].program, second); });
+  const bool at_once = target.size() <= kLargeTarget;
+  auto second_job =
+      std::async(at_once ? std::launch::async : std::launch::deferred, [&] { return write(kept[1].program, second); });
   const Status first_done = write(kept[0].program, first);
   const Status second_done = second_job.get();
   if (!first_done) return first_done;
@@ -682,7 +696,7 @@ Status NativeEngine::apply_plain(ByteSpan source, Reader& payload, Writer& targe
   // and the prediction lane started, while the source is checked: a wrong
   // source is reported before any fault of the streams, and before a byte
   // is written.
-  StreamReader streams(in);
+  StreamReader streams(in, header->literal_window_log());
   const Status started = streams.start();
   auto entries = started ? read_control(streams, *header) : Expected<std::vector<ControlEntry>>(started.error());
   const std::vector<ControlEntry> no_entries;
@@ -824,19 +838,24 @@ std::uint64_t NativeEngine::apply_memory(std::uint64_t, std::uint64_t target_siz
   // map holds its candidates and the kept entries, no more); the Thumb
   // literal words ahead; the input buffer, one compressed piece and the
   // chunk buffer; the prediction lane's ring.
-  lzma_options_lzma options{};
-  options.dict_size = std::uint32_t{1} << kMaxWindowLog;
-  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  auto decoder_memory = [](unsigned window_log) -> std::uint64_t {
+    lzma_options_lzma options{};
+    options.dict_size = std::uint32_t{1} << window_log;
+    const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+    return lzma_raw_decoder_memusage(filters);
+  };
   constexpr std::uint64_t kMaxPackedPiece = 2 * kMaxPieceSize + 1024;
-  const std::uint64_t per_stream = lzma_raw_decoder_memusage(filters) + kMaxQueuedBytes + 2 * kMaxPieceSize;
+  const std::uint64_t per_stream = decoder_memory(kMaxWindowLog) + kMaxQueuedBytes + 2 * kMaxPieceSize;
+  // A large target's literal stream may have a larger dictionary (version 6).
+  const std::uint64_t literal_window = decoder_memory(literal_window_log(target_size)) - decoder_memory(kMaxWindowLog);
   const std::uint64_t lane = kMaxQueuedBytes + 2 * kMaxPackedPiece;
   constexpr std::uint64_t kMaxPageIndex = ((std::uint64_t{1} << 16) + 2) * sizeof(std::uint32_t);
   const std::uint64_t entries = max_control_entries(target_size);
   const std::uint64_t program = entries * sizeof(ControlEntry);
   const std::uint64_t maps = (2 * entries + kMaxComposedExtra) * sizeof(MapEntry) + 2 * kMaxPageIndex;
   const std::uint64_t literals = 2 * kMaxThumbLiterals * 16; // a vector's growth at most doubles
-  return kStreamCount * per_stream + lane + program + maps + literals + (64u << 10) + kMaxPackedPiece + kChunk +
-         kLaneBytes;
+  return kStreamCount * per_stream + literal_window + lane + program + maps + literals + (64u << 10) + kMaxPackedPiece +
+         kChunk + kLaneBytes;
 }
 
 namespace {
@@ -848,7 +867,7 @@ Expected<ChangeMap> plain_change_map(Reader& payload, std::uint64_t target_size,
   BufferedInput in(payload);
   auto header = read_header(in, std::nullopt, target_size);
   if (!header) return header.error();
-  StreamReader streams(in);
+  StreamReader streams(in, header->literal_window_log());
   if (auto ok = streams.start(); !ok) return ok.error();
   auto entries = read_control(streams, *header);
   if (!entries) return entries.error();

@@ -35,7 +35,7 @@ std::vector<Piece> stored_pieces(const Bytes& raw) {
 }
 
 // LZMA2 at preset 9 with the longest match length; the dictionary is no
-// larger than the stream (nor than a decoder's kMaxWindowLog). The literal
+// larger than the stream (nor than 2^window_log). The literal
 // context and position bits suit each stream: the control, runs and changes
 // streams are bytes with no alignment (pb 0), the control stream's varints
 // gain from less literal context (lc 1), the changed bytes from a little
@@ -43,10 +43,10 @@ std::vector<Piece> stored_pieces(const Bytes& raw) {
 // mostly 2- or 4-aligned). On the benchmark pairs this takes 0.1-1 % off
 // every payload. LZMA2 carries these settings in its chunks, so a decoder
 // needs nothing more.
-lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size) {
+lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size, unsigned window_log) {
   lzma_options_lzma options{};
   lzma_lzma_preset(&options, 9);
-  options.dict_size = std::uint32_t{1} << std::min(kMaxWindowLog, ceil_log2(stream_size, 12));
+  options.dict_size = std::uint32_t{1} << std::min(window_log, ceil_log2(stream_size, 12));
   options.nice_len = 273;
   switch (stream_id) {
   case kControlStream: options.lc = 1, options.lp = 0, options.pb = 0; break;
@@ -58,11 +58,11 @@ lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size) {
 }
 
 // Compresses `raw`, the stream numbered `stream_id`, as one LZMA2 stream cut
-// into pieces (sync flushes).
-Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw) {
+// into pieces (sync flushes), with a dictionary of at most 2^window_log.
+Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw, unsigned window_log) {
   CompressedStream result;
   if (raw.empty()) return result;
-  lzma_options_lzma options = lzma_options(stream_id, raw.size());
+  lzma_options_lzma options = lzma_options(stream_id, raw.size(), window_log);
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream stream = LZMA_STREAM_INIT;
   if (lzma_raw_encoder(&stream, filters) != LZMA_OK) return make_error(DeltaErrc::encode_failed, "lzma: cannot start");
@@ -101,8 +101,8 @@ std::size_t packed_size(const CompressedStream& c) {
 }
 
 // LZMA2, or stored when that is not smaller.
-Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw) {
-  auto packed = compress_lzma(stream_id, raw);
+Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw, unsigned window_log) {
+  auto packed = compress_lzma(stream_id, raw, window_log);
   if (!packed) return packed;
   if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
@@ -110,7 +110,8 @@ Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw)
 
 // Compresses the streams on two threads: the largest stream, then each next
 // one on the thread with fewer bytes so far.
-Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams) {
+Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams,
+                                                                      unsigned literal_window_log) {
   std::array<unsigned, kStreamCount> order{};
   for (unsigned s = 0; s < kStreamCount; ++s)
     order[s] = s;
@@ -125,7 +126,7 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
   std::array<CompressedStream, kStreamCount> compressed;
   auto run = [&](const std::vector<unsigned>& list) -> Status {
     for (unsigned s : list) {
-      auto c = compress_stream(s, streams[s]);
+      auto c = compress_stream(s, streams[s], s == kLiteralStream ? literal_window_log : kMaxWindowLog);
       if (!c) return c.error();
       compressed[s] = std::move(*c);
     }
@@ -141,8 +142,9 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
 
 } // namespace
 
-Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out) {
-  auto packed = compress_streams(streams);
+Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out,
+                     unsigned literal_window_log) {
+  auto packed = compress_streams(streams, literal_window_log);
   if (!packed) return packed.error();
   const std::array<CompressedStream, kStreamCount>& compressed = *packed;
 
@@ -195,6 +197,14 @@ Bytes sample_of(const Bytes& raw) {
 }
 
 } // namespace
+
+unsigned literal_window_log(std::uint64_t target_size) {
+  if (target_size <= kLargeTarget) return kMaxWindowLog;
+  unsigned log = kMaxWindowLog;
+  while (log < kMaxLiteralWindowLog && (std::uint64_t{2} << log) <= target_size / 8)
+    ++log;
+  return log;
+}
 
 std::size_t quickly_packed_size(const Bytes& raw) {
   lzma_options_lzma options{};
@@ -320,8 +330,9 @@ struct StreamReader::Decoders {
   Status decode(unsigned s, const Bytes& packed, Bytes& raw, bool& end_mark);
 };
 
-StreamReader::StreamReader(BufferedInput& input)
-    : input_(input), shared_(std::make_unique<Shared>()), decoders_(std::make_unique<Decoders>()) {}
+StreamReader::StreamReader(BufferedInput& input, unsigned literal_window_log)
+    : input_(input), literal_window_log_(std::min(literal_window_log, kMaxLiteralWindowLog)),
+      shared_(std::make_unique<Shared>()), decoders_(std::make_unique<Decoders>()) {}
 
 StreamReader::~StreamReader() {
   {
@@ -343,7 +354,7 @@ Status StreamReader::start() {
     codecs_[s] = static_cast<Codec>(*codec);
     if (codecs_[s] == Codec::lzma2) {
       lzma_options_lzma options{};
-      options.dict_size = std::uint32_t{1} << kMaxWindowLog;
+      options.dict_size = std::uint32_t{1} << (s == kLiteralStream ? literal_window_log_ : kMaxWindowLog);
       const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
       decoders_->lzma[s] = LZMA_STREAM_INIT;
       if (lzma_raw_decoder(&decoders_->lzma[s], filters) != LZMA_OK) {

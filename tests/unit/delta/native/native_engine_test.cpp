@@ -702,15 +702,19 @@ Bytes stored_payload(char version, ByteSpan source, std::uint64_t target_size, s
   return payload;
 }
 
-TEST(NativeEngine, AllowsMoreEntriesForALargerTarget) {
+TEST(NativeEngine, Version6AllowsMoreEntriesForALargerTarget) {
   const Bytes source = test::random_bytes(4096, 8);
   const std::uint64_t over = native::kMaxControlEntries + 1;
-  // Refused for a 1 MiB target; for a 32 MiB one the header passes and the
-  // payload ends where its streams should begin.
-  auto small = decode(source, header_for(source, 1u << 20, 0, 0, over, '5'));
-  ASSERT_FALSE(small);
-  EXPECT_TRUE(small.error().is(DeltaErrc::limit_exceeded)) << small.error().message();
-  auto large = decode(source, header_for(source, 32u << 20, 0, 0, over, '5'));
+  // Refused for a 1 MiB target, and by version 5 whatever the target; for a
+  // 32 MiB one version 6's header passes and the payload ends where its
+  // streams should begin.
+  for (const auto& [size, version] :
+       {std::pair{std::uint64_t{1} << 20, '6'}, std::pair{std::uint64_t{32} << 20, '5'}}) {
+    auto refused = decode(source, header_for(source, size, 0, 0, over, version));
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(refused.error().is(DeltaErrc::limit_exceeded)) << refused.error().message();
+  }
+  auto large = decode(source, header_for(source, 32u << 20, 0, 0, over, '6'));
   ASSERT_FALSE(large);
   EXPECT_TRUE(large.error().is(DeltaErrc::corrupt_payload)) << large.error().message();
 
@@ -724,7 +728,7 @@ TEST(NativeEngine, AllowsMoreEntriesForALargerTarget) {
     native::put_varint(control, kCopy);
   for (std::uint64_t i = 0; i < kEntries; ++i)
     native::put_varint(control, 0);
-  Bytes payload = header_for(source, kEntries * kCopy, 0, 0, kEntries, '5');
+  Bytes payload = header_for(source, kEntries * kCopy, 0, 0, kEntries, '6');
   payload.insert(payload.end(), {0, 0, 0, 0}); // codecs: stored
   auto piece = [&](std::uint8_t stream, ByteSpan raw) {
     payload.push_back(stream);
@@ -746,6 +750,40 @@ TEST(NativeEngine, AllowsMoreEntriesForALargerTarget) {
     EXPECT_TRUE(
         std::equal(source.begin(), source.begin() + kCopy, out->begin() + static_cast<std::ptrdiff_t>(i * kCopy)))
         << "copy " << i;
+}
+
+TEST(NativeEngine, WritesVersion6ForALargeTargetWithAWiderLiteralWindow) {
+  // 17 MiB: the source 16 times, 512 KiB found nowhere, the source again,
+  // the same 512 KiB again. The literal stream holds the 512 KiB twice, 512
+  // KiB apart: version 5's 256 KiB dictionary cannot reach back that far,
+  // version 6's (2 MiB for this target) can.
+  const Bytes source = test::random_bytes(1u << 20, 10), added = test::random_bytes(512u << 10, 11);
+  Bytes target;
+  for (int i = 0; i < 16; ++i)
+    target.insert(target.end(), source.begin(), source.end());
+  target.insert(target.end(), added.begin(), added.end());
+  target.insert(target.end(), source.begin(), source.end());
+  target.insert(target.end(), added.begin(), added.end());
+  ASSERT_EQ(native::literal_window_log(target.size()), 21u);
+  const Bytes payload = encode("native", source, target);
+  ASSERT_GE(payload.size(), 4u);
+  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN6");
+  EXPECT_LT(payload.size(), added.size() + added.size() / 4);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_TRUE(*out == target);
+}
+
+TEST(NativeEngine, ApplyMemoryGrowsWithTheTargetOnlyBeyond16MiB) {
+  const Engine* engine = find_engine("native");
+  ASSERT_NE(engine, nullptr);
+  const std::uint64_t small = engine->apply_memory(1u << 20, 1u << 20);
+  EXPECT_EQ(engine->apply_memory(1u << 20, native::kLargeTarget), small);
+  const std::uint64_t large = engine->apply_memory(1u << 20, std::uint64_t{64} << 20);
+  // Half a byte per target byte for the program and its maps, and a 8 MiB
+  // literal dictionary.
+  EXPECT_GE(large, small + (std::uint64_t{48} << 20) / 2 + (7u << 20));
+  EXPECT_LE(large, small + (std::uint64_t{64} << 20) / 2 + (10u << 20));
 }
 
 TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {

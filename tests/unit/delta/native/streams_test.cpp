@@ -25,6 +25,14 @@ Bytes sparse_difference(std::size_t size, std::uint32_t seed) {
   return d;
 }
 
+TEST(LiteralWindowLog, GrowsBeyond16MiBToAtMost16MiB) {
+  EXPECT_EQ(literal_window_log(0), kMaxWindowLog);
+  EXPECT_EQ(literal_window_log(kLargeTarget), kMaxWindowLog);
+  EXPECT_EQ(literal_window_log(kLargeTarget + 1), 21u); // 2 MiB <= target / 8
+  EXPECT_EQ(literal_window_log(50811448), 22u);         // a 50 MB target: 4 MiB
+  EXPECT_EQ(literal_window_log(std::uint64_t{1} << 30), kMaxLiteralWindowLog);
+}
+
 TEST(PacksSmaller, GuessesWhichOfTwoStreamsLzmaPacksSmaller) {
   // 64 KiB of 16 random words repeated against 64 KiB of noise; a tie is
   // no.
