@@ -35,11 +35,12 @@ namespace {
 
 using namespace native;
 
-// Version 6, which the encoder writes for targets over kLargeTarget, lets
-// the control program's cap and the literal stream's dictionary grow with
-// the target (max_control_entries(), literal_window_log()); up to that size
-// it is version 5, which the encoder writes there, so that appliers that
-// know only version 5 take the payloads of images of that size. Version 5
+// The encoder writes version 6 for targets over kLargeTarget and version 5
+// otherwise. Version 6 lets the control program's cap and the literal
+// stream's dictionary grow with the target (max_control_entries(),
+// literal_window_log()); up to kLargeTarget its limits are version 5's, so
+// writing version 5 there lets appliers that know only version 5 take those
+// payloads. Version 5
 // marks the executable segments, where alone the code kinds are looked for;
 // version 4 adds the literal transform to version 3, which keeps the control
 // program field by field, each copy's source start as a change of diagonal;
