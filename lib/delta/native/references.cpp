@@ -22,6 +22,10 @@ struct ElfInfo {
   bool is64 = false;
   std::vector<Segment> segments;
   std::optional<Segment> eh_frame_hdr; // PT_GNU_EH_FRAME, inside the image
+  // How far into the image the ELF file reaches: the end of its program
+  // header table, of its last loaded segment's file bytes and of its section
+  // header table (which linkers write last), clamped to the image.
+  std::uint64_t extent = 0;
 };
 
 // The machine and PT_LOAD segments of a little-endian ELF image, clamped to
@@ -40,6 +44,15 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
   const std::uint64_t phoff = info.is64 ? load_le(image, 32, 8) : load_le(image, 28, 4);
   const unsigned phentsize = static_cast<unsigned>(load_le(image, info.is64 ? 54 : 42, 2));
   const unsigned phnum = static_cast<unsigned>(load_le(image, info.is64 ? 56 : 44, 2));
+  const std::uint64_t shoff = info.is64 ? load_le(image, 40, 8) : load_le(image, 32, 4);
+  const unsigned shentsize = static_cast<unsigned>(load_le(image, info.is64 ? 58 : 46, 2));
+  const unsigned shnum = static_cast<unsigned>(load_le(image, info.is64 ? 60 : 48, 2));
+  auto reach = [&](std::uint64_t offset, std::uint64_t size) {
+    if (offset < image.size()) info.extent = std::max(info.extent, offset + std::min(size, image.size() - offset));
+  };
+  reach(0, info.is64 ? 64 : 52);
+  reach(phoff, std::uint64_t{phentsize} * phnum);
+  reach(shoff, std::uint64_t{shentsize} * shnum);
   const unsigned need = info.is64 ? 56 : 32;
   if (phentsize < need || phnum > kMaxSegments) return info;
   for (unsigned i = 0; i < phnum; ++i) {
@@ -60,6 +73,7 @@ std::optional<ElfInfo> read_elf(ByteSpan image) {
     }
     if (s.offset >= image.size() || s.size == 0) continue;
     s.size = std::min<std::uint64_t>(s.size, image.size() - s.offset);
+    reach(s.offset, s.size);
     if (type == 1) {
       info.segments.push_back(s);
     } else {
@@ -297,6 +311,11 @@ Layout detect_layout(ByteSpan source, ByteSpan target) {
   auto old_elf = read_elf(source);
   auto new_elf = read_elf(target);
   if (!old_elf && !new_elf) return raw_layout(source, target);
+  // An ELF file that makes less than half of its image (an executable with
+  // other parts laid after it, as in a firmware image) does not describe the
+  // image: both are read as raw images, region by region.
+  if (old_elf && new_elf && (2 * old_elf->extent < source.size() || 2 * new_elf->extent < target.size()))
+    return raw_layout(source, target);
   if (!old_elf || !new_elf || old_elf->machine != new_elf->machine || old_elf->is64 != new_elf->is64) return layout;
   layout.kinds = kinds_for(*old_elf);
   if (old_elf->machine == 40 && !old_elf->is64) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace dfota::delta::native {
@@ -129,6 +130,44 @@ TEST(InstructionSet, RawLayoutsStateTheGuessedKindsAndWhereCodeLies) {
   EXPECT_FALSE(layout.source.segments()[1].executable);
   // Data gets no kinds; nor does a pair of one ELF image and one raw image.
   EXPECT_EQ(detect_layout(Bytes(4096, 0), Bytes(4096, 0)).kinds, 0u);
+}
+
+// `image` with an x86-64 ELF header in front whose one executable PT_LOAD
+// holds its first `loaded` bytes (no section header table).
+Bytes with_elf_header(Bytes image, std::uint64_t loaded) {
+  auto put = [&](std::size_t at, std::uint64_t value, unsigned size) {
+    for (unsigned i = 0; i < size; ++i)
+      image[at + i] = static_cast<std::uint8_t>(value >> (8 * i));
+  };
+  std::fill(image.begin(), image.begin() + 120, 0);
+  put(0, 0x464C457F, 4); // \x7FELF
+  put(4, 2, 1);          // 64-bit
+  put(5, 1, 1);          // little-endian
+  put(6, 1, 1);
+  put(18, 62, 2); // x86-64
+  put(32, 64, 8); // e_phoff
+  put(54, 56, 2); // e_phentsize
+  put(56, 1, 2);  // e_phnum
+  put(64, 1, 4);  // PT_LOAD
+  put(68, 5, 4);  // R+X
+  put(80, 0x400000, 8);
+  put(88, 0x400000, 8);
+  put(96, loaded, 8);
+  put(104, loaded, 8);
+  return image;
+}
+
+TEST(InstructionSet, AnElfFileThatMakesLessThanHalfOfItsImageIsReadAsARawImage) {
+  const Bytes code_image = code(InstructionSet::x86_64, 512 * 1024, 0, 512 * 1024);
+  // The ELF file makes 64 KiB of 512 KiB: other parts follow it.
+  const Layout parts = detect_layout(with_elf_header(code_image, 64 << 10), with_elf_header(code_image, 64 << 10));
+  EXPECT_EQ(parts.raw_pointer_size, 8u);
+  EXPECT_EQ(parts.kinds & kX86Relative, kX86Relative);
+  // It makes 300 KiB of them: the ELF header describes the image.
+  const Layout elf = detect_layout(with_elf_header(code_image, 300 << 10), with_elf_header(code_image, 300 << 10));
+  EXPECT_EQ(elf.raw_pointer_size, 0u);
+  ASSERT_EQ(elf.source.segments().size(), 1u);
+  EXPECT_EQ(elf.source.segments()[0].vaddr, 0x400000u);
 }
 
 } // namespace
