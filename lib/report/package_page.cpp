@@ -208,6 +208,19 @@ Expected<std::string> render_package_page(const std::filesystem::path& path, con
   }
   html << "</table>\n";
 
+  // What each payload states of its form (engine, version, entries), as
+  // `dfota inspect` prints under "payload forms"; nothing when none states any.
+  if (!in.payload_forms.empty()) {
+    html << "<h2>Payload forms</h2><table><tr><th>Entry</th><th>Fact</th><th>Value</th></tr>\n";
+    for (const auto& [entry, facts] : in.payload_forms) {
+      for (const auto& fact : facts) {
+        html << "<tr><td><code>" << escape_markup(entry) << "</code></td><td>" << escape_markup(fact.name)
+             << "</td><td>" << escape_markup(fact.value) << "</td></tr>\n";
+      }
+    }
+    html << "</table>\n";
+  }
+
   // Change maps of the images.
   auto zip = package::ZipReader::open(path);
   if (!zip) return zip.error();

@@ -26,7 +26,7 @@ TEST(PackagePage, ShowsVersionsBarsMapsAndSignatureState) {
   ASSERT_TRUE(page) << page.error().message();
   for (const char* expected :
        {"EC25EFAR06A06M4G_01.003.01.003", "EC25EFAR06A07M4G_01.004.01.004", "modem.img", "boot.img", "Change maps",
-        "unsigned", "kept (same place, same bytes)", "Files of system"})
+        "unsigned", "kept (same place, same bytes)", "Files of system", "Payload forms", "plain payload", "DFN5, "})
     EXPECT_NE(page->find(expected), std::string::npos) << expected;
   // Two image maps, each with its columns.
   EXPECT_EQ(occurrences(*page, "<svg class=\"map\""), 2u);
