@@ -577,27 +577,16 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   const std::vector<CopyBlock> by_symbol = plt_copies_by_symbol(source, target);
   const LiteralTransform transform = literal_transform_for(detected.kinds | detected.alternative_kinds);
 
-  // Each growth rule makes a program, extended or not: the two whose
-  // estimates are smallest are kept, smallest first.
-  std::vector<Candidate> kept;
+  // Each growth rule makes a program, extended or not, each weighed by its
+  // estimate. The first rule's program chooses the kinds (a raw image's load
+  // address is guessed from its copies first); then the other two rules'
+  // programs are made, at once up to kLargeTarget (beyond, one after the
+  // other: each holds its program and offset maps, 20 MB on a 50 MB target).
   std::optional<KindSet> chosen_kinds; // by the first rule's program, for the others
-  auto consider = [&](Program program) {
-    const std::uint64_t estimate =
-        estimated_payload_size(program.layout, program.moved, source, target, program.entries, transform);
-    kept.push_back({std::move(program), estimate});
-    std::stable_sort(kept.begin(), kept.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.estimate < b.estimate; });
-    if (kept.size() > 2) kept.pop_back();
-  };
-  for (std::size_t g = 0; g < kGrowths.size(); ++g) {
-    std::vector<ControlEntry> entries = to_control(grow_blocks(source, target, anchors, kGrowths[g]), target.size());
-    // A raw image's load address is guessed once, from the first rule's copies.
-    if (g == 0 && detected.raw_pointer_size != 0) {
-      if (auto base = guess_load_address(source, target, offset_map_for(entries), detected.raw_pointer_size))
-        load_at(detected, *base, detected.raw_pointer_size);
-    }
-    Program program = predicted_program(std::move(entries), detected, source, target, chosen_kinds);
-    if (g == 0) chosen_kinds = program.layout.kinds;
+  auto candidates_of = [&](Growth growth) {
+    Program program = predicted_program(to_control(grow_blocks(source, target, anchors, growth), target.size()),
+                                        detected, source, target, chosen_kinds);
+    if (!chosen_kinds) chosen_kinds = program.layout.kinds; // the first rule's call, before the others start
     std::optional<Program> extended = extended_program(program, detected, source, target);
     if (!by_symbol.empty()) {
       if (auto aligned = symbol_aligned(program, by_symbol, detected, source, target)) program = std::move(*aligned);
@@ -606,10 +595,38 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
           extended = std::move(aligned);
       }
     }
-    consider(std::move(program));
-    if (extended) consider(std::move(*extended));
-    tell(kMatchedAt + (kPredictedAt - kMatchedAt) * static_cast<double>(g + 1) / static_cast<double>(kGrowths.size()));
+    std::vector<Candidate> made;
+    auto add = [&](Program p) {
+      const std::uint64_t estimate = estimated_payload_size(p.layout, p.moved, source, target, p.entries, transform);
+      made.push_back({std::move(p), estimate});
+    };
+    add(std::move(program));
+    if (extended) add(std::move(*extended));
+    return made;
+  };
+  if (detected.raw_pointer_size != 0) {
+    const std::vector<ControlEntry> entries =
+        to_control(grow_blocks(source, target, anchors, kGrowths[0]), target.size());
+    if (auto base = guess_load_address(source, target, offset_map_for(entries), detected.raw_pointer_size))
+      load_at(detected, *base, detected.raw_pointer_size);
   }
+  std::vector<Candidate> kept = candidates_of(kGrowths[0]);
+  tell(kMatchedAt + (kPredictedAt - kMatchedAt) / 3);
+  {
+    auto second = std::async(target.size() <= kLargeTarget ? std::launch::async : std::launch::deferred,
+                             [&] { return candidates_of(kGrowths[1]); });
+    std::vector<Candidate> third = candidates_of(kGrowths[2]);
+    std::vector<Candidate> second_made = second.get();
+    for (std::vector<Candidate>* made : {&second_made, &third}) {
+      for (Candidate& c : *made)
+        kept.push_back(std::move(c));
+    }
+  }
+  // The two whose estimates are smallest are kept, smallest first.
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const Candidate& x, const Candidate& y) { return x.estimate < y.estimate; });
+  if (kept.size() > 2) kept.resize(2);
+  tell(kPredictedAt);
   anchors = {};
 
   const Sha256 source_digest = sha256(source);
