@@ -301,10 +301,4 @@ std::vector<CopyBlock> grow_blocks(ByteSpan source, ByteSpan target, const Ancho
   return blocks;
 }
 
-Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, const DiffProgress& progress) {
-  auto anchors = find_anchors(source, target, progress);
-  if (!anchors) return anchors.error();
-  return grow_blocks(source, target, *anchors, kEvenGrowth);
-}
-
 } // namespace dfota::delta::native

@@ -73,7 +73,4 @@ Expected<Anchors> find_anchors(ByteSpan source, ByteSpan target, const DiffProgr
 // overlap, they are cut where the most bytes agree. Blocks may be empty.
 std::vector<CopyBlock> grow_blocks(ByteSpan source, ByteSpan target, const Anchors& anchors, Growth growth);
 
-// find_anchors(), then grow_blocks() with kEvenGrowth.
-Expected<std::vector<CopyBlock>> match_blocks(ByteSpan source, ByteSpan target, const DiffProgress& progress = {});
-
 } // namespace dfota::delta::native

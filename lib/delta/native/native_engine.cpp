@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <future>
+#include <iterator>
 #include <lzma.h>
 #include <optional>
 #include <string>
@@ -40,11 +41,11 @@ using namespace native;
 // stream's dictionary grow with the target (max_control_entries(),
 // literal_window_log()); up to kLargeTarget its limits are version 5's, so
 // writing version 5 there lets appliers that know only version 5 take those
-// payloads. Version 5
-// marks the executable segments, where alone the code kinds are looked for;
-// version 4 adds the literal transform to version 3, which keeps the control
-// program field by field, each copy's source start as a change of diagonal;
-// versions 4, 3 and 2 (entry by entry, with seeks) are still read.
+// payloads. Version 5 marks the executable segments, where alone the code
+// kinds are looked for; version 4 adds the literal transform to version 3,
+// which keeps the control program field by field, each copy's source start
+// as a change of diagonal; versions 4, 3 and 2 (entry by entry, with seeks)
+// are still read.
 constexpr char kMagicVersion6[4] = {'D', 'F', 'N', '6'};
 constexpr char kMagic[4] = {'D', 'F', 'N', '5'};
 constexpr char kMagicVersion4[4] = {'D', 'F', 'N', '4'};
@@ -271,6 +272,8 @@ struct PayloadHeader {
   LiteralTransform literal_transform = LiteralTransform::none; // versions 4 to 6
   // The literal stream's largest dictionary (log2): version 6's grows with the target.
   unsigned literal_window_log() const { return version >= 6 ? native::literal_window_log(target_size) : kMaxWindowLog; }
+  // The most control entries it may have: version 6's grows with the target.
+  std::uint64_t entry_limit() const { return version >= 6 ? max_control_entries(target_size) : kMaxControlEntries; }
   std::uint64_t entry_count = 0;
 };
 
@@ -369,7 +372,7 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   }
   auto entry_count = in.varint();
   if (!entry_count) return entry_count.error();
-  if (*entry_count > (header.version >= 6 ? max_control_entries(header.target_size) : kMaxControlEntries))
+  if (*entry_count > header.entry_limit())
     return make_error(DeltaErrc::limit_exceeded, "native payload: too many entries");
   header.entry_count = *entry_count;
   return header;
@@ -449,7 +452,7 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   if (layout.kinds & kRelativeWords) put_regions(header, layout.regions);
   put_varint(header, entries.size());
   if (auto ok = payload.write(header); !ok) return ok;
-  return write_streams(streams, demands, payload, large ? literal_window_log(target.size()) : kMaxWindowLog);
+  return write_streams(streams, demands, payload, literal_window_log(target.size()));
 }
 
 // A control program, the layout it is predicted under and its offset map.
@@ -582,11 +585,12 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   // address is guessed from its copies first); then the other two rules'
   // programs are made, at once up to kLargeTarget (beyond, one after the
   // other: each holds its program and offset maps, 20 MB on a 50 MB target).
-  std::optional<KindSet> chosen_kinds; // by the first rule's program, for the others
-  auto candidates_of = [&](Growth growth) {
-    Program program = predicted_program(to_control(grow_blocks(source, target, anchors, growth), target.size()),
-                                        detected, source, target, chosen_kinds);
-    if (!chosen_kinds) chosen_kinds = program.layout.kinds; // the first rule's call, before the others start
+  auto entries_of = [&](Growth growth) {
+    return to_control(grow_blocks(source, target, anchors, growth), target.size());
+  };
+  // The candidates of one predicted program: itself and its extension, each
+  // laid over the PLT copies by symbol where that pays.
+  auto candidates_of = [&](Program program) {
     std::optional<Program> extended = extended_program(program, detected, source, target);
     if (!by_symbol.empty()) {
       if (auto aligned = symbol_aligned(program, by_symbol, detected, source, target)) program = std::move(*aligned);
@@ -604,23 +608,25 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
     if (extended) add(std::move(*extended));
     return made;
   };
+  std::vector<ControlEntry> first_entries = entries_of(kGrowths[0]);
   if (detected.raw_pointer_size != 0) {
-    const std::vector<ControlEntry> entries =
-        to_control(grow_blocks(source, target, anchors, kGrowths[0]), target.size());
-    if (auto base = guess_load_address(source, target, offset_map_for(entries), detected.raw_pointer_size))
+    if (auto base = guess_load_address(source, target, offset_map_for(first_entries), detected.raw_pointer_size))
       load_at(detected, *base, detected.raw_pointer_size);
   }
-  std::vector<Candidate> kept = candidates_of(kGrowths[0]);
+  Program first_program = predicted_program(std::move(first_entries), detected, source, target);
+  const KindSet chosen_kinds = first_program.layout.kinds;
+  auto later_candidates = [&](Growth growth) {
+    return candidates_of(predicted_program(entries_of(growth), detected, source, target, chosen_kinds));
+  };
+  std::vector<Candidate> kept = candidates_of(std::move(first_program));
   tell(kMatchedAt + (kPredictedAt - kMatchedAt) / 3);
   {
     auto second = std::async(target.size() <= kLargeTarget ? std::launch::async : std::launch::deferred,
-                             [&] { return candidates_of(kGrowths[1]); });
-    std::vector<Candidate> third = candidates_of(kGrowths[2]);
+                             [&] { return later_candidates(kGrowths[1]); });
+    std::vector<Candidate> third = later_candidates(kGrowths[2]);
     std::vector<Candidate> second_made = second.get();
-    for (std::vector<Candidate>* made : {&second_made, &third}) {
-      for (Candidate& c : *made)
-        kept.push_back(std::move(c));
-    }
+    std::move(second_made.begin(), second_made.end(), std::back_inserter(kept));
+    std::move(third.begin(), third.end(), std::back_inserter(kept));
   }
   // The two whose estimates are smallest are kept, smallest first.
   std::stable_sort(kept.begin(), kept.end(),
