@@ -22,8 +22,12 @@ enum class LiteralTransform : std::uint8_t {
   none = 0,
   x86_calls = 1, // E8 rel32: rel32 + the call's end
   a32_calls = 2, // A32 BL with condition AL (0xEB): imm24 + the word's position / 4
+  // x86-64: E8 rel32, FF 15/25 (call/jmp through a RIP-relative slot) and
+  // the RIP-relative disp32 of REX-prefixed and 0F-escaped loads, stores
+  // and address computations: the field + the instruction's end.
+  x86_64_references = 3,
 };
-inline constexpr std::uint64_t kLastLiteralTransform = 2;
+inline constexpr std::uint64_t kLastLiteralTransform = 3;
 
 // The transform worth a trial on literals of images whose detected layout
 // holds `kinds` (its kinds and alternative kinds together): none when
@@ -41,7 +45,7 @@ public:
       : transform_(transform), direction_(direction), target_start_(target_start), length_(length) {}
   // `bytes` holds the run's next `count` bytes. Rewrites them in place and
   // returns how many leading ones are final: all of them when they reach
-  // the run's end, otherwise at most 4 fewer (a call cut by the end of
+  // the run's end, otherwise at most 6 fewer (an instruction cut by the end of
   // `bytes`). The caller passes the ones not final again, first, with the
   // run's next bytes.
   std::size_t code(std::uint8_t* bytes, std::size_t count);
@@ -49,6 +53,7 @@ public:
 private:
   std::size_t x86_calls(std::uint8_t* bytes, std::size_t count, bool ends_run);
   std::size_t a32_calls(std::uint8_t* bytes, std::size_t count, bool ends_run);
+  std::size_t x86_64_references(std::uint8_t* bytes, std::size_t count, bool ends_run);
 
   LiteralTransform transform_;
   Direction direction_;

@@ -35,34 +35,36 @@ std::vector<Piece> stored_pieces(const Bytes& raw) {
 }
 
 // LZMA2 at preset 9 with the longest match length; the dictionary is no
-// larger than the stream (nor than 2^window_log). The literal
-// context and position bits suit each stream: the control, runs and changes
-// streams are bytes with no alignment (pb 0), the control stream's varints
-// gain from less literal context (lc 1), the changed bytes from a little
-// less (lc 2); the literal stream keeps LZMA's defaults (lc 3, pb 2: code is
-// mostly 2- or 4-aligned). On the benchmark pairs this takes 0.1-1 % off
-// every payload. LZMA2 carries these settings in its chunks, so a decoder
+// larger than the stream (nor than 2^kMaxWindowLog, the literal stream's
+// than 2^packing.window_log). The literal context and position bits suit
+// each stream: the control, runs and changes streams are bytes with no
+// alignment (pb 0), the control stream's varints gain from less literal
+// context (lc 1), the changed bytes from a little less (lc 2); the literal
+// stream keeps pb 2 (code is mostly 2- or 4-aligned) and takes the caller's
+// lc (LZMA's default 3; x86-64 code gains from 4). On the benchmark pairs
+// this takes 0.1-1 % off every payload. LZMA2 carries these settings in its chunks, so a decoder
 // needs nothing more.
-lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size, unsigned window_log) {
+lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size, LiteralPacking packing) {
   lzma_options_lzma options{};
   lzma_lzma_preset(&options, 9);
+  const unsigned window_log = stream_id == kLiteralStream ? packing.window_log : kMaxWindowLog;
   options.dict_size = std::uint32_t{1} << std::min(window_log, ceil_log2(stream_size, 12));
   options.nice_len = 273;
   switch (stream_id) {
   case kControlStream: options.lc = 1, options.lp = 0, options.pb = 0; break;
   case kRunsStream: options.lc = 3, options.lp = 0, options.pb = 0; break;
   case kChangesStream: options.lc = 2, options.lp = 0, options.pb = 0; break;
-  default: break;
+  default: options.lc = packing.context_bits; break;
   }
   return options;
 }
 
 // Compresses `raw`, the stream numbered `stream_id`, as one LZMA2 stream cut
-// into pieces (sync flushes), with a dictionary of at most 2^window_log.
-Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw, unsigned window_log) {
+// into pieces (sync flushes).
+Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw, LiteralPacking packing) {
   CompressedStream result;
   if (raw.empty()) return result;
-  lzma_options_lzma options = lzma_options(stream_id, raw.size(), window_log);
+  lzma_options_lzma options = lzma_options(stream_id, raw.size(), packing);
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream stream = LZMA_STREAM_INIT;
   if (lzma_raw_encoder(&stream, filters) != LZMA_OK) return make_error(DeltaErrc::encode_failed, "lzma: cannot start");
@@ -101,8 +103,8 @@ std::size_t packed_size(const CompressedStream& c) {
 }
 
 // LZMA2, or stored when that is not smaller.
-Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw, unsigned window_log) {
-  auto packed = compress_lzma(stream_id, raw, window_log);
+Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw, LiteralPacking packing) {
+  auto packed = compress_lzma(stream_id, raw, packing);
   if (!packed) return packed;
   if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
@@ -111,7 +113,7 @@ Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw,
 // Compresses the streams on two threads: the largest stream, then each next
 // one on the thread with fewer bytes so far.
 Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams,
-                                                                      unsigned literal_window_log) {
+                                                                      LiteralPacking literal_packing) {
   std::array<unsigned, kStreamCount> order{};
   for (unsigned s = 0; s < kStreamCount; ++s)
     order[s] = s;
@@ -126,7 +128,7 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
   std::array<CompressedStream, kStreamCount> compressed;
   auto run = [&](const std::vector<unsigned>& list) -> Status {
     for (unsigned s : list) {
-      auto c = compress_stream(s, streams[s], s == kLiteralStream ? literal_window_log : kMaxWindowLog);
+      auto c = compress_stream(s, streams[s], literal_packing);
       if (!c) return c.error();
       compressed[s] = std::move(*c);
     }
@@ -143,8 +145,8 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
 } // namespace
 
 Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out,
-                     unsigned literal_window_log) {
-  auto packed = compress_streams(streams, literal_window_log);
+                     LiteralPacking literal_packing) {
+  auto packed = compress_streams(streams, literal_packing);
   if (!packed) return packed.error();
   const std::array<CompressedStream, kStreamCount>& compressed = *packed;
 
@@ -198,10 +200,11 @@ Bytes sample_of(const Bytes& raw) {
 
 } // namespace
 
-unsigned literal_window_log(std::uint64_t target_size) {
-  if (target_size <= kLargeTarget) return kMaxWindowLog;
+unsigned literal_window_log(std::uint64_t target_size, unsigned version) {
+  if (target_size <= kLargeTarget || version < 6) return kMaxWindowLog;
+  const std::uint64_t most = target_size / (version == 6 ? 8 : 4);
   unsigned log = kMaxWindowLog;
-  while (log < kMaxLiteralWindowLog && (std::uint64_t{2} << log) <= target_size / 8)
+  while (log < kMaxLiteralWindowLog && (std::uint64_t{2} << log) <= most)
     ++log;
   return log;
 }

@@ -22,20 +22,21 @@ inline constexpr std::uint8_t kEndOfStreams = 0xFF;
 
 enum class Codec : std::uint8_t { stored = 0, lzma2 = 2 };
 
-inline constexpr std::size_t kPieceSize = 64u << 10;              // what the encoder cuts
+inline constexpr std::size_t kPieceSize = 128u << 10;             // what the encoder cuts
 inline constexpr std::size_t kMaxPieceSize = 128u << 10;          // what a decoder accepts
 inline constexpr unsigned kMaxWindowLog = 18;                     // LZMA2 dictionary of 256 KiB at most
 inline constexpr unsigned kMaxLiteralWindowLog = 24;              // ... but a large target's literals: 16 MiB
 inline constexpr std::size_t kMaxQueuedBytes = 4 * kMaxPieceSize; // read-ahead per stream
 
-// The largest LZMA2 dictionary (log2) of the literal stream of a payload
-// version 6 that makes `target_size` bytes: kMaxWindowLog up to a 16 MiB
-// target (kLargeTarget), beyond it the largest power of two no more than
-// target_size / 8, at most 2^kMaxLiteralWindowLog. New code in a large
-// image repeats itself farther apart than 256 KiB: on a 50 MB pair a 4 MiB
-// dictionary takes 4.6 % off the payload.
+// The largest LZMA2 dictionary (log2) of the literal stream of a payload of
+// `version` that makes `target_size` bytes: kMaxWindowLog up to a 16 MiB
+// target (kLargeTarget) and before version 6; beyond it the largest power
+// of two no more than target_size / 8 (version 6) or target_size / 4
+// (version 7 on), at most 2^kMaxLiteralWindowLog. New code in a large image
+// repeats itself farther apart than 256 KiB: on a 50 MB pair a 4 MiB
+// dictionary takes 4.6 % off the payload, 8 MiB 1 % more.
 inline constexpr std::uint64_t kLargeTarget = 16u << 20;
-unsigned literal_window_log(std::uint64_t target_size);
+unsigned literal_window_log(std::uint64_t target_size, unsigned version);
 
 // One step of a decoder's consumption: after it, `stream` has been read up to
 // `end` bytes in total.
@@ -47,10 +48,15 @@ struct Demand {
 // Compresses each stream (LZMA2, stored where that does not help) and writes
 // the codec bytes, the pieces in `demands` order, then the end mark. The
 // streams are compressed on two threads.
-// The literal stream's dictionary is at most 2^literal_window_log, the
-// others' 2^kMaxWindowLog.
+// How the literal stream is packed: a dictionary of at most 2^window_log
+// (the others' is at most 2^kMaxWindowLog) and LZMA's literal context bits
+// (lc; the decoder reads them from the stream's chunks).
+struct LiteralPacking {
+  unsigned window_log = kMaxWindowLog;
+  unsigned context_bits = 3;
+};
 Status write_streams(const std::array<Bytes, kStreamCount>& streams, const std::vector<Demand>& demands, Writer& out,
-                     unsigned literal_window_log = kMaxWindowLog);
+                     LiteralPacking literal_packing = {});
 
 // A quick guess whether LZMA2 packs `candidate` smaller than `baseline`:
 // both are packed at LZMA2's fastest preset (a tenth of the time of the

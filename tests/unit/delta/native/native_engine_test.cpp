@@ -609,7 +609,7 @@ TEST(NativeEngine, DamagedPayloadsNeverCrashOrOverrun) {
   }
 }
 
-// The header of a native payload of format `version` ('2', '3' or '4'; 4
+// The header of a native payload of format `version` ('2' to '7'; from 4 on
 // with the literal transform `transform`).
 Bytes header_for(ByteSpan source, std::uint64_t target_size, std::uint64_t kinds, std::uint64_t segments,
                  std::uint64_t entries, char version = '4', std::uint64_t transform = 0) {
@@ -643,6 +643,8 @@ TEST(NativeEngine, RefusesHostileHeaders) {
       {"too many segments", header_for(source, 10, 0, 65, 1), DeltaErrc::corrupt_payload},
       {"unknown kinds", header_for(source, 10, 0x800, 0, 1), DeltaErrc::corrupt_payload},
       {"unknown literal transform", header_for(source, 10, 0, 0, 1, '4', 3), DeltaErrc::corrupt_payload},
+      {"x86-64 transform before version 7", header_for(source, 10, 0, 0, 1, '6', 3), DeltaErrc::corrupt_payload},
+      {"unknown literal transform in version 7", header_for(source, 10, 0, 0, 1, '7', 4), DeltaErrc::corrupt_payload},
       {"relative regions cut short", header_for(source, 10, native::kRelativeWords, 0, 1), DeltaErrc::corrupt_payload},
       {"huge target", header_for(source, std::uint64_t{1} << 40, 0, 0, 1), DeltaErrc::limit_exceeded},
       {"no streams", header_for(source, 10, 0, 0, 1), DeltaErrc::corrupt_payload},
@@ -752,11 +754,11 @@ TEST(NativeEngine, Version6AllowsMoreEntriesForALargerTarget) {
         << "copy " << i;
 }
 
-TEST(NativeEngine, WritesVersion6ForALargeTargetWithAWiderLiteralWindow) {
+TEST(NativeEngine, WritesVersion7ForALargeTargetWithAWiderLiteralWindow) {
   // 17 MiB: the source 16 times, 512 KiB found nowhere, the source again,
   // the same 512 KiB again. The literal stream holds the 512 KiB twice, 512
   // KiB apart: version 5's 256 KiB dictionary cannot reach back that far,
-  // version 6's (2 MiB for this target) can.
+  // version 7's (4 MiB for this target) can.
   const Bytes source = test::random_bytes(1u << 20, 10), added = test::random_bytes(512u << 10, 11);
   Bytes target;
   for (int i = 0; i < 16; ++i)
@@ -764,10 +766,10 @@ TEST(NativeEngine, WritesVersion6ForALargeTargetWithAWiderLiteralWindow) {
   target.insert(target.end(), added.begin(), added.end());
   target.insert(target.end(), source.begin(), source.end());
   target.insert(target.end(), added.begin(), added.end());
-  ASSERT_EQ(native::literal_window_log(target.size()), 21u);
+  ASSERT_EQ(native::literal_window_log(target.size(), 7), 22u);
   const Bytes payload = encode("native", source, target);
   ASSERT_GE(payload.size(), 4u);
-  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN6");
+  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN7");
   EXPECT_LT(payload.size(), added.size() + added.size() / 4);
   auto out = decode(source, payload, target.size());
   ASSERT_TRUE(out) << out.error().message();
@@ -780,10 +782,10 @@ TEST(NativeEngine, ApplyMemoryGrowsWithTheTargetOnlyBeyond16MiB) {
   const std::uint64_t small = engine->apply_memory(1u << 20, 1u << 20);
   EXPECT_EQ(engine->apply_memory(1u << 20, native::kLargeTarget), small);
   const std::uint64_t large = engine->apply_memory(1u << 20, std::uint64_t{64} << 20);
-  // Half a byte per target byte for the program and its maps, and a 8 MiB
-  // literal dictionary.
-  EXPECT_GE(large, small + (std::uint64_t{48} << 20) / 2 + (7u << 20));
-  EXPECT_LE(large, small + (std::uint64_t{64} << 20) / 2 + (10u << 20));
+  // Half a byte per target byte for the program and its maps, and a 16 MiB
+  // literal dictionary (version 7: target / 4, at most 16 MiB).
+  EXPECT_GE(large, small + (std::uint64_t{48} << 20) / 2 + (15u << 20));
+  EXPECT_LE(large, small + (std::uint64_t{64} << 20) / 2 + (18u << 20));
 }
 
 TEST(NativeEngine, ReadsTheControlProgramOfBothVersions) {
@@ -832,6 +834,33 @@ TEST(NativeEngine, ReadsVersion4WithItsOwnPredictor) {
   EXPECT_EQ(*out, target);
 }
 
+// A payload the version 6 encoder made for a 17 MiB target: the 1 MiB
+// source 17 times, 64 bytes of each copy changed, then 4 KiB.
+TEST(NativeEngine, ReadsVersion6) {
+  auto byte_of = [](std::uint64_t i, std::uint32_t salt) {
+    const auto x = static_cast<std::uint32_t>(i * 0x9E3779B1u + salt);
+    return static_cast<std::uint8_t>((x >> 24) ^ (x >> 11));
+  };
+  constexpr std::size_t kSource = 1u << 20;
+  Bytes source(kSource);
+  for (std::size_t i = 0; i < kSource; ++i)
+    source[i] = byte_of(i, 0);
+  Bytes target;
+  for (std::size_t k = 0; k < 17; ++k) {
+    Bytes part = source;
+    for (std::size_t j = 0; j < 64; ++j)
+      part[(k * 7919 + j * 4099) % kSource] ^= 0x5A;
+    target.insert(target.end(), part.begin(), part.end());
+  }
+  for (std::size_t i = 0; i < 4096; ++i)
+    target.push_back(byte_of(i, 12345));
+  const Bytes payload = test::read_bytes(test::source_dir() / "tests" / "golden" / "native-v6.bin");
+  ASSERT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN6");
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_TRUE(*out == target);
+}
+
 TEST(NativeEngine, WritesVersion5) {
   const Bytes source = arm_image(3, 120, 120, 0), target = arm_image(3, 120, 40, 9);
   const Bytes payload = encode("native", source, target);
@@ -862,6 +891,31 @@ TEST(NativeEngine, UndoesTheLiteralTransformOfVersion4) {
   EXPECT_EQ(*out, target);
 }
 
+TEST(NativeEngine, UndoesTheX86_64TransformOfVersion7) {
+  // target = source[0, 40) + a literal of a RIP-relative lea (48 8D 05) at
+  // literal offset 0 and a call through a slot (FF 15) at 9, both reaching
+  // target position 0x3000, stored with the transform: each field holds
+  // 0x3000.
+  const Bytes source = test::random_bytes(1000, 6);
+  Bytes target(source.begin(), source.begin() + 40);
+  std::string literal(20, '\x90');
+  literal[0] = '\x48', literal[1] = '\x8D', literal[2] = '\x05';
+  literal[9] = '\xFF', literal[10] = '\x15';
+  std::string stored = literal;
+  for (const auto& [field_at, end] : {std::pair{3u, 7u}, std::pair{11u, 15u}}) {
+    const auto field = static_cast<std::uint32_t>(0x3000 - (40 + end));
+    for (unsigned i = 0; i < 4; ++i) {
+      literal[field_at + i] = static_cast<char>(field >> (8 * i));
+      stored[field_at + i] = static_cast<char>(0x3000 >> (8 * i));
+    }
+  }
+  target.insert(target.end(), literal.begin(), literal.end());
+  const Bytes payload = stored_payload('7', source, target.size(), 1, {0, 40, 20}, 40, stored, 3);
+  auto out = decode(source, payload, target.size());
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, target);
+}
+
 // x86 code whose new functions call a handful of old ones from many places:
 // the literal stream packs smaller with the transform, and the payload says
 // it took it.
@@ -885,7 +939,9 @@ TEST(NativeEngine, TakesTheLiteralTransformWhereItPacksSmaller) {
   auto out = decode(source, payload, target.size());
   ASSERT_TRUE(out) << out.error().message();
   EXPECT_EQ(*out, target);
-  EXPECT_EQ(literal_transform_of(payload), 1u);
+  // x86-64 code: the x86-64 transform, which version 7 carries.
+  EXPECT_EQ(literal_transform_of(payload), 3u);
+  EXPECT_EQ(std::string(payload.begin(), payload.begin() + 4), "DFN7");
 }
 
 TEST(BlockPrediction, DoesNotDependOnHowTheBlockIsCut) {

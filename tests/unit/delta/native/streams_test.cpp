@@ -26,11 +26,17 @@ Bytes sparse_difference(std::size_t size, std::uint32_t seed) {
 }
 
 TEST(LiteralWindowLog, GrowsBeyond16MiBToAtMost16MiB) {
-  EXPECT_EQ(literal_window_log(0), kMaxWindowLog);
-  EXPECT_EQ(literal_window_log(kLargeTarget), kMaxWindowLog);
-  EXPECT_EQ(literal_window_log(kLargeTarget + 1), 21u); // 2 MiB <= target / 8
-  EXPECT_EQ(literal_window_log(50811448), 22u);         // a 50 MB target: 4 MiB
-  EXPECT_EQ(literal_window_log(std::uint64_t{1} << 30), kMaxLiteralWindowLog);
+  for (unsigned version : {5u, 6u, 7u}) {
+    EXPECT_EQ(literal_window_log(0, version), kMaxWindowLog);
+    EXPECT_EQ(literal_window_log(kLargeTarget, version), kMaxWindowLog);
+  }
+  EXPECT_EQ(literal_window_log(50811448, 5), kMaxWindowLog); // version 5 does not grow
+  EXPECT_EQ(literal_window_log(kLargeTarget + 1, 6), 21u);   // 2 MiB <= target / 8
+  EXPECT_EQ(literal_window_log(kLargeTarget + 1, 7), 22u);   // 4 MiB <= target / 4
+  EXPECT_EQ(literal_window_log(50811448, 6), 22u);           // a 50 MB target: 4 MiB
+  EXPECT_EQ(literal_window_log(50811448, 7), 23u);           // ... and 8 MiB
+  EXPECT_EQ(literal_window_log(std::uint64_t{1} << 30, 6), kMaxLiteralWindowLog);
+  EXPECT_EQ(literal_window_log(std::uint64_t{1} << 30, 7), kMaxLiteralWindowLog);
 }
 
 TEST(PacksSmaller, GuessesWhichOfTwoStreamsLzmaPacksSmaller) {
@@ -84,7 +90,8 @@ TEST(DifferenceWriter, PositionsAreWhereAReaderStandsAfterACopy) {
 
 // Writes the streams (the difference's runs and changes, plus a literal
 // stream) with demands as a copy/literal program would make them.
-Bytes write_payload_streams(const Bytes& difference, const Bytes& literal, std::size_t cut) {
+Bytes write_payload_streams(const Bytes& difference, const Bytes& literal, std::size_t cut,
+                            LiteralPacking literal_packing = {}) {
   DifferenceWriter writer;
   std::vector<DifferenceWriter::Mark> marks;
   for (std::size_t at = 0; at < difference.size(); at += cut) {
@@ -106,7 +113,7 @@ Bytes write_payload_streams(const Bytes& difference, const Bytes& literal, std::
   streams[kChangesStream] = writer.changes();
   streams[kLiteralStream] = literal;
   VectorWriter out;
-  EXPECT_TRUE(write_streams(streams, demands, out));
+  EXPECT_TRUE(write_streams(streams, demands, out, literal_packing));
   return out.bytes();
 }
 
@@ -360,29 +367,33 @@ TEST(StreamReader, DecodesAnLzmaLiteralStreamOnItsLane) {
 }
 
 // The literal context and position settings are the encoder's choice per
-// stream, carried in each LZMA2 stream's first chunk: control byte 0xE0
-// (dictionary reset, new properties), four size bytes, then the properties
-// byte (pb * 5 + lp) * 9 + lc.
+// stream, carried in each LZMA2 stream's first chunk: control byte 0xE0 |
+// the unpacked size's bits 16 to 20 (dictionary reset, new properties),
+// four more size bytes, then the properties byte (pb * 5 + lp) * 9 + lc.
 TEST(WriteStreams, EachLzmaStreamCarriesTheSettingsThatSuitIt) {
   Bytes difference(400'000, 0); // changed bytes from a few values, so that they pack
   std::mt19937 rng(21);
   for (std::size_t at = 0; at < difference.size(); at += 20 + rng() % 200)
     difference[at] = static_cast<std::uint8_t>(1 + rng() % 4);
-  const Bytes payload = write_payload_streams(difference, compressible(300'000, 22), 40'000);
-  const std::array<std::pair<std::uint8_t, unsigned>, 3> expected{{
-      {kRunsStream, (0 * 5 + 0) * 9 + 3},    // lc 3, lp 0, pb 0
-      {kChangesStream, (0 * 5 + 0) * 9 + 2}, // lc 2, lp 0, pb 0
-      {kLiteralStream, (2 * 5 + 0) * 9 + 3}, // lc 3, lp 0, pb 2 (LZMA's defaults)
-  }};
-  const auto pieces = pieces_of(payload);
-  for (const auto& stream_properties : expected) {
-    const std::uint8_t stream = stream_properties.first; // a plain copy: clang 14 captures no structured binding
-    const unsigned properties = stream_properties.second;
-    ASSERT_EQ(payload[stream], static_cast<std::uint8_t>(Codec::lzma2)) << int{stream};
-    const auto first = std::find_if(pieces.begin(), pieces.end(), [&](const PieceAt& p) { return p.stream == stream; });
-    ASSERT_NE(first, pieces.end());
-    EXPECT_EQ(payload[first->data], 0xE0) << int{stream};
-    EXPECT_EQ(payload[first->data + 5], properties) << int{stream};
+  for (unsigned literal_context : {3u, 4u}) {
+    const Bytes payload =
+        write_payload_streams(difference, compressible(300'000, 22), 40'000, {kMaxWindowLog, literal_context});
+    const std::array<std::pair<std::uint8_t, unsigned>, 3> expected{{
+        {kRunsStream, (0 * 5 + 0) * 9 + 3},                  // lc 3, lp 0, pb 0
+        {kChangesStream, (0 * 5 + 0) * 9 + 2},               // lc 2, lp 0, pb 0
+        {kLiteralStream, (2 * 5 + 0) * 9 + literal_context}, // lc as asked (LZMA's default 3), lp 0, pb 2
+    }};
+    const auto pieces = pieces_of(payload);
+    for (const auto& stream_properties : expected) {
+      const std::uint8_t stream = stream_properties.first; // a plain copy: clang 14 captures no structured binding
+      const unsigned properties = stream_properties.second;
+      ASSERT_EQ(payload[stream], static_cast<std::uint8_t>(Codec::lzma2)) << int{stream};
+      const auto first =
+          std::find_if(pieces.begin(), pieces.end(), [&](const PieceAt& p) { return p.stream == stream; });
+      ASSERT_NE(first, pieces.end());
+      EXPECT_EQ(payload[first->data] & 0xE0, 0xE0) << int{stream};
+      EXPECT_EQ(payload[first->data + 5], properties) << int{stream};
+    }
   }
 }
 
