@@ -5,8 +5,10 @@
 
 #include "cli/interrupts.hpp"
 #include "cli/main_command.hpp"
+#include "core/memory.hpp"
 
 int main(int argc, char** argv) {
+  dfota::map_large_blocks_apart();
   std::vector<std::string> args(argv, argv + argc);
   // `sim` stops cleanly on SIGINT/SIGTERM by itself; every other verb removes
   // what it was writing.
