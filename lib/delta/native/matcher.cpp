@@ -186,7 +186,7 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
     }
     if (scan >= end) break;
     if (match_length == explained) continue;
-    anchors.push_back({scan, match_position});
+    anchors.push_back({static_cast<std::uint32_t>(scan), static_cast<std::uint32_t>(match_position)});
     last_offset = static_cast<std::int64_t>(match_position) - static_cast<std::int64_t>(scan);
   }
 }
@@ -261,6 +261,9 @@ void grow_part(ByteSpan source, ByteSpan target, const ScannedPart& part, Growth
 Expected<Anchors> find_anchors(ByteSpan source, ByteSpan target, const DiffProgress& progress) {
   if (source.size() > kMaxIndexedSource) {
     return make_error(DeltaErrc::encode_failed, "source larger than the native engine indexes (2 GiB)");
+  }
+  if (target.size() > UINT32_MAX) {
+    return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
   }
   try {
     SuffixIndex index(source);

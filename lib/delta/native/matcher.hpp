@@ -31,10 +31,12 @@ struct CopyBlock {
 inline constexpr std::uint64_t kMaxIndexedSource = (std::uint64_t{1} << 31) - 2;
 
 // Where the scan took a new exact match: target_start in the target matches
-// source_start in the source.
+// source_start in the source. 32 bits each (a target is under 4 GiB, an
+// indexed source under 2 GiB): a 50 MB pair has 1.5 million anchors, held
+// beside the suffix array at the build's peak.
 struct Anchor {
-  std::uint64_t target_start = 0;
-  std::uint64_t source_start = 0;
+  std::uint32_t target_start = 0;
+  std::uint32_t source_start = 0;
 };
 // The anchors of target[begin, end), scanned on its own, in target order.
 struct ScannedPart {
@@ -62,8 +64,9 @@ inline constexpr Growth kEvenGrowth{1, 1};
 inline constexpr Growth kStrictGrowth{1, 2};
 
 // Fails with DeltaErrc::encode_failed when the source is larger than
-// kMaxIndexedSource or memory runs out. Memory: 4 bytes per source byte for
-// the suffix array, released before returning, and 16 bytes per anchor.
+// kMaxIndexedSource, the target larger than 4 GiB - 1 or memory runs out.
+// Memory: 4 bytes per source byte for the suffix array, released before
+// returning, and 8 bytes per anchor.
 // `progress` (may be empty) is told the share of the matching done, from the
 // matching threads. A target from 1 MiB on is scanned in two parts at once.
 Expected<Anchors> find_anchors(ByteSpan source, ByteSpan target, const DiffProgress& progress = {});

@@ -439,12 +439,14 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   });
   streams[kRunsStream] = std::move(difference.writer.runs());
   streams[kChangesStream] = std::move(difference.writer.changes());
+  difference = {}; // its marks are in `demands` now: released before the encoders start
 
   // The transformed literals where they differ and the quick guess says
   // they pack smaller.
   const bool transformed = transform != LiteralTransform::none && transformed_literals != streams[kLiteralStream] &&
                            packs_smaller(transformed_literals, streams[kLiteralStream]);
   if (transformed) streams[kLiteralStream] = std::move(transformed_literals);
+  Bytes().swap(transformed_literals); // the one not taken, released likewise
 
   const LiteralTransform stored_transform = transformed ? transform : LiteralTransform::none;
   const bool version7 = target.size() > kLargeTarget || stored_transform == LiteralTransform::x86_64_references;
@@ -660,6 +662,7 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   auto second_job =
       std::async(at_once ? std::launch::async : std::launch::deferred, [&] { return write(kept[1].program, second); });
   const Status first_done = write(kept[0].program, first);
+  kept[0] = {}; // its program is not needed again: released before the second is written beyond kLargeTarget
   const Status second_done = second_job.get();
   if (!first_done) return first_done;
   if (!second_done) return second_done;
