@@ -596,8 +596,8 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   // Each growth rule makes a program, extended or not, each weighed by its
   // estimate. The first rule's program chooses the kinds (a raw image's load
   // address is guessed from its copies first); then the other two rules'
-  // programs are made, at once up to kLargeTarget (beyond, one after the
-  // other: each holds its program and offset maps, 20 MB on a 50 MB target).
+  // programs are made at once (each holds its program and offset maps, 20 MB
+  // on a 50 MB target, far below the suffix array the matching held).
   auto entries_of = [&](Growth growth) {
     return to_control(grow_blocks(source, target, anchors, growth), target.size());
   };
@@ -634,8 +634,7 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   std::vector<Candidate> kept = candidates_of(std::move(first_program));
   tell(kMatchedAt + (kPredictedAt - kMatchedAt) / 3);
   {
-    auto second = std::async(target.size() <= kLargeTarget ? std::launch::async : std::launch::deferred,
-                             [&] { return later_candidates(kGrowths[1]); });
+    auto second = std::async(std::launch::async, [&] { return later_candidates(kGrowths[1]); });
     std::vector<Candidate> third = later_candidates(kGrowths[2]);
     std::vector<Candidate> second_made = second.get();
     std::move(second_made.begin(), second_made.end(), std::back_inserter(kept));
