@@ -1,17 +1,18 @@
 #include "core/memory.hpp"
 
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 
 namespace dfota {
 
 bool map_large_blocks_apart() {
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-  // Setting the threshold also stops glibc from moving it.
-  constexpr int kLargeBlock = 1 << 20;
-  return mallopt(M_MMAP_THRESHOLD, kLargeBlock) == 1;
-#else
+  if constexpr (kGlibcAllocator) {
+    // Setting the threshold also stops glibc from moving it.
+    constexpr int kLargeBlock = 1 << 20;
+    return mallopt(M_MMAP_THRESHOLD, kLargeBlock) == 1;
+  }
   return false;
-#endif
 }
 
 } // namespace dfota
