@@ -359,9 +359,10 @@ Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64
   if (header.version >= 4) {
     auto transform = in.varint();
     if (!transform) return transform.error();
-    if (*transform > kLastLiteralTransform ||
-        (header.version < 7 && *transform == static_cast<std::uint64_t>(LiteralTransform::x86_64_references)))
-      return corrupt("unknown literal transform");
+    // Transform 3 (x86-64 references) came with version 7.
+    const auto last =
+        header.version >= 7 ? kLastLiteralTransform : static_cast<std::uint64_t>(LiteralTransform::a32_calls);
+    if (*transform > last) return corrupt("unknown literal transform");
     header.literal_transform = static_cast<LiteralTransform>(*transform);
   }
   auto source_space = read_segments(in, header.source_size, header.version >= 5);
@@ -449,8 +450,10 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   Bytes().swap(transformed_literals); // the one not taken, released likewise
 
   const LiteralTransform stored_transform = transformed ? transform : LiteralTransform::none;
-  const bool version7 = target.size() > kLargeTarget || stored_transform == LiteralTransform::x86_64_references;
-  Bytes header(version7 ? kMagicVersion7 : kMagic, (version7 ? kMagicVersion7 : kMagic) + 4);
+  const unsigned version =
+      target.size() > kLargeTarget || stored_transform == LiteralTransform::x86_64_references ? 7 : 5;
+  const char* magic = version == 7 ? kMagicVersion7 : kMagic;
+  Bytes header(magic, magic + 4);
   put_varint(header, source.size());
   put_varint(header, target.size());
   header.insert(header.end(), source_digest.begin(), source_digest.end());
@@ -463,7 +466,7 @@ Status write_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan
   if (auto ok = payload.write(header); !ok) return ok;
   // x86-64 literals pack smaller with a fourth bit of literal context (on
   // the rspack pair 0.3 %; ARM code gains nothing).
-  const LiteralPacking packing{literal_window_log(target.size(), version7 ? 7 : 5),
+  const LiteralPacking packing{literal_window_log(target.size(), version),
                                stored_transform == LiteralTransform::x86_64_references ? 4u : 3u};
   return write_streams(streams, demands, payload, packing);
 }
