@@ -1,14 +1,18 @@
 #include "delta/deflate/image_streams.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <zlib.h>
 
 #include "delta/deflate/recorder.hpp"
 #include "delta/deflate/zlib_made.hpp"
 #include "delta/engine.hpp"
+#include "delta/native/varint.hpp"
 
 namespace dfota::delta::deflate {
+
+using native::put_varint;
 
 namespace {
 
@@ -168,7 +172,7 @@ ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
     const std::uint64_t before = result.bytes.size();
     append_expanded(result.bytes, *recorded);
     result.places.push_back({start, recorded->compressed_size, result.bytes.size() - before,
-                             zlib_level_of(recorded->records.front()).value_or(0)});
+                             zlib_level_of(recorded->records.front()).value_or(0), recorded->records.size()});
     copied_to = at = start + recorded->compressed_size;
   }
   result.bytes.insert(result.bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to), image.end());
@@ -177,6 +181,9 @@ ExpandedImage expand_found_streams(ByteSpan image, const ExpandLimits& limits) {
 
 Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& places, std::uint64_t max_size) {
   Bytes out;
+  // Taken at once rather than grown into: the stated size, or at most
+  // eight times the image (past that the bytes grow as they come).
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(max_size, 8 * image.size())));
   std::uint64_t copied_to = 0;
   for (StreamPlace& place : places) {
     if (place.offset < copied_to || place.offset > image.size() || place.compressed_size > image.size() - place.offset)
@@ -199,6 +206,7 @@ Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& 
     const std::uint64_t before = out.size();
     append_expanded(out, *recorded);
     place.expanded_size = out.size() - before;
+    place.records_size = recorded->records.size();
     copied_to = place.offset + place.compressed_size;
   }
   out.insert(out.end(), image.begin() + static_cast<std::ptrdiff_t>(copied_to), image.end());
@@ -207,23 +215,152 @@ Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& 
   return out;
 }
 
+namespace {
+
+// The records section's size in a form whose records of `records_size`
+// bytes start their section's size varint at `form_at`: the smallest that
+// aligns the content (append_expanded() in recorder.cpp).
+std::uint64_t aligned_section(std::uint64_t form_at, std::uint64_t records_size) {
+  for (std::uint64_t section = records_size;; ++section) {
+    Bytes size;
+    put_varint(size, section);
+    if ((form_at + size.size() + section) % kContentAlignment == 0) return section;
+  }
+}
+
+} // namespace
+
+ImageRebuilder::ImageRebuilder(Writer& out, std::vector<StreamPlace> places, ReusableStreams reusable)
+    : out_(out), places_(std::move(places)), reusable_(std::move(reusable)) {
+  static_assert(sizeof(Source) <= kReusableStreamBytes);
+  std::uint64_t expanded_at = 0, image_at = 0;
+  for (const StreamPlace& p : reusable_.places) {
+    // Places that do not fit the images are not reusable (the caller
+    // expanded the source at them; this keeps the rebuilder safe anyway).
+    if (p.offset < image_at || p.offset > reusable_.image.size() ||
+        p.compressed_size > reusable_.image.size() - p.offset)
+      break;
+    expanded_at += p.offset - image_at;
+    if (expanded_at > reusable_.expanded.size() || p.expanded_size > reusable_.expanded.size() - expanded_at) break;
+    const ByteSpan form = reusable_.expanded.subspan(expanded_at, p.expanded_size);
+    std::size_t head = 0;
+    auto section = native::read_varint([&]() -> Expected<std::uint8_t> {
+      if (head >= form.size()) return make_error(DeltaErrc::corrupt_payload, "");
+      return form[head++];
+    });
+    if (!section || *section > form.size() - head || p.records_size > *section) break;
+    sources_.push_back({p.compressed_size, p.offset, expanded_at + head, p.records_size, expanded_at + head + *section,
+                        form.size() - head - *section});
+    expanded_at += p.expanded_size;
+    image_at = p.offset + p.compressed_size;
+  }
+  std::stable_sort(sources_.begin(), sources_.end(),
+                   [](const Source& a, const Source& b) { return a.compressed_size < b.compressed_size; });
+}
+
+template <class Take>
+bool ImageRebuilder::form_bytes(const Candidate& c, std::uint64_t from, std::uint64_t to, Take&& take) const {
+  static constexpr std::array<std::uint8_t, 64> kZeros{};
+  const std::uint64_t head = c.section_size.size(), records_end = head + c.source->records_size;
+  // The form's parts: [begin, end) and where their bytes come from.
+  auto part = [&](std::uint64_t begin, std::uint64_t end, auto&& bytes_at) {
+    for (std::uint64_t at = std::max(from, begin); at < std::min(to, end);) {
+      const ByteSpan piece = bytes_at(at - begin, std::min(to, end) - at);
+      if (!take(piece)) return false;
+      at += piece.size();
+    }
+    return true;
+  };
+  return part(0, head, [&](std::uint64_t off, std::uint64_t n) { return ByteSpan(c.section_size).subspan(off, n); }) &&
+         part(head, records_end,
+              [&](std::uint64_t off, std::uint64_t n) {
+                return reusable_.expanded.subspan(c.source->records_offset + off, n);
+              }) &&
+         part(records_end, c.content_at,
+              [&](std::uint64_t, std::uint64_t n) {
+                return ByteSpan(kZeros).first(static_cast<std::size_t>(std::min<std::uint64_t>(n, kZeros.size())));
+              }) &&
+         part(c.content_at, c.content_at + c.source->content_size, [&](std::uint64_t off, std::uint64_t n) {
+           return reusable_.expanded.subspan(c.source->content_offset + off, n);
+         });
+}
+
+Status ImageRebuilder::start_stream() {
+  const StreamPlace& place = places_[next_];
+  stream_left_ = place.expanded_size;
+  stream_at_ = 0;
+  in_stream_ = true;
+  if (stream_left_ == 0) return corrupt("a stream with an empty expanded form");
+  candidates_.clear();
+  auto same = std::equal_range(sources_.begin(), sources_.end(), Source{place.compressed_size, 0, 0, 0, 0, 0},
+                               [](const Source& a, const Source& b) { return a.compressed_size < b.compressed_size; });
+  for (auto s = same.first; s != same.second && candidates_.size() < kMaxCandidates; ++s) {
+    // The source stream's form here: its records section aligned afresh.
+    Candidate c{&*s, {}, 0};
+    const std::uint64_t section = aligned_section(expanded_at_, s->records_size);
+    put_varint(c.section_size, section);
+    c.content_at = c.section_size.size() + section;
+    if (c.content_at + s->content_size == place.expanded_size) candidates_.push_back(std::move(c));
+  }
+  if (candidates_.empty()) current_ = std::make_unique<Rebuilder>(out_);
+  return {};
+}
+
+Status ImageRebuilder::take_stream_bytes(ByteSpan bytes) {
+  if (!current_) {
+    const Candidate first = candidates_.front();
+    std::erase_if(candidates_, [&](const Candidate& c) {
+      std::size_t at = 0;
+      return !form_bytes(c, stream_at_, stream_at_ + bytes.size(), [&](ByteSpan piece) {
+        const bool same = std::equal(piece.begin(), piece.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at));
+        at += piece.size();
+        return same;
+      });
+    });
+    if (candidates_.empty()) {
+      // The stream departs from every candidate in these bytes: it is
+      // rebuilt from its start, which was `first`'s form up to here.
+      current_ = std::make_unique<Rebuilder>(out_);
+      Status fed;
+      form_bytes(first, 0, stream_at_, [&](ByteSpan piece) {
+        fed = current_->write(piece);
+        return static_cast<bool>(fed);
+      });
+      if (!fed) return fed;
+    }
+  }
+  if (current_) {
+    if (auto ok = current_->write(bytes); !ok) return ok;
+  }
+  stream_at_ += bytes.size();
+  stream_left_ -= bytes.size();
+  return {};
+}
+
 Status ImageRebuilder::end_stream() {
-  if (auto ok = current_->finish(); !ok) return ok;
-  if (current_->written() != places_[next_].compressed_size)
-    return corrupt("a stream rebuilt to another size than stated");
-  image_at_ += places_[next_].compressed_size;
+  const StreamPlace& place = places_[next_];
+  if (!current_) {
+    const Source& same = *candidates_.front().source;
+    if (auto ok = out_.write(reusable_.image.subspan(same.image_offset, same.compressed_size)); !ok) return ok;
+    ++reused_;
+  } else {
+    if (auto ok = current_->finish(); !ok) return ok;
+    if (current_->written() != place.compressed_size) return corrupt("a stream rebuilt to another size than stated");
+  }
+  image_at_ += place.compressed_size;
   current_.reset();
+  in_stream_ = false;
   ++next_;
   return {};
 }
 
 Status ImageRebuilder::write(ByteSpan expanded) {
   while (!expanded.empty()) {
-    if (current_) {
+    if (in_stream_) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(expanded.size(), stream_left_));
-      if (auto ok = current_->write(expanded.first(n)); !ok) return ok;
+      if (auto ok = take_stream_bytes(expanded.first(n)); !ok) return ok;
       expanded = expanded.subspan(n);
-      stream_left_ -= n;
+      expanded_at_ += n;
       if (stream_left_ == 0) {
         if (auto ok = end_stream(); !ok) return ok;
       }
@@ -235,18 +372,17 @@ Status ImageRebuilder::write(ByteSpan expanded) {
       if (auto ok = out_.write(expanded.first(n)); !ok) return ok;
       expanded = expanded.subspan(n);
       image_at_ += n;
+      expanded_at_ += n;
     }
     if (next_ < places_.size() && image_at_ == places_[next_].offset) {
-      current_ = std::make_unique<Rebuilder>(out_);
-      stream_left_ = places_[next_].expanded_size;
-      if (stream_left_ == 0) return corrupt("a stream with an empty expanded form");
+      if (auto ok = start_stream(); !ok) return ok;
     }
   }
   return {};
 }
 
 Status ImageRebuilder::finish() {
-  if (current_ || next_ != places_.size()) return corrupt("the image ends inside a stream");
+  if (in_stream_ || next_ != places_.size()) return corrupt("the image ends inside a stream");
   return {};
 }
 

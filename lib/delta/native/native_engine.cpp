@@ -811,7 +811,7 @@ std::uint64_t NativeEngine::apply_memory_of(ByteSpan payload, std::uint64_t sour
   auto header = read_stream_layer_header(in, version, std::nullopt, kUnknownSize);
   if (!header) return apply_memory(source_size, target_size);
   return apply_memory(header->expanded_source_size, header->expanded_target_size) + header->expanded_source_size +
-         stream_layer_memory();
+         stream_layer_memory(header->source_streams.size());
 }
 
 Expected<std::vector<PayloadFact>> NativeEngine::describe_payload(Reader& payload) const {

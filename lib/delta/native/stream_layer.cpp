@@ -171,7 +171,10 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
     return make_error(DeltaErrc::wrong_source, "the source's streams expand to another size than the payload's");
   CountingWriter counted;
   TeeWriter out(target, counted);
-  deflate::ImageRebuilder rebuilder(out, header->target_streams);
+  // A target stream equal to a source stream in its expanded form is
+  // copied from the source instead of being deflated again.
+  deflate::ImageRebuilder rebuilder(out, header->target_streams,
+                                    {source, *expanded_source, std::move(header->source_streams)});
   BufferedRest rest(in);
   if (auto ok = inner.apply(*expanded_source, rest, rebuilder, header->expanded_target_size); !ok) return ok;
   if (auto ok = rebuilder.finish(); !ok) return ok;
@@ -180,11 +183,12 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
   return {};
 }
 
-std::uint64_t stream_layer_memory() {
+std::uint64_t stream_layer_memory(std::uint64_t source_streams) {
   // The finder: a 64 KiB ring, 64 K chain heads and 64 K links of 4 bytes,
   // and the offers of one question (16 bytes each).
   constexpr std::uint64_t kMatchBytes = 16, kFinder = (64u << 10) + 2 * (64u << 10) * 4 + deflate::kChainLimit * 16;
-  return deflate::kMaxRecords + deflate::kMaxBlockMatches * kMatchBytes + kFinder + (64u << 10) + (64u << 10);
+  return deflate::kMaxRecords + deflate::kMaxBlockMatches * kMatchBytes + kFinder + (64u << 10) + (64u << 10) +
+         source_streams * deflate::kReusableStreamBytes;
 }
 
 ExpandedToImage::ExpandedToImage(const StreamLayerHeader& header) {

@@ -61,8 +61,9 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
 
 // What applying a layered payload adds to the inner payload's memory,
 // besides the expanded source: one stream's records, one block's matches,
-// the match finder, the output waiting and the input buffer.
-std::uint64_t stream_layer_memory();
+// the match finder, the output waiting, the input buffer and the index of
+// the `source_streams` streams a target stream may be copied from.
+std::uint64_t stream_layer_memory(std::uint64_t source_streams);
 
 // Counts expanded-target ranges onto the target's map: bytes outside the
 // streams one to one, a stream's expanded range spread evenly over its

@@ -157,5 +157,83 @@ TEST(ImageStreams, TheRebuilderRefusesAFormThatEndsInsideAStream) {
   EXPECT_FALSE(rebuilder.finish());
 }
 
+// Rebuilds `target` with `source`'s streams on offer, its expanded form
+// written in pieces of `piece` bytes.
+Bytes rebuild_reusing(const ExpandedImage& target, ByteSpan source_image, const ExpandedImage& source,
+                      std::size_t piece, std::size_t& reused) {
+  VectorWriter out;
+  ImageRebuilder rebuilder(out, target.places, {source_image, source.bytes, source.places});
+  for (std::size_t at = 0; at < target.bytes.size(); at += piece) {
+    auto ok = rebuilder.write(ByteSpan(target.bytes).subspan(at, std::min(piece, target.bytes.size() - at)));
+    EXPECT_TRUE(ok) << ok.error().message();
+  }
+  auto finished = rebuilder.finish();
+  EXPECT_TRUE(finished) << finished.error().message();
+  reused = rebuilder.reused();
+  return out.bytes();
+}
+
+TEST(ImageStreams, AStreamEqualToASourceStreamIsCopiedFromTheSource) {
+  const Bytes kept = test::zip_with_entry("firmware/app.bin", test::sample_text(900, 7));
+  const Bytes changed_before = test::gzip(test::sample_text(600, 8), 9);
+  const Bytes changed_after = test::gzip(test::sample_text(650, 9), 9);
+  Bytes source_image = changed_before, target_image = {7, 7, 7};
+  source_image.insert(source_image.end(), kept.begin(), kept.end());
+  target_image.insert(target_image.end(), kept.begin(), kept.end());
+  target_image.insert(target_image.end(), changed_after.begin(), changed_after.end());
+  const ExpandedImage source = expand(source_image), target = expand(target_image);
+  ASSERT_EQ(source.places.size(), 2u);
+  ASSERT_EQ(target.places.size(), 2u);
+  // The entry's form starts at another alignment in each expanded image,
+  // so its records section is padded differently: equal streams, unequal
+  // forms.
+  auto form_start = [](const ExpandedImage& x, std::size_t index) {
+    std::uint64_t expanded = 0, image = 0;
+    for (std::size_t i = 0; i < index; ++i) {
+      expanded += x.places[i].offset - image + x.places[i].expanded_size;
+      image = x.places[i].offset + x.places[i].compressed_size;
+    }
+    return expanded + (x.places[index].offset - image);
+  };
+  EXPECT_NE(form_start(source, 1) % 16, form_start(target, 0) % 16);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, target.bytes.size()}) {
+    std::size_t reused = 0;
+    EXPECT_EQ(rebuild_reusing(target, source_image, source, piece, reused), target_image) << piece;
+    EXPECT_EQ(reused, 1u) << "the zip entry, not the changed gzip member (pieces of " << piece << ")";
+  }
+}
+
+TEST(ImageStreams, AStreamThatDepartsFromASourceStreamOfItsSizesIsRebuilt) {
+  const Bytes image = test::gzip(test::sample_text(700, 10), 9);
+  const ExpandedImage target = expand(image);
+  ASSERT_EQ(target.places.size(), 1u);
+  const StreamPlace& place = target.places[0];
+  const std::uint64_t form_start = place.offset; // nothing before the stream expands
+  // A source whose one stream has the target stream's sizes and expanded
+  // form but for one byte, and bytes that are no deflate stream at all:
+  // copying them would show in the output.
+  for (const std::uint64_t departs_at : {std::uint64_t{0}, place.expanded_size / 2, place.expanded_size - 1}) {
+    ExpandedImage source = target;
+    source.bytes[form_start + departs_at] ^= 0x55;
+    Bytes source_image(image.size(), 0xAA);
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{4096}, target.bytes.size()}) {
+      std::size_t reused = 0;
+      EXPECT_EQ(rebuild_reusing(target, source_image, source, piece, reused), image)
+          << "departs at " << departs_at << ", pieces of " << piece;
+      EXPECT_EQ(reused, 0u);
+    }
+  }
+  // Equal to its last byte, it is copied: these are the source's bytes.
+  Bytes source_image(image.size(), 0xAA);
+  std::size_t reused = 0;
+  const Bytes copied = rebuild_reusing(target, source_image, target, 4096, reused);
+  EXPECT_EQ(reused, 1u);
+  const auto stream_bytes = [&](const Bytes& b) {
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(place.offset),
+                 b.begin() + static_cast<std::ptrdiff_t>(place.offset + place.compressed_size));
+  };
+  EXPECT_EQ(stream_bytes(copied), stream_bytes(source_image));
+}
+
 } // namespace
 } // namespace dfota::delta::deflate

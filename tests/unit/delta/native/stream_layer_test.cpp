@@ -106,7 +106,7 @@ TEST(StreamLayer, ThePayloadsApplyMemoryCountsTheExpandedSource) {
   const std::uint64_t plain = native->apply_memory(source.size(), target.size());
   const std::uint64_t layered = native->apply_memory_of(payload, source.size(), target.size());
   EXPECT_GT(layered, plain + release(1).size()) << "the expanded source is held whole";
-  EXPECT_LT(layered, plain + 4 * source.size() + native::stream_layer_memory() + (1u << 20));
+  EXPECT_LT(layered, plain + 4 * source.size() + native::stream_layer_memory(native::kMaxStatedStreams) + (1u << 20));
 }
 
 TEST(StreamLayer, ACutOrDamagedPayloadFailsCleanly) {
