@@ -8,7 +8,8 @@ namespace dfota::delta::deflate {
 
 MatchFinder::MatchFinder(ParseModel model, std::uint64_t first_position)
     : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, 0), prev_(kRingMask + 1, 0),
-      held_(first_position), inserted_(first_position) {
+      head4_(std::size_t{1} << kHashBits, 0), prev4_(kRingMask + 1, 0), number_(kRingMask + 1, 0),
+      last_number_(std::size_t{1} << kHashBits, 0), held_(first_position), inserted_(first_position) {
   offered_.reserve(kChainLimit);
 }
 
@@ -24,9 +25,14 @@ void MatchFinder::push(ByteSpan content) {
 }
 
 void MatchFinder::insert_next() {
+  const std::uint64_t slot = inserted_ & kRingMask;
   const std::uint32_t h = hash_at(inserted_);
-  prev_[inserted_ & kRingMask] = head_[h];
+  prev_[slot] = head_[h];
   head_[h] = static_cast<std::uint32_t>(inserted_ + 1);
+  number_[slot] = ++last_number_[h];
+  const std::uint32_t h4 = hash4_at(inserted_);
+  prev4_[slot] = head4_[h4];
+  head4_[h4] = static_cast<std::uint32_t>(inserted_ + 1);
   ++inserted_;
 }
 
@@ -39,6 +45,56 @@ std::uint32_t MatchFinder::hash_at(std::uint64_t position) const {
   const std::uint32_t v = static_cast<std::uint32_t>(at(position)) | static_cast<std::uint32_t>(at(position + 1)) << 8 |
                           static_cast<std::uint32_t>(at(position + 2)) << 16;
   return (v * 2654435761u) >> (32 - kHashBits);
+}
+
+std::uint32_t MatchFinder::hash4_at(std::uint64_t position) const {
+  std::uint32_t v;
+  std::memcpy(&v, ring_.data() + (position & kRingMask), 4); // the mirror holds the bytes past the ring's end
+  return (v * 2654435761u) >> (32 - kHashBits);
+}
+
+MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsigned cap) {
+  Longest best;
+  auto link = [](std::uint32_t stored) { return static_cast<std::int64_t>(stored) - 1; };
+  // The nearest position before this one in its 3-byte chain: the first
+  // the 3-byte walk would look at, and its number.
+  std::int64_t nearest = link(head_[hash_at(position)]);
+  while (nearest >= static_cast<std::int64_t>(position))
+    nearest = link(prev_[static_cast<std::uint64_t>(nearest) & kRingMask]);
+  if (nearest < 0 || position - static_cast<std::uint64_t>(nearest) > kWindow) return best; // nothing on offer
+  const std::uint32_t first_number = number_[static_cast<std::uint64_t>(nearest) & kRingMask];
+  if (cap >= 4) {
+    std::int64_t q = link(head4_[hash4_at(position)]);
+    while (q >= static_cast<std::int64_t>(position))
+      q = link(prev4_[static_cast<std::uint64_t>(q) & kRingMask]);
+    while (q >= 0) {
+      const std::uint64_t candidate = static_cast<std::uint64_t>(q);
+      if (position - candidate > kWindow) break;
+      if (at(candidate + best.length) == at(position + best.length)) {
+        const unsigned length = common(candidate, position, cap);
+        if (length >= 4 && length > best.length) {
+          // Its first 3 bytes are this position's: it is in the same 3-byte
+          // chain, and it and all farther ones are past the walk's limit
+          // when kChainLimit positions are nearer.
+          if (first_number - number_[candidate & kRingMask] >= kChainLimit) break;
+          best = {length, candidate};
+          if (length == cap) return best;
+        }
+      }
+      q = link(prev4_[candidate & kRingMask]);
+      if (q >= static_cast<std::int64_t>(candidate)) break; // a slot reused: the chain ends
+    }
+    if (best.length != 0) return best;
+  }
+  if (model_.shortest > 3) return best;
+  // No match of 4 bytes: the nearest of 3 within kTooFar, if any.
+  walk(position, kChainLimit, [&](std::uint64_t candidate) {
+    if (position - candidate > kTooFar) return false;
+    if (common(candidate, position, 3) < 3) return true;
+    best = {3, candidate};
+    return false;
+  });
+  return best;
 }
 
 template <class Visit> void MatchFinder::walk(std::uint64_t position, unsigned limit, Visit&& visit) {
@@ -91,16 +147,12 @@ MatchFinder::Longest MatchFinder::longest(std::uint64_t position, std::uint64_t 
     if (c.position == position && c.end == end) return c.longest;
   Longest best;
   if (position + 3 <= end) {
-    const unsigned cap = static_cast<unsigned>(std::min<std::uint64_t>(kMaxMatch, end - position));
-    walk(position, kChainLimit, [&](std::uint64_t candidate) {
-      if (at(candidate + best.length) != at(position + best.length)) return true; // cannot be longer
-      const unsigned length = common(candidate, position, cap);
-      if (length <= best.length || length < model_.shortest) return true;
-      // As zlib does, a 3-byte match from far away is not worth it.
-      if (length == 3 && position - candidate > kTooFar) return true;
-      best = {length, candidate};
-      return length < cap;
-    });
+    // What a walk of the 3-byte chain finds, nearest first: the longest
+    // match of at least model_.shortest bytes (as zlib does, a 3-byte
+    // match only from within kTooFar), the nearest of those that long,
+    // stopping at `cap`.
+    insert_until(position);
+    best = longest_by_four(position, static_cast<unsigned>(std::min<std::uint64_t>(kMaxMatch, end - position)));
   }
   cached_[1] = cached_[0];
   cached_[0] = {position, end, best};

@@ -18,7 +18,7 @@ namespace dfota::delta::deflate {
 // and writes the deflate stream to `out` (which it does not own and which
 // must outlive it). Memory: the stream's records (at most kMaxRecords), one
 // block's matches (at most kMaxBlockMatches of 16 bytes), the match finder
-// (about 0.6 MiB) and up to 64 KiB of output waiting; for a zlib-made
+// (about 1.6 MiB) and up to 64 KiB of output waiting; for a zlib-made
 // stream (zlib_made.hpp), zlib's state instead of the block's matches and
 // the finder. After an error the rebuilder
 // must not be used again; `out` holds an unspecified prefix.

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <random>
+
 #include "support/deflate_streams.hpp"
 
 namespace dfota::delta::deflate {
@@ -96,6 +99,58 @@ TEST(MatchFinder, AFinderGivenTheWindowBeforeAPositionAnswersAsOneFedFromTheStar
       const NamedMatch second_nearest{0, 1};
       EXPECT_EQ(whole.resolve(p, end, second_nearest), windowed.resolve(p, end, second_nearest)) << p;
       EXPECT_EQ(whole.resolve(p, end, NamedMatch{}), windowed.resolve(p, end, NamedMatch{})) << p;
+    }
+  }
+}
+
+// The finder's nearest longest match as its definition states it: a walk
+// of the positions before `p` that share its 3-byte hash, nearest first,
+// at most kChainLimit of them, within kWindow; the longest of at least
+// `shortest` bytes (of 3 only from within kTooFar), the nearest that long.
+std::optional<std::pair<unsigned, unsigned>> walked_longest(const Bytes& content, std::uint64_t p, std::uint64_t end,
+                                                            unsigned shortest) {
+  auto hash = [&](std::uint64_t at) {
+    const std::uint32_t v = content[at] | content[at + 1] << 8 | content[at + 2] << 16;
+    return (v * 2654435761u) >> 16;
+  };
+  const unsigned cap = static_cast<unsigned>(std::min<std::uint64_t>(kMaxMatch, end - p));
+  unsigned best = 0, steps = 0;
+  std::uint64_t from = 0;
+  for (std::uint64_t c = p; c-- > 0 && p - c <= kWindow && steps < kChainLimit;) {
+    if (c + 3 > content.size() || hash(c) != hash(p)) continue;
+    ++steps;
+    unsigned length = 0;
+    while (length < cap && content[c + length] == content[p + length])
+      ++length;
+    if (length <= best || length < shortest || (length == 3 && p - c > kTooFar)) continue;
+    best = length;
+    from = c;
+    if (length == cap) break;
+  }
+  if (best == 0) return std::nullopt;
+  return std::pair{best, static_cast<unsigned>(p - from)};
+}
+
+TEST(MatchFinder, TheNearestLongestMatchIsTheWalksOfTheThreeByteChain) {
+  // Two letters: each 3-byte hash holds about 4,096 positions of a window,
+  // so the walk's limit binds at some and not at others; then runs of one
+  // byte with rare others, and text.
+  std::mt19937 random(29);
+  Bytes two_letters(48000);
+  for (auto& b : two_letters)
+    b = "ab"[random() & 1];
+  Bytes runs(48000, 0);
+  for (std::size_t i = 0; i < runs.size(); i += 1 + random() % 700)
+    runs[i] = static_cast<std::uint8_t>(random());
+  for (const Bytes& content : {two_letters, runs, test::sample_text(900, 4)}) {
+    for (const unsigned shortest : {3u, 4u}) {
+      MatchFinder finder(ParseModel{shortest, false});
+      for (std::uint64_t p = 0; p + 3 <= content.size(); p += 11) {
+        const std::uint64_t end = std::min<std::uint64_t>(content.size(), p + 300);
+        if (finder.held() < end) finder.push(ByteSpan(content).subspan(finder.held(), end - finder.held()));
+        ASSERT_EQ(finder.resolve(p, end, NamedMatch{}), walked_longest(content, p, end, shortest))
+            << "at " << p << " of " << content.size() << " bytes, shortest " << shortest;
+      }
     }
   }
 }
