@@ -333,13 +333,27 @@ unsigned plain_version(const std::uint8_t* magic) {
   return 0;
 }
 
+// Why four magic bytes that name no version this applier reads are refused:
+// a later version of a plain payload or of the deflate layer, or no native
+// payload at all.
+Error unread_magic(const std::uint8_t* magic) {
+  const bool digit = magic[3] >= '0' && magic[3] <= '9';
+  if (digit && std::memcmp(magic, "DFN", 3) == 0 && magic[3] > '7')
+    return corrupt(std::string("a native payload of version ") + static_cast<char>(magic[3]) +
+                   ", newer than this dfota reads (versions 2 to 7): a later dfota applies it");
+  if (digit && std::memcmp(magic, "DFZ", 3) == 0 && magic[3] > '2')
+    return corrupt(std::string("a native payload with a deflate layer of version ") + static_cast<char>(magic[3]) +
+                   ", newer than this dfota reads (versions 1 and 2): a later dfota applies it");
+  return corrupt("not a native payload (bad magic)");
+}
+
 Expected<PayloadHeader> read_header(BufferedInput& in, std::optional<std::uint64_t> source_size,
                                     std::uint64_t target_size) {
   std::uint8_t magic[4];
   if (auto ok = in.read(magic, 4); !ok) return ok.error();
   PayloadHeader header;
   header.version = plain_version(magic);
-  if (header.version == 0) return corrupt("not a native payload (bad magic)");
+  if (header.version == 0) return unread_magic(magic);
   auto made_for = in.varint();
   if (!made_for) return made_for.error();
   header.source_size = *made_for;
@@ -854,8 +868,7 @@ Expected<std::vector<PayloadFact>> NativeEngine::describe_payload(Reader& payloa
 Status NativeEngine::check_stated_size(ByteSpan head, std::uint64_t target_size) const {
   // Both layers start with magic, source size and target size.
   if (head.size() < 4) return {};
-  if (stream_layer_version(head.data()) == 0 && plain_version(head.data()) == 0)
-    return corrupt("not a native payload (bad magic)");
+  if (stream_layer_version(head.data()) == 0 && plain_version(head.data()) == 0) return unread_magic(head.data());
   std::size_t at = 4;
   std::uint64_t sizes[2] = {0, 0};
   for (std::uint64_t& size : sizes) {

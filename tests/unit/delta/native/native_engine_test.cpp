@@ -638,7 +638,9 @@ TEST(NativeEngine, RefusesHostileHeaders) {
     DeltaErrc expected;
   };
   const Case cases[] = {
-      {"bad magic", {'D', 'F', 'N', '9'}, DeltaErrc::corrupt_payload},
+      {"bad magic", {'D', 'F', 'X', '5'}, DeltaErrc::corrupt_payload},
+      {"a later plain version", {'D', 'F', 'N', '8'}, DeltaErrc::corrupt_payload},
+      {"a later deflate layer", {'D', 'F', 'Z', '3'}, DeltaErrc::corrupt_payload},
       {"too many entries", header_for(source, 10, 0, 0, std::uint64_t{1} << 40), DeltaErrc::limit_exceeded},
       {"too many segments", header_for(source, 10, 0, 65, 1), DeltaErrc::corrupt_payload},
       {"unknown kinds", header_for(source, 10, 0x800, 0, 1), DeltaErrc::corrupt_payload},
@@ -653,6 +655,10 @@ TEST(NativeEngine, RefusesHostileHeaders) {
     auto out = decode(source, c.payload);
     ASSERT_FALSE(out) << c.name;
     EXPECT_TRUE(out.error().is(c.expected)) << c.name << ": " << out.error().message();
+    // A later version is named as such, not as something else.
+    const bool later = std::string(c.name).starts_with("a later");
+    EXPECT_EQ(out.error().message().find("newer than this dfota reads") != std::string::npos, later)
+        << c.name << ": " << out.error().message();
   }
   // Control entries that reach before the start of the source, and past its
   // end, in both layouts.
