@@ -66,6 +66,43 @@ TEST(StreamLayer, AnImageWithStreamsIsDiffedByItsContentAndMadeAgainExactly) {
   EXPECT_EQ(*made, target);
 }
 
+TEST(StreamLayer, StreamsTheTargetKeepsUnchangedApplyExactlyWhereverTheyMoved) {
+  // Zip entries, a gzip member and a zlib stream as a new release lays them
+  // out: one entry changed, the others unchanged but moved by a few bytes
+  // (so their expanded forms are aligned afresh); the zlib stream, made
+  // with the filtered strategy, keeps its parse, the others are zlib-made.
+  const Bytes kept_a = test::zip_with_entry("app/a.bin", test::sample_text(3000, 21));
+  const Bytes kept_b = test::gzip(test::sample_text(2500, 22), 9);
+  const Bytes kept_c = test::raw_deflate_in_zlib(test::sample_text(2000, 23), 6, test::Strategy::filtered);
+  auto image = [&](int version) {
+    Bytes out(40 + version * 3, static_cast<std::uint8_t>(version));
+    const Bytes changed = test::zip_with_entry("app/changed.bin", test::sample_text(2800, 20 + version * 10));
+    for (const Bytes* part : {&changed, &kept_a, &kept_b, &kept_c}) {
+      out.insert(out.end(), part->begin(), part->end());
+      out.insert(out.end(), static_cast<std::size_t>(version), 0x20);
+    }
+    return out;
+  };
+  const Bytes source = image(1), target = image(2);
+  const Bytes payload = diff(source, target);
+  ASSERT_GE(payload.size(), 4u);
+  EXPECT_EQ(std::memcmp(payload.data(), native::kStreamLayerMagic, 4), 0);
+  // Both kinds of stream are in the payload: four in each image, one of
+  // them recorded.
+  SpanReader reader(ByteSpan(payload).subspan(4));
+  native::BufferedInput in(reader);
+  auto header = native::read_stream_layer_header(in, 2, source.size(), target.size());
+  ASSERT_TRUE(header) << header.error().message();
+  ASSERT_EQ(header->source_streams.size(), 4u);
+  ASSERT_EQ(header->target_streams.size(), 4u);
+  EXPECT_EQ(std::count_if(header->source_streams.begin(), header->source_streams.end(),
+                          [](const deflate::StreamPlace& p) { return p.zlib_level == 0; }),
+            1);
+  auto made = apply(source, payload, target.size());
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(*made, target);
+}
+
 TEST(StreamLayer, AnImageWithoutStreamsGetsThePlainPayload) {
   const Bytes source = release(1), target = release(2);
   const Bytes payload = diff(source, target);
