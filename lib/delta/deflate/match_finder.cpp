@@ -53,20 +53,31 @@ std::uint32_t MatchFinder::hash4_at(std::uint64_t position) const {
   return (v * 2654435761u) >> (32 - kHashBits);
 }
 
+namespace {
+
+// A chain link as stored (position + 1, 0: none) as a position (-1: none).
+std::int64_t linked(std::uint32_t stored) { return static_cast<std::int64_t>(stored) - 1; }
+
+} // namespace
+
+std::int64_t MatchFinder::first_before(const std::vector<std::uint32_t>& heads, const std::vector<std::uint32_t>& links,
+                                       std::uint32_t hash, std::uint64_t position) const {
+  std::int64_t q = linked(heads[hash]);
+  // A position after a question one byte on was entered already.
+  while (q >= static_cast<std::int64_t>(position))
+    q = linked(links[static_cast<std::uint64_t>(q) & kRingMask]);
+  return q;
+}
+
 MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsigned cap) {
   Longest best;
-  auto link = [](std::uint32_t stored) { return static_cast<std::int64_t>(stored) - 1; };
   // The nearest position before this one in its 3-byte chain: the first
   // the 3-byte walk would look at, and its number.
-  std::int64_t nearest = link(head_[hash_at(position)]);
-  while (nearest >= static_cast<std::int64_t>(position))
-    nearest = link(prev_[static_cast<std::uint64_t>(nearest) & kRingMask]);
+  const std::int64_t nearest = first_before(head_, prev_, hash_at(position), position);
   if (nearest < 0 || position - static_cast<std::uint64_t>(nearest) > kWindow) return best; // nothing on offer
   const std::uint32_t first_number = number_[static_cast<std::uint64_t>(nearest) & kRingMask];
   if (cap >= 4) {
-    std::int64_t q = link(head4_[hash4_at(position)]);
-    while (q >= static_cast<std::int64_t>(position))
-      q = link(prev4_[static_cast<std::uint64_t>(q) & kRingMask]);
+    std::int64_t q = first_before(head4_, prev4_, hash4_at(position), position);
     while (q >= 0) {
       const std::uint64_t candidate = static_cast<std::uint64_t>(q);
       if (position - candidate > kWindow) break;
@@ -81,7 +92,7 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
           if (length == cap) return best;
         }
       }
-      q = link(prev4_[candidate & kRingMask]);
+      q = linked(prev4_[candidate & kRingMask]);
       if (q >= static_cast<std::int64_t>(candidate)) break; // a slot reused: the chain ends
     }
     if (best.length != 0) return best;
@@ -99,16 +110,12 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
 
 template <class Visit> void MatchFinder::walk(std::uint64_t position, unsigned limit, Visit&& visit) {
   insert_until(position);
-  auto link = [](std::uint32_t stored) { return static_cast<std::int64_t>(stored) - 1; };
-  std::int64_t q = link(head_[hash_at(position)]);
-  // A position after a question one byte on was entered already.
-  while (q >= static_cast<std::int64_t>(position))
-    q = link(prev_[static_cast<std::uint64_t>(q) & kRingMask]);
+  std::int64_t q = first_before(head_, prev_, hash_at(position), position);
   for (unsigned steps = 0; q >= 0 && steps < limit; ++steps) {
     const std::uint64_t candidate = static_cast<std::uint64_t>(q);
     if (position - candidate > kWindow) break;
     if (!visit(candidate)) break;
-    q = link(prev_[candidate & kRingMask]);
+    q = linked(prev_[candidate & kRingMask]);
     if (q >= static_cast<std::int64_t>(candidate)) break; // a slot reused: the chain ends
   }
 }

@@ -116,6 +116,10 @@ private:
   // first 4, and lies within the limit when its number in the 3-byte chain
   // is within kChainLimit of the nearest one's.
   Longest longest_by_four(std::uint64_t position, unsigned cap);
+  // The nearest position before `position` in the chain of `hash` (kept in
+  // `heads` and `links`), -1 when none.
+  std::int64_t first_before(const std::vector<std::uint32_t>& heads, const std::vector<std::uint32_t>& links,
+                            std::uint32_t hash, std::uint64_t position) const;
   void insert_next();
   void insert_until(std::uint64_t position);
   std::uint32_t hash_at(std::uint64_t position) const;
