@@ -215,21 +215,6 @@ Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& 
   return out;
 }
 
-namespace {
-
-// The records section's size in a form whose records of `records_size`
-// bytes start their section's size varint at `form_at`: the smallest that
-// aligns the content (append_expanded() in recorder.cpp).
-std::uint64_t aligned_section(std::uint64_t form_at, std::uint64_t records_size) {
-  for (std::uint64_t section = records_size;; ++section) {
-    Bytes size;
-    put_varint(size, section);
-    if ((form_at + size.size() + section) % kContentAlignment == 0) return section;
-  }
-}
-
-} // namespace
-
 ImageRebuilder::ImageRebuilder(Writer& out, std::vector<StreamPlace> places, ReusableStreams reusable)
     : out_(out), places_(std::move(places)), reusable_(std::move(reusable)) {
   static_assert(sizeof(Source) <= kReusableStreamBytes);
@@ -242,15 +227,17 @@ ImageRebuilder::ImageRebuilder(Writer& out, std::vector<StreamPlace> places, Reu
       break;
     expanded_at += p.offset - image_at;
     if (expanded_at > reusable_.expanded.size() || p.expanded_size > reusable_.expanded.size() - expanded_at) break;
-    const ByteSpan form = reusable_.expanded.subspan(expanded_at, p.expanded_size);
-    std::size_t head = 0;
-    auto section = native::read_varint([&]() -> Expected<std::uint8_t> {
-      if (head >= form.size()) return make_error(DeltaErrc::corrupt_payload, "");
-      return form[head++];
-    });
-    if (!section || *section > form.size() - head || p.records_size > *section) break;
-    sources_.push_back({p.compressed_size, p.offset, expanded_at + head, p.records_size, expanded_at + head + *section,
-                        form.size() - head - *section});
+    // The form as append_expanded() laid it there; one that does not start
+    // so is not offered.
+    const std::uint64_t section = aligned_records_section(expanded_at, p.records_size);
+    Bytes size;
+    put_varint(size, section);
+    if (size.size() + section <= p.expanded_size &&
+        std::equal(size.begin(), size.end(), reusable_.expanded.begin() + static_cast<std::ptrdiff_t>(expanded_at))) {
+      const std::uint64_t records_at = expanded_at + size.size();
+      sources_.push_back({p.compressed_size, p.offset, records_at, p.records_size, records_at + section,
+                          p.expanded_size - size.size() - section});
+    }
     expanded_at += p.expanded_size;
     image_at = p.offset + p.compressed_size;
   }
@@ -297,7 +284,7 @@ Status ImageRebuilder::start_stream() {
   for (auto s = same.first; s != same.second && candidates_.size() < kMaxCandidates; ++s) {
     // The source stream's form here: its records section aligned afresh.
     Candidate c{&*s, {}, 0};
-    const std::uint64_t section = aligned_section(expanded_at_, s->records_size);
+    const std::uint64_t section = aligned_records_section(expanded_at_, s->records_size);
     put_varint(c.section_size, section);
     c.content_at = c.section_size.size() + section;
     if (c.content_at + s->content_size == place.expanded_size) candidates_.push_back(std::move(c));
@@ -308,26 +295,27 @@ Status ImageRebuilder::start_stream() {
 
 Status ImageRebuilder::take_stream_bytes(ByteSpan bytes) {
   if (!current_) {
-    const Candidate first = candidates_.front();
-    std::erase_if(candidates_, [&](const Candidate& c) {
+    // The candidates these bytes leave first, those they depart from after.
+    const auto departed = std::partition(candidates_.begin(), candidates_.end(), [&](const Candidate& c) {
       std::size_t at = 0;
-      return !form_bytes(c, stream_at_, stream_at_ + bytes.size(), [&](ByteSpan piece) {
+      return form_bytes(c, stream_at_, stream_at_ + bytes.size(), [&](ByteSpan piece) {
         const bool same = std::equal(piece.begin(), piece.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at));
         at += piece.size();
         return same;
       });
     });
-    if (candidates_.empty()) {
+    if (departed == candidates_.begin()) {
       // The stream departs from every candidate in these bytes: it is
-      // rebuilt from its start, which was `first`'s form up to here.
+      // rebuilt from its start, which was each one's form up to here.
       current_ = std::make_unique<Rebuilder>(out_);
       Status fed;
-      form_bytes(first, 0, stream_at_, [&](ByteSpan piece) {
+      form_bytes(candidates_.front(), 0, stream_at_, [&](ByteSpan piece) {
         fed = current_->write(piece);
         return static_cast<bool>(fed);
       });
       if (!fed) return fed;
     }
+    candidates_.erase(departed, candidates_.end());
   }
   if (current_) {
     if (auto ok = current_->write(bytes); !ok) return ok;

@@ -59,14 +59,14 @@ Expected<Bytes> expand_stated_streams(ByteSpan image, std::vector<StreamPlace>& 
 // alignment changes nothing that is rebuilt, and the payload's maker
 // checked that both streams rebuild exactly. The spans are not owned and
 // must outlive the rebuilder.
-// What a rebuilder holds per reusable source stream (its index entry).
-inline constexpr std::uint64_t kReusableStreamBytes = 48;
-
 struct ReusableStreams {
   ByteSpan image;                  // the source image
   ByteSpan expanded;               // the source with its streams expanded
   std::vector<StreamPlace> places; // sorted, with their expanded and records sizes
 };
+
+// What a rebuilder holds per reusable source stream (its index entry).
+inline constexpr std::uint64_t kReusableStreamBytes = 48;
 
 // Writes an image from its expanded form as it arrives: bytes outside the
 // stated streams pass through, and each stream's expanded form is rebuilt

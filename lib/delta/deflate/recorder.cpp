@@ -312,13 +312,16 @@ std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_c
   return result;
 }
 
-void append_expanded(Bytes& out, const RecordedStream& stream) {
-  std::uint64_t section = stream.records.size();
-  for (;; ++section) {
+std::uint64_t aligned_records_section(std::uint64_t form_at, std::uint64_t records_size) {
+  for (std::uint64_t section = records_size;; ++section) {
     Bytes size;
     put_varint(size, section);
-    if ((out.size() + size.size() + section) % kContentAlignment == 0) break;
+    if ((form_at + size.size() + section) % kContentAlignment == 0) return section;
   }
+}
+
+void append_expanded(Bytes& out, const RecordedStream& stream) {
+  const std::uint64_t section = aligned_records_section(out.size(), stream.records.size());
   put_varint(out, section);
   out.insert(out.end(), stream.records.begin(), stream.records.end());
   out.resize(out.size() + (section - stream.records.size()), 0);

@@ -38,6 +38,10 @@ inline constexpr std::uint64_t kContentAlignment = 16;
 // size, the records padded with zeros so that the content starts at a
 // multiple of kContentAlignment in `out`, then the content.
 void append_expanded(Bytes& out, const RecordedStream& stream);
+// The records section's size in a form that starts at `form_at` of its
+// expanded image and holds `records_size` bytes of records: the smallest
+// that puts the content at a multiple of kContentAlignment.
+std::uint64_t aligned_records_section(std::uint64_t form_at, std::uint64_t records_size);
 
 // Records the deflate stream that starts at the first byte of `input`.
 // nullopt when `input` does not start with a complete, valid stream, when
