@@ -417,9 +417,6 @@ std::uint64_t copied_bytes(const std::vector<ControlEntry>& entries) {
   return total;
 }
 
-// Writes the payload of the program `entries` (with `moved`, its
-// moved_addresses_for()) under `layout`, its literals through `transform`
-// where that packs them smaller.
 // A payload made but for its LZMA2 coding: its header, its streams as they
 // are, what the decoder asks of each stream when, and how the literals
 // pack.
@@ -430,6 +427,9 @@ struct PreparedPayload {
   LiteralPacking packing;
 };
 
+// The payload of the program `entries` (with `moved`, its
+// moved_addresses_for()) under `layout`, its literals through `transform`
+// where that packs them smaller; emit_payload() codes and writes it.
 PreparedPayload prepare_payload(const Layout& layout, const MovedAddresses& moved, ByteSpan source, ByteSpan target,
                                 const std::vector<ControlEntry>& entries, LiteralTransform transform,
                                 const Sha256& source_digest) {
