@@ -26,7 +26,9 @@ public:
   explicit SuffixIndex(ByteSpan text) : text_(text), suffixes_(text.size()) {}
   bool build() {
     if (text_.empty()) return true;
-    return divsufsort(text_.data(), suffixes_.data(), static_cast<saidx_t>(text_.size())) == 0;
+    if (divsufsort(text_.data(), suffixes_.data(), static_cast<saidx_t>(text_.size())) != 0) return false;
+    index_pairs();
+    return true;
   }
 
   struct Match {
@@ -63,7 +65,21 @@ private:
     Search(const SuffixIndex& index, ByteSpan searched) : pattern(searched) {
       if (index.text_.empty() || pattern.empty()) return;
       hi = index.suffixes_.size() - 1;
-      lo_lcp = index.common(lo, pattern, 0);
+      std::uint64_t lo_known = 0;
+      if (pattern.size() >= 2) {
+        // Search only the ranks of the suffixes that begin with the
+        // pattern's first two bytes, and the rank after them: the search
+        // then ends between the same two neighbours as over all ranks (a
+        // pattern found whole may be found at another of its places).
+        const std::size_t pair = pair_of(pattern[0], pattern[1]);
+        const std::size_t first = index.pair_starts_[pair], after = index.pair_starts_[pair + 1];
+        if (first < after) {
+          lo = first;
+          hi = std::min<std::size_t>(after, hi);
+          lo_known = 1; // the one-byte last suffix may be first
+        }
+      }
+      lo_lcp = index.common(lo, pattern, lo_known);
       hi_lcp = index.common(hi, pattern, 0);
       done = false;
       if (hi - lo <= 1) finish(index);
@@ -126,8 +142,28 @@ private:
     return n;
   }
 
+  static std::size_t pair_of(std::uint8_t first, std::uint8_t second) {
+    return (static_cast<std::size_t>(first) << 8) | second;
+  }
+
+  // pair_starts_[p] is the first rank whose suffix's first two bytes sort
+  // at or after pair p, counting the one-byte last suffix with the pairs
+  // it begins (it sorts before all of them); pair_starts_[65536] is the
+  // number of suffixes. A search starts within its pair's ranks instead of
+  // taking the 16 steps, each a cache miss, that would narrow it there.
+  void index_pairs() {
+    pair_starts_.assign(kPairs + 1, 0);
+    for (std::size_t i = 0; i + 1 < text_.size(); ++i)
+      ++pair_starts_[pair_of(text_[i], text_[i + 1]) + 1];
+    ++pair_starts_[pair_of(text_.back(), 0) + 1];
+    for (std::size_t p = 0; p < kPairs; ++p)
+      pair_starts_[p + 1] += pair_starts_[p];
+  }
+
+  static constexpr std::size_t kPairs = 1u << 16;
   ByteSpan text_;
   std::vector<saidx_t> suffixes_;
+  std::vector<std::uint32_t> pair_starts_;
 };
 
 // Scans target[begin, end) and appends to `anchors` where it takes a new

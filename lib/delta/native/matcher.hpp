@@ -65,8 +65,9 @@ inline constexpr Growth kStrictGrowth{1, 2};
 
 // Fails with DeltaErrc::encode_failed when the source is larger than
 // kMaxIndexedSource, the target larger than 4 GiB - 1 or memory runs out.
-// Memory: 4 bytes per source byte for the suffix array, released before
-// returning, and 8 bytes per anchor.
+// Memory: 4 bytes per source byte for the suffix array and 256 KiB for the
+// ranks where each first byte pair begins, released before returning, and 8
+// bytes per anchor.
 // `progress` (may be empty) is told the share of the matching done, from the
 // matching threads. A target from 1 MiB on is scanned in two parts at once.
 Expected<Anchors> find_anchors(ByteSpan source, ByteSpan target, const DiffProgress& progress = {});

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "delta/native/matcher.hpp"
 #include "support/test_support.hpp"
@@ -114,6 +115,47 @@ TEST(FindAnchors, ScansALargeTargetInTwoPartsThatMeet) {
       copied += b.length;
     EXPECT_GE(copied, target.size() - 64); // a single changed byte does not end a copy
   }
+}
+
+// The length of the common prefix of a[i, end) and b[j, end).
+std::uint64_t common_prefix(const Bytes& a, std::size_t i, const Bytes& b, std::size_t j) {
+  std::uint64_t n = 0;
+  while (i + n < a.size() && j + n < b.size() && a[i + n] == b[j + n])
+    ++n;
+  return n;
+}
+
+TEST(FindAnchors, EachAnchorIsALongestMatchOfItsTargetPosition) {
+  // Few distinct bytes, so that every pair and triple of them begins many
+  // suffixes; sources end in each way a suffix too short for its pair can
+  // sort (one byte, two bytes, a byte that begins no longer suffix).
+  std::mt19937 random(11);
+  std::size_t anchors_seen = 0;
+  for (const Bytes& tail : {Bytes{}, Bytes{0}, Bytes{0, 0}, Bytes{2, 0}, Bytes{7}, Bytes{1, 7}}) {
+    Bytes source(3000);
+    for (auto& b : source)
+      b = static_cast<std::uint8_t>(random() % 3);
+    append(source, tail);
+    Bytes target;
+    while (target.size() < 4000) {
+      const std::size_t from = random() % (source.size() - 1);
+      const std::size_t length = std::min<std::size_t>(20 + random() % 60, source.size() - from);
+      append(target, slice(source, from, from + length));
+      target.push_back(static_cast<std::uint8_t>(random() % 8));
+    }
+    append(target, tail);
+    auto anchors = find_anchors(source, target);
+    ASSERT_TRUE(anchors) << anchors.error().message();
+    for (const Anchor& anchor : anchors->parts[0].anchors) {
+      std::uint64_t longest = 0;
+      for (std::size_t j = 0; j < source.size(); ++j)
+        longest = std::max(longest, common_prefix(target, anchor.target_start, source, j));
+      EXPECT_EQ(common_prefix(target, anchor.target_start, source, anchor.source_start), longest)
+          << "target position " << anchor.target_start;
+      ++anchors_seen;
+    }
+  }
+  EXPECT_GT(anchors_seen, 100u);
 }
 
 TEST(FindAnchors, HandlesEmptyAndTinyImages) {
