@@ -3,7 +3,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +131,55 @@ Status FdWriter::write(ByteSpan data) {
   return {};
 }
 
+namespace {
+
+// The live MappedFile mappings, start -> size, so that
+// release_mapped_pages() never drops pages of memory that has no file
+// behind it (dropping a heap page would zero it).
+class MappedRanges {
+public:
+  void add(const std::uint8_t* start, std::size_t size) {
+    std::lock_guard lock(mutex_);
+    ranges_[start] = size;
+  }
+  // Unmaps [start, +size) once no release is running on it.
+  void unmap(const std::uint8_t* start, std::size_t size) {
+    {
+      std::lock_guard lock(mutex_);
+      ranges_.erase(start);
+    }
+    ::munmap(const_cast<std::uint8_t*>(start), size);
+  }
+  void release(ByteSpan bytes) {
+    if (bytes.empty()) return;
+    std::lock_guard lock(mutex_);
+    auto after = ranges_.upper_bound(bytes.data());
+    if (after == ranges_.begin()) return;
+    const auto& [start, size] = *std::prev(after);
+    const std::uintptr_t mapped_end = reinterpret_cast<std::uintptr_t>(start) + size;
+    const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+    if (begin >= mapped_end || begin + bytes.size() > mapped_end) return;
+    const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t first = (begin + page - 1) / page * page;
+    const std::uintptr_t last = (begin + bytes.size()) / page * page;
+    if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<const std::uint8_t*, std::size_t> ranges_;
+};
+
+// Never destroyed: a MappedFile may outlive static destruction.
+MappedRanges& mapped_ranges() {
+  static auto* ranges = new MappedRanges;
+  return *ranges;
+}
+
+} // namespace
+
+void release_mapped_pages(ByteSpan bytes) { mapped_ranges().release(bytes); }
+
 Expected<MappedFile> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return system_error(path, errno);
@@ -151,6 +203,7 @@ Expected<MappedFile> MappedFile::open(const std::string& path) {
     }
     file.data_ = static_cast<const std::uint8_t*>(data);
     file.size_ = static_cast<std::size_t>(st.st_size);
+    mapped_ranges().add(file.data_, file.size_);
   }
   ::close(fd);
   return file;
@@ -163,7 +216,7 @@ MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
-    if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+    if (data_) mapped_ranges().unmap(data_, size_);
     data_ = other.data_;
     size_ = other.size_;
     other.data_ = nullptr;
@@ -173,7 +226,7 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (data_) mapped_ranges().unmap(data_, size_);
 }
 
 } // namespace dfota

@@ -184,4 +184,13 @@ private:
   std::size_t size_ = 0;
 };
 
+// Drops from this process's resident memory the whole pages of `bytes` that
+// lie in a live MappedFile's mapping; they are read again from the file
+// (mostly from the page cache) when next touched. Never changes a byte and
+// does nothing for other memory (the heap, the stack, a span that is a copy):
+// a hint for code done with a mapped image for a while, whose pages need not
+// count in the peak resident set meanwhile. Thread-safe, also against a
+// MappedFile being unmapped at the same time.
+void release_mapped_pages(ByteSpan bytes);
+
 } // namespace dfota

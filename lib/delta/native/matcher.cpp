@@ -168,7 +168,8 @@ private:
 
 // Scans target[begin, end) and appends to `anchors` where it takes a new
 // exact match. Tells `scanned` (may be empty) how many more target bytes
-// were scanned, about every kScanReport bytes.
+// were scanned, about every kScanReport bytes, and lets the mapped pages of
+// those bytes go (release_mapped_pages()).
 constexpr std::uint64_t kScanReport = 1u << 20;
 
 void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std::uint64_t begin, std::uint64_t end,
@@ -204,8 +205,11 @@ void scan_range(const SuffixIndex& index, ByteSpan source, ByteSpan target, std:
   };
 
   while (scan < end) {
-    if (scanned && scan >= reported + kScanReport) {
-      scanned(std::min(scan, end) - reported);
+    if (scan >= reported + kScanReport) {
+      // No byte before the scan is read again here: a mapped target's
+      // pages behind it need not stay resident beside the suffix array.
+      release_mapped_pages(target.subspan(reported, std::min(scan, end) - reported));
+      if (scanned) scanned(std::min(scan, end) - reported);
       reported = std::min(scan, end);
     }
     std::uint64_t explained = 0; // bytes of the match that the current alignment explains too
@@ -302,6 +306,10 @@ Expected<Anchors> find_anchors(ByteSpan source, ByteSpan target, const DiffProgr
     return make_error(DeltaErrc::encode_failed, "target larger than the native engine handles (4 GiB)");
   }
   try {
+    // The target is not read while the source is sorted, then scanned
+    // once: its mapped pages are let go until the scan reaches them, so
+    // that the peak holds the suffix array and the source only.
+    release_mapped_pages(target);
     SuffixIndex index(source);
     if (!index.build()) return make_error(DeltaErrc::encode_failed, "suffix sorting failed");
     // Sorting takes about a quarter of matching (measured on a 50 MB

@@ -710,14 +710,21 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
       const PreparedPayload second = prepare(kept[1].program);
       second_size = quickly_packed_payload(second);
     }
+    // Once prepared, a payload is coded from its streams alone: the
+    // images' mapped pages are let go for the coding (release_mapped_pages()),
+    // whose LZMA2 state is this stage's peak.
     PreparedPayload first = prepare(kept[0].program);
     if (quickly_packed_payload(first) <= second_size) {
       kept = {};
+      release_mapped_pages(source), release_mapped_pages(target);
       return emit_payload(first, payload);
     }
     first = {};
     kept[0] = {};
-    return emit_payload(prepare(kept[1].program), payload);
+    PreparedPayload second = prepare(kept[1].program);
+    kept = {};
+    release_mapped_pages(source), release_mapped_pages(target);
+    return emit_payload(second, payload);
   }
   VectorWriter first, second;
   auto second_job = std::async(std::launch::async, [&] { return emit_payload(prepare(kept[1].program), second); });

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "core/bytes.hpp"
 #include "support/test_support.hpp"
 
@@ -55,6 +58,38 @@ TEST(Bytes, MappedFileMapsEmptyAndNonEmptyFiles) {
   EXPECT_TRUE(missing.error().is(CoreErrc::not_found));
   auto directory = MappedFile::open(dir.path().string());
   EXPECT_FALSE(directory);
+}
+
+// This process's resident pages of mapped files, in KiB.
+std::uint64_t resident_file_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("RssFile:", 0) == 0) return std::stoull(line.substr(8));
+  }
+  return 0;
+}
+
+TEST(Bytes, ReleasingMappedPagesLowersTheResidentSetAndKeepsEveryByte) {
+  test::ScratchDir dir;
+  const Bytes content = test::random_bytes(8 << 20, 3);
+  test::write_file(dir / "image", content);
+  auto mapped = MappedFile::open((dir / "image").string());
+  ASSERT_TRUE(mapped);
+  const ByteSpan bytes = mapped->bytes();
+  ASSERT_EQ(Bytes(bytes.begin(), bytes.end()), content); // every page touched
+  const std::uint64_t touched = resident_file_kib();
+  release_mapped_pages(bytes.subspan(1, bytes.size() - 2)); // the pages wholly inside
+  const std::uint64_t released = resident_file_kib();
+  EXPECT_GE(touched, released + (7 << 10)) << touched << " KiB resident before, " << released << " after";
+  EXPECT_EQ(Bytes(bytes.begin(), bytes.end()), content); // read again from the file
+}
+
+TEST(Bytes, ReleasingPagesThatNoFileBacksChangesNothing) {
+  const Bytes content = test::random_bytes(4 << 20, 4);
+  Bytes heap = content;
+  release_mapped_pages(heap);
+  EXPECT_EQ(heap, content);
+  release_mapped_pages({});
 }
 
 // Records each write it gets; fails every write once `fail` is set.
