@@ -16,6 +16,7 @@ namespace dfota::delta::deflate {
 namespace {
 
 using native::put_varint;
+using native::varint_length;
 
 constexpr unsigned kMaxDistance = 32768;
 
@@ -314,9 +315,7 @@ std::optional<RecordedStream> record_deflate(ByteSpan input, std::uint64_t max_c
 
 std::uint64_t aligned_records_section(std::uint64_t form_at, std::uint64_t records_size) {
   for (std::uint64_t section = records_size;; ++section) {
-    Bytes size;
-    put_varint(size, section);
-    if ((form_at + size.size() + section) % kContentAlignment == 0) return section;
+    if ((form_at + varint_length(section) + section) % kContentAlignment == 0) return section;
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <future>
 
 #include "delta/native/difference.hpp"
 #include "delta/native/streams.hpp"
@@ -59,13 +58,7 @@ std::uint64_t estimated_payload_size(const Layout& layout, const MovedAddresses&
   streams[kRunsStream] = std::move(difference.runs());
   streams[kChangesStream] = std::move(difference.changes());
   streams[kLiteralStream] = std::move(literals);
-  auto packed = [](const Bytes& raw) -> std::uint64_t { return std::min(quickly_packed_size(raw), raw.size()); };
-  // The literal stream, mostly the largest, on a thread of its own.
-  auto literal_size = std::async(std::launch::async, [&] { return packed(streams[kLiteralStream]); });
-  std::uint64_t total = 0;
-  for (unsigned s = 0; s < kStreamCount; ++s)
-    if (s != kLiteralStream) total += packed(streams[s]);
-  return total + literal_size.get();
+  return quickly_packed_streams(streams);
 }
 
 } // namespace dfota::delta::native

@@ -499,17 +499,11 @@ Status emit_payload(const PreparedPayload& prepared, Writer& payload) {
   return write_streams(prepared.streams, prepared.demands, payload, prepared.packing);
 }
 
-// The payload's streams packed quickly (quickly_packed_size(), whole
-// streams, the literals on a thread of their own): a ranking of two
-// payloads of the same images that agrees with their full coding where
-// they differ by more than a few tenths of a percent.
+// The payload with its streams packed quickly (quickly_packed_streams()):
+// a ranking of two payloads of the same images that agrees with their full
+// coding where they differ by more than a few tenths of a percent.
 std::uint64_t quickly_packed_payload(const PreparedPayload& prepared) {
-  auto literals = std::async(std::launch::async, [&] { return quickly_packed_size(prepared.streams[kLiteralStream]); });
-  std::uint64_t total = prepared.header.size();
-  for (std::size_t i = 0; i < kStreamCount; ++i) {
-    if (i != kLiteralStream) total += quickly_packed_size(prepared.streams[i]);
-  }
-  return total + literals.get();
+  return prepared.header.size() + quickly_packed_streams(prepared.streams);
 }
 
 // A control program, the layout it is predicted under and its offset map.
@@ -705,26 +699,20 @@ Status native::diff_images(ByteSpan source, ByteSpan target, Writer& payload, co
   if (target.size() > kLargeTarget) {
     // The estimate's second first, so that its likelier first choice,
     // prepared last, is written without being prepared again.
-    std::uint64_t second_size = 0;
-    {
-      const PreparedPayload second = prepare(kept[1].program);
-      second_size = quickly_packed_payload(second);
+    const std::uint64_t second_size = quickly_packed_payload(prepare(kept[1].program));
+    PreparedPayload chosen = prepare(kept[0].program);
+    if (quickly_packed_payload(chosen) > second_size) {
+      chosen = {};
+      kept[0] = {};
+      chosen = prepare(kept[1].program);
     }
-    // Once prepared, a payload is coded from its streams alone: the
-    // images' mapped pages are let go for the coding (release_mapped_pages()),
-    // whose LZMA2 state is this stage's peak.
-    PreparedPayload first = prepare(kept[0].program);
-    if (quickly_packed_payload(first) <= second_size) {
-      kept = {};
-      release_mapped_pages(source), release_mapped_pages(target);
-      return emit_payload(first, payload);
-    }
-    first = {};
-    kept[0] = {};
-    PreparedPayload second = prepare(kept[1].program);
     kept = {};
-    release_mapped_pages(source), release_mapped_pages(target);
-    return emit_payload(second, payload);
+    // Once prepared, a payload is coded from its streams alone: the
+    // images' mapped pages are let go for the coding
+    // (release_mapped_pages()), whose LZMA2 state is this stage's peak.
+    release_mapped_pages(source);
+    release_mapped_pages(target);
+    return emit_payload(chosen, payload);
   }
   VectorWriter first, second;
   auto second_job = std::async(std::launch::async, [&] { return emit_payload(prepare(kept[1].program), second); });

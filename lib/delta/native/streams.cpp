@@ -221,6 +221,15 @@ std::size_t quickly_packed_size(const Bytes& raw) {
   return written;
 }
 
+std::uint64_t quickly_packed_streams(const std::array<Bytes, kStreamCount>& streams) {
+  auto packed = [](const Bytes& raw) -> std::uint64_t { return std::min(quickly_packed_size(raw), raw.size()); };
+  auto literal_size = std::async(std::launch::async, [&] { return packed(streams[kLiteralStream]); });
+  std::uint64_t total = 0;
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    if (s != kLiteralStream) total += packed(streams[s]);
+  return total + literal_size.get();
+}
+
 bool packs_smaller(const Bytes& candidate, const Bytes& baseline) {
   auto other = std::async(std::launch::async, [&] { return quickly_packed_size(sample_of(baseline)); });
   const std::size_t candidate_size = quickly_packed_size(sample_of(candidate));

@@ -70,6 +70,11 @@ bool packs_smaller(const Bytes& candidate, const Bytes& baseline);
 // of what the full effort makes, for comparing streams of like content.
 std::size_t quickly_packed_size(const Bytes& raw);
 
+// The streams' quickly_packed_size() summed, each at most its own size (the
+// coder stores a stream LZMA2 does not shrink), the literal stream, mostly
+// the largest, packed on a thread of its own.
+std::uint64_t quickly_packed_streams(const std::array<Bytes, kStreamCount>& streams);
+
 // Reads bytes from a Reader through a buffer it owns.
 class BufferedInput {
 public:

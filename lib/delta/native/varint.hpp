@@ -17,6 +17,14 @@ inline void put_varint(Bytes& out, std::uint64_t value) {
   out.push_back(static_cast<std::uint8_t>(value));
 }
 
+// How many bytes put_varint() writes for `value`.
+inline unsigned varint_length(std::uint64_t value) {
+  unsigned length = 1;
+  for (; value >= 0x80; value >>= 7)
+    ++length;
+  return length;
+}
+
 inline std::uint64_t zigzag(std::int64_t value) {
   return (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63);
 }

@@ -39,6 +39,25 @@ TEST(LiteralWindowLog, GrowsBeyond16MiBToAtMost16MiB) {
   EXPECT_EQ(literal_window_log(std::uint64_t{1} << 30, 7), kMaxLiteralWindowLog);
 }
 
+TEST(Varint, LengthIsWhatPutVarintWrites) {
+  for (const std::uint64_t value :
+       std::initializer_list<std::uint64_t>{0, 1, 127, 128, 16383, 16384, (std::uint64_t{1} << 35) - 1, UINT64_MAX}) {
+    Bytes written;
+    put_varint(written, value);
+    EXPECT_EQ(varint_length(value), written.size()) << value;
+  }
+}
+
+TEST(QuicklyPackedStreams, SumsEachStreamPackedAtMostItsOwnSize) {
+  std::array<Bytes, kStreamCount> streams;
+  streams[kControlStream] = Bytes(4096, 7);           // packs far smaller
+  streams[kRunsStream] = test::random_bytes(2048, 1); // does not pack: counted as it is
+  streams[kLiteralStream] = Bytes(100000, 0x42);      // packs far smaller
+  const std::uint64_t total = quickly_packed_streams(streams);
+  EXPECT_EQ(total, quickly_packed_size(streams[kControlStream]) + 2048 + quickly_packed_size(streams[kLiteralStream]));
+  EXPECT_LT(total, 2048u + 1000u);
+}
+
 TEST(PacksSmaller, GuessesWhichOfTwoStreamsLzmaPacksSmaller) {
   // 64 KiB of 16 random words repeated against 64 KiB of noise; a tie is
   // no.
