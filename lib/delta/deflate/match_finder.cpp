@@ -9,7 +9,9 @@ namespace dfota::delta::deflate {
 MatchFinder::MatchFinder(ParseModel model, std::uint64_t first_position)
     : model_(model), ring_(kRingMask + 1 + kMirror), head_(std::size_t{1} << kHashBits, 0), prev_(kRingMask + 1, 0),
       head4_(std::size_t{1} << kHashBits, 0), prev4_(kRingMask + 1, 0), number_(kRingMask + 1, 0),
-      last_number_(std::size_t{1} << kHashBits, 0), held_(first_position), inserted_(first_position) {
+      last_number_(std::size_t{1} << kHashBits, 0), head6_(std::size_t{1} << kHashBits, 0), prev6_(kRingMask + 1, 0),
+      head8_(std::size_t{1} << kHashBits, 0), prev8_(kRingMask + 1, 0), held_(first_position),
+      inserted_(first_position), inserted_long_(first_position) {
   offered_.reserve(kChainLimit);
 }
 
@@ -21,6 +23,7 @@ void MatchFinder::push(ByteSpan content) {
     // Positions that no later question can start at or before are entered
     // now, before the ring lets their bytes go.
     if (inserted_ + 3 + kLookahead <= held_) insert_next();
+    if (inserted_long_ < inserted_) insert_long_while_held();
   }
 }
 
@@ -34,6 +37,23 @@ void MatchFinder::insert_next() {
   prev4_[slot] = head4_[h4];
   head4_[h4] = static_cast<std::uint32_t>(inserted_ + 1);
   ++inserted_;
+  insert_long_while_held();
+}
+
+void MatchFinder::insert_long_while_held() {
+  // A position enters the 6- and 8-byte chains only once its first 8
+  // bytes are held, so that no later byte can move it to another chain.
+  while (inserted_long_ < inserted_ && inserted_long_ + 8 <= held_) {
+    const std::uint64_t slot = inserted_long_ & kRingMask;
+    std::uint64_t v;
+    std::memcpy(&v, ring_.data() + slot, 8); // the mirror holds the bytes past the ring's end
+    const std::uint32_t h6 = long_hash(v & 0xFFFF'FFFF'FFFFull), h8 = long_hash(v);
+    prev6_[slot] = head6_[h6];
+    head6_[h6] = static_cast<std::uint32_t>(inserted_long_ + 1);
+    prev8_[slot] = head8_[h8];
+    head8_[h8] = static_cast<std::uint32_t>(inserted_long_ + 1);
+    ++inserted_long_;
+  }
 }
 
 void MatchFinder::insert_until(std::uint64_t position) {
@@ -51,6 +71,10 @@ std::uint32_t MatchFinder::hash4_at(std::uint64_t position) const {
   std::uint32_t v;
   std::memcpy(&v, ring_.data() + (position & kRingMask), 4); // the mirror holds the bytes past the ring's end
   return (v * 2654435761u) >> (32 - kHashBits);
+}
+
+std::uint32_t MatchFinder::long_hash(std::uint64_t bytes) {
+  return static_cast<std::uint32_t>((bytes * 0x9E3779B97F4A7C15ull) >> (64 - kHashBits));
 }
 
 namespace {
@@ -77,6 +101,13 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
   if (nearest < 0 || position - static_cast<std::uint64_t>(nearest) > kWindow) return best; // nothing on offer
   const std::uint32_t first_number = number_[static_cast<std::uint64_t>(nearest) & kRingMask];
   if (cap >= 4) {
+    // Walks the 4-byte chain until a match of 6 bytes or more is found,
+    // then that match's 6-byte chain, then from one of 8 or more its 8-byte
+    // chain: every longer match shares those first bytes, so it lies
+    // farther along the shorter chain. (A candidate whose first 8 bytes
+    // are not all held yet is in neither; the walk then stays where it is.)
+    insert_long_while_held();
+    const std::vector<std::uint32_t>* links = &prev4_;
     std::int64_t q = first_before(head4_, prev4_, hash4_at(position), position);
     while (q >= 0) {
       const std::uint64_t candidate = static_cast<std::uint64_t>(q);
@@ -90,9 +121,10 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
           if (first_number - number_[candidate & kRingMask] >= kChainLimit) break;
           best = {length, candidate};
           if (length == cap) return best;
+          if (length >= 6 && candidate < inserted_long_) links = length >= 8 ? &prev8_ : &prev6_;
         }
       }
-      q = linked(prev4_[candidate & kRingMask]);
+      q = linked((*links)[candidate & kRingMask]);
       if (q >= static_cast<std::int64_t>(candidate)) break; // a slot reused: the chain ends
     }
     if (best.length != 0) return best;

@@ -54,8 +54,8 @@ struct NamedMatch {
 };
 
 // Holds the last kWindow bytes of a stream's content and hash chains of
-// their positions, by their first 3 and by their first 4 bytes (memory:
-// about 1.6 MiB). Positions count content bytes from the stream's start.
+// their positions, by their first 3, 4, 6 and 8 bytes (memory: about
+// 2.6 MiB). Positions count content bytes from the stream's start.
 // Answers are defined by the 3-byte chain alone (walked nearest first, at
 // most kChainLimit positions); the 4-byte chain finds the same answers
 // sooner, each position numbered within its 3-byte chain so that the
@@ -124,6 +124,11 @@ private:
   void insert_until(std::uint64_t position);
   std::uint32_t hash_at(std::uint64_t position) const;
   std::uint32_t hash4_at(std::uint64_t position) const;
+  // The hash of up to 8 bytes read as a little-endian word.
+  static std::uint32_t long_hash(std::uint64_t bytes);
+  // Enters the positions entered in the 3- and 4-byte chains whose first
+  // 8 bytes are held in the 6- and 8-byte chains.
+  void insert_long_while_held();
 
   ParseModel model_;
   std::vector<std::uint8_t> ring_;
@@ -135,7 +140,11 @@ private:
   // Per position (mod kRingMask + 1), its number in its 3-byte hash's
   // chain (counted per hash, modulo 2^32), and per hash the last number.
   std::vector<std::uint32_t> number_, last_number_;
-  std::uint64_t held_ = 0, inserted_ = 0;
+  // The same as head4_ and prev4_ by the first 6 and the first 8 bytes'
+  // hashes: they take a long walk's later steps past the candidates that
+  // cannot be longer. Positions before inserted_long_ (<= inserted_) are in them.
+  std::vector<std::uint32_t> head6_, prev6_, head8_, prev8_;
+  std::uint64_t held_ = 0, inserted_ = 0, inserted_long_ = 0;
   std::vector<std::pair<std::uint64_t, unsigned>> offered_; // (position, length) of the last offers()
   // The last two longest() answers (a position's and the one after it).
   struct Cached {

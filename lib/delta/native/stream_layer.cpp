@@ -184,10 +184,10 @@ Status apply_stream_layer(const Engine& inner, ByteSpan source, BufferedInput& i
 }
 
 std::uint64_t stream_layer_memory(std::uint64_t source_streams) {
-  // The finder: a 64 KiB ring; per 3-byte and per 4-byte hash 64 K chain
+  // The finder: a 64 KiB ring; per 3-, 4-, 6- and 8-byte hash 64 K chain
   // heads and 64 K links of 4 bytes, and 64 K chain numbers and 64 K last
   // numbers of 4 bytes; the offers of one question (16 bytes each).
-  constexpr std::uint64_t kMatchBytes = 16, kFinder = (64u << 10) + 6 * (64u << 10) * 4 + deflate::kChainLimit * 16;
+  constexpr std::uint64_t kMatchBytes = 16, kFinder = (64u << 10) + 10 * (64u << 10) * 4 + deflate::kChainLimit * 16;
   return deflate::kMaxRecords + deflate::kMaxBlockMatches * kMatchBytes + kFinder + (64u << 10) + (64u << 10) +
          source_streams * deflate::kReusableStreamBytes;
 }

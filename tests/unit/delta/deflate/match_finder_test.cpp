@@ -155,5 +155,36 @@ TEST(MatchFinder, TheNearestLongestMatchIsTheWalksOfTheThreeByteChain) {
   }
 }
 
+TEST(MatchFinder, AQuestionAsksBeforeTheBytesAfterItsBlockArriveAndLaterAnswersStayTheWalks) {
+  // Blocks that end a few bytes after a question, as a stream's do: the
+  // finder enters positions whose next bytes it does not hold yet, and
+  // must still answer every later question as the walk does. Repeated
+  // words and runs of 3 to 14 bytes make matches of 6 bytes and more, found
+  // near (in a run) and longer farther back.
+  std::mt19937 random(7);
+  Bytes content;
+  const Bytes words[] = {{1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
+  while (content.size() < 40000) {
+    if (random() % 2 == 0) {
+      const Bytes& word = words[random() % 3];
+      content.insert(content.end(), word.begin(), word.end());
+    } else {
+      content.insert(content.end(), 3 + random() % 12, 0);
+    }
+    content.push_back(static_cast<std::uint8_t>(1 + random() % 4));
+  }
+  for (const unsigned shortest : {3u, 4u}) {
+    MatchFinder finder(ParseModel{shortest, false});
+    std::uint64_t p = 0;
+    while (p + 16 <= content.size()) {
+      const std::uint64_t end = p + 3 + random() % 7; // a block ends 3 to 9 bytes on
+      if (finder.held() < end) finder.push(ByteSpan(content).subspan(finder.held(), end - finder.held()));
+      ASSERT_EQ(finder.resolve(p, end, NamedMatch{}), walked_longest(content, p, end, shortest))
+          << "at " << p << ", block end " << end << ", shortest " << shortest;
+      p = end;
+    }
+  }
+}
+
 } // namespace
 } // namespace dfota::delta::deflate
