@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 
 #include "core/hash.hpp"
 #include "delta/deflate/match_finder.hpp"
@@ -78,18 +79,24 @@ Expected<std::vector<deflate::StreamPlace>> read_places(BufferedInput& in, std::
 } // namespace
 
 Status diff_with_streams(ByteSpan source, ByteSpan target, Writer& payload, const DiffProgress& progress) {
+  // Both images' streams are found at once, the source's on a second
+  // thread: where the target has none worth a layer the source's are
+  // dropped unused, before the suffix sort, whose memory is far larger.
+  auto source_job = std::async(std::launch::async, [source] {
+    return deflate::expand_found_streams(source, {.max_size = expansion_limit(source.size(), kMaxIndexedSource)});
+  });
   deflate::ExpandedImage target_x =
       deflate::expand_found_streams(target, {.max_size = expansion_limit(target.size(), kMaxTargetSize)});
+  deflate::ExpandedImage source_x = source_job.get();
   std::uint64_t in_streams = 0;
   for (const deflate::StreamPlace& p : target_x.places)
     in_streams += p.compressed_size;
   // Streams that cover little of the target are not worth a second diff.
   if (target_x.places.empty() || in_streams * 16 < target.size()) {
-    target_x = {}; // its copy of the target would outlive the suffix sort
+    target_x = {}; // their copies of the images would outlive the suffix sort
+    source_x = {};
     return diff_images(source, target, payload, progress);
   }
-  deflate::ExpandedImage source_x =
-      deflate::expand_found_streams(source, {.max_size = expansion_limit(source.size(), kMaxIndexedSource)});
   auto share = [&progress](double from, double to) -> DiffProgress {
     if (!progress) return {};
     return [&progress, from, to](double f) { progress(from + (to - from) * f); };
