@@ -121,7 +121,19 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
           if (first_number - number_[candidate & kRingMask] >= kChainLimit) break;
           best = {length, candidate};
           if (length == cap) return best;
-          if (length >= 6 && candidate < inserted_long_) links = length >= 8 ? &prev8_ : &prev6_;
+          if (length >= 6 && candidate < inserted_long_) {
+            links = length >= 8 ? &prev8_ : &prev6_;
+          } else if (length == 5 && cap >= 6 && inserted_long_ >= position) {
+            // A longer match shares this position's first 6 bytes: it lies
+            // in this position's own 6-byte chain, beyond this candidate.
+            std::uint64_t six;
+            std::memcpy(&six, ring_.data() + (position & kRingMask), 8);
+            q = linked(head6_[long_hash(six & 0xFFFF'FFFF'FFFFull)]);
+            while (q >= static_cast<std::int64_t>(candidate))
+              q = linked(prev6_[static_cast<std::uint64_t>(q) & kRingMask]);
+            links = &prev6_;
+            continue;
+          }
         }
       }
       q = linked((*links)[candidate & kRingMask]);

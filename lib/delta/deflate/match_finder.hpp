@@ -114,7 +114,9 @@ private:
   template <class Visit> void walk(std::uint64_t position, unsigned limit, Visit&& visit);
   // longest() by the 4-byte chain: a match of 4 bytes or more shares its
   // first 4, and lies within the limit when its number in the 3-byte chain
-  // is within kChainLimit of the nearest one's.
+  // is within kChainLimit of the nearest one's. Past a match of 5 bytes the
+  // walk goes on along this position's 6-byte chain, past one of 6 or 8
+  // along that match's 6- or 8-byte chain.
   Longest longest_by_four(std::uint64_t position, unsigned cap);
   // The nearest position before `position` in the chain of `hash` (kept in
   // `heads` and `links`), -1 when none.
