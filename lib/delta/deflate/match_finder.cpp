@@ -23,7 +23,6 @@ void MatchFinder::push(ByteSpan content) {
     // Positions that no later question can start at or before are entered
     // now, before the ring lets their bytes go.
     if (inserted_ + 3 + kLookahead <= held_) insert_next();
-    if (inserted_long_ < inserted_) insert_long_while_held();
   }
 }
 
@@ -45,9 +44,8 @@ void MatchFinder::insert_long_while_held() {
   // bytes are held, so that no later byte can move it to another chain.
   while (inserted_long_ < inserted_ && inserted_long_ + 8 <= held_) {
     const std::uint64_t slot = inserted_long_ & kRingMask;
-    std::uint64_t v;
-    std::memcpy(&v, ring_.data() + slot, 8); // the mirror holds the bytes past the ring's end
-    const std::uint32_t h6 = long_hash(v & 0xFFFF'FFFF'FFFFull), h8 = long_hash(v);
+    const std::uint64_t word = word_at(inserted_long_);
+    const std::uint32_t h6 = hash6_of(word), h8 = hash8_of(word);
     prev6_[slot] = head6_[h6];
     head6_[h6] = static_cast<std::uint32_t>(inserted_long_ + 1);
     prev8_[slot] = head8_[h8];
@@ -73,9 +71,17 @@ std::uint32_t MatchFinder::hash4_at(std::uint64_t position) const {
   return (v * 2654435761u) >> (32 - kHashBits);
 }
 
-std::uint32_t MatchFinder::long_hash(std::uint64_t bytes) {
-  return static_cast<std::uint32_t>((bytes * 0x9E3779B97F4A7C15ull) >> (64 - kHashBits));
+std::uint64_t MatchFinder::word_at(std::uint64_t position) const {
+  std::uint64_t v;
+  std::memcpy(&v, ring_.data() + (position & kRingMask), 8); // the mirror holds the bytes past the ring's end
+  return v;
 }
+
+std::uint32_t MatchFinder::hash8_of(std::uint64_t word) {
+  return static_cast<std::uint32_t>((word * 0x9E3779B97F4A7C15ull) >> (64 - kHashBits));
+}
+
+std::uint32_t MatchFinder::hash6_of(std::uint64_t word) { return hash8_of(word & 0xFFFF'FFFF'FFFFull); }
 
 namespace {
 
@@ -101,11 +107,12 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
   if (nearest < 0 || position - static_cast<std::uint64_t>(nearest) > kWindow) return best; // nothing on offer
   const std::uint32_t first_number = number_[static_cast<std::uint64_t>(nearest) & kRingMask];
   if (cap >= 4) {
-    // Walks the 4-byte chain until a match of 6 bytes or more is found,
-    // then that match's 6-byte chain, then from one of 8 or more its 8-byte
-    // chain: every longer match shares those first bytes, so it lies
-    // farther along the shorter chain. (A candidate whose first 8 bytes
-    // are not all held yet is in neither; the walk then stays where it is.)
+    // Walks the 4-byte chain until a match of 5 bytes or more is found,
+    // then this position's 6-byte chain (past 5), that match's 6-byte chain
+    // (past 6 or 7) or its 8-byte chain (past 8 or more): every longer
+    // match shares those first bytes, so it lies farther along the shorter
+    // chain. (A position whose first 8 bytes are not all held yet is in
+    // neither; the walk then stays where it is.)
     insert_long_while_held();
     const std::vector<std::uint32_t>* links = &prev4_;
     std::int64_t q = first_before(head4_, prev4_, hash4_at(position), position);
@@ -126,9 +133,7 @@ MatchFinder::Longest MatchFinder::longest_by_four(std::uint64_t position, unsign
           } else if (length == 5 && cap >= 6 && inserted_long_ >= position) {
             // A longer match shares this position's first 6 bytes: it lies
             // in this position's own 6-byte chain, beyond this candidate.
-            std::uint64_t six;
-            std::memcpy(&six, ring_.data() + (position & kRingMask), 8);
-            q = linked(head6_[long_hash(six & 0xFFFF'FFFF'FFFFull)]);
+            q = linked(head6_[hash6_of(word_at(position))]);
             while (q >= static_cast<std::int64_t>(candidate))
               q = linked(prev6_[static_cast<std::uint64_t>(q) & kRingMask]);
             links = &prev6_;

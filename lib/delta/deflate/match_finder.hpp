@@ -126,10 +126,14 @@ private:
   void insert_until(std::uint64_t position);
   std::uint32_t hash_at(std::uint64_t position) const;
   std::uint32_t hash4_at(std::uint64_t position) const;
-  // The hash of up to 8 bytes read as a little-endian word.
-  static std::uint32_t long_hash(std::uint64_t bytes);
+  // The 8 bytes at `position`, little-endian (bytes past held_ are stale).
+  std::uint64_t word_at(std::uint64_t position) const;
+  // The hashes of a word's first 6 and of all 8 bytes.
+  static std::uint32_t hash6_of(std::uint64_t word);
+  static std::uint32_t hash8_of(std::uint64_t word);
   // Enters the positions entered in the 3- and 4-byte chains whose first
-  // 8 bytes are held in the 6- and 8-byte chains.
+  // 8 bytes are held in the 6- and 8-byte chains (called on each entry and
+  // before each walk, so that they never lag past the ring).
   void insert_long_while_held();
 
   ParseModel model_;
