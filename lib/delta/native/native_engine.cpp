@@ -488,9 +488,12 @@ PreparedPayload prepare_payload(const Layout& layout, const MovedAddresses& move
   if (layout.kinds & kRelativeWords) put_regions(header, layout.regions);
   put_varint(header, entries.size());
   // x86-64 literals pack smaller with a fourth bit of literal context (on
-  // the rspack pair 0.3 %; ARM code gains nothing).
+  // the rspack pair 0.3 %; ARM code gains nothing). A large target's payload
+  // is the only one being coded (diff_images()): its literals, mostly the
+  // longest coding, are coded in two parts at once.
   const LiteralPacking packing{literal_window_log(target.size(), version),
-                               stored_transform == LiteralTransform::x86_64_references ? 4u : 3u};
+                               stored_transform == LiteralTransform::x86_64_references ? 4u : 3u,
+                               target.size() > kLargeTarget ? kTwoPartLiteralFrom : UINT64_MAX};
   return {std::move(header), std::move(streams), std::move(demands), packing};
 }
 

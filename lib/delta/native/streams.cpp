@@ -59,12 +59,32 @@ lzma_options_lzma lzma_options(unsigned stream_id, std::size_t stream_size, Lite
   return options;
 }
 
-// Compresses `raw`, the stream numbered `stream_id`, as one LZMA2 stream cut
-// into pieces (sync flushes).
-Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw, LiteralPacking packing) {
-  CompressedStream result;
-  if (raw.empty()) return result;
+// A part of a stream for one encoder: its bytes [begin, end) and, before
+// them, `preset` bytes its encoder is given as a preset dictionary.
+struct Part {
+  std::size_t begin = 0, end = 0, preset = 0;
+};
+
+// Compresses the part `part` of `raw`, the stream numbered `stream_id`, as
+// LZMA2 cut into pieces (sync flushes). A part that starts the stream resets
+// the decoder's dictionary; a later one (with a preset) resets only the
+// coder's state and goes on in the dictionary the parts before it filled. The
+// part that ends the stream ends with the end mark, an earlier one with a
+// flush. A part of a stream coded in parts (`capped`) has a dictionary no
+// larger than its preset and bytes: its matches reach no farther, and its
+// encoder holds no more.
+Expected<std::vector<Piece>> compress_lzma(unsigned stream_id, const Bytes& raw, Part part, bool capped,
+                                           LiteralPacking packing) {
+  std::vector<Piece> pieces;
   lzma_options_lzma options = lzma_options(stream_id, raw.size(), packing);
+  if (capped) {
+    options.dict_size = static_cast<std::uint32_t>(std::min<std::size_t>(
+        options.dict_size, std::max<std::size_t>(LZMA_DICT_SIZE_MIN, part.preset + part.end - part.begin)));
+  }
+  if (part.preset != 0) {
+    options.preset_dict = raw.data() + part.begin - part.preset;
+    options.preset_dict_size = static_cast<std::uint32_t>(part.preset);
+  }
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream stream = LZMA_STREAM_INIT;
   if (lzma_raw_encoder(&stream, filters) != LZMA_OK) return make_error(DeltaErrc::encode_failed, "lzma: cannot start");
@@ -72,9 +92,10 @@ Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw, L
     lzma_stream* s;
     ~Release() { lzma_end(s); }
   } release{&stream};
-  for (std::size_t at = 0; at < raw.size(); at += kPieceSize) {
-    const std::size_t n = std::min(kPieceSize, raw.size() - at);
-    const bool last = at + n == raw.size();
+  const bool ends_stream = part.end == raw.size();
+  for (std::size_t at = part.begin; at < part.end; at += kPieceSize) {
+    const std::size_t n = std::min(kPieceSize, part.end - at);
+    const bool last = ends_stream && at + n == part.end;
     Piece piece{n, Bytes(n + n / 2 + 1024)};
     stream.next_in = raw.data() + at;
     stream.avail_in = n;
@@ -89,10 +110,9 @@ Expected<CompressedStream> compress_lzma(unsigned stream_id, const Bytes& raw, L
       if (stream.avail_out == 0) piece.data.resize(piece.data.size() * 2);
     }
     piece.data.resize(written);
-    result.pieces.push_back(std::move(piece));
+    pieces.push_back(std::move(piece));
   }
-  result.codec = Codec::lzma2;
-  return result;
+  return pieces;
 }
 
 std::size_t packed_size(const CompressedStream& c) {
@@ -102,35 +122,79 @@ std::size_t packed_size(const CompressedStream& c) {
   return n;
 }
 
-// LZMA2, or stored when that is not smaller.
-Expected<CompressedStream> compress_stream(unsigned stream_id, const Bytes& raw, LiteralPacking packing) {
-  auto packed = compress_lzma(stream_id, raw, packing);
-  if (!packed) return packed;
-  if (!raw.empty() && packed_size(*packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
+// LZMA2 (the pieces of its parts, in order), or stored when that is not
+// smaller.
+CompressedStream chosen_coding(const Bytes& raw, std::vector<std::vector<Piece>> parts) {
+  CompressedStream packed{Codec::lzma2, {}};
+  for (auto& part : parts)
+    std::move(part.begin(), part.end(), std::back_inserter(packed.pieces));
+  if (!raw.empty() && packed_size(packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
 }
 
+// Where a literal stream coded in two parts is cut, and the second part's
+// preset: the cut balances the two threads' work as measured on large pairs
+// (a preset byte costs the second encoder about half a coded byte, a byte of
+// the other streams, with their small dictionaries, about 3/8 of one), at a
+// piece boundary. `other_bytes`: the other streams' sizes summed.
+std::array<Part, 2> two_parts(std::size_t size, std::size_t other_bytes, LiteralPacking packing) {
+  const std::size_t dictionary = std::size_t{1} << std::min(packing.window_log, ceil_log2(size, 12));
+  const std::size_t preset = std::min(kSecondPartPreset, dictionary / 2);
+  const std::size_t balanced = (size + preset / 2 + other_bytes * 3 / 8) / 2;
+  const std::size_t cut =
+      std::clamp(balanced / kPieceSize * kPieceSize, kPieceSize, (size - 1) / kPieceSize * kPieceSize);
+  return {Part{0, cut, 0}, Part{cut, size, std::min(preset, cut)}};
+}
+
 // Compresses the streams on two threads: the largest stream, then each next
-// one on the thread with fewer bytes so far.
+// one on the thread with fewer bytes so far; or, for a literal stream to be
+// coded in two parts, its first part on one and the rest on the other.
 Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams,
                                                                       LiteralPacking literal_packing) {
-  std::array<unsigned, kStreamCount> order{};
-  for (unsigned s = 0; s < kStreamCount; ++s)
-    order[s] = s;
-  std::sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return streams[a].size() > streams[b].size(); });
-  std::vector<unsigned> mine, other;
-  std::size_t mine_bytes = 0, other_bytes = 0;
-  for (unsigned s : order) {
-    const bool to_other = other_bytes <= mine_bytes;
-    (to_other ? other : mine).push_back(s);
-    (to_other ? other_bytes : mine_bytes) += streams[s].size();
+  // A job: a stream, or a part of the literal stream.
+  struct Job {
+    unsigned stream;
+    std::optional<Part> part;
+  };
+  std::vector<Job> mine, other;
+  const Bytes& literal = streams[kLiteralStream];
+  const bool in_two_parts = literal.size() >= literal_packing.two_parts_from && literal.size() > kPieceSize;
+  if (in_two_parts) {
+    std::size_t other_bytes = 0;
+    for (unsigned s = 0; s < kStreamCount; ++s)
+      if (s != kLiteralStream) other_bytes += streams[s].size();
+    const std::array<Part, 2> parts = two_parts(literal.size(), other_bytes, literal_packing);
+    mine.push_back({kLiteralStream, parts[0]});
+    for (unsigned s = 0; s < kStreamCount; ++s)
+      if (s != kLiteralStream) other.push_back({s, std::nullopt});
+    other.push_back({kLiteralStream, parts[1]});
+  } else {
+    std::array<unsigned, kStreamCount> order{};
+    for (unsigned s = 0; s < kStreamCount; ++s)
+      order[s] = s;
+    std::sort(order.begin(), order.end(),
+              [&](unsigned a, unsigned b) { return streams[a].size() > streams[b].size(); });
+    std::size_t mine_bytes = 0, other_bytes = 0;
+    for (unsigned s : order) {
+      const bool to_other = other_bytes <= mine_bytes;
+      (to_other ? other : mine).push_back({s, std::nullopt});
+      (to_other ? other_bytes : mine_bytes) += streams[s].size();
+    }
   }
   std::array<CompressedStream, kStreamCount> compressed;
-  auto run = [&](const std::vector<unsigned>& list) -> Status {
-    for (unsigned s : list) {
-      auto c = compress_stream(s, streams[s], literal_packing);
-      if (!c) return c.error();
-      compressed[s] = std::move(*c);
+  std::array<std::vector<Piece>, 2> literal_parts;
+  auto run = [&](const std::vector<Job>& jobs) -> Status {
+    for (const Job& job : jobs) {
+      const Bytes& raw = streams[job.stream];
+      if (raw.empty()) continue;
+      auto pieces = compress_lzma(job.stream, raw, job.part.value_or(Part{0, raw.size(), 0}), job.part.has_value(),
+                                  literal_packing);
+      if (!pieces) return pieces.error();
+      if (job.part) {
+        literal_parts[job.part->begin == 0 ? 0 : 1] = std::move(*pieces);
+      } else {
+        compressed[job.stream] = chosen_coding(raw, {std::move(*pieces)});
+      }
     }
     return {};
   };
@@ -139,6 +203,9 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
   const Status other_done = other_job.get();
   if (!mine_done) return mine_done.error();
   if (!other_done) return other_done.error();
+  if (in_two_parts) {
+    compressed[kLiteralStream] = chosen_coding(literal, {std::move(literal_parts[0]), std::move(literal_parts[1])});
+  }
   return compressed;
 }
 

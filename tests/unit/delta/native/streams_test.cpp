@@ -328,6 +328,7 @@ Bytes compressible(std::size_t size, std::uint32_t seed) {
 // The pieces of a payload written by write_streams: where each starts.
 struct PieceAt {
   std::uint8_t stream;
+  std::size_t raw;    // its unpacked size
   std::size_t header; // offset of the stream id
   std::size_t data;   // offset of the packed bytes
   std::size_t packed;
@@ -344,9 +345,9 @@ std::vector<PieceAt> pieces_of(const Bytes& payload) {
     }
   };
   while (payload.at(at) != kEndOfStreams) {
-    PieceAt piece{payload[at], at, 0, 0};
+    PieceAt piece{payload[at], 0, at, 0, 0};
     ++at;
-    varint();
+    piece.raw = static_cast<std::size_t>(varint());
     piece.packed = static_cast<std::size_t>(varint());
     piece.data = at;
     at += piece.packed;
@@ -414,6 +415,72 @@ TEST(WriteStreams, EachLzmaStreamCarriesTheSettingsThatSuitIt) {
       EXPECT_EQ(payload[first->data + 5], properties) << int{stream};
     }
   }
+}
+
+// A literal stream coded in two parts at once is one LZMA2 stream: only its
+// first chunk resets the dictionary (control 0x01, or 0xE0 and above); the
+// second part's first chunk resets the coder's state and properties only
+// (0xC0 to 0xDF), at a piece boundary; its matches reach into the first
+// part, and a decoder with the stated dictionary reads it back.
+TEST(WriteStreams, ALiteralStreamInTwoPartsIsOneStreamWhoseSecondPartMatchesIntoTheFirst) {
+  // A packable start, so that the first chunk is an LZMA chunk with its
+  // properties (a first chunk stored uncompressed leaves them to the next).
+  Bytes literal = compressible(256u << 10, 30);
+  const Bytes block = test::random_bytes(1u << 20, 31);
+  for (int i = 0; i < 3; ++i)
+    literal.insert(literal.end(), block.begin(), block.end());
+  const Bytes difference = sparse_difference(100'000, 32);
+  constexpr unsigned kWindowLog = 22; // 4 MiB: the second part's preset is the 2 MiB before it
+  const Bytes payload = write_payload_streams(difference, literal, 40'000, {kWindowLog, 3, 2u << 20});
+  ASSERT_EQ(payload[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
+  // The random block is sent once, though the second part starts past the
+  // block's second copy.
+  EXPECT_LT(payload.size(), (1u << 20) + (128u << 10)); // without the preset: over 2 MiB
+
+  std::size_t raw_at = 0, dictionary_resets = 0, state_resets = 0, state_reset_at = 0;
+  for (const PieceAt& piece : pieces_of(payload)) {
+    if (piece.stream != kLiteralStream) continue;
+    const std::uint8_t control = payload[piece.data];
+    if (control == 0x01 || control >= 0xE0) {
+      EXPECT_EQ(raw_at, 0u);
+      ++dictionary_resets;
+    } else if (control >= 0xC0) {
+      state_reset_at = raw_at;
+      ++state_resets;
+    }
+    EXPECT_EQ(piece.raw, std::min(kPieceSize, literal.size() - raw_at));
+    raw_at += piece.raw;
+  }
+  EXPECT_EQ(raw_at, literal.size());
+  EXPECT_EQ(dictionary_resets, 1u);
+  ASSERT_EQ(state_resets, 1u);
+  EXPECT_GT(state_reset_at, 0u);
+  EXPECT_EQ(state_reset_at % kPieceSize, 0u);
+
+  SpanReader reader(payload);
+  BufferedInput input(reader);
+  StreamReader streams(input, kWindowLog);
+  ASSERT_TRUE(streams.start());
+  DifferenceReader differences(streams, difference.size());
+  Bytes rebuilt(difference.size(), 0), literal_read(literal.size());
+  ASSERT_TRUE(differences.add_to(rebuilt.data(), rebuilt.size()));
+  auto read = streams.read(kLiteralStream, literal_read.data(), literal_read.size());
+  ASSERT_TRUE(read) << read.error().message();
+  ASSERT_TRUE(differences.finish());
+  auto finished = streams.finish();
+  ASSERT_TRUE(finished) << finished.error().message();
+  EXPECT_EQ(rebuilt, difference);
+  EXPECT_EQ(literal_read, literal);
+}
+
+// Below its threshold a literal stream is coded whole, as it always was.
+TEST(WriteStreams, ALiteralStreamBelowTheTwoPartThresholdIsCodedWhole) {
+  const Bytes literal = compressible(1u << 20, 33);
+  const Bytes difference = sparse_difference(100'000, 34);
+  EXPECT_EQ(write_payload_streams(difference, literal, 40'000, {22, 3, (1u << 20) + 1}),
+            write_payload_streams(difference, literal, 40'000, {22, 3}));
+  EXPECT_NE(write_payload_streams(difference, literal, 40'000, {22, 3, 1u << 20}),
+            write_payload_streams(difference, literal, 40'000, {22, 3}));
 }
 
 TEST(StreamReader, ReportsALiteralPieceTheLaneCannotDecode) {
