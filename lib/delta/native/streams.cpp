@@ -276,7 +276,7 @@ unsigned literal_window_log(std::uint64_t target_size, unsigned version) {
   return log;
 }
 
-std::size_t quickly_packed_size(const Bytes& raw) {
+std::size_t quickly_packed_size(ByteSpan raw) {
   lzma_options_lzma options{};
   lzma_lzma_preset(&options, 0);
   options.dict_size = std::uint32_t{1} << std::min(kMaxWindowLog, ceil_log2(raw.size(), 12));
@@ -289,12 +289,25 @@ std::size_t quickly_packed_size(const Bytes& raw) {
 }
 
 std::uint64_t quickly_packed_streams(const std::array<Bytes, kStreamCount>& streams) {
-  auto packed = [](const Bytes& raw) -> std::uint64_t { return std::min(quickly_packed_size(raw), raw.size()); };
-  auto literal_size = std::async(std::launch::async, [&] { return packed(streams[kLiteralStream]); });
+  const ByteSpan literal = streams[kLiteralStream];
+  std::uint64_t other_bytes = 0;
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    if (s != kLiteralStream) other_bytes += streams[s].size();
+  // The part of the literal stream packed on a thread of its own: all of
+  // it, or, from kTwoPartLiteralFrom on, what leaves the caller's thread as
+  // many bytes with the other streams.
+  const std::size_t own = literal.size() < kTwoPartLiteralFrom
+                              ? literal.size()
+                              : static_cast<std::size_t>(std::clamp<std::uint64_t>((literal.size() + other_bytes) / 2,
+                                                                                   literal.size() / 2, literal.size()));
+  auto own_size = std::async(std::launch::async, [&] { return quickly_packed_size(literal.first(own)); });
   std::uint64_t total = 0;
   for (unsigned s = 0; s < kStreamCount; ++s)
-    if (s != kLiteralStream) total += packed(streams[s]);
-  return total + literal_size.get();
+    if (s != kLiteralStream) total += std::min<std::uint64_t>(quickly_packed_size(streams[s]), streams[s].size());
+  const std::size_t rest_size = own < literal.size() ? quickly_packed_size(literal.subspan(own)) : 0;
+  const std::size_t first_size = own_size.get();
+  const bool failed = first_size == SIZE_MAX || rest_size == SIZE_MAX;
+  return total + (failed ? literal.size() : std::min<std::uint64_t>(first_size + rest_size, literal.size()));
 }
 
 bool packs_smaller(const Bytes& candidate, const Bytes& baseline) {

@@ -85,11 +85,13 @@ bool packs_smaller(const Bytes& candidate, const Bytes& baseline);
 // The size of `raw` packed as one LZMA2 stream at LZMA2's fastest preset
 // with the payload's dictionary (SIZE_MAX when liblzma fails): a quick guess
 // of what the full effort makes, for comparing streams of like content.
-std::size_t quickly_packed_size(const Bytes& raw);
+std::size_t quickly_packed_size(ByteSpan raw);
 
 // The streams' quickly_packed_size() summed, each at most its own size (the
 // coder stores a stream LZMA2 does not shrink), the literal stream, mostly
-// the largest, packed on a thread of its own.
+// the largest, packed on a thread of its own; one of kTwoPartLiteralFrom
+// bytes or more is packed as two parts, the second on the caller's thread
+// after the other streams, so that both threads pack about as many bytes.
 std::uint64_t quickly_packed_streams(const std::array<Bytes, kStreamCount>& streams);
 
 // Reads bytes from a Reader through a buffer it owns.

@@ -325,6 +325,24 @@ Bytes compressible(std::size_t size, std::uint32_t seed) {
   return out;
 }
 
+// From kTwoPartLiteralFrom on the literal stream is packed in two parts on
+// two threads: about what it packs to whole, and never counted above its
+// own size.
+TEST(QuicklyPackedStreams, PacksALongLiteralStreamInTwoPartsAboutAsSmallAsWhole) {
+  std::array<Bytes, kStreamCount> streams;
+  streams[kControlStream] = Bytes(4096, 7);
+  const std::uint64_t control = quickly_packed_size(streams[kControlStream]);
+  const Bytes literal = compressible(kTwoPartLiteralFrom, 41);
+  streams[kLiteralStream] = literal;
+  const std::uint64_t whole = control + quickly_packed_size(literal);
+  const std::uint64_t in_parts = quickly_packed_streams(streams);
+  EXPECT_GT(in_parts, whole - whole / 50);
+  EXPECT_LT(in_parts, whole + whole / 50);
+
+  streams[kLiteralStream] = test::random_bytes(kTwoPartLiteralFrom, 42); // does not pack
+  EXPECT_EQ(quickly_packed_streams(streams), control + kTwoPartLiteralFrom);
+}
+
 // The pieces of a payload written by write_streams: where each starts.
 struct PieceAt {
   std::uint8_t stream;
