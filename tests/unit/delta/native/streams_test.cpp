@@ -374,15 +374,14 @@ std::vector<PieceAt> pieces_of(const Bytes& payload) {
   return pieces;
 }
 
-TEST(StreamReader, DecodesAnLzmaLiteralStreamOnItsLane) {
-  const Bytes difference = sparse_difference(900'000, 11);
-  const Bytes literal = compressible(3u << 20, 12);
-  const Bytes payload = write_payload_streams(difference, literal, 40'000);
-  ASSERT_EQ(payload[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
-
+// Reads `payload`'s runs and changes (as a difference) and its literal
+// stream back in interleaved reads of random sizes, and expects `difference`
+// and `literal`.
+void expect_streams_read_back(const Bytes& payload, const Bytes& difference, const Bytes& literal,
+                              unsigned literal_window_log = kMaxWindowLog) {
   SpanReader reader(payload);
   BufferedInput input(reader);
-  StreamReader streams(input);
+  StreamReader streams(input, literal_window_log);
   ASSERT_TRUE(streams.start());
   DifferenceReader differences(streams, difference.size());
   Bytes rebuilt(difference.size(), 0), literal_read(literal.size());
@@ -402,6 +401,14 @@ TEST(StreamReader, DecodesAnLzmaLiteralStreamOnItsLane) {
   ASSERT_TRUE(finished) << finished.error().message();
   EXPECT_EQ(rebuilt, difference);
   EXPECT_EQ(literal_read, literal);
+}
+
+TEST(StreamReader, DecodesAnLzmaLiteralStreamOnItsLane) {
+  const Bytes difference = sparse_difference(900'000, 11);
+  const Bytes literal = compressible(3u << 20, 12);
+  const Bytes payload = write_payload_streams(difference, literal, 40'000);
+  ASSERT_EQ(payload[kLiteralStream], static_cast<std::uint8_t>(Codec::lzma2));
+  expect_streams_read_back(payload, difference, literal);
 }
 
 // The literal context and position settings are the encoder's choice per
@@ -475,20 +482,7 @@ TEST(WriteStreams, ALiteralStreamInTwoPartsIsOneStreamWhoseSecondPartMatchesInto
   EXPECT_GT(state_reset_at, 0u);
   EXPECT_EQ(state_reset_at % kPieceSize, 0u);
 
-  SpanReader reader(payload);
-  BufferedInput input(reader);
-  StreamReader streams(input, kWindowLog);
-  ASSERT_TRUE(streams.start());
-  DifferenceReader differences(streams, difference.size());
-  Bytes rebuilt(difference.size(), 0), literal_read(literal.size());
-  ASSERT_TRUE(differences.add_to(rebuilt.data(), rebuilt.size()));
-  auto read = streams.read(kLiteralStream, literal_read.data(), literal_read.size());
-  ASSERT_TRUE(read) << read.error().message();
-  ASSERT_TRUE(differences.finish());
-  auto finished = streams.finish();
-  ASSERT_TRUE(finished) << finished.error().message();
-  EXPECT_EQ(rebuilt, difference);
-  EXPECT_EQ(literal_read, literal);
+  expect_streams_read_back(payload, difference, literal, kWindowLog);
 }
 
 // Below its threshold a literal stream is coded whole, as it always was.
