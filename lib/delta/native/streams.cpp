@@ -70,14 +70,13 @@ struct Part {
 // the decoder's dictionary; a later one (with a preset) resets only the
 // coder's state and goes on in the dictionary the parts before it filled. The
 // part that ends the stream ends with the end mark, an earlier one with a
-// flush. A part of a stream coded in parts (`capped`) has a dictionary no
-// larger than its preset and bytes: its matches reach no farther, and its
-// encoder holds no more.
-Expected<std::vector<Piece>> compress_lzma(unsigned stream_id, const Bytes& raw, Part part, bool capped,
-                                           LiteralPacking packing) {
+// flush. A part of a stream coded in parts has a dictionary no larger than
+// its preset and bytes: its matches reach no farther, and its encoder holds
+// no more.
+Expected<std::vector<Piece>> compress_lzma(unsigned stream_id, const Bytes& raw, Part part, LiteralPacking packing) {
   std::vector<Piece> pieces;
   lzma_options_lzma options = lzma_options(stream_id, raw.size(), packing);
-  if (capped) {
+  if (part.begin != 0 || part.end != raw.size()) {
     options.dict_size = static_cast<std::uint32_t>(std::min<std::size_t>(
         options.dict_size, std::max<std::size_t>(LZMA_DICT_SIZE_MIN, part.preset + part.end - part.begin)));
   }
@@ -122,14 +121,26 @@ std::size_t packed_size(const CompressedStream& c) {
   return n;
 }
 
+// The pieces of a stream's first part and of its second (none when it was
+// coded whole).
+using CodedParts = std::array<std::vector<Piece>, 2>;
+
 // LZMA2 (the pieces of its parts, in order), or stored when that is not
-// smaller.
-CompressedStream chosen_coding(const Bytes& raw, std::vector<std::vector<Piece>> parts) {
-  CompressedStream packed{Codec::lzma2, {}};
-  for (auto& part : parts)
-    std::move(part.begin(), part.end(), std::back_inserter(packed.pieces));
-  if (!raw.empty() && packed_size(packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
+// smaller; an empty stream has no pieces.
+CompressedStream chosen_coding(const Bytes& raw, CodedParts parts) {
+  if (raw.empty()) return {};
+  CompressedStream packed{Codec::lzma2, std::move(parts[0])};
+  std::move(parts[1].begin(), parts[1].end(), std::back_inserter(packed.pieces));
+  if (packed_size(packed) >= raw.size()) return CompressedStream{Codec::stored, stored_pieces(raw)};
   return packed;
+}
+
+// The bytes of the streams other than the literal stream.
+std::uint64_t bytes_beside_literals(const std::array<Bytes, kStreamCount>& streams) {
+  std::uint64_t bytes = 0;
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    if (s != kLiteralStream) bytes += streams[s].size();
+  return bytes;
 }
 
 // Where a literal stream coded in two parts is cut, and the second part's
@@ -137,9 +148,9 @@ CompressedStream chosen_coding(const Bytes& raw, std::vector<std::vector<Piece>>
 // (a preset byte costs the second encoder about half a coded byte, a byte of
 // the other streams, with their small dictionaries, about 3/8 of one), at a
 // piece boundary. `other_bytes`: the other streams' sizes summed.
-std::array<Part, 2> two_parts(std::size_t size, std::size_t other_bytes, LiteralPacking packing) {
-  const std::size_t dictionary = std::size_t{1} << std::min(packing.window_log, ceil_log2(size, 12));
-  const std::size_t preset = std::min(kSecondPartPreset, dictionary / 2);
+std::array<Part, 2> two_parts(std::size_t size, std::uint64_t other_bytes, LiteralPacking packing) {
+  const std::size_t preset =
+      std::min<std::size_t>(kSecondPartPreset, lzma_options(kLiteralStream, size, packing).dict_size / 2);
   const std::size_t balanced = (size + preset / 2 + other_bytes * 3 / 8) / 2;
   const std::size_t cut =
       std::clamp(balanced / kPieceSize * kPieceSize, kPieceSize, (size - 1) / kPieceSize * kPieceSize);
@@ -151,22 +162,19 @@ std::array<Part, 2> two_parts(std::size_t size, std::size_t other_bytes, Literal
 // coded in two parts, its first part on one and the rest on the other.
 Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std::array<Bytes, kStreamCount>& streams,
                                                                       LiteralPacking literal_packing) {
-  // A job: a stream, or a part of the literal stream.
+  // A job: a stream, whole or a part of it.
   struct Job {
     unsigned stream;
-    std::optional<Part> part;
+    Part part;
   };
+  auto whole = [&](unsigned s) { return Job{s, Part{0, streams[s].size(), 0}}; };
   std::vector<Job> mine, other;
   const Bytes& literal = streams[kLiteralStream];
-  const bool in_two_parts = literal.size() >= literal_packing.two_parts_from && literal.size() > kPieceSize;
-  if (in_two_parts) {
-    std::size_t other_bytes = 0;
-    for (unsigned s = 0; s < kStreamCount; ++s)
-      if (s != kLiteralStream) other_bytes += streams[s].size();
-    const std::array<Part, 2> parts = two_parts(literal.size(), other_bytes, literal_packing);
+  if (literal.size() >= literal_packing.two_parts_from && literal.size() > kPieceSize) {
+    const std::array<Part, 2> parts = two_parts(literal.size(), bytes_beside_literals(streams), literal_packing);
     mine.push_back({kLiteralStream, parts[0]});
     for (unsigned s = 0; s < kStreamCount; ++s)
-      if (s != kLiteralStream) other.push_back({s, std::nullopt});
+      if (s != kLiteralStream) other.push_back(whole(s));
     other.push_back({kLiteralStream, parts[1]});
   } else {
     std::array<unsigned, kStreamCount> order{};
@@ -177,24 +185,17 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
     std::size_t mine_bytes = 0, other_bytes = 0;
     for (unsigned s : order) {
       const bool to_other = other_bytes <= mine_bytes;
-      (to_other ? other : mine).push_back({s, std::nullopt});
+      (to_other ? other : mine).push_back(whole(s));
       (to_other ? other_bytes : mine_bytes) += streams[s].size();
     }
   }
-  std::array<CompressedStream, kStreamCount> compressed;
-  std::array<std::vector<Piece>, 2> literal_parts;
+  std::array<CodedParts, kStreamCount> coded;
   auto run = [&](const std::vector<Job>& jobs) -> Status {
     for (const Job& job : jobs) {
-      const Bytes& raw = streams[job.stream];
-      if (raw.empty()) continue;
-      auto pieces = compress_lzma(job.stream, raw, job.part.value_or(Part{0, raw.size(), 0}), job.part.has_value(),
-                                  literal_packing);
+      if (streams[job.stream].empty()) continue;
+      auto pieces = compress_lzma(job.stream, streams[job.stream], job.part, literal_packing);
       if (!pieces) return pieces.error();
-      if (job.part) {
-        literal_parts[job.part->begin == 0 ? 0 : 1] = std::move(*pieces);
-      } else {
-        compressed[job.stream] = chosen_coding(raw, {std::move(*pieces)});
-      }
+      coded[job.stream][job.part.begin == 0 ? 0 : 1] = std::move(*pieces);
     }
     return {};
   };
@@ -203,9 +204,9 @@ Expected<std::array<CompressedStream, kStreamCount>> compress_streams(const std:
   const Status other_done = other_job.get();
   if (!mine_done) return mine_done.error();
   if (!other_done) return other_done.error();
-  if (in_two_parts) {
-    compressed[kLiteralStream] = chosen_coding(literal, {std::move(literal_parts[0]), std::move(literal_parts[1])});
-  }
+  std::array<CompressedStream, kStreamCount> compressed;
+  for (unsigned s = 0; s < kStreamCount; ++s)
+    compressed[s] = chosen_coding(streams[s], std::move(coded[s]));
   return compressed;
 }
 
@@ -290,9 +291,7 @@ std::size_t quickly_packed_size(ByteSpan raw) {
 
 std::uint64_t quickly_packed_streams(const std::array<Bytes, kStreamCount>& streams) {
   const ByteSpan literal = streams[kLiteralStream];
-  std::uint64_t other_bytes = 0;
-  for (unsigned s = 0; s < kStreamCount; ++s)
-    if (s != kLiteralStream) other_bytes += streams[s].size();
+  const std::uint64_t other_bytes = bytes_beside_literals(streams);
   // The part of the literal stream packed on a thread of its own: all of
   // it, or, from kTwoPartLiteralFrom on, what leaves the caller's thread as
   // many bytes with the other streams.
